@@ -1,0 +1,39 @@
+# Two commands do everything on a fresh machine with Python >= 3.10:
+#   make demo   - create .venv if needed, install chainrule, train the heart-curve network
+#   make test   - create .venv if needed, install with test extras, run the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test lint bench bench-quick tour clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(VENV)/.installed $@
+
+demo: $(VENV)/.installed
+	$(BIN)/chainrule train --out demo-output/heart.safetensors --plot demo-output
+
+tour: $(VENV)/.installed
+	$(BIN)/chainrule tour --out tour-output
+
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks
+
+bench-quick: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks --quick
+
+clean:
+	rm -rf $(VENV) demo-output tour-output .pytest_cache .ruff_cache

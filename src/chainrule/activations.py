@@ -1,0 +1,230 @@
+"""Activation functions σ and their derivatives σ'.
+
+Each activation computes ``A = σ(Z)`` in place into a preallocated buffer, and
+turns an upstream gradient ``dA = ∂C/∂A`` into ``dZ = ∂C/∂Z`` using the cached
+``Z`` and ``A`` of the forward pass (nothing is recomputed).  Where the
+derivative is a function of the output it is taken from ``A``, as scikit-learn
+does: for tanh ``σ'(z) = 1/cosh² z = 1 − tanh² z = 1 − a²``, which never
+overflows.
+
+Activations are looked up by name in :data:`ACTIVATIONS`; model files store the
+name, never code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConfigError
+
+__all__ = ["ACTIVATIONS", "Activation", "get_activation"]
+
+Array = np.ndarray
+
+LEAKY_SLOPE = 0.01
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An element-wise activation σ (or softmax) with its derivative.
+
+    Attributes
+    ----------
+    name : str
+        Registry key, stored in model files.
+    formula, derivative_formula : str
+        The formulas, for display (``σ(z)`` and ``σ'(z)``).
+    forward : callable ``(Z, out) -> out``
+        Computes ``A = σ(Z)`` into ``out`` (which may be ``Z`` itself).
+    backward : callable ``(dA, Z, A) -> None``
+        Overwrites ``dA`` with ``dZ = dA ⊙ σ'(Z)`` (a Jacobian-vector product
+        for softmax).  ``Z`` and ``A`` are the cached forward values.
+    derivative : callable ``(Z, A) -> σ'(Z)``
+        The element-wise derivative as a new array (not for softmax).
+    elementwise : bool
+        False for softmax, whose Jacobian ∂a/∂z is a full matrix.
+    """
+
+    name: str
+    formula: str
+    derivative_formula: str
+    forward: Callable[[Array, Array], Array]
+    backward: Callable[[Array, Array, Array], None]
+    derivative: Callable[[Array, Array], Array]
+    elementwise: bool = True
+
+    def __call__(self, Z: Array) -> Array:
+        """Return ``σ(Z)`` as a new array."""
+        Z = np.asarray(Z)
+        return self.forward(Z, np.empty_like(Z, dtype=_float_dtype(Z)))
+
+    def jacobian(self, z: Array) -> Array:
+        """``∂a/∂z`` for one example ``z`` of shape (n,), as an (n, n) matrix.
+
+        ``diag(σ'(z))`` for element-wise activations; ``diag(a) − a aᵀ`` for softmax.
+        """
+        z = np.asarray(z)
+        a = self(z[None, :])[0]
+        if self.elementwise:
+            return np.diag(self.derivative(z, a))
+        return np.diag(a) - np.outer(a, a)
+
+
+def _float_dtype(Z: Array) -> np.dtype:
+    return Z.dtype if np.issubdtype(Z.dtype, np.floating) else np.dtype(np.float64)
+
+
+# identity: σ(z) = z, σ'(z) = 1
+def _identity_forward(Z: Array, out: Array) -> Array:
+    if out is not Z:
+        np.copyto(out, Z)
+    return out
+
+
+def _identity_backward(dA: Array, Z: Array, A: Array) -> None:
+    pass
+
+
+# tanh: σ'(z) = 1/cosh² z = 1 − a²
+def _tanh_forward(Z: Array, out: Array) -> Array:
+    return np.tanh(Z, out=out)
+
+
+def _tanh_backward(dA: Array, Z: Array, A: Array) -> None:
+    # dA ⊙ (1 − A²) written as dA − dA ⊙ A ⊙ A to avoid a temporary
+    tmp = np.multiply(dA, A)
+    tmp *= A
+    dA -= tmp
+
+
+def _tanh_derivative(Z: Array, A: Array) -> Array:
+    return 1 - A * A
+
+
+# logistic: σ(z) = 1/(1 + e^−z) = ½(1 + tanh(z/2)), σ'(z) = a(1 − a)
+def _logistic_forward(Z: Array, out: Array) -> Array:
+    # The tanh form never overflows, for any |z|, and is exact to rounding.
+    np.multiply(Z, 0.5, out=out)
+    np.tanh(out, out=out)
+    out += 1
+    out *= 0.5
+    return out
+
+
+def _logistic_backward(dA: Array, Z: Array, A: Array) -> None:
+    dA *= A
+    tmp = np.multiply(dA, A)
+    dA -= tmp
+
+
+def _logistic_derivative(Z: Array, A: Array) -> Array:
+    return A * (1 - A)
+
+
+# relu: σ(z) = max(z, 0), σ'(z) = [z > 0]
+def _relu_forward(Z: Array, out: Array) -> Array:
+    return np.maximum(Z, 0, out=out)
+
+
+def _relu_backward(dA: Array, Z: Array, A: Array) -> None:
+    dA[Z <= 0] = 0
+
+
+def _relu_derivative(Z: Array, A: Array) -> Array:
+    return (Z > 0).astype(A.dtype)
+
+
+# leaky relu: σ(z) = z for z > 0, 0.01 z otherwise
+def _leaky_forward(Z: Array, out: Array) -> Array:
+    # max(z, 0.01 z) picks z for z > 0 and 0.01 z otherwise
+    np.multiply(Z, LEAKY_SLOPE, out=out)
+    return np.maximum(Z, out, out=out)
+
+
+def _leaky_backward(dA: Array, Z: Array, A: Array) -> None:
+    dA[Z <= 0] *= LEAKY_SLOPE
+
+
+def _leaky_derivative(Z: Array, A: Array) -> Array:
+    return np.where(Z > 0, 1, LEAKY_SLOPE).astype(A.dtype)
+
+
+# softplus: σ(z) = log(1 + e^z) = max(z, 0) + log1p(e^−|z|), σ'(z) = logistic(z)
+def _softplus_forward(Z: Array, out: Array) -> Array:
+    tmp = np.abs(Z)
+    np.negative(tmp, out=tmp)
+    np.exp(tmp, out=tmp)
+    np.log1p(tmp, out=tmp)
+    np.maximum(Z, 0, out=out)
+    out += tmp
+    return out
+
+
+def _softplus_backward(dA: Array, Z: Array, A: Array) -> None:
+    dA *= _logistic_forward(Z, np.empty_like(Z))
+
+
+def _softplus_derivative(Z: Array, A: Array) -> Array:
+    return _logistic_forward(Z, np.empty_like(Z))
+
+
+# softmax over each row: a_i = e^{z_i} / Σ_j e^{z_j}; ∂a/∂z = diag(a) − a aᵀ
+def _softmax_forward(Z: Array, out: Array) -> Array:
+    np.subtract(Z, Z.max(axis=1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
+
+
+def _softmax_backward(dA: Array, Z: Array, A: Array) -> None:
+    # dZ = (diag(a) − a aᵀ) dA = a ⊙ (dA − ⟨dA, a⟩), one row per example
+    s = np.einsum("ij,ij->i", dA, A)[:, None]
+    dA -= s
+    dA *= A
+
+
+def _softmax_derivative(Z: Array, A: Array) -> Array:
+    raise ConfigError("softmax has no element-wise derivative; use Activation.jacobian")
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in [
+        Activation("identity", "z", "1", _identity_forward, _identity_backward,
+                   lambda Z, A: np.ones_like(A)),
+        Activation("tanh", "tanh(z)", "1/cosh²(z) = 1 − a²", _tanh_forward, _tanh_backward,
+                   _tanh_derivative),
+        Activation("logistic", "1/(1 + e^−z)", "a(1 − a)", _logistic_forward,
+                   _logistic_backward, _logistic_derivative),
+        Activation("relu", "max(z, 0)", "[z > 0]", _relu_forward, _relu_backward,
+                   _relu_derivative),
+        Activation("leaky_relu", "max(z, 0.01 z)", "1 if z > 0 else 0.01", _leaky_forward,
+                   _leaky_backward, _leaky_derivative),
+        Activation("softplus", "log(1 + e^z)", "1/(1 + e^−z)", _softplus_forward,
+                   _softplus_backward, _softplus_derivative),
+        Activation("softmax", "e^z_i / Σ_j e^z_j", "diag(a) − a aᵀ", _softmax_forward,
+                   _softmax_backward, _softmax_derivative, elementwise=False),
+    ]
+}
+ALIASES = {"sigmoid": "logistic", "linear": "identity"}
+
+
+def get_activation(name: str | Activation) -> Activation:
+    """Look an activation up by name (``'tanh'``, ``'logistic'``, ...; ``'sigmoid'`` works too).
+
+    Raises
+    ------
+    ConfigError
+        If the name is unknown; the message lists the known names.
+    """
+    if isinstance(name, Activation):
+        return name
+    key = ALIASES.get(name, name) if isinstance(name, str) else name
+    try:
+        return ACTIVATIONS[key]
+    except (KeyError, TypeError):
+        known = ", ".join(sorted(ACTIVATIONS))
+        raise ConfigError(f"activation: unknown name {name!r}; expected one of {known}") from None

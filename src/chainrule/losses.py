@@ -1,0 +1,182 @@
+"""Costs: how far the network's output ``a(N)`` is from the target ``y``.
+
+The cost of one example is ``C_k``; the cost of a training set is the mean
+``C = (1/N) Σ_k C_k`` (the seed's definition).  Each cost also gives the output
+delta ``dZ = ∂C/∂Z(N)`` of the mean cost, fused with its output activation where
+that is both cheaper and more stable:
+
+* squared error, ``C_k = |a − y|² = Σ_i (a_i − y_i)²`` (no ½), so
+  ``∂C_k/∂a = 2(a − y)`` as in the seed; any output activation.
+* binary cross-entropy with a logistic output,
+  ``C_k = −Σ_i [y_i log a_i + (1 − y_i) log(1 − a_i)]``; the factors
+  ``∂C_k/∂a = (a − y)/(a(1 − a))`` and ``∂a/∂z = a(1 − a)`` cancel, so
+  ``∂C_k/∂z = a − y``.
+* categorical cross-entropy with a softmax output, ``C_k = −Σ_i y_i log a_i``;
+  with the softmax Jacobian the delta is ``∂C_k/∂z = a Σ_i y_i − y`` (``a − y``
+  for one-hot or probability rows).
+
+The cross-entropies are evaluated from ``Z`` with log-sum-exp forms, so they
+stay finite for any finite ``z``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import Activation
+from .errors import ConfigError
+
+__all__ = ["COSTS", "Cost", "get_cost"]
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A cost function paired with the output activations it accepts.
+
+    Attributes
+    ----------
+    name : str
+        Registry key, stored in model files.
+    formula : str
+        ``C_k`` as the seed writes it.
+    per_example : callable ``(Z, A, Y) -> (N,)``
+        ``C_k`` for every row.
+    dC_dA : callable ``(A, Y) -> (N, n_out)``
+        ``∂C_k/∂a`` for every row (the first factor of the chain rule).
+    delta : callable ``(Z, A, Y, out) -> out``
+        ``∂C/∂Z`` of the *mean* cost, written into ``out``.
+    output_activations : tuple of str or None
+        The output activations this cost is defined with (None: any).
+    """
+
+    name: str
+    formula: str
+    per_example: Callable[[Array, Array, Array], Array]
+    dC_dA: Callable[[Array, Array], Array]
+    delta: Callable[[Array, Array, Array, Array], Array]
+    output_activations: tuple[str, ...] | None = None
+    default_output_activation: str | None = None
+
+    def __call__(self, Z: Array, A: Array, Y: Array) -> float:
+        """The training-set cost ``C = mean_k C_k``."""
+        return float(np.mean(self.per_example(Z, A, Y)))
+
+    def check_output_activation(self, activation: Activation) -> None:
+        """Raise :class:`ConfigError` if ``activation`` cannot end a network with this cost."""
+        allowed = self.output_activations
+        if allowed is not None and activation.name not in allowed:
+            raise ConfigError(
+                f"output_activation: cost {self.name!r} needs a {' or '.join(allowed)} output "
+                f"layer, got {activation.name!r}"
+            )
+
+
+# squared error: C_k = Σ_i (a_i − y_i)²
+def _se_per_example(Z: Array, A: Array, Y: Array) -> Array:
+    D = A - Y
+    return np.einsum("ij,ij->i", D, D)
+
+
+def _se_dC_dA(A: Array, Y: Array) -> Array:
+    return 2 * (A - Y)
+
+
+def _se_delta_dA(Z: Array, A: Array, Y: Array, out: Array) -> Array:
+    # ∂C/∂A of the mean cost: 2(A − Y)/N; the caller applies σ'
+    np.subtract(A, Y, out=out)
+    out *= out.dtype.type(2.0 / A.shape[0])
+    return out
+
+
+# binary cross-entropy from z: −[y log σ(z) + (1−y) log σ(−z)] = softplus(z) − y z
+def _softplus(Z: Array) -> Array:
+    return np.maximum(Z, 0) + np.log1p(np.exp(-np.abs(Z)))
+
+
+def _bce_per_example(Z: Array, A: Array, Y: Array) -> Array:
+    return (_softplus(Z) - Y * Z).sum(axis=1)
+
+
+def _bce_dC_dA(A: Array, Y: Array) -> Array:
+    return (A - Y) / (A * (1 - A))
+
+
+def _xent_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
+    # logistic + BCE: ∂C_k/∂z = a − y (σ' cancels against ∂C/∂a)
+    np.subtract(A, Y, out=out)
+    out *= out.dtype.type(1.0 / A.shape[0])
+    return out
+
+
+# categorical cross-entropy from z: −Σ_i y_i (z_i − logsumexp(z))
+def _cce_per_example(Z: Array, A: Array, Y: Array) -> Array:
+    m = Z.max(axis=1, keepdims=True)
+    lse = m[:, 0] + np.log(np.exp(Z - m).sum(axis=1))
+    return Y.sum(axis=1) * lse - np.einsum("ij,ij->i", Y, Z)
+
+
+def _cce_dC_dA(A: Array, Y: Array) -> Array:
+    return -Y / A
+
+
+def _cce_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
+    # softmax + CCE: ∂C_k/∂z = a Σ_i y_i − y
+    np.multiply(A, Y.sum(axis=1, keepdims=True), out=out)
+    out -= Y
+    out *= out.dtype.type(1.0 / A.shape[0])
+    return out
+
+
+COSTS: dict[str, Cost] = {
+    c.name: c
+    for c in [
+        Cost("squared_error", "|a − y|² = Σ_i (a_i − y_i)²", _se_per_example, _se_dC_dA,
+             _se_delta_dA, None, None),
+        Cost("binary_cross_entropy", "−Σ_i [y_i log a_i + (1 − y_i) log(1 − a_i)]",
+             _bce_per_example, _bce_dC_dA, _xent_delta, ("logistic",), "logistic"),
+        Cost("cross_entropy", "−Σ_i y_i log a_i", _cce_per_example, _cce_dC_dA, _cce_delta,
+             ("softmax",), "softmax"),
+    ]
+}
+ALIASES = {
+    "squared": "squared_error", "mse": "squared_error", "se": "squared_error",
+    "bce": "binary_cross_entropy", "log_loss": "cross_entropy",
+    "categorical_cross_entropy": "cross_entropy",
+}
+
+
+def get_cost(name: str | Cost) -> Cost:
+    """Look a cost up by name: 'squared_error', 'binary_cross_entropy' or 'cross_entropy'.
+
+    Raises
+    ------
+    ConfigError
+        If the name is unknown; the message lists the known names.
+    """
+    if isinstance(name, Cost):
+        return name
+    key = ALIASES.get(name, name) if isinstance(name, str) else name
+    try:
+        return COSTS[key]
+    except (KeyError, TypeError):
+        known = ", ".join(sorted(COSTS))
+        raise ConfigError(f"cost: unknown name {name!r}; expected one of {known}") from None
+
+
+def output_delta(cost: Cost, activation: Activation, Z: Array, A: Array, Y: Array,
+                 out: Array) -> Array:
+    """``dZ(N) = ∂C/∂Z(N)`` of the mean cost, into ``out``.
+
+    For squared error this is ``2(A − Y)/N ⊙ σ'(Z)``; for the cross-entropies the
+    fused forms above.
+    """
+    cost.delta(Z, A, Y, out)
+    if cost.output_activations is None:
+        activation.backward(out, Z, A)
+    return out
+

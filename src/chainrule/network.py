@@ -1,0 +1,599 @@
+"""Dense feed-forward networks, the forward pass and back-propagation.
+
+Notation follows the seed exercise.  Layer ``l = 1 … L`` computes, for one
+example (a column vector ``a(l−1)``)::
+
+    z(l) = W(l) a(l−1) + b(l),      a(l) = σ(z(l)),      a(0) = x
+
+with ``W(l)`` of shape ``(n_l, n_{l−1})`` and ``b(l)`` of shape ``(n_l,)``.  A
+batch stores examples as rows, so the same equations read
+``Z(l) = A(l−1) @ W(l).T + b(l)``.  Python lists are 0-based: ``network.W[0]``
+is the seed's ``W(1)``.
+
+All weights and biases are views into one contiguous vector
+:attr:`Network.params`; their gradients are views into :attr:`Network.grads`.
+Optimisers, L-BFGS and the gradient check work on those flat vectors directly.
+
+Back-propagation applies the chain rule from the output backwards::
+
+    dZ(L)   = ∂C/∂Z(L)                       (from the cost, see chainrule.losses)
+    dW(l)   = dZ(l).T @ A(l−1)               ∂z/∂W = a(l−1)
+    db(l)   = Σ_k dZ(l)[k]                   ∂z/∂b = 1
+    dA(l−1) = dZ(l) @ W(l)                   ∂z(l)/∂a(l−1) = W(l)
+    dZ(l−1) = dA(l−1) ⊙ σ'(Z(l−1))           ∂a/∂z = σ'(z)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validation import as_2d, as_float_dtype, check_same_rows
+from .activations import Activation, get_activation
+from .errors import ConfigError, ShapeError
+from .losses import Cost, get_cost, output_delta
+
+__all__ = ["Cache", "ChainRule", "Factor", "Network", "ParamRef", "parse_param"]
+
+Array = np.ndarray
+
+
+# ---------------------------------------------------------------------------
+# Parameter references such as "W1[0,2]" or "b2[1]"
+# ---------------------------------------------------------------------------
+
+_PARAM_RE = re.compile(r"^\s*([Wwb])\s*\(?\s*(\d+)\s*\)?\s*\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]\s*$")
+
+
+@dataclass(frozen=True)
+class ParamRef:
+    """One scalar parameter: ``W(layer)[row, col]`` or ``b(layer)[row]`` (layer is 1-based)."""
+
+    kind: str  # "W" or "b"
+    layer: int
+    row: int
+    col: int | None = None
+
+    def __str__(self) -> str:
+        idx = f"{self.row},{self.col}" if self.kind == "W" else f"{self.row}"
+        return f"{self.kind}{self.layer}[{idx}]"
+
+    @property
+    def symbol(self) -> str:
+        """The seed's notation, e.g. ``W(1)[0,2]``."""
+        idx = f"{self.row},{self.col}" if self.kind == "W" else f"{self.row}"
+        return f"{self.kind}({self.layer})[{idx}]"
+
+
+def parse_param(spec: str | ParamRef) -> ParamRef:
+    """Parse ``"W1[0,2]"``, ``"W(1)[0,2]"`` or ``"b2[1]"`` into a :class:`ParamRef`.
+
+    Raises
+    ------
+    ConfigError
+        If the text is not of that form.
+    """
+    if isinstance(spec, ParamRef):
+        return spec
+    m = _PARAM_RE.match(str(spec))
+    if not m:
+        raise ConfigError(
+            f"param: cannot read {spec!r}; expected a weight like 'W1[0,2]' or a bias like 'b2[1]'"
+        )
+    kind, layer, row, col = m.group(1).upper().replace("B", "b"), *m.groups()[1:]
+    if kind == "W" and col is None:
+        raise ConfigError(f"param: weight {spec!r} needs two indices, e.g. 'W1[0,2]'")
+    if kind == "b" and col is not None:
+        raise ConfigError(f"param: bias {spec!r} takes one index, e.g. 'b1[0]'")
+    return ParamRef(kind, int(layer), int(row), None if col is None else int(col))
+
+
+# ---------------------------------------------------------------------------
+# The forward cache
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Cache:
+    """What the forward pass leaves for back-propagation.
+
+    ``Z[l]`` and ``A[l + 1]`` are layer ``l + 1``'s weighted sums and activations
+    (shape ``(N, n_{l+1})``); ``A[0]`` is the input batch.  The arrays are views
+    into buffers that the next forward pass overwrites: copy what you keep.
+    """
+
+    Z: list[Array] = field(default_factory=list)
+    A: list[Array] = field(default_factory=list)
+    dZ: list[Array] = field(default_factory=list)  # back-propagation's buffers
+
+    @property
+    def n_examples(self) -> int:
+        return self.A[0].shape[0] if self.A else 0
+
+
+class _Buffers:
+    """Preallocated Z, A and dZ buffers, grown (never shrunk) to the largest batch seen."""
+
+    def __init__(self, sizes: Sequence[int], identity: Sequence[bool], dtype: np.dtype):
+        self.sizes, self.identity, self.dtype, self.capacity = sizes, identity, dtype, 0
+        self.Z: list[Array] = []
+        self.A: list[Array] = []
+        self.dZ: list[Array] = []
+
+    def ensure(self, n: int) -> None:
+        if n <= self.capacity:
+            return
+        cap = max(n, self.capacity * 2) if self.capacity else n
+        widths = self.sizes[1:]
+        self.Z = [np.empty((cap, w), self.dtype) for w in widths]
+        # An identity layer's activation is its weighted sum: share the buffer.
+        self.A = [Z if ident else np.empty_like(Z) for Z, ident in zip(self.Z, self.identity)]
+        self.dZ = [np.empty((cap, w), self.dtype) for w in widths]
+        self.capacity = cap
+
+
+# ---------------------------------------------------------------------------
+# Chain-rule factors
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One factor of the chain rule: its symbol, its formula and its value."""
+
+    symbol: str
+    formula: str
+    value: Array
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.value.shape
+
+
+@dataclass(frozen=True)
+class ChainRule:
+    """The seed's chain rule for one parameter θ of layer i and one example::
+
+        ∂C_k/∂θ = ∂C_k/∂a(N) · ∂a(N)/∂a(N−1) ⋯ ∂a(i+1)/∂a(i) · ∂a(i)/∂z(i) · ∂z(i)/∂θ
+
+    ``factors`` lists them in that order: a row vector (n_N,), matrices
+    ``diag(σ'(z(j))) W(j)`` of shape (n_j, n_{j−1}), the matrix ``∂a(i)/∂z(i)``
+    of shape (n_i, n_i), and the column ∂z(i)/∂θ of shape (n_i,).
+    ``backprop`` is the same derivative from :meth:`Network.backprop`.
+    """
+
+    param: ParamRef
+    factors: tuple[Factor, ...]
+    backprop: float
+    z: tuple[Array, ...]  # z(1) … z(N) of the example
+    a: tuple[Array, ...]  # a(0) … a(N)
+
+    @property
+    def value(self) -> float:
+        """The product of the factors, multiplied left to right."""
+        v = self.factors[0].value
+        for f in self.factors[1:]:
+            v = v @ f.value
+        return float(v)
+
+    def running_products(self) -> list[Array]:
+        """``∂C_k/∂a(j)`` for j = N, N−1, …, i: the product of the leading factors.
+
+        Watching their size layer by layer shows vanishing or exploding gradients.
+        """
+        out = [self.factors[0].value]
+        for f in self.factors[1:-2]:
+            out.append(out[-1] @ f.value)
+        return out
+
+
+# ---------------------------------------------------------------------------
+# The network
+# ---------------------------------------------------------------------------
+
+
+def _layer_activations(n_layers: int, activation: str | Sequence[str],
+                       output_activation: str | None, cost: Cost) -> list[Activation]:
+    if isinstance(activation, str | Activation):
+        hidden = [get_activation(activation)] * (n_layers - 1)
+        default_out = get_activation(activation)
+    else:
+        names = list(activation)
+        if len(names) == n_layers:  # one per layer, output included
+            acts = [get_activation(a) for a in names]
+            if output_activation is not None:
+                acts[-1] = get_activation(output_activation)
+            return acts
+        if len(names) != n_layers - 1:
+            raise ConfigError(
+                f"activation: expected one name or {n_layers - 1} (one per hidden layer), "
+                f"got {len(names)}"
+            )
+        hidden = [get_activation(a) for a in names]
+        default_out = hidden[-1] if hidden else get_activation("identity")
+    if output_activation is not None:
+        out = get_activation(output_activation)
+    elif cost.default_output_activation is not None:
+        out = get_activation(cost.default_output_activation)
+    else:
+        out = default_out
+    for a in hidden:
+        if not a.elementwise:
+            raise ConfigError(f"activation: {a.name!r} can only be used on the output layer")
+    return [*hidden, out]
+
+
+class Network:
+    """A dense feed-forward network trained by back-propagation.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``(n_in, h1, …, n_out)``; at least two entries, all ≥ 1.
+    activation : str or sequence of str, default 'tanh'
+        σ of the hidden layers: one name for all, or one per hidden layer (or
+        one per layer including the output).
+    output_activation : str, optional
+        σ of the output layer.  Defaults to the hidden activation for squared
+        error (the seed's networks are tanh throughout), logistic for binary
+        cross-entropy and softmax for cross-entropy.
+    cost : str, default 'squared_error'
+        ``'squared_error'`` (C_k = |a − y|²), ``'binary_cross_entropy'`` or
+        ``'cross_entropy'``.
+    dtype : {'float64', 'float32'}
+        Precision of parameters, buffers and results; inputs are converted once.
+    random_state : int, numpy.random.Generator or None
+        Seed of the initialisation.
+    init : {'auto', 'glorot', 'he'}
+        'glorot': W and b ~ U(−r, r), r = √(6/(n_in + n_out)) (×√2 for logistic);
+        'he': W ~ N(0, 2/n_in), b = 0.  'auto' picks He for the relu family.
+    weights, biases : sequence of array-like, optional
+        Explicit parameters, e.g. ``weights=[[[1.3]]], biases=[[-0.1]]`` for the
+        seed's NOT neuron.  Shapes must be ``(n_l, n_{l−1})`` and ``(n_l,)``.
+
+    Attributes
+    ----------
+    params, grads : ndarray of shape (n_params,)
+        All parameters and their gradients, contiguous.
+    W, b, dW, db : list of ndarray
+        Per-layer views into ``params`` and ``grads`` (``W[0]`` is the seed's W(1)).
+    activations : list of Activation
+        One per layer.
+    """
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        activation: str | Sequence[str] = "tanh",
+        output_activation: str | None = None,
+        cost: str = "squared_error",
+        *,
+        dtype: object = np.float64,
+        random_state: int | np.random.Generator | None = None,
+        init: str = "auto",
+        weights: Sequence[object] | None = None,
+        biases: Sequence[object] | None = None,
+    ):
+        sizes = _check_sizes(layer_sizes)
+        self.layer_sizes: tuple[int, ...] = sizes
+        self.cost: Cost = get_cost(cost)
+        self.activations: list[Activation] = _layer_activations(
+            len(sizes) - 1, activation, output_activation, self.cost
+        )
+        self.cost.check_output_activation(self.activations[-1])
+        self.dtype: np.dtype = as_float_dtype(dtype)
+        self.params: Array = np.zeros(self.n_params, self.dtype)
+        self.grads: Array = np.zeros(self.n_params, self.dtype)
+        self.W, self.b = self._views(self.params)
+        self.dW, self.db = self._views(self.grads)
+        self._buf = _Buffers(sizes, [a.name == "identity" for a in self.activations], self.dtype)
+        self._cache = Cache()
+        if weights is None and biases is None:
+            self.initialize(random_state, init)
+        else:
+            self.set_weights(weights, biases)
+
+    # -- structure -----------------------------------------------------------
+
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers L (the input is not counted)."""
+        return len(self.layer_sizes) - 1
+
+    @property
+    def n_params(self) -> int:
+        s = self.layer_sizes
+        return sum(s[l + 1] * s[l] + s[l + 1] for l in range(len(s) - 1))
+
+    @property
+    def n_inputs(self) -> int:
+        return self.layer_sizes[0]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.layer_sizes[-1]
+
+    def _views(self, flat: Array) -> tuple[list[Array], list[Array]]:
+        Ws, bs, k = [], [], 0
+        for n_prev, n in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
+            Ws.append(flat[k:k + n * n_prev].reshape(n, n_prev))  # (n_l, n_{l-1})
+            k += n * n_prev
+            bs.append(flat[k:k + n])  # (n_l,)
+            k += n
+        return Ws, bs
+
+    def offsets(self) -> list[tuple[int, int]]:
+        """For each layer, the flat indices where W(l) and b(l) start in :attr:`params`."""
+        out, k = [], 0
+        for n_prev, n in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
+            out.append((k, k + n * n_prev))
+            k += n * n_prev + n
+        return out
+
+    def flat_index(self, param: str | ParamRef) -> int:
+        """Position of a parameter such as ``'W1[0,2]'`` in :attr:`params`.
+
+        Raises
+        ------
+        ConfigError
+            If the layer or an index is out of range (the message gives the valid range).
+        """
+        p = parse_param(param)
+        if not 1 <= p.layer <= self.n_layers:
+            raise ConfigError(f"param: {p} names layer {p.layer}; layers are 1 to {self.n_layers}")
+        n, n_prev = self.layer_sizes[p.layer], self.layer_sizes[p.layer - 1]
+        w0, b0 = self.offsets()[p.layer - 1]
+        if not 0 <= p.row < n:
+            raise ConfigError(f"param: {p} row {p.row} is out of range; layer {p.layer} has "
+                              f"{n} neurons (rows 0 to {n - 1})")
+        if p.kind == "b":
+            return b0 + p.row
+        assert p.col is not None
+        if not 0 <= p.col < n_prev:
+            raise ConfigError(f"param: {p} column {p.col} is out of range; layer {p.layer} has "
+                              f"{n_prev} inputs (columns 0 to {n_prev - 1})")
+        return w0 + p.row * n_prev + p.col
+
+    def param_names(self) -> list[str]:
+        """Name of every entry of :attr:`params`, in order (``'W1[0,0]'``, …)."""
+        names = []
+        for l, (n_prev, n) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:]), 1):
+            names += [f"W{l}[{r},{c}]" for r in range(n) for c in range(n_prev)]
+            names += [f"b{l}[{r}]" for r in range(n)]
+        return names
+
+    def __repr__(self) -> str:
+        acts = ", ".join(a.name for a in self.activations)
+        return (f"Network(layer_sizes={self.layer_sizes}, activations=[{acts}], "
+                f"cost={self.cost.name!r}, dtype={self.dtype.name})")
+
+    # -- parameters ----------------------------------------------------------
+
+    def initialize(self, random_state: int | np.random.Generator | None = None,
+                   init: str = "auto") -> Network:
+        """(Re)draw all parameters; see the class docstring for the schemes."""
+        rng = np.random.default_rng(random_state)
+        if init not in ("auto", "glorot", "he"):
+            raise ConfigError(f"init: expected 'auto', 'glorot' or 'he', got {init!r}")
+        for l, act in enumerate(self.activations):
+            n, n_prev = self.W[l].shape
+            scheme = init
+            if scheme == "auto":
+                scheme = "he" if act.name in ("relu", "leaky_relu") else "glorot"
+            if scheme == "he":
+                self.W[l][...] = rng.normal(0.0, np.sqrt(2.0 / n_prev), size=(n, n_prev))
+                self.b[l][...] = 0
+            else:
+                r = np.sqrt(6.0 / (n_prev + n)) * (np.sqrt(2.0) if act.name == "logistic" else 1)
+                self.W[l][...] = rng.uniform(-r, r, size=(n, n_prev))
+                self.b[l][...] = rng.uniform(-r, r, size=n)
+        return self
+
+    def set_weights(self, weights: Sequence[object] | None,
+                    biases: Sequence[object] | None) -> Network:
+        """Copy explicit W(l) and b(l) into the network (shapes checked per layer)."""
+        if weights is None or biases is None:
+            raise ConfigError("weights, biases: give both or neither")
+        if len(weights) != self.n_layers or len(biases) != self.n_layers:
+            raise ConfigError(f"weights, biases: expected {self.n_layers} of each (one per "
+                              f"layer), got {len(weights)} and {len(biases)}")
+        for l, (Wl, bl) in enumerate(zip(weights, biases)):
+            for name, val, dst in ((f"weights[{l}]", Wl, self.W[l]),
+                                   (f"biases[{l}]", bl, self.b[l])):
+                arr = np.asarray(val, dtype=float).reshape(-1) if np.ndim(val) == 0 else \
+                    np.asarray(val, dtype=float)
+                if arr.shape != dst.shape:
+                    raise ShapeError(f"{name}: expected shape {dst.shape}, got {arr.shape}")
+                if not np.isfinite(arr).all():
+                    raise ShapeError(f"{name}: contains NaN or infinity")
+                dst[...] = arr
+        return self
+
+    def get_weights(self) -> tuple[list[Array], list[Array]]:
+        """Copies of every W(l) and b(l)."""
+        return [W.copy() for W in self.W], [b.copy() for b in self.b]
+
+    def copy(self) -> Network:
+        """An independent network with the same structure and parameters."""
+        net = Network(self.layer_sizes, [a.name for a in self.activations], cost=self.cost.name,
+                      dtype=self.dtype, random_state=0)
+        net.params[...] = self.params
+        return net
+
+    # -- forward and backward ------------------------------------------------
+
+    def _forward(self, X: Array) -> Cache:
+        """Forward pass on a validated (N, n_in) batch of the network's dtype."""
+        N = X.shape[0]
+        buf = self._buf
+        buf.ensure(N)
+        c = self._cache
+        c.A = [X]
+        c.Z = []
+        c.dZ = [dZ[:N] for dZ in buf.dZ]
+        A_prev = X
+        for l, act in enumerate(self.activations):
+            Z = buf.Z[l][:N]
+            np.matmul(A_prev, self.W[l].T, out=Z)  # (N, n_l) = (N, n_{l-1}) @ (n_{l-1}, n_l)
+            Z += self.b[l]
+            A = buf.A[l][:N]
+            if A is not Z:
+                act.forward(Z, A)
+            c.Z.append(Z)
+            c.A.append(A)
+            A_prev = A
+        return c
+
+    def _backward(self, Y: Array) -> Array:
+        """Back-propagate from the cached forward pass; fills :attr:`grads` and returns it."""
+        c = self._cache
+        L = self.n_layers
+        dZ = output_delta(self.cost, self.activations[-1], c.Z[-1], c.A[-1], Y, c.dZ[-1])
+        for l in range(L - 1, -1, -1):
+            np.matmul(dZ.T, c.A[l], out=self.dW[l])  # (n_l, n_{l-1}) = (n_l, N) @ (N, n_{l-1})
+            np.sum(dZ, axis=0, out=self.db[l])  # (n_l,)
+            if l > 0:
+                dA = np.matmul(dZ, self.W[l], out=c.dZ[l - 1])  # (N, n_{l-1})
+                self.activations[l - 1].backward(dA, c.Z[l - 1], c.A[l])
+                dZ = dA
+        return self.grads
+
+    def _cost(self, Y: Array) -> float:
+        c = self._cache
+        return self.cost(c.Z[-1], c.A[-1], Y)
+
+    def check_X(self, X: object, name: str = "X") -> tuple[Array, bool]:
+        """Validate inputs: (N, n_in) finite numbers, converted to the network's dtype."""
+        return as_2d(X, name, self.n_inputs, self.dtype)
+
+    def check_XY(self, X: object, Y: object) -> tuple[Array, Array]:
+        """Validate a batch of inputs and targets (same number of rows)."""
+        X2, _ = self.check_X(X)
+        Y2, _ = as_2d(Y, "y", self.n_outputs, self.dtype)
+        check_same_rows(X2, Y2)
+        return X2, Y2
+
+    def forward(self, X: object) -> Cache:
+        """Run the forward pass and return every layer's Z and A.
+
+        ``Z(l) = A(l−1) @ W(l).T + b(l)`` and ``A(l) = σ(Z(l))``, for a batch X
+        of shape (N, n_in) or one example of shape (n_in,).  The returned cache
+        is overwritten by the next call.
+        """
+        X2, _ = self.check_X(X)
+        return self._forward(X2)
+
+    def predict(self, X: object) -> Array:
+        """Output activations ``a(N)`` as a new array: (N, n_out), or (n_out,) for one example."""
+        X2, single = self.check_X(X)
+        out = self._forward(X2).A[-1].copy()
+        return out[0] if single else out
+
+    def __call__(self, X: object) -> Array:
+        return self.predict(X)
+
+    def cost_per_example(self, X: object, Y: object) -> Array:
+        """``C_k`` for every example, shape (N,)."""
+        X2, Y2 = self.check_XY(X, Y)
+        c = self._forward(X2)
+        return self.cost.per_example(c.Z[-1], c.A[-1], Y2)
+
+    def compute_cost(self, X: object, Y: object) -> float:
+        """Training-set cost ``C = (1/N) Σ_k C_k``."""
+        X2, Y2 = self.check_XY(X, Y)
+        self._forward(X2)
+        return self._cost(Y2)
+
+    def backprop(self, X: object, Y: object) -> tuple[list[Array], list[Array]]:
+        """Gradients ∂C/∂W(l) and ∂C/∂b(l) of the mean cost over the batch.
+
+        Returns the per-layer views ``(dW, db)`` into :attr:`grads` (overwritten
+        by the next call).  One forward and one backward pass, vectorised over
+        the batch.
+        """
+        X2, Y2 = self.check_XY(X, Y)
+        self._forward(X2)
+        self._backward(Y2)
+        return self.dW, self.db
+
+    def cost_and_gradient(self, X: object, Y: object) -> tuple[float, Array]:
+        """``(C, ∂C/∂params)``; the gradient is :attr:`grads` itself (copy to keep)."""
+        X2, Y2 = self.check_XY(X, Y)
+        self._forward(X2)
+        cost = self._cost(Y2)
+        return cost, self._backward(Y2)
+
+    # -- the chain rule, factor by factor ------------------------------------
+
+    def chain_rule(self, x: object, y: object, param: str | ParamRef) -> ChainRule:
+        """The factors of the seed's chain rule for one example and one parameter.
+
+        Parameters
+        ----------
+        x : array-like of shape (n_in,)
+        y : array-like of shape (n_out,)
+        param : str or ParamRef
+            e.g. ``'W1[0,2]'`` (the seed's W(1) row 0, column 2) or ``'b2[1]'``.
+
+        Returns
+        -------
+        ChainRule
+            Its ``value`` (the product of the factors) equals ``backprop``, the
+            back-propagated ∂C_k/∂θ, to rounding.
+        """
+        p = parse_param(param)
+        k = self.flat_index(p)
+        X2, Y2 = self.check_XY(np.atleast_1d(np.asarray(x))[None, :] if np.ndim(x) <= 1 else x,
+                               np.atleast_1d(np.asarray(y))[None, :] if np.ndim(y) <= 1 else y)
+        if X2.shape[0] != 1:
+            raise ShapeError(f"x: chain_rule takes one example, got {X2.shape[0]}")
+        c = self._forward(X2)
+        z = tuple(Z[0].copy() for Z in c.Z)
+        a = tuple(A[0].copy() for A in c.A)
+        self._backward(Y2)
+        backprop = float(self.grads[k])
+
+        N, i = self.n_layers, p.layer
+        acts = self.activations
+        factors = [Factor(f"∂C/∂a({N})", f"{self.cost.name}: " + _dC_da_formula(self.cost),
+                          self.cost.dC_dA(a[N][None, :], Y2)[0])]
+        for j in range(N, i, -1):
+            J = acts[j - 1].jacobian(z[j - 1]) @ self.W[j - 1]  # (n_j, n_{j-1})
+            factors.append(Factor(f"∂a({j})/∂a({j - 1})", f"σ'(z({j})) W({j})", J))
+        factors.append(Factor(f"∂a({i})/∂z({i})", f"σ'(z({i})) = {acts[i - 1].derivative_formula}",
+                              acts[i - 1].jacobian(z[i - 1])))
+        e = np.zeros(self.layer_sizes[i], self.dtype)
+        if p.kind == "W":
+            e[p.row] = a[i - 1][p.col]
+            factors.append(Factor(f"∂z({i})/∂W({i})[{p.row},{p.col}]",
+                                  f"a({i - 1})[{p.col}] in row {p.row}", e))
+        else:
+            e[p.row] = 1
+            factors.append(Factor(f"∂z({i})/∂b({i})[{p.row}]", f"1 in row {p.row}", e))
+        return ChainRule(p, tuple(factors), backprop, z, a)
+
+
+def _dC_da_formula(cost: Cost) -> str:
+    return {"squared_error": "2(a − y)", "binary_cross_entropy": "(a − y)/(a(1 − a))",
+            "cross_entropy": "−y/a"}[cost.name]
+
+
+def _check_sizes(layer_sizes: Sequence[int]) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(s) for s in layer_sizes)
+        ok = len(sizes) >= 2 and all(
+            float(s) == int(s) for s in layer_sizes  # refuse 2.5, keep numpy ints
+        )
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ConfigError(
+            f"layer_sizes: expected at least two integers (n_in, …, n_out), got {layer_sizes!r}"
+        )
+    bad = [s for s in sizes if s < 1]
+    if bad:
+        raise ConfigError(f"layer_sizes: every layer needs at least one neuron, got {sizes}")
+    return sizes
