@@ -94,10 +94,9 @@ def _tanh_forward(Z: Array, out: Array) -> Array:
 
 
 def _tanh_backward(dA: Array, Z: Array, A: Array) -> None:
-    # dA ⊙ (1 − A²) written as dA − dA ⊙ A ⊙ A to avoid a temporary
-    tmp = np.multiply(dA, A)
-    tmp *= A
-    dA -= tmp
+    tmp = np.multiply(A, A)
+    np.subtract(1, tmp, out=tmp)  # σ'(z) = 1 − a², rounded exactly as _tanh_derivative
+    dA *= tmp
 
 
 def _tanh_derivative(Z: Array, A: Array) -> Array:
@@ -115,9 +114,10 @@ def _logistic_forward(Z: Array, out: Array) -> Array:
 
 
 def _logistic_backward(dA: Array, Z: Array, A: Array) -> None:
-    dA *= A
-    tmp = np.multiply(dA, A)
-    dA -= tmp
+    # (1 − a) first: dA·a − dA·a² would cancel catastrophically as a → 1
+    tmp = np.subtract(1, A)
+    tmp *= A
+    dA *= tmp
 
 
 def _logistic_derivative(Z: Array, A: Array) -> Array:

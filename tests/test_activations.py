@@ -1,0 +1,95 @@
+"""Activations: values, derivatives, stability for large |z|, and the registry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from chainrule import ACTIVATIONS, ConfigError, get_activation
+
+ELEMENTWISE = [name for name, a in ACTIVATIONS.items() if a.elementwise]
+
+REFERENCE = {
+    "identity": (lambda z: z, lambda z: np.ones_like(z)),
+    "tanh": (np.tanh, lambda z: 1 / np.cosh(z) ** 2),
+    "logistic": (lambda z: 1 / (1 + np.exp(-z)), lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
+    "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(float)),
+    "leaky_relu": (lambda z: np.where(z > 0, z, 0.01 * z), lambda z: np.where(z > 0, 1, 0.01)),
+    "softplus": (lambda z: np.log1p(np.exp(z)), lambda z: 1 / (1 + np.exp(-z))),
+}
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_values_and_derivatives_match_textbook_formulas(name):
+    z = np.linspace(-6, 6, 121)[None, :] + 1e-3  # avoid the kink at 0 exactly
+    act = get_activation(name)
+    sigma, sigma_prime = REFERENCE[name]
+    a = act(z)
+    np.testing.assert_allclose(a, sigma(z), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(act.derivative(z, a), sigma_prime(z), rtol=1e-10, atol=1e-15)
+    dA = np.ones_like(z) * 3.0
+    act.backward(dA, z, a)
+    np.testing.assert_allclose(dA, 3.0 * sigma_prime(z), rtol=1e-10, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_stable_and_warning_free_for_huge_z(name, dtype):
+    z = np.array([[-1e4, -800.0, -50.0, 0.0, 50.0, 800.0, 1e4]], dtype=dtype)
+    act = get_activation(name)
+    a = act(z)  # warnings are errors in this suite: an overflow would fail here
+    assert a.dtype == dtype and np.all(np.isfinite(a))
+    dA = np.ones_like(z)
+    act.backward(dA, z, a)
+    assert dA.dtype == dtype and np.all(np.isfinite(dA))
+    if name == "logistic":
+        assert a[0, 0] == 0 and a[0, -1] == 1 and a[0, 3] == 0.5
+    if name == "tanh":
+        assert dA[0, 0] == 0 and dA[0, 3] == 1  # σ'(±1e4) = 1/cosh² = 0, σ'(0) = 1
+
+
+def test_softmax_rows_sum_to_one_and_jacobian_is_diag_minus_outer():
+    sm = get_activation("softmax")
+    z = np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, -1000.0]])
+    a = sm(z)
+    np.testing.assert_allclose(a.sum(axis=1), 1.0, rtol=1e-15)
+    np.testing.assert_allclose(a[1], [0.5, 0.5, 0.0])
+    J = sm.jacobian(z[0])
+    np.testing.assert_allclose(J, np.diag(a[0]) - np.outer(a[0], a[0]), rtol=1e-15)
+    # backward is the Jacobian-vector product, row by row
+    dA = np.array([[0.3, -0.2, 0.5]])
+    expected = dA[0] @ J
+    sm.backward(dA, z[:1], a[:1])
+    np.testing.assert_allclose(dA[0], expected, rtol=1e-14)
+    with pytest.raises(ConfigError, match="softmax"):
+        sm.derivative(z, a)
+
+
+@given(arrays(np.float64, st.tuples(st.integers(1, 5), st.integers(1, 5)),
+              elements=st.floats(-30, 30)),
+       st.sampled_from(ELEMENTWISE))
+def test_backward_equals_derivative_times_upstream(Z, name):
+    act = get_activation(name)
+    A = act(Z)
+    dA = np.full_like(Z, 0.7)
+    act.backward(dA, Z, A)
+    np.testing.assert_allclose(dA, 0.7 * act.derivative(Z, A), rtol=1e-12, atol=1e-300)
+
+
+def test_jacobian_is_diagonal_for_elementwise():
+    J = get_activation("tanh").jacobian(np.array([0.1, -0.2]))
+    np.testing.assert_allclose(J, np.diag(1 / np.cosh([0.1, -0.2]) ** 2), rtol=1e-14)
+
+
+def test_registry_names_and_aliases():
+    assert {"identity", "tanh", "logistic", "relu", "leaky_relu", "softplus", "softmax"} <= set(
+        ACTIVATIONS)
+    assert get_activation("sigmoid") is ACTIVATIONS["logistic"]
+    assert get_activation(ACTIVATIONS["tanh"]) is ACTIVATIONS["tanh"]
+    with pytest.raises(ConfigError, match="expected one of"):
+        get_activation("gelu")
+    with pytest.raises(ConfigError):
+        get_activation(None)  # type: ignore[arg-type]

@@ -1,0 +1,123 @@
+"""The gradient check catches exactly the seed's wrong answer options, and passes the right ones."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chainrule import Network, check_gradient, check_network_gradient
+from chainrule.errors import ConfigError
+
+# The NOT training set of the seed: (x = 0, y = 1) and (x = 1, y = 0).
+X_NOT = np.array([0.0, 1.0])
+Y_NOT = np.array([1.0, 0.0])
+
+
+def cost(theta):
+    w, b = theta
+    return np.mean((np.tanh(w * X_NOT + b) - Y_NOT) ** 2)
+
+
+def user_gradient(dCda, dadz, dzdw, dzdb):
+    """A learner's ∂C/∂w and ∂C/∂b built from four chain-rule factors, as in question 4."""
+
+    def grad(theta):
+        w, b = theta
+        z = w * X_NOT + b
+        a = np.tanh(z)
+        common = dCda(a, Y_NOT) * dadz(z)
+        return np.array([np.mean(common * dzdw(X_NOT, a)), np.mean(common * dzdb(X_NOT, a))])
+
+    return grad
+
+
+RIGHT = dict(
+    dCda=lambda a, y: 2 * (a - y),
+    dadz=lambda z: 1 / np.cosh(z) ** 2,
+    dzdw=lambda x, a: x,
+    dzdb=lambda x, a: np.ones_like(x),
+)
+
+WRONG_OPTIONS = {
+    "dC/da = 2(a - y)^2": dict(RIGHT, dCda=lambda a, y: 2 * (a - y) ** 2),
+    "da/dz = sigma(z)": dict(RIGHT, dadz=np.tanh),
+    "dz/db = a": dict(RIGHT, dzdb=lambda x, a: a),
+    "dz/dw = 1": dict(RIGHT, dzdw=lambda x, a: np.ones_like(x)),
+}
+
+
+@pytest.mark.parametrize("theta", [(1.3, -0.1), (2.3, -1.2), (-0.7, 0.4)])
+def test_right_derivatives_pass(theta):
+    result = check_gradient(cost, user_gradient(**RIGHT), np.array(theta))
+    assert result.passed, result.summary()
+    assert result.max_rel_error < 1e-8
+
+
+@pytest.mark.parametrize("name", list(WRONG_OPTIONS))
+@pytest.mark.parametrize("theta", [(1.3, -0.1), (2.3, -1.2)])
+def test_seed_wrong_options_are_flagged(name, theta):
+    result = check_gradient(cost, user_gradient(**WRONG_OPTIONS[name]), np.array(theta))
+    assert not result.passed, name
+    assert result.failures.size >= 1
+    assert "FAILED" in result.summary()
+
+
+def hand_backprop(net, X, Y, wrong_jacobian=False):
+    """A learner's back-propagation through tanh layers of equal width.
+
+    With ``wrong_jacobian`` it uses the seed's wrong option ∂a(j)/∂a(j−1) = σ'(z(j)) W(j−1).
+    """
+    A, Zs = [X], []
+    for W, b in zip(net.W, net.b):
+        Zs.append(A[-1] @ W.T + b)
+        A.append(np.tanh(Zs[-1]))
+    grads_W, grads_b = [None] * net.n_layers, [None] * net.n_layers
+    dZ = 2 * (A[-1] - Y) / X.shape[0] * (1 - A[-1] ** 2)
+    for l in range(net.n_layers - 1, -1, -1):
+        grads_W[l], grads_b[l] = dZ.T @ A[l], dZ.sum(axis=0)
+        if l > 0:
+            W_used = net.W[l - 1] if wrong_jacobian else net.W[l]
+            dZ = (dZ @ W_used) * (1 - A[l] ** 2)
+    return np.concatenate([np.concatenate([gW.ravel(), gb]) for gW, gb in zip(grads_W, grads_b)])
+
+
+@pytest.mark.parametrize("wrong", [False, True])
+def test_hidden_layer_jacobian_with_wrong_W_is_flagged(rng, wrong):
+    net = Network([3, 3, 3, 3], "tanh", random_state=2)
+    X, Y = rng.normal(size=(5, 3)), rng.uniform(-0.5, 0.5, size=(5, 3))
+
+    def f(theta):  # theta is net.params, perturbed in place by the check
+        net._forward(X)
+        return net._cost(Y)
+
+    result = check_gradient(f, hand_backprop(net, X, Y, wrong), net.params)
+    assert result.passed is (not wrong)
+
+
+def test_network_gradient_check_reports_per_parameter(rng):
+    net = Network([2, 4, 1], "tanh", random_state=0)
+    X, Y = rng.normal(size=(6, 2)), rng.normal(size=(6, 1))
+    before = net.params.copy()
+    result = check_network_gradient(net, X, Y)
+    assert result.passed
+    assert result.indices.size == net.n_params
+    assert result.names is not None and result.names[0] == "W1[0,0]"
+    np.testing.assert_array_equal(net.params, before)  # perturbations are undone exactly
+
+
+def test_sampled_check_on_large_network(rng):
+    net = Network([50, 40, 10], "relu", cost="cross_entropy", init="glorot", random_state=0)
+    X = rng.normal(size=(8, 50))
+    Y = np.eye(10)[rng.integers(0, 10, size=8)]
+    result = check_network_gradient(net, X, Y, n_samples=30, random_state=1)
+    assert result.indices.size == 30
+    assert result.passed, result.summary()
+
+
+def test_bad_arguments():
+    with pytest.raises(ConfigError, match="grad"):
+        check_gradient(cost, np.zeros(3), np.array([1.0, 2.0]))
+    with pytest.raises(ConfigError, match="eps"):
+        check_gradient(cost, np.zeros(2), np.array([1.0, 2.0]), eps=0)
+    with pytest.raises(ConfigError, match="theta"):
+        check_gradient(cost, np.zeros(2), np.array([1, 2]))

@@ -1,0 +1,59 @@
+"""Costs: the seed's squared error (no ½) and the fused cross-entropies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chainrule import COSTS, ConfigError, Network, get_activation, get_cost
+from chainrule.losses import output_delta
+
+
+def test_squared_error_has_no_half_and_is_a_mean_over_examples():
+    se = get_cost("squared_error")
+    A = np.array([[0.5, 1.0], [0.0, 0.0]])
+    Y = np.array([[0.0, 0.0], [1.0, 1.0]])
+    np.testing.assert_allclose(se.per_example(A, A, Y), [1.25, 2.0])
+    assert se(A, A, Y) == pytest.approx(1.625)
+    np.testing.assert_allclose(se.dC_dA(A, Y), 2 * (A - Y))  # ∂C_k/∂a = 2(a − y)
+
+
+def test_binary_cross_entropy_from_z_is_stable():
+    bce = get_cost("binary_cross_entropy")
+    Z = np.array([[-1e4, 0.0, 1e4, 3.0]])
+    A = get_activation("logistic")(Z)
+    Y = np.array([[0.0, 1.0, 1.0, 0.0]])
+    expected = 0.0 + np.log(2) + 0.0 + (3 + np.log1p(np.exp(-3)))
+    assert bce(Z, A, Y) == pytest.approx(expected, rel=1e-14)
+    dZ = output_delta(bce, get_activation("logistic"), Z, A, Y, np.empty_like(Z))
+    np.testing.assert_allclose(dZ, A - Y)  # N = 1
+
+
+def test_cross_entropy_from_z_is_stable_and_delta_is_a_minus_y():
+    cce = get_cost("cross_entropy")
+    Z = np.array([[1000.0, 0.0, -1000.0], [0.1, 0.2, 0.3]])
+    A = get_activation("softmax")(Z)
+    Y = np.array([[0.0, 1.0, 0.0], [0.2, 0.3, 0.5]])
+    per = cce.per_example(Z, A, Y)
+    assert per[0] == pytest.approx(1000.0, rel=1e-15)
+    assert per[1] == pytest.approx(-np.sum(Y[1] * np.log(A[1])), rel=1e-14)
+    dZ = output_delta(cce, get_activation("softmax"), Z, A, Y, np.empty_like(Z))
+    np.testing.assert_allclose(dZ, (A - Y) / 2, rtol=1e-14, atol=1e-300)
+
+
+def test_squared_error_delta_applies_sigma_prime():
+    Z = np.array([[0.3, -0.4]])
+    tanh = get_activation("tanh")
+    A = tanh(Z)
+    Y = np.array([[1.0, 0.0]])
+    dZ = output_delta(get_cost("squared_error"), tanh, Z, A, Y, np.empty_like(Z))
+    np.testing.assert_allclose(dZ, 2 * (A - Y) / np.cosh(Z) ** 2, rtol=1e-14)
+
+
+def test_registry_aliases_and_pairing():
+    assert get_cost("mse") is COSTS["squared_error"]
+    assert get_cost("log_loss") is COSTS["cross_entropy"]
+    with pytest.raises(ConfigError, match="expected one of"):
+        get_cost("hinge")
+    with pytest.raises(ConfigError, match="needs a logistic output"):
+        Network([2, 1], "relu", "relu", "binary_cross_entropy")

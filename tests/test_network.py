@@ -1,0 +1,204 @@
+"""Network structure, flat parameters, dtypes, validation and the chain-rule factors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chainrule import ConfigError, DataError, Network, ShapeError, parse_param
+from chainrule.network import ParamRef
+
+
+def test_parameters_are_views_into_one_flat_vector():
+    net = Network([3, 4, 2], "tanh", random_state=0)
+    assert net.n_params == 3 * 4 + 4 + 4 * 2 + 2
+    assert net.params.flags.c_contiguous and net.grads.flags.c_contiguous
+    for W, b, dW, db in zip(net.W, net.b, net.dW, net.db):
+        assert np.shares_memory(W, net.params) and np.shares_memory(b, net.params)
+        assert np.shares_memory(dW, net.grads) and np.shares_memory(db, net.grads)
+    assert net.W[0].shape == (4, 3) and net.b[0].shape == (4,)  # W(1): (n_1, n_0)
+    assert net.W[1].shape == (2, 4) and net.b[1].shape == (2,)
+    net.params[:] = np.arange(net.n_params)
+    assert net.W[0][1, 2] == 5 and net.b[0][0] == 12 and net.W[1][0, 0] == 16
+    assert net.flat_index("W1[1,2]") == 5 and net.flat_index("b1[0]") == 12
+    assert net.param_names()[net.flat_index("W2[1,3]")] == "W2[1,3]"
+
+
+def test_forward_follows_the_seed_equations(rng):
+    net = Network([3, 5, 2], ["relu"], "logistic", random_state=1)
+    X = rng.normal(size=(7, 3))
+    cache = net.forward(X)
+    Z1 = X @ net.W[0].T + net.b[0]
+    A1 = np.maximum(Z1, 0)
+    Z2 = A1 @ net.W[1].T + net.b[1]
+    np.testing.assert_allclose(cache.Z[0], Z1, rtol=1e-15)
+    np.testing.assert_allclose(cache.A[1], A1, rtol=1e-15)
+    np.testing.assert_allclose(cache.A[2], 1 / (1 + np.exp(-Z2)), rtol=1e-14)
+    assert cache.A[0] is X or np.shares_memory(cache.A[0], X)
+
+
+def test_one_example_as_1d_array(rng):
+    net = Network([3, 4, 2], "tanh", random_state=0)
+    x = rng.normal(size=3)
+    out = net.predict(x)
+    assert out.shape == (2,)
+    np.testing.assert_array_equal(out, net.predict(x[None, :])[0])
+    # With one input a 1-D array is a column of examples (the NOT toy's X = [0, 1]).
+    toy = Network([1, 1], "tanh", weights=[[[1.3]]], biases=[[-0.1]])
+    assert toy.predict(np.array([0.0, 1.0])).shape == (2, 1)
+
+
+def test_cache_buffers_are_reused_not_regrown(rng):
+    net = Network([4, 8, 3], "tanh", random_state=0)
+    X = rng.normal(size=(32, 4))
+    first = net.forward(X).Z[0]
+    second = net.forward(X[:10]).Z[0]
+    assert np.shares_memory(first, second)  # smaller batches reuse the same buffer
+
+
+@pytest.mark.parametrize("act", ["identity", "tanh", "logistic", "relu", "leaky_relu", "softplus"])
+@pytest.mark.parametrize("cost", ["squared_error", "binary_cross_entropy", "cross_entropy"])
+def test_float32_end_to_end(rng, act, cost):
+    net = Network([5, 7, 3], act, cost=cost, dtype="float32", random_state=0)
+    X = rng.normal(size=(9, 5))  # float64 input is converted once, at the door
+    Y = np.eye(3)[rng.integers(0, 3, 9)]
+    assert net.params.dtype == np.float32 and net.grads.dtype == np.float32
+    cache = net.forward(X)
+    assert all(Z.dtype == np.float32 for Z in cache.Z)
+    assert all(A.dtype == np.float32 for A in cache.A)
+    net.backprop(X, Y)
+    assert all(dZ.dtype == np.float32 for dZ in net._cache.dZ)
+    assert net.predict(X).dtype == np.float32
+    net64 = Network([5, 7, 3], act, cost=cost, random_state=0)
+    net64.params[:] = net.params
+    net64.backprop(X, Y)
+    np.testing.assert_allclose(net.grads, net64.grads, rtol=2e-3, atol=1e-5)
+
+
+def test_initialisation_is_seeded_and_scaled():
+    a = Network([100, 50, 10], "tanh", random_state=7)
+    b = Network([100, 50, 10], "tanh", random_state=7)
+    c = Network([100, 50, 10], "tanh", random_state=8)
+    np.testing.assert_array_equal(a.params, b.params)
+    assert not np.array_equal(a.params, c.params)
+    r = np.sqrt(6 / 150)  # Glorot bound for layer 1
+    assert np.abs(a.W[0]).max() <= r and np.abs(a.W[0]).max() > 0.9 * r
+    he = Network([400, 300], "relu", random_state=0)
+    assert he.W[0].std() == pytest.approx(np.sqrt(2 / 400), rel=0.02)
+    assert np.all(he.b[0] == 0)
+
+
+def test_default_output_activation_follows_the_cost():
+    assert Network([2, 3, 1], "tanh").activations[-1].name == "tanh"  # the seed: tanh throughout
+    assert Network([2, 3, 1], "relu", cost="binary_cross_entropy").activations[-1].name == (
+        "logistic")
+    assert Network([2, 3, 4], "relu", cost="cross_entropy").activations[-1].name == "softmax"
+    assert Network([2, 3, 1], "relu", "identity").activations[-1].name == "identity"
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_chain_rule_factors_multiply_to_backprop_for_every_parameter(seed):
+    rng = np.random.default_rng(seed)
+    depth = int(rng.integers(1, 4))
+    sizes = [int(rng.integers(1, 6)) for _ in range(depth + 1)]
+    cost = ["squared_error", "binary_cross_entropy", "cross_entropy"][seed % 3]
+    act = ["tanh", "logistic", "softplus", "leaky_relu", "identity"][seed % 5]
+    sizes.append(int(rng.integers(2, 4)))
+    net = Network(sizes, act, cost=cost, init="glorot", random_state=seed)
+    x = rng.normal(size=sizes[0])
+    y = np.eye(sizes[-1])[0] if cost == "cross_entropy" else rng.uniform(size=sizes[-1])
+    for name in net.param_names():
+        chain = net.chain_rule(x, y, name)
+        assert chain.value == pytest.approx(chain.backprop, rel=1e-12, abs=1e-15), name
+        n_expected = 3 + net.n_layers - parse_param(name).layer
+        assert len(chain.factors) == n_expected
+        assert chain.factors[0].shape == (sizes[-1],)
+
+
+def test_chain_rule_factor_shapes_follow_the_seed():
+    net = Network([3, 4, 5, 2], "tanh", random_state=0)
+    chain = net.chain_rule([0.1, 0.2, 0.3], [0.5, -0.5], "W1[2,1]")
+    shapes = [f.shape for f in chain.factors]
+    assert shapes == [(2,), (2, 5), (5, 4), (4, 4), (4,)]
+    assert [f.symbol for f in chain.factors][:3] == ["∂C/∂a(3)", "∂a(3)/∂a(2)", "∂a(2)/∂a(1)"]
+    assert chain.factors[-1].value[2] == pytest.approx(chain.a[0][1])  # ∂z/∂W = a(0)[1]
+    assert len(chain.running_products()) == 3
+
+
+@pytest.mark.parametrize(("spec", "ref"), [
+    ("W1[0,2]", ParamRef("W", 1, 0, 2)), ("W(2)[1, 0]", ParamRef("W", 2, 1, 0)),
+    ("b2[1]", ParamRef("b", 2, 1)), (" b1 [0] ", ParamRef("b", 1, 0)),
+])
+def test_parse_param(spec, ref):
+    assert parse_param(spec) == ref
+    assert parse_param(str(ref)) == ref
+
+
+@pytest.mark.parametrize("spec", ["W1[0]", "b1[0,1]", "x1[0]", "W[0,1]", "W1[a,b]", ""])
+def test_parse_param_rejects(spec):
+    with pytest.raises(ConfigError, match="param"):
+        parse_param(spec)
+
+
+@pytest.mark.parametrize(("spec", "fragment"), [
+    ("W3[0,0]", "layers are 1 to 2"), ("W1[4,0]", "rows 0 to 3"), ("W1[0,3]", "columns 0 to 2"),
+    ("b2[2]", "rows 0 to 1"),
+])
+def test_flat_index_out_of_range(spec, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        Network([3, 4, 2]).flat_index(spec)
+
+
+BAD_INPUTS = [
+    ("X wrong features", lambda n: n.predict(np.ones((2, 4))), ShapeError,
+     "X: expected 3 features"),
+    ("y wrong width", lambda n: n.backprop(np.ones((2, 3)), np.ones((2, 3))), ShapeError,
+     "y: expected 2 columns"),
+    ("mismatched rows", lambda n: n.backprop(np.ones((2, 3)), np.ones((3, 2))), ShapeError,
+     "y: has 3 examples"),
+    ("NaN in X", lambda n: n.predict([[0, np.nan, 0]]), DataError, "X: contains NaN at row 0"),
+    ("inf in y", lambda n: n.compute_cost(np.ones((2, 3)), [[0, 0], [0, np.inf]]), DataError,
+     "y: contains infinity at row 1, column 1"),
+    ("complex X", lambda n: n.predict(np.ones((2, 3), complex)), DataError, "complex"),
+    ("string X", lambda n: n.predict([["a", "b", "c"]]), DataError, "numeric"),
+    ("object X", lambda n: n.predict(np.array([[1, None, 2]], dtype=object)), DataError, "numeric"),
+    ("empty X", lambda n: n.predict(np.empty((0, 3))), DataError, "X: is empty"),
+    ("3-D X", lambda n: n.predict(np.ones((2, 3, 1))), ShapeError, "2-D"),
+    ("ragged X", lambda n: n.predict([[1, 2, 3], [1, 2]]), DataError, "X: cannot be read"),
+    ("1-D of wrong length", lambda n: n.predict(np.ones(4)), ShapeError, "one example of 3"),
+    ("unknown activation", lambda n: Network([2, 2], "swish"), ConfigError,
+     "activation: unknown name 'swish'"),
+    ("unknown cost", lambda n: Network([2, 2], cost="hinge"), ConfigError, "cost: unknown"),
+    ("mismatched output", lambda n: Network([2, 2], "tanh", "tanh", "cross_entropy"),
+     ConfigError, "needs a softmax output"),
+    ("softmax hidden", lambda n: Network([2, 3, 2], "softmax"), ConfigError, "output layer"),
+    ("zero width", lambda n: Network([2, 0, 1]), ConfigError, "at least one neuron"),
+    ("one size", lambda n: Network([2]), ConfigError, "layer_sizes"),
+    ("float size", lambda n: Network([2, 2.5, 1]), ConfigError, "layer_sizes"),
+    ("bad dtype", lambda n: Network([2, 1], dtype="int32"), ConfigError, "dtype"),
+    ("bad init", lambda n: Network([2, 1], init="zeros"), ConfigError, "init"),
+    ("weights shape", lambda n: Network([2, 1], weights=[np.ones((2, 1))], biases=[[0.0]]),
+     ShapeError, r"weights\[0\]: expected shape \(1, 2\)"),
+    ("weights count", lambda n: Network([2, 1], weights=[], biases=[]), ConfigError,
+     "expected 1 of each"),
+    ("only weights", lambda n: Network([2, 1], weights=[np.ones((1, 2))]), ConfigError,
+     "give both"),
+]
+
+
+@pytest.mark.parametrize(("case", "call", "exc", "fragment"), BAD_INPUTS,
+                         ids=[row[0] for row in BAD_INPUTS])
+def test_bad_input_raises_named_error(case, call, exc, fragment):
+    net = Network([3, 4, 2], "tanh", random_state=0)
+    with pytest.raises(exc, match=fragment) as info:
+        call(net)
+    assert isinstance(info.value, ValueError)
+
+
+def test_copy_is_independent():
+    net = Network([2, 3, 1], "tanh", random_state=0)
+    twin = net.copy()
+    np.testing.assert_array_equal(twin.params, net.params)
+    twin.params[0] += 1
+    assert twin.params[0] != net.params[0]
+    assert "Network(layer_sizes=(2, 3, 1)" in repr(net)
