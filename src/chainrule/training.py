@@ -1,0 +1,577 @@
+"""The training loop: epochs of mini-batch gradient steps on a :class:`~chainrule.network.Network`.
+
+Each step takes a batch ``(X_b, Y_b)``, runs the forward pass, back-propagates
+``∂C/∂θ`` of the batch's mean cost into ``network.grads`` and lets the optimiser
+update ``network.params`` in place: ``θ ← θ − η ∂C/∂θ`` for plain gradient
+descent, the seed's "vary the weight and bias" step.  ``batch_size=None`` uses
+every example in each step (full-batch gradient descent).
+
+Memory is bounded by the batch: batches are gathered with ``np.take`` into
+preallocated buffers, so ``X`` may be a memory-mapped ``.npy`` larger than RAM.
+Runs are deterministic: the same ``random_state`` gives bit-identical weights.
+
+The whole loop state (position, generator, optimiser moments, history, best
+weights) is exposed by :meth:`Trainer.state_dict` for exact checkpoints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ._validation import as_2d, check_finite, check_numeric, check_same_rows
+from .errors import ConfigError, DivergenceError, ShapeError
+from .network import Network
+from .optim import LRSchedule, Optimizer, get_optimizer, get_schedule, minimize_lbfgs
+
+__all__ = ["EpochInfo", "History", "Trainer", "evaluate", "fit"]
+
+Array = np.ndarray
+
+
+@dataclass
+class History:
+    """Per-epoch record of a run (lists of equal length, one entry per epoch)."""
+
+    epoch: list[int] = field(default_factory=list)
+    cost: list[float] = field(default_factory=list)
+    val_cost: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+    n_steps: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> History:
+        return cls(**d)
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+
+@dataclass(frozen=True)
+class EpochInfo:
+    """What a callback is told at the end of each epoch."""
+
+    epoch: int
+    n_epochs: int
+    cost: float
+    val_cost: float | None
+    accuracy: float | None
+    val_accuracy: float | None
+    learning_rate: float
+    seconds: float
+    examples_per_second: float
+    history: History
+
+
+Callback = Callable[[EpochInfo], bool | None]
+
+
+def _classification(network: Network) -> bool:
+    return network.cost.name in ("binary_cross_entropy", "cross_entropy")
+
+
+def _n_correct(A: Array, Y: Array) -> int:
+    if A.shape[1] == 1:
+        return int(np.count_nonzero((A[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)))
+    return int(np.count_nonzero(A.argmax(axis=1) == Y.argmax(axis=1)))
+
+
+def evaluate(network: Network, X: object, Y: object, *, batch_size: int = 4096,
+             indices: Array | None = None) -> tuple[float, float | None]:
+    """Mean cost (and accuracy, for cross-entropy networks) over a data set, in chunks.
+
+    Returns ``(C, accuracy)``; ``accuracy`` is None for squared-error networks.
+    """
+    X, Y = _as_arrays(network, X, Y)
+    idx = np.arange(X.shape[0]) if indices is None else indices
+    total, correct = 0.0, 0
+    for start in range(0, idx.size, batch_size):
+        sel = idx[start:start + batch_size]
+        Xb = _gather(X, sel, network.dtype)
+        Yb = Y[sel]
+        c = network._forward(Xb)
+        total += float(np.sum(network.cost.per_example(c.Z[-1], c.A[-1], Yb)))
+        correct += _n_correct(c.A[-1], Yb)
+    acc = correct / idx.size if _classification(network) else None
+    return total / idx.size, acc
+
+
+def _gather(X: Array, sel: Array, dtype: np.dtype, out: Array | None = None) -> Array:
+    """Rows ``X[sel]`` in ``dtype``: into ``out`` when given, without converting all of X."""
+    if out is None:
+        rows = X[sel]
+        return rows if rows.dtype == dtype else rows.astype(dtype)
+    if X.dtype == dtype:
+        return np.take(X, sel, axis=0, out=out)
+    np.copyto(out, X[sel], casting="same_kind")
+    return out
+
+
+def _as_arrays(network: Network, X: object, Y: object) -> tuple[Array, Array]:
+    """Validate X without copying it (memmaps stay memmaps) and Y into the network's dtype."""
+    if isinstance(X, np.ndarray) and X.ndim == 2:
+        Xa = check_numeric(X, "X")
+        if Xa.shape[1] != network.n_inputs:
+            raise ShapeError(f"X: expected {network.n_inputs} features (columns), "
+                             f"got {Xa.shape[1]}")
+        check_finite(Xa, "X")
+    else:
+        Xa, _ = as_2d(X, "X", network.n_inputs, network.dtype)
+    Ya, _ = as_2d(Y, "y", network.n_outputs, network.dtype)
+    check_same_rows(Xa, Ya)
+    return Xa, Ya
+
+
+@contextlib.contextmanager
+def _deferred_interrupt() -> Iterator[list[bool]]:
+    """Hold SIGINT until the current batch is done; a second Ctrl-C interrupts at once."""
+    flag = [False]
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum: int, frame: object) -> None:
+        if flag[0]:
+            raise KeyboardInterrupt
+        flag[0] = True
+
+    try:
+        signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not allowed here (e.g. embedded interpreters)
+        yield flag
+        return
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _positive_int(value: object, name: str, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ConfigError(f"{name}: expected a positive integer, got {value!r}")
+    return int(value)
+
+
+class Trainer:
+    """Mini-batch training of one network: the state of a run and the steps that advance it.
+
+    Most users call :func:`fit`; the class exists so that the loop's whole state
+    can be saved and restored (:meth:`state_dict`, :meth:`load_state_dict`).
+    Parameters are those of :func:`fit`.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        *,
+        optimizer: str | Optimizer = "adam",
+        learning_rate: float | None = None,
+        batch_size: int | None = 200,
+        shuffle: bool = True,
+        random_state: int | np.random.Generator | None = None,
+        l2: float = 0.0,
+        schedule: str | LRSchedule = "constant",
+        early_stopping: bool = False,
+        patience: int = 10,
+        tol: float = 1e-4,
+        restore_best: bool = True,
+        optimizer_options: dict[str, Any] | None = None,
+    ):
+        self.network = network
+        self.lbfgs = isinstance(optimizer, str) and optimizer.lower() in ("lbfgs", "l-bfgs")
+        if isinstance(optimizer, Optimizer):
+            self.optimizer: Optimizer | None = optimizer
+            if learning_rate is not None:
+                optimizer.learning_rate = float(learning_rate)
+        elif self.lbfgs:
+            self.optimizer = None
+        else:
+            kw = dict(optimizer_options or {})
+            if learning_rate is not None:
+                kw["learning_rate"] = learning_rate
+            self.optimizer = get_optimizer(optimizer, **kw)
+        lr0 = self.optimizer.learning_rate if self.optimizer is not None else 1.0
+        self.schedule = schedule if isinstance(schedule, LRSchedule) else get_schedule(schedule,
+                                                                                       lr0)
+        self.batch_size = _positive_int(batch_size, "batch_size", allow_none=True)
+        if not isinstance(l2, int | float) or not math.isfinite(l2) or l2 < 0:
+            raise ConfigError(f"l2: expected a finite number >= 0, got {l2!r}")
+        if not isinstance(tol, int | float) or not math.isfinite(tol) or tol < 0:
+            raise ConfigError(f"tol: expected a finite number >= 0, got {tol!r}")
+        self.patience = _positive_int(patience, "patience")
+        self.shuffle, self.l2, self.tol = bool(shuffle), float(l2), float(tol)
+        self.early_stopping, self.restore_best = bool(early_stopping), bool(restore_best)
+        self.rng = np.random.default_rng(random_state)
+        self.history = History()
+        # loop position: epochs completed, and inside the current epoch
+        self.epoch = 0
+        self.batch = 0
+        self.perm: Array | None = None
+        self.epoch_cost_sum = 0.0
+        self.epoch_correct = 0
+        self.epoch_seconds = 0.0
+        self.best_score = math.inf
+        self.best_params: Array | None = None
+        self.bad_epochs = 0
+        self.val_indices: Array | None = None
+        self.train_indices: Array | None = None
+        self._l2_scale: Array | None = None
+        self._scratch: Array | None = None
+
+    # -- state ---------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue this run bit-identically (arrays are copies)."""
+        return {
+            "params": self.network.params.copy(),
+            "optimizer": self.optimizer.state_dict() if self.optimizer is not None else {},
+            "schedule": self.schedule.state_dict(),
+            "rng": self.rng.bit_generator.state,
+            "history": self.history.to_dict(),
+            "epoch": self.epoch,
+            "batch": self.batch,
+            "perm": None if self.perm is None else self.perm.copy(),
+            "epoch_cost_sum": self.epoch_cost_sum,
+            "epoch_correct": self.epoch_correct,
+            "epoch_seconds": self.epoch_seconds,
+            "best_score": self.best_score,
+            "best_params": None if self.best_params is None else self.best_params.copy(),
+            "bad_epochs": self.bad_epochs,
+            "val_indices": self.val_indices,
+            "train_indices": self.train_indices,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a state from :meth:`state_dict` (the network's shape must match)."""
+        params = np.asarray(state["params"])
+        if params.shape != self.network.params.shape:
+            raise ShapeError(f"state: has {params.size} parameters, the network has "
+                             f"{self.network.n_params}")
+        self.network.params[...] = params
+        if self.optimizer is not None:
+            self.optimizer.load_state_dict(state["optimizer"])
+        self.schedule.load_state_dict(state["schedule"])
+        self.rng.bit_generator.state = state["rng"]
+        self.history = History.from_dict(dict(state["history"]))
+        for key in ("epoch", "batch", "epoch_cost_sum", "epoch_correct", "epoch_seconds",
+                    "best_score", "bad_epochs"):
+            setattr(self, key, state[key])
+        for key in ("perm", "best_params", "val_indices", "train_indices"):
+            val = state[key]
+            setattr(self, key, None if val is None else np.array(val))
+
+    # -- the loop ------------------------------------------------------------
+
+    def split(self, n: int, validation_split: float) -> None:
+        """Draw the validation examples (once per run, from the run's generator)."""
+        if self.train_indices is not None:
+            return
+        if not 0 <= validation_split < 1:
+            raise ConfigError(f"validation_split: expected a fraction in [0, 1), "
+                              f"got {validation_split!r}")
+        n_val = round(validation_split * n)
+        if validation_split > 0 and not 1 <= n_val < n:
+            raise ConfigError(f"validation_split: {validation_split} of {n} examples leaves "
+                              f"{n_val} for validation and {n - n_val} for training")
+        order = self.rng.permutation(n) if n_val else np.arange(n)
+        self.val_indices = np.sort(order[:n_val]) if n_val else None
+        self.train_indices = np.sort(order[n_val:]) if n_val else None
+
+    def run(self, X: Array, Y: Array, epochs: int, *,
+            validation: tuple[Array, Array, Array | None] | None,
+            callbacks: Sequence[Callback] = (), batch_callback: Callable[[int, int, int], None]
+            | None = None) -> History:
+        """Train until ``epochs`` epochs are complete (counting those already done)."""
+        net = self.network
+        train_idx = self.train_indices
+        n = X.shape[0] if train_idx is None else train_idx.size
+        B = n if self.batch_size is None else min(self.batch_size, n)
+        n_batches = -(-n // B)
+        full_batch = B == n and train_idx is None
+        if full_batch:
+            X_all = X if X.dtype == net.dtype else X.astype(net.dtype)
+        Xb_buf = np.empty((B, net.n_inputs), net.dtype)
+        Yb_buf = np.empty((B, net.n_outputs), net.dtype)
+        self._prepare_l2()
+        # Overflow is detected (and reported with its epoch and batch) by _step, not warned about.
+        with _deferred_interrupt() as interrupted, np.errstate(over="ignore", invalid="ignore"):
+            while self.epoch < epochs:
+                if self.batch == 0:
+                    base = np.arange(n) if train_idx is None else train_idx
+                    self.perm = self.rng.permutation(base) if self.shuffle and not full_batch \
+                        else base
+                    self.epoch_cost_sum, self.epoch_correct, self.epoch_seconds = 0.0, 0, 0.0
+                t0 = time.perf_counter()
+                while self.batch < n_batches:
+                    k = self.batch
+                    if full_batch:
+                        Xb, Yb = X_all, Y
+                    else:
+                        sel = self.perm[k * B:(k + 1) * B]
+                        m = sel.size
+                        Xb = _gather(X, sel, net.dtype, Xb_buf[:m])
+                        Yb = np.take(Y, sel, axis=0, out=Yb_buf[:m])
+                    self._step(Xb, Yb, k)
+                    self.batch += 1
+                    self.history.n_steps += 1
+                    if batch_callback is not None:
+                        batch_callback(self.epoch + 1, self.batch, n_batches)
+                    if interrupted[0]:
+                        self.epoch_seconds += time.perf_counter() - t0
+                        raise KeyboardInterrupt
+                self.epoch_seconds += time.perf_counter() - t0
+                if self._end_epoch(n, epochs, validation, callbacks):
+                    break
+        if self.early_stopping and self.restore_best and self.best_params is not None:
+            net.params[...] = self.best_params
+        return self.history
+
+    def _prepare_l2(self) -> None:
+        if self.l2 > 0 and self._l2_scale is None:
+            net = self.network
+            scale = np.zeros(net.n_params, net.dtype)
+            for w0, b0 in net.offsets():
+                scale[w0:b0] = self.l2  # weights only; biases are not penalised
+            self._l2_scale = scale
+            self._scratch = np.empty_like(scale)
+
+    def _step(self, Xb: Array, Yb: Array, k: int) -> None:
+        net = self.network
+        c = net._forward(Xb)
+        per = net.cost.per_example(c.Z[-1], c.A[-1], Yb)
+        batch_cost = float(np.sum(per))
+        m = Xb.shape[0]
+        g = net._backward(Yb)
+        if self._l2_scale is not None:
+            # C + (α / 2m) Σ W²  →  ∂/∂W gains (α/m) W
+            np.multiply(net.params, self._l2_scale, out=self._scratch)
+            self._scratch *= net.dtype.type(1.0 / m)
+            g += self._scratch
+        if not (math.isfinite(batch_cost) and math.isfinite(float(np.sum(g)))):
+            self._diverged(k)
+        if _classification(net):
+            self.epoch_correct += _n_correct(c.A[-1], Yb)
+        self.epoch_cost_sum += batch_cost
+        assert self.optimizer is not None
+        self.optimizer.step(net.params, g)
+        self.schedule.on_step(self.optimizer)
+
+    def _diverged(self, k: int) -> None:
+        net = self.network
+        if not np.isfinite(net.params).all() and self.best_params is not None:
+            net.params[...] = self.best_params
+        lr = self.optimizer.learning_rate if self.optimizer is not None else float("nan")
+        raise DivergenceError(
+            f"training diverged: the cost became non-finite in epoch {self.epoch + 1}, batch "
+            f"{k}; try a smaller learning rate (now {lr:g}). The last finite weights are kept.",
+            epoch=self.epoch + 1, batch=k)
+
+    def _end_epoch(self, n: int, epochs: int,
+                   validation: tuple[Array, Array, Array | None] | None,
+                   callbacks: Sequence[Callback]) -> bool:
+        net, h = self.network, self.history
+        self.epoch += 1
+        self.batch = 0
+        if not np.isfinite(net.params).all():
+            self._diverged(-1)
+        cost = self.epoch_cost_sum / n
+        if self.l2 > 0:
+            cost += 0.5 * self.l2 * sum(float(np.vdot(W, W)) for W in net.W) / n
+        val_cost = val_acc = None
+        if validation is not None:
+            Xv, Yv, idx = validation
+            val_cost, val_acc = evaluate(net, Xv, Yv, indices=idx)
+        acc = self.epoch_correct / n if _classification(net) else None
+        lr = self.optimizer.learning_rate if self.optimizer is not None else float("nan")
+        h.epoch.append(self.epoch)
+        h.cost.append(cost)
+        h.val_cost.append(math.nan if val_cost is None else val_cost)
+        h.accuracy.append(math.nan if acc is None else acc)
+        h.val_accuracy.append(math.nan if val_acc is None else val_acc)
+        h.learning_rate.append(lr)
+        h.seconds.append(self.epoch_seconds)
+        score = cost if val_cost is None else val_cost
+        if score < self.best_score - self.tol:
+            self.best_score, self.bad_epochs, h.best_epoch = score, 0, self.epoch
+            if self.early_stopping:
+                if self.best_params is None:
+                    self.best_params = net.params.copy()
+                else:
+                    self.best_params[...] = net.params
+        else:
+            self.bad_epochs += 1
+        if self.optimizer is not None:
+            self.schedule(self.epoch, score, self.optimizer)
+        info = EpochInfo(self.epoch, epochs, cost, val_cost, acc, val_acc, lr, self.epoch_seconds,
+                         n / self.epoch_seconds if self.epoch_seconds > 0 else math.inf, h)
+        stop = any(bool(cb(info)) for cb in callbacks)
+        if self.early_stopping and self.bad_epochs >= self.patience:
+            h.stopped_early = True
+            stop = True
+        return stop
+
+    # -- L-BFGS ----------------------------------------------------------------
+
+    def run_lbfgs(self, X: Array, Y: Array, max_iter: int, *, chunk: int = 4096,
+                  callbacks: Sequence[Callback] = ()) -> History:
+        """Full-batch L-BFGS (scipy) on the flat parameter vector, gradients summed in chunks."""
+        net = self.network
+        n = X.shape[0]
+        self._prepare_l2()
+        grad = np.empty(net.n_params, np.float64)
+        t_last = [time.perf_counter()]
+
+        def fun_and_grad(theta: Array) -> tuple[float, Array]:
+            net.params[...] = theta
+            total = 0.0
+            grad[...] = 0
+            for start in range(0, n, chunk):
+                Xb = _gather(X, np.arange(start, min(start + chunk, n)), net.dtype)
+                Yb = Y[start:start + chunk]
+                c = net._forward(Xb)
+                total += float(np.sum(net.cost.per_example(c.Z[-1], c.A[-1], Yb)))
+                # the chunk's mean-cost gradient, weighted by its share of the examples
+                np.add(grad, net._backward(Yb) * (Xb.shape[0] / n), out=grad)
+            cost = total / n
+            if self._l2_scale is not None:
+                cost += 0.5 * float(np.sum(self._l2_scale * theta * theta)) / n
+                np.add(grad, self._l2_scale * theta / n, out=grad)
+            return cost, grad
+
+        def on_iteration(result: Any) -> None:
+            now = time.perf_counter()
+            cost = float(result.fun)
+            h = self.history
+            self.epoch += 1
+            h.epoch.append(self.epoch)
+            h.cost.append(cost)
+            for lst in (h.val_cost, h.accuracy, h.val_accuracy, h.learning_rate):
+                lst.append(math.nan)
+            h.seconds.append(now - t_last[0])
+            t_last[0] = now
+            info = EpochInfo(self.epoch, max_iter, cost, None, None, None, math.nan,
+                             h.seconds[-1], math.inf, h)
+            for cb in callbacks:
+                cb(info)
+
+        x0 = net.params.astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = minimize_lbfgs(fun_and_grad, x0, max_iter=max_iter, tol=self.tol,
+                                    callback=on_iteration)
+        net.params[...] = x0
+        self.history.n_steps = int(getattr(result, "nit", self.epoch))
+        if not np.isfinite(net.params).all():
+            raise DivergenceError("L-BFGS produced non-finite weights", epoch=self.epoch)
+        return self.history
+
+
+def fit(
+    network: Network,
+    X: object,
+    y: object,
+    *,
+    epochs: int = 100,
+    optimizer: str | Optimizer = "adam",
+    learning_rate: float | None = None,
+    batch_size: int | None = 200,
+    shuffle: bool = True,
+    random_state: int | np.random.Generator | None = None,
+    validation_split: float = 0.0,
+    validation_data: tuple[object, object] | None = None,
+    early_stopping: bool = False,
+    patience: int = 10,
+    tol: float = 1e-4,
+    restore_best: bool = True,
+    l2: float = 0.0,
+    schedule: str | LRSchedule = "constant",
+    callbacks: Sequence[Callback] = (),
+    batch_callback: Callable[[int, int, int], None] | None = None,
+    optimizer_options: dict[str, Any] | None = None,
+    trainer: Trainer | None = None,
+) -> History:
+    """Train ``network`` on ``(X, y)`` by back-propagation; returns the :class:`History`.
+
+    Parameters
+    ----------
+    network : Network
+        Trained in place.
+    X : array-like or memmap of shape (N, n_in)
+        Rows are examples.  Never copied whole: batches are gathered as needed.
+    y : array-like of shape (N, n_out)
+        Targets (one-hot rows for cross-entropy).
+    epochs : int
+        Passes over the training examples (iterations for L-BFGS).
+    optimizer : {'gd', 'sgd', 'adam', 'lbfgs'} or Optimizer
+        'gd' is the seed's step θ ← θ − η ∂C/∂θ.
+    learning_rate : float, optional
+        η; the optimiser's default when omitted.
+    batch_size : int or None
+        Examples per step; None (or ≥ N) for full-batch gradient descent.
+    shuffle : bool
+        Reshuffle the examples every epoch (seeded by ``random_state``).
+    random_state : int or Generator
+        Seed of shuffling and of the validation split.
+    validation_split : float
+        Fraction of examples held out for validation (ignored with ``validation_data``).
+    validation_data : (X_val, y_val), optional
+        Explicit validation set.
+    early_stopping : bool
+        Stop when the validation cost (the training cost without validation) has not
+        improved by ``tol`` for ``patience`` epochs; with ``restore_best`` the best
+        weights are put back.
+    l2 : float
+        L2 penalty α: the cost gains ``(α / 2N) Σ W²`` (weights only), as in scikit-learn.
+    schedule : {'constant', 'invscaling', 'adaptive'} or LRSchedule
+    callbacks : sequence of callables
+        Called with an :class:`EpochInfo` after every epoch; returning True stops training.
+    batch_callback : callable ``(epoch, batch, n_batches)``, optional
+        Called after every step (for progress bars).
+
+    Raises
+    ------
+    DivergenceError
+        If the cost or a weight becomes non-finite; the network keeps the last
+        finite weights and the message names the epoch and batch.
+    KeyboardInterrupt
+        On Ctrl-C, after the current batch, with the network holding that batch's weights.
+    """
+    n_epochs = _positive_int(epochs, "epochs")
+    assert n_epochs is not None
+    X_arr, Y_arr = _as_arrays(network, X, y)
+    t = trainer or Trainer(network, optimizer=optimizer, learning_rate=learning_rate,
+                           batch_size=batch_size, shuffle=shuffle, random_state=random_state,
+                           l2=l2, schedule=schedule, early_stopping=early_stopping,
+                           patience=patience, tol=tol, restore_best=restore_best,
+                           optimizer_options=optimizer_options)
+    validation = None
+    if validation_data is not None:
+        validation = (*_as_arrays(network, *validation_data), None)
+    else:
+        t.split(X_arr.shape[0], validation_split)
+        if t.val_indices is not None:  # evaluated in place, in chunks: memmaps stay on disk
+            validation = (X_arr, Y_arr, t.val_indices)
+    if t.lbfgs:
+        X_tr = X_arr if t.train_indices is None else X_arr[t.train_indices]
+        Y_tr = Y_arr if t.train_indices is None else Y_arr[t.train_indices]
+        return t.run_lbfgs(X_tr, Y_tr, n_epochs, callbacks=callbacks)
+    return t.run(X_arr, Y_arr, n_epochs, validation=validation, callbacks=callbacks,
+                 batch_callback=batch_callback)
