@@ -1,0 +1,626 @@
+"""Model files: a network's W(l) and b(l) in the safetensors format, written atomically.
+
+A model file is a plain safetensors file::
+
+    [ 8 bytes: n, little-endian u64 ][ n bytes: UTF-8 JSON header ][ raw tensor bytes ]
+
+holding the tensors ``W1, b1, …, WL, bL`` (1-based as in the seed; ``W(l)`` has
+shape ``(n_l, n_{l−1})`` and ``b(l)`` shape ``(n_l,)``) in the network's dtype.
+The header's ``__metadata__`` maps one key, ``chainrule``, to a JSON document::
+
+    {"format": "chainrule-model", "format_version": 1, "layer_sizes": [2, 3, 1],
+     "activations": ["tanh", "tanh"], "cost": "squared_error", "dtype": "float64",
+     "metadata": {...}}                      # free-form: input scaling, classes, ...
+
+Reading never unpickles or evaluates anything.  The header is parsed here, by
+hand, and checked field by field before any tensor byte is looked at: every
+problem becomes a :class:`~chainrule.errors.ModelFileError` that names the file
+and what was wrong with it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import math
+import os
+import stat
+import struct
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+from safetensors.numpy import save as _safetensors_bytes
+
+from .activations import get_activation
+from .errors import ChainruleError, ConfigError, ModelFileError
+from .losses import get_cost
+from .network import Network
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "ModelInfo",
+    "load_model",
+    "read_model_info",
+    "save_model",
+    "temp_prefix",
+]
+
+FORMAT = "chainrule-model"
+FORMAT_VERSION = 1
+METADATA_KEY = "chainrule"
+
+# The safetensors library refuses headers above 100 MB; a chainrule header is a few kB.
+MAX_HEADER_BYTES = 100_000_000
+
+# Our dtype name -> (safetensors dtype code, little-endian NumPy dtype).
+_DTYPES = {"float64": ("F64", np.dtype("<f8")), "float32": ("F32", np.dtype("<f4"))}
+_TENSOR_KEYS = {"dtype", "shape", "data_offsets"}
+
+# Magic numbers of files people save by mistake, for a friendlier message.
+_LOOKS_LIKE = [
+    (b"\x89PNG", "a PNG image"),
+    (b"PK\x03\x04", "a zip archive (torch.save, .npz, .keras, ...)"),
+    (b"\x93NUMPY", "a NumPy .npy file"),
+    (b"\x89HDF", "an HDF5 file"),
+    (b"\x7fELF", "an executable"),
+]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a model file's header says, read without loading the weights.
+
+    Attributes
+    ----------
+    path : Path
+    format_version : int
+    layer_sizes : tuple of int
+        ``(n_in, h1, …, n_out)``.
+    activations : tuple of str
+        One name per layer, output included.
+    cost, dtype : str
+    n_params : int
+        ``Σ_l n_l (n_{l−1} + 1)``.
+    file_size : int
+        In bytes.
+    tensors : dict of str to tuple of int
+        Shape of every stored tensor, ``W1, b1, …``.
+    metadata : dict
+        The free-form metadata given to :func:`save_model`.
+    """
+
+    path: Path
+    format_version: int
+    layer_sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    cost: str
+    dtype: str
+    n_params: int
+    file_size: int
+    tensors: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------
+# Saving
+# ---------------------------------------------------------------------------
+
+
+def save_model(path: str | os.PathLike[str], network: Network, *,
+               metadata: dict[str, Any] | None = None) -> Path:
+    """Write ``network`` to ``path`` as a safetensors model file, atomically.
+
+    The bytes go to a temporary file in the destination's folder, are flushed
+    and fsync'ed, and only then renamed over ``path`` (``os.replace``), so a
+    crash leaves either the old file or the new one, never half of one.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination, conventionally ``*.safetensors``.
+    network : Network
+        Its parameters must be finite.
+    metadata : dict, optional
+        Free-form JSON-serialisable data kept with the model (input scaling
+        such as ``{"mean": [...], "scale": [...]}``, classes, feature names, a
+        training summary).  NumPy arrays and scalars are stored as lists and
+        numbers; tuples come back as lists.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ConfigError
+        If ``network`` is not a Network or ``metadata`` cannot be stored as JSON.
+    ModelFileError
+        If the file cannot be written (missing or unwritable folder, disk
+        full, ...) or the parameters hold NaN or infinity; any existing file at
+        ``path`` is then left untouched.
+    """
+    if not isinstance(network, Network):
+        raise ConfigError(f"network: expected a chainrule Network, got {type(network).__name__}")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ConfigError(f"metadata: expected a dict or None, got {type(metadata).__name__}")
+    path = Path(path)
+    if not np.isfinite(network.params).all():
+        raise ModelFileError(f"{path}: cannot write model: its parameters contain NaN or "
+                             "infinity (did training diverge?)")
+    doc = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "layer_sizes": list(network.layer_sizes),
+        "activations": [a.name for a in network.activations],
+        "cost": network.cost.name,
+        "dtype": network.dtype.name,
+        "metadata": metadata if metadata is not None else {},
+    }
+    tensors = {}
+    for l, (W, b) in enumerate(zip(network.W, network.b), 1):
+        tensors[f"W{l}"] = W  # (n_l, n_{l-1})
+        tensors[f"b{l}"] = b  # (n_l,)
+    blob = _safetensors_bytes(tensors, metadata={METADATA_KEY: _to_json(doc)})
+    _write_atomic(path, blob)
+    return path
+
+
+def _to_json(doc: dict[str, Any]) -> str:
+    def numpy_to_python(obj: object) -> object:
+        if isinstance(obj, np.ndarray):
+            return obj.tolist()
+        if isinstance(obj, np.generic):
+            return obj.item()
+        raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+    try:
+        # allow_nan=False: NaN is not JSON, and the reader refuses it.
+        return json.dumps(doc, default=numpy_to_python, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"metadata: cannot be stored as JSON ({exc})") from None
+
+
+def temp_prefix(path: str | os.PathLike[str]) -> str:
+    """Name prefix of the temporary files :func:`save_model` writes next to ``path``.
+
+    A save killed mid-write (SIGKILL, power loss) can leave one behind; they
+    are safe to delete.
+    """
+    return f".{Path(path).name}.tmp-"
+
+
+def _write_atomic(path: Path, blob: bytes) -> None:
+    folder = path.parent
+    if path.is_dir():
+        raise ModelFileError(f"{path}: cannot write model: the path is a folder")
+    if not folder.exists():
+        raise ModelFileError(f"{path}: cannot write model: folder '{folder}' does not exist")
+    if not folder.is_dir():
+        raise ModelFileError(f"{path}: cannot write model: '{folder}' is not a folder")
+    mode = _new_file_mode(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), dir=folder)
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot write model: {_reason(exc, folder)}") from exc
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())  # the bytes are on disk before the rename publishes them
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        # Also on KeyboardInterrupt: never leave a temp file behind, then re-raise.
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise ModelFileError(f"{path}: cannot write model: {_reason(exc, folder)}") from exc
+        raise
+    _fsync_folder(folder)
+
+
+def _reason(exc: OSError, folder: Path) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"permission denied in folder '{folder}'"
+    if exc.errno == errno.EROFS:
+        return f"folder '{folder}' is on a read-only file system"
+    return exc.strerror or str(exc)
+
+
+def _new_file_mode(path: Path) -> int:
+    """Keep an overwritten file's permissions; a new file gets 0o666 minus the umask.
+
+    mkstemp creates 0o600 files, which would silently hide models from other users.
+    """
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    # Reading /proc avoids os.umask's set-and-restore, which races with other threads.
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); best effort elsewhere."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+# ---------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------
+
+
+def load_model(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]:
+    """Read a model file written by :func:`save_model`.
+
+    The header is checked completely (layout, metadata, names, shapes, dtype,
+    byte offsets) before the tensor bytes are read; then every value must be
+    finite.  Nothing is unpickled or evaluated.
+
+    Returns
+    -------
+    network : Network
+        Same layer sizes, activations, cost, dtype and parameters (bit for
+        bit) as the saved one.
+    metadata : dict
+        The free-form metadata given to :func:`save_model`.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is missing, unreadable, or not a valid chainrule model;
+        the message names the file and the problem.
+    """
+    name = os.fspath(path) if isinstance(path, str | os.PathLike) else repr(path)
+    with _wrap_errors(name):
+        with _open_regular(name) as f:
+            size = os.fstat(f.fileno()).st_size
+            hdr = _read_header(f, name, size)
+            f.seek(hdr.data_start)
+            data = f.read(hdr.data_len)
+        if len(data) != hdr.data_len:
+            raise ModelFileError(f"{name}: file changed while it was read "
+                                 f"(expected {hdr.data_len} bytes of tensor data, got {len(data)})")
+        weights, biases = [], []
+        for l in range(1, len(hdr.layer_sizes)):
+            weights.append(_tensor(name, data, hdr, f"W{l}"))
+            biases.append(_tensor(name, data, hdr, f"b{l}"))
+        try:
+            net = Network(hdr.layer_sizes, list(hdr.activations), cost=hdr.cost,
+                          dtype=hdr.dtype, weights=weights, biases=biases)
+        except ChainruleError as exc:
+            raise ModelFileError(f"{name}: cannot rebuild the network: {exc}") from None
+        return net, hdr.metadata
+
+
+def read_model_info(path: str | os.PathLike[str]) -> ModelInfo:
+    """Describe a model file from its header alone (the weights are not read).
+
+    The header gets the same checks as in :func:`load_model`; only the
+    finiteness of the values is left unchecked.
+
+    Raises
+    ------
+    ModelFileError
+        As :func:`load_model`.
+    """
+    name = os.fspath(path) if isinstance(path, str | os.PathLike) else repr(path)
+    with _wrap_errors(name):
+        with _open_regular(name) as f:
+            size = os.fstat(f.fileno()).st_size
+            hdr = _read_header(f, name, size)
+        sizes = hdr.layer_sizes
+        return ModelInfo(
+            path=Path(name), format_version=hdr.format_version, layer_sizes=sizes,
+            activations=hdr.activations, cost=hdr.cost, dtype=hdr.dtype,
+            n_params=sum(math.prod(s) for s in hdr.shapes.values()),
+            file_size=size, tensors={k: hdr.shapes[k] for k in _tensor_names(sizes)},
+            metadata=hdr.metadata,
+        )
+
+
+@contextlib.contextmanager
+def _wrap_errors(name: str) -> Iterator[None]:
+    """Turn every failure on malformed input into a ModelFileError naming the file.
+
+    Only ``Exception`` is caught: KeyboardInterrupt and SystemExit pass through.
+    """
+    try:
+        yield
+    except ModelFileError:
+        raise
+    except OSError as exc:
+        raise ModelFileError(f"{name}: cannot read model: {exc.strerror or exc}") from exc
+    except Exception as exc:
+        raise ModelFileError(f"{name}: not a valid chainrule model "
+                             f"({type(exc).__name__}: {exc})") from exc
+
+
+def _open_regular(name: str) -> BinaryIO:
+    try:
+        st = os.stat(name)
+    except FileNotFoundError:
+        raise ModelFileError(f"{name}: no such file") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ModelFileError(f"{name}: is a folder, not a model file")
+    if not stat.S_ISREG(st.st_mode):
+        # A FIFO or device would block or never end.
+        raise ModelFileError(f"{name}: is not a regular file")
+    return open(name, "rb")  # the caller's with-block closes it
+
+
+@dataclass
+class _Header:
+    """The checked contents of a header."""
+
+    format_version: int
+    layer_sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    cost: str
+    dtype: str
+    metadata: dict[str, Any]
+    shapes: dict[str, tuple[int, ...]]
+    offsets: dict[str, tuple[int, int]]
+    data_start: int
+    data_len: int
+
+
+def _read_header(f: BinaryIO, name: str, size: int) -> _Header:
+    """Read and check everything up to the tensor bytes."""
+    if size == 0:
+        raise ModelFileError(f"{name}: file is empty (0 bytes); not a safetensors model")
+    prefix = f.read(8)
+    if len(prefix) < 8:
+        raise ModelFileError(f"{name}: file is too short ({size} bytes) to hold the 8-byte "
+                             "header length of a safetensors model")
+    (n,) = struct.unpack("<Q", prefix)
+    # Compare with the file size before reading: a corrupt length must not allocate.
+    if n > size - 8:
+        hint = _looks_like(prefix) or "; is the file truncated?"
+        raise ModelFileError(f"{name}: not a safetensors model: header length {n} exceeds the "
+                             f"file size ({size} bytes){hint}")
+    if n > MAX_HEADER_BYTES:
+        raise ModelFileError(f"{name}: header length {n} is larger than the "
+                             f"{MAX_HEADER_BYTES}-byte limit")
+    if n == 0:
+        raise ModelFileError(f"{name}: header is empty (length 0)")
+    raw = f.read(n)
+    if len(raw) != n:
+        raise ModelFileError(f"{name}: file changed while it was read (header cut short)")
+    header = _parse_header_json(name, raw)
+    doc = _chainrule_document(name, header)
+    hdr = _check_document(name, doc)
+    hdr.data_start, hdr.data_len = 8 + n, size - 8 - n
+    _check_tensors(name, header, hdr)
+    return hdr
+
+
+def _looks_like(prefix: bytes) -> str:
+    for magic, what in _LOOKS_LIKE:
+        if prefix.startswith(magic):
+            return f"; it looks like {what}"
+    if prefix[:1] == b"\x80" and 2 <= prefix[1] <= 5:
+        return "; it looks like a pickle file, which chainrule never loads"
+    if all(32 <= c < 127 or c in b"\t\r\n" for c in prefix):
+        return "; it looks like a text file"
+    return ""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {_short(k)}")
+        out[k] = v
+    return out
+
+
+def _no_constants(token: str) -> None:
+    raise ValueError(f"{token} is not valid JSON")
+
+
+def _loads(text: str) -> Any:
+    """Strict JSON: no duplicate keys, no NaN/Infinity."""
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+
+
+def _parse_header_json(name: str, raw: bytes) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(f"{name}: header is not valid UTF-8 (byte {exc.start + 8} of the "
+                             "file); not a safetensors model") from None
+    try:
+        header = _loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise ModelFileError(f"{name}: header is not valid JSON ({exc})") from None
+    if not isinstance(header, dict):
+        raise ModelFileError(f"{name}: header must be a JSON object, got {type(header).__name__}")
+    return header
+
+
+def _chainrule_document(name: str, header: dict[str, Any]) -> Any:
+    meta = header.get("__metadata__")
+    if meta is None:
+        raise ModelFileError(f"{name}: no chainrule metadata (the safetensors header has no "
+                             "__metadata__); was it written by chainrule.io.save_model?")
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        raise ModelFileError(f"{name}: __metadata__ must map strings to strings")
+    if METADATA_KEY not in meta:
+        raise ModelFileError(f"{name}: no chainrule metadata (__metadata__ has no "
+                             f"{METADATA_KEY!r} key); was it written by chainrule.io.save_model?")
+    try:
+        doc = _loads(meta[METADATA_KEY])
+    except (ValueError, RecursionError) as exc:
+        raise ModelFileError(f"{name}: chainrule metadata is not valid JSON ({exc})") from None
+    return doc
+
+
+def _short(x: object, limit: int = 120) -> str:
+    """``repr(x)``, cut short: a hostile header must not produce a megabyte message."""
+    r = repr(x)
+    return r if len(r) <= limit else r[:limit] + "…"
+
+
+def _is_int(x: object) -> bool:
+    return type(x) is int  # bool and float are not sizes
+
+
+def _check_document(name: str, doc: Any) -> _Header:
+    """Check the chainrule JSON document: format, version, architecture, dtype."""
+    if not isinstance(doc, dict):
+        raise ModelFileError(f"{name}: chainrule metadata must be a JSON object, "
+                             f"got {type(doc).__name__}")
+    missing = [k for k in ("format", "format_version", "layer_sizes", "activations", "cost",
+                           "dtype") if k not in doc]
+    if missing:
+        raise ModelFileError(f"{name}: chainrule metadata lacks {', '.join(missing)}")
+    if doc["format"] != FORMAT:
+        raise ModelFileError(f"{name}: format is {_short(doc['format'])}, expected {FORMAT!r}")
+    version = doc["format_version"]
+    if not _is_int(version) or version != FORMAT_VERSION:
+        newer = " (written by a newer chainrule?)" if _is_int(version) and version > 1 else ""
+        raise ModelFileError(f"{name}: format_version is {_short(version)}, expected "
+                             f"{FORMAT_VERSION}{newer}")
+    sizes = doc["layer_sizes"]
+    if (not isinstance(sizes, list) or len(sizes) < 2
+            or not all(_is_int(s) and s >= 1 for s in sizes)):
+        raise ModelFileError(f"{name}: layer_sizes must be a list of at least two positive "
+                             f"integers, got {_short(sizes)}")
+    acts = doc["activations"]
+    if not isinstance(acts, list) or len(acts) != len(sizes) - 1:
+        raise ModelFileError(f"{name}: activations must list one name per layer "
+                             f"({len(sizes) - 1}), got {_short(acts)}")
+    for a in acts:
+        if not isinstance(a, str) or len(a) > 100:
+            raise ModelFileError(f"{name}: activation names must be short strings, "
+                                 f"got {_short(a)}")
+    if not isinstance(doc["cost"], str) or len(doc["cost"]) > 100:
+        raise ModelFileError(f"{name}: cost must be a short string, got {_short(doc['cost'])}")
+    try:
+        output = [get_activation(a) for a in acts][-1]
+        # Checked here too so that read_model_info refuses what load_model would.
+        get_cost(doc["cost"]).check_output_activation(output)
+    except ConfigError as exc:
+        raise ModelFileError(f"{name}: {exc}") from None
+    dtype = doc["dtype"]
+    if not isinstance(dtype, str) or dtype not in _DTYPES:
+        raise ModelFileError(f"{name}: dtype is {_short(dtype)}, expected 'float64' or 'float32'")
+    meta = doc.get("metadata", {})
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"{name}: metadata must be a JSON object, got {type(meta).__name__}")
+    return _Header(version, tuple(sizes), tuple(acts), doc["cost"], dtype, meta, {}, {}, 0, 0)
+
+
+def _tensor_names(sizes: tuple[int, ...]) -> list[str]:
+    return [f"{kind}{l}" for l in range(1, len(sizes)) for kind in ("W", "b")]
+
+
+def _expected_shapes(sizes: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+    shapes: dict[str, tuple[int, ...]] = {}
+    for l, (n_prev, n) in enumerate(pairwise(sizes), 1):
+        shapes[f"W{l}"] = (n, n_prev)
+        shapes[f"b{l}"] = (n,)
+    return shapes
+
+
+def _check_tensors(name: str, header: dict[str, Any], hdr: _Header) -> None:
+    """Every W(l), b(l) present once, right dtype and shape; offsets tile the data exactly."""
+    expected = _expected_shapes(hdr.layer_sizes)
+    present = [k for k in header if k != "__metadata__"]
+    for k in expected:
+        if k not in header:
+            raise ModelFileError(f"{name}: missing tensor {k!r} (layer_sizes "
+                                 f"{list(hdr.layer_sizes)} need {', '.join(expected)})")
+    for k in present:
+        if k not in expected:
+            raise ModelFileError(f"{name}: unexpected tensor {_short(k)} (layer_sizes "
+                                 f"{list(hdr.layer_sizes)} need only {', '.join(expected)})")
+    code, np_dtype = _DTYPES[hdr.dtype]
+    for k, shape in expected.items():
+        info = header[k]
+        if not isinstance(info, dict) or set(info) != _TENSOR_KEYS:
+            raise ModelFileError(f"{name}: tensor {k!r} must be described by exactly "
+                                 f"dtype, shape and data_offsets, got {_short(info)}")
+        if info["dtype"] != code:
+            raise ModelFileError(f"{name}: tensor {k!r} has dtype {_short(info['dtype'])}, "
+                                 f"expected {code!r} (the model's dtype is {hdr.dtype})")
+        got = info["shape"]
+        if not isinstance(got, list) or not all(_is_int(s) for s in got) or tuple(got) != shape:
+            raise ModelFileError(f"{name}: tensor {k!r} has shape {_short(got)}, expected "
+                                 f"{list(shape)}")
+        off = info["data_offsets"]
+        if (not isinstance(off, list) or len(off) != 2 or not all(_is_int(o) for o in off)
+                or not 0 <= off[0] <= off[1]):
+            raise ModelFileError(f"{name}: tensor {k!r} has data_offsets {_short(off)}, "
+                                 "expected [begin, end] with 0 <= begin <= end")
+        if off[1] > hdr.data_len:
+            raise ModelFileError(f"{name}: tensor {k!r} data_offsets {off} run past the end of "
+                                 f"the {hdr.data_len}-byte data section (file truncated?)")
+        nbytes = math.prod(shape) * np_dtype.itemsize
+        if off[1] - off[0] != nbytes:
+            raise ModelFileError(f"{name}: tensor {k!r} data_offsets {off} hold "
+                                 f"{off[1] - off[0]} bytes, but shape {list(shape)} of {code} "
+                                 f"needs {nbytes}")
+        hdr.shapes[k], hdr.offsets[k] = shape, (off[0], off[1])
+    _check_tiling(name, hdr)
+
+
+def _check_tiling(name: str, hdr: _Header) -> None:
+    """The data section must be covered exactly once: no overlaps, gaps or trailing bytes."""
+    pos, prev = 0, None
+    for k, (begin, end) in sorted(hdr.offsets.items(), key=lambda kv: kv[1]):
+        if begin < pos:
+            raise ModelFileError(f"{name}: tensor {k!r} data_offsets [{begin}, {end}] overlap "
+                                 f"tensor {prev!r}, which ends at {pos}")
+        if begin > pos:
+            raise ModelFileError(f"{name}: {begin - pos} unused bytes (a gap) before tensor "
+                                 f"{k!r} in the data section")
+        pos, prev = end, k
+    if pos != hdr.data_len:
+        raise ModelFileError(f"{name}: {hdr.data_len - pos} unexpected trailing bytes after "
+                             "the last tensor")
+
+
+def _tensor(name: str, data: bytes, hdr: _Header, k: str) -> np.ndarray:
+    """One checked tensor as a native-endian array (a copy, so the file buffer can go)."""
+    _, np_dtype = _DTYPES[hdr.dtype]
+    begin, _ = hdr.offsets[k]
+    shape = hdr.shapes[k]
+    count = math.prod(shape)
+    arr = np.frombuffer(data, dtype=np_dtype, count=count, offset=begin).reshape(shape)
+    arr = arr.astype(np_dtype.newbyteorder("="), copy=True)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        where = [int(i) for i in np.argwhere(bad)[0]]
+        what = "NaN" if np.isnan(arr[tuple(where)]) else "infinity"
+        raise ModelFileError(f"{name}: tensor {k!r} holds {what} at {where}; model values "
+                             "must be finite")
+    return arr
