@@ -1,0 +1,507 @@
+"""The cost landscape: the training-set cost over a grid of two parameters.
+
+The seed draws the cost of its NOT neuron, ``C(w, b) = ½[(tanh(b) − 1)² +
+tanh²(w + b)]``, as a contour map over the weight and the bias.  Here the same
+map is drawn for any two scalar parameters θ_x and θ_y of any network (say
+``W2[0,1]`` and ``b1[3]`` of a trained one), every other parameter held fixed::
+
+    C[j, i] = C(θ_x = xs[i], θ_y = ys[j])          (like np.meshgrid(xs, ys))
+
+The grid is evaluated as one batched computation, not one forward pass per
+point.  With ``i`` the lower of the two parameters' layers:
+
+* layers ``1 … i−1`` do not depend on θ_x or θ_y and are computed once;
+* changing a weight ``W(i)[r,c]`` by Δ adds ``Δ · a(i−1)_c`` to column r of
+  ``Z(i)`` (a bias adds Δ), so only one or two columns of ``Z(i)`` vary over
+  the grid, and ``Z(i+1)`` is its value at the network's parameters plus a
+  rank-one or rank-two correction;
+* from there up every layer carries a leading grid axis, shape (G, N, n),
+  computed in chunks of G that keep the temporaries small.
+
+:func:`gradient_field` back-propagates through the same batched layers, and
+:func:`descent_path` follows gradient descent on just the two parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .activations import Activation
+from .errors import ConfigError, DivergenceError
+from .losses import output_delta
+from .network import Network, ParamRef, parse_param
+
+__all__ = [
+    "DescentPath",
+    "GradientField",
+    "Landscape",
+    "cost_surface",
+    "default_values",
+    "descent_path",
+    "gradient_field",
+    "not_toy",
+    "param_label",
+]
+
+Array = np.ndarray
+
+# Grid-shaped temporaries are processed in chunks of about this many numbers:
+# small enough to stay in cache (2 MB of float64), large enough for BLAS.
+CHUNK_ELEMENTS = 2**18
+# Never let one chunk's temporaries exceed this many bytes.
+MEMORY_BUDGET = 256 * 2**20
+
+
+# ---------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """The training-set cost over a grid of two parameters.
+
+    Attributes
+    ----------
+    xs, ys : ndarray of shape (nx,) and (ny,)
+        The values of θ_x and θ_y.
+    C : ndarray of shape (ny, nx)
+        ``C[j, i]`` is the cost at ``(xs[i], ys[j])``, as ``np.meshgrid(xs, ys)``.
+    param_x, param_y : str
+        The parameters, e.g. ``'W1[0,0]'`` and ``'b1[0]'``.
+    x0, y0 : float
+        Their values in the network (the network itself is left unchanged).
+    label_x, label_y : str
+        Axis labels in the seed's notation (``'w(1)'``, ``'W(2)[0,1]'``).
+    cost : str
+        Name of the network's cost.
+    """
+
+    xs: Array
+    ys: Array
+    C: Array
+    param_x: str
+    param_y: str
+    x0: float
+    y0: float
+    label_x: str
+    label_y: str
+    cost: str
+
+    def argmin(self) -> tuple[float, float, float]:
+        """``(x, y, C)`` at the lowest grid point."""
+        j, i = np.unravel_index(np.argmin(self.C), self.C.shape)
+        return float(self.xs[i]), float(self.ys[j]), float(self.C[j, i])
+
+
+@dataclass(frozen=True)
+class GradientField:
+    """``∂C/∂θ_x`` and ``∂C/∂θ_y`` over a grid, each of shape (ny, nx) like :class:`Landscape`."""
+
+    xs: Array
+    ys: Array
+    dC_dx: Array
+    dC_dy: Array
+    param_x: str
+    param_y: str
+
+
+class DescentPath(NamedTuple):
+    """Gradient descent on two parameters: ``points`` (n_steps + 1, 2) and their ``costs``."""
+
+    points: Array
+    costs: Array
+
+
+class NotToy(NamedTuple):
+    """The seed's NOT neuron and its two training examples."""
+
+    network: Network
+    X: Array
+    Y: Array
+
+
+def not_toy() -> NotToy:
+    """The seed's NOT example: one tanh neuron, w(1) = 1.3, b(1) = −0.1, (0 → 1) and (1 → 0).
+
+    >>> net, X, Y = not_toy()
+    >>> round(net.compute_cost(X, Y), 3)   # ½(C_0 + C_1) = ½(1.2 + 0.696)
+    0.953
+    """
+    net = Network([1, 1], "tanh", weights=[[[1.3]]], biases=[[-0.1]])
+    return NotToy(net, np.array([[0.0], [1.0]]), np.array([[1.0], [0.0]]))
+
+
+def param_label(network: Network, param: str | ParamRef) -> str:
+    """Axis label in the seed's notation: ``w(1)``, ``b(1)`` for one neuron, else ``W(2)[0,1]``."""
+    p = parse_param(param)
+    network.flat_index(p)  # range check
+    if network.W[p.layer - 1].shape == (1, 1):
+        return f"{'w' if p.kind == 'W' else 'b'}({p.layer})"
+    return p.symbol
+
+
+def default_values(center: float, half_width: float = 4.0, n: int = 201) -> Array:
+    """``n`` evenly spaced values from ``center − half_width`` to ``center + half_width``."""
+    return np.linspace(center - half_width, center + half_width, n)
+
+
+# ---------------------------------------------------------------------------
+# What every grid computation shares
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Setup:
+    X: Array  # (N, n_in), validated
+    Y: Array  # (N, n_out)
+    px: ParamRef
+    py: ParamRef
+    x0: float
+    y0: float
+    layer: int  # i: the lower of the two layers (1-based)
+    A_in: Array  # a(i−1) of every example at the network's parameters, (N, n_{i−1})
+    Zb: Array  # z(i) at the network's parameters, (N, n_i)
+    Ab: Array  # a(i), (N, n_i)
+    Zn: Array | None  # z(i+1), (N, n_{i+1}); None when i is the output layer
+
+
+def _prepare(network: Network, X: object, Y: object, param_x: str | ParamRef,
+             param_y: str | ParamRef) -> _Setup:
+    X2, Y2 = network.check_XY(X, Y)
+    px, py = parse_param(param_x), parse_param(param_y)
+    kx, ky = network.flat_index(px), network.flat_index(py)
+    if kx == ky:
+        raise ConfigError(f"param_y: must differ from param_x, both are {px}")
+    i = min(px.layer, py.layer)
+    c = network.forward(X2)
+    # copies: the network's buffers are overwritten by its next forward pass
+    Zn = c.Z[i].copy() if i < network.n_layers else None
+    return _Setup(X2, Y2, px, py, float(network.params[kx]), float(network.params[ky]), i,
+                  c.A[i - 1].copy(), c.Z[i - 1].copy(), c.A[i].copy(), Zn)
+
+
+def _values(values: object, center: float, name: str, n_default: int) -> Array:
+    """The grid values of one axis: 1-D, finite, strictly increasing."""
+    if values is None:
+        return default_values(center, n=n_default)
+    v = np.asarray(values, dtype=np.float64)
+    if v.ndim != 1 or v.size == 0:
+        raise ConfigError(f"{name}: expected a 1-D sequence of values, got shape {v.shape}")
+    if not np.isfinite(v).all():
+        raise ConfigError(f"{name}: contains NaN or infinity")
+    if v.size > 1 and not (np.diff(v) > 0).all():
+        raise ConfigError(f"{name}: values must be strictly increasing")
+    return v
+
+
+def _blocks(nx: int, ny: int, floats_per_point: int,
+            itemsize: int) -> Iterator[tuple[slice, slice]]:
+    """Blocks ``(rows of ys, columns of xs)`` of the grid, small enough to stay in cache."""
+    size = max(1, min(CHUNK_ELEMENTS // floats_per_point,
+                      MEMORY_BUDGET // (floats_per_point * itemsize)))
+    if size >= nx:
+        step = size // nx
+        for j in range(0, ny, step):
+            yield slice(j, min(j + step, ny)), slice(0, nx)
+    else:
+        for j in range(ny):
+            for i in range(0, nx, size):
+                yield slice(j, j + 1), slice(i, min(i + size, nx))
+
+
+def _block_deltas(s: _Setup, xs: Array, ys: Array, rows: slice, cols: slice,
+                  dtype: np.dtype) -> tuple[Array, Array]:
+    """Δθ_x of shape (1, C) and Δθ_y of shape (R, 1): they broadcast to the (R, C) block."""
+    dx = (xs[cols] - s.x0).astype(dtype)[None, :]
+    dy = (ys[rows] - s.y0).astype(dtype)[:, None]
+    return dx, dy
+
+
+def _shift(Zcol: Array, p: ParamRef, delta: Array, A_prev: Array) -> None:
+    """Add θ = p's change to column p.row of z: ``Δ · a(l−1)_c`` (weight) or ``Δ`` (bias).
+
+    ``Zcol`` is that column over a block of the grid, (R, C, N); ``delta``
+    broadcasts to (R, C); ``A_prev`` is a(l−1), either (N, n) (the same at every
+    grid point) or (R, C, N, n).
+    """
+    if p.kind == "W":
+        Zcol += delta[..., None] * A_prev[..., p.col]
+    else:
+        Zcol += delta[..., None]
+
+
+def _activate(act: Activation, Z: Array) -> Array:
+    """``σ(Z)`` of a (…, N, n) stack as a new array (softmax works on rows: a 2-D view)."""
+    n = Z.shape[-1]
+    return act.forward(Z.reshape(-1, n), np.empty((Z.size // n, n), Z.dtype)).reshape(Z.shape)
+
+
+def _dense(A_prev: Array, W: Array, b: Array) -> Array:
+    """``Z = A_prev Wᵀ + b`` for a (R, C, N, n_prev) stack as one matrix product: (R, C, N, n)."""
+    Z = (A_prev.reshape(-1, A_prev.shape[-1]) @ W.T).reshape(*A_prev.shape[:-1], W.shape[0])
+    Z += b
+    return Z
+
+
+# ---------------------------------------------------------------------------
+# The cost surface
+# ---------------------------------------------------------------------------
+
+
+def cost_surface(
+    network: Network,
+    X: object,
+    Y: object,
+    param_x: str | ParamRef = "W1[0,0]",
+    param_y: str | ParamRef = "b1[0]",
+    x_values: Sequence[float] | Array | None = None,
+    y_values: Sequence[float] | Array | None = None,
+) -> Landscape:
+    """The training-set cost ``C = (1/N) Σ_k C_k`` over a grid of two parameters.
+
+    Parameters
+    ----------
+    network : Network
+        Left exactly as it was (its parameters are only read).
+    X, Y : array-like of shape (N, n_in) and (N, n_out)
+        The training set.
+    param_x, param_y : str or ParamRef
+        Two different scalar parameters, e.g. ``'W2[0,1]'`` and ``'b1[3]'``.
+    x_values, y_values : array-like, optional
+        Strictly increasing grid values; default 201 values within ±4 of the
+        parameter's current value.
+
+    Returns
+    -------
+    Landscape
+        ``C[j, i]`` is the cost with θ_x = ``xs[i]`` and θ_y = ``ys[j]``.
+    """
+    s = _prepare(network, X, Y, param_x, param_y)
+    xs = _values(x_values, s.x0, "x_values", 201)
+    ys = _values(y_values, s.y0, "y_values", 201)
+    C = np.empty((ys.size, xs.size), network.dtype)
+    sizes = network.layer_sizes[s.layer - 1:]
+    N = s.X.shape[0]
+    per_point = N * (3 * max(sizes) + 3 * sizes[-1] + 4)
+    Y_tiled = np.empty((0, network.n_outputs))
+    for rows, cols in _blocks(xs.size, ys.size, per_point, network.dtype.itemsize):
+        dx, dy = _block_deltas(s, xs, ys, rows, cols, network.dtype)
+        G = dx.size * dy.size
+        if Y_tiled.shape[0] < G * N:  # the first block is the largest
+            Y_tiled = np.tile(s.Y, (G, 1))  # (G·N, n_out)
+        C[rows, cols] = _block_costs(network, s, dx, dy, Y_tiled[:G * N])
+    return Landscape(xs, ys, C, str(s.px), str(s.py), s.x0, s.y0,
+                     param_label(network, s.px), param_label(network, s.py), network.cost.name)
+
+
+def _block_costs(net: Network, s: _Setup, dx: Array, dy: Array, Y_tiled: Array) -> Array:
+    """The cost at every point of an (R, C) block, given Δθ_x (1, C) and Δθ_y (R, 1)."""
+    i, L = s.layer, net.n_layers
+    grid, N = (dy.shape[0], dx.shape[1]), s.X.shape[0]
+    moves = [(s.px, dx), (s.py, dy)]
+    low = [(p, d) for p, d in moves if p.layer == i]
+    high = [(p, d) for p, d in moves if p.layer != i]
+    rows = sorted({p.row for p, _ in low})
+
+    # z(i): only the columns of the moved neurons change over the grid
+    Zc = np.empty((*grid, N, len(rows)), net.dtype)  # (R, C, N, k), k = 1 or 2
+    Zc[...] = s.Zb[:, rows]
+    for p, d in low:
+        _shift(Zc[..., rows.index(p.row)], p, d, s.A_in)
+
+    if i == L and len(rows) == net.n_outputs:
+        Z = Zc
+    elif i == L:
+        Z = np.empty((*grid, N, net.n_outputs), net.dtype)
+        Z[...] = s.Zb
+        Z[..., rows] = Zc
+    else:
+        # z(i+1) = its value at the network's parameters + Σ_r Δa(i)_r W(i+1)[:, r]
+        Ac = _activate(net.activations[i - 1], Zc)
+        dA = Ac - s.Ab[:, rows]
+        Z = dA[..., 0, None] * net.W[i][:, rows[0]]  # (R, C, N, n_{i+1})
+        Z += s.Zn
+        if len(rows) == 2:
+            Z += dA[..., 1, None] * net.W[i][:, rows[1]]
+        for p, d in high:
+            if p.layer == i + 1 and p.kind == "W" and p.col in rows:  # a(i)_c moves too
+                Z[..., p.row] += d[..., None] * Ac[..., rows.index(p.col)]
+            elif p.layer == i + 1:
+                _shift(Z[..., p.row], p, d, s.Ab)
+        for l in range(i + 2, L + 1):
+            A_prev = _activate(net.activations[l - 2], Z)
+            Z = _dense(A_prev, net.W[l - 1], net.b[l - 1])  # (R, C, N, n_l)
+            for p, d in high:
+                if p.layer == l:
+                    _shift(Z[..., p.row], p, d, A_prev)
+    A = _activate(net.activations[-1], Z)
+    n_out = Z.shape[-1]
+    Ck = net.cost.per_example(Z.reshape(-1, n_out), A.reshape(-1, n_out), Y_tiled)
+    # mean over the N examples of each point, as a matrix-vector product (fast for small N)
+    return (Ck.reshape(-1, N) @ np.ones(N, Ck.dtype)).reshape(grid) / N
+
+
+# ---------------------------------------------------------------------------
+# The gradient field
+# ---------------------------------------------------------------------------
+
+
+def gradient_field(
+    network: Network,
+    X: object,
+    Y: object,
+    param_x: str | ParamRef = "W1[0,0]",
+    param_y: str | ParamRef = "b1[0]",
+    x_values: Sequence[float] | Array | None = None,
+    y_values: Sequence[float] | Array | None = None,
+) -> GradientField:
+    """``∂C/∂θ_x`` and ``∂C/∂θ_y`` of the training-set cost over a grid of two parameters.
+
+    Back-propagation with leading grid axes: a forward pass like
+    :func:`cost_surface`'s keeps every layer's Z and A from layer i up, then::
+
+        dZ(L) = ∂C/∂Z(L),   dA(l−1) = dZ(l) W(l),   dZ(l−1) = dA(l−1) ⊙ σ'(Z(l−1))
+        ∂C/∂W(l)[r,c] = Σ_k dZ(l)[k, r] a(l−1)[k, c],   ∂C/∂b(l)[r] = Σ_k dZ(l)[k, r]
+
+    at every grid point (W(l) there includes the moved weight).  The values
+    equal :meth:`Network.backprop` at those points.  The default grid is
+    coarser than the cost surface's: 21 values within ±4.
+
+    Returns
+    -------
+    GradientField
+        ``dC_dx[j, i]`` and ``dC_dy[j, i]`` at ``(xs[i], ys[j])``.
+    """
+    s = _prepare(network, X, Y, param_x, param_y)
+    xs = _values(x_values, s.x0, "x_values", 21)
+    ys = _values(y_values, s.y0, "y_values", 21)
+    gx = np.empty((ys.size, xs.size), network.dtype)
+    gy = np.empty((ys.size, xs.size), network.dtype)
+    sizes = network.layer_sizes[s.layer:]
+    N = s.X.shape[0]
+    per_point = N * (3 * sum(sizes) + 3 * max(sizes) + 2 * sizes[-1])
+    Y_tiled = np.empty((0, network.n_outputs))
+    for rows, cols in _blocks(xs.size, ys.size, per_point, network.dtype.itemsize):
+        dx, dy = _block_deltas(s, xs, ys, rows, cols, network.dtype)
+        G = dx.size * dy.size
+        if Y_tiled.shape[0] < G * N:
+            Y_tiled = np.tile(s.Y, (G, 1))  # (G·N, n_out)
+        gx[rows, cols], gy[rows, cols] = _block_gradients(network, s, dx, dy, Y_tiled[:G * N])
+    return GradientField(xs, ys, gx, gy, str(s.px), str(s.py))
+
+
+def _block_gradients(net: Network, s: _Setup, dx: Array, dy: Array,
+                     Y_tiled: Array) -> tuple[Array, Array]:
+    """``(∂C/∂θ_x, ∂C/∂θ_y)`` at every point of an (R, C) block."""
+    i, L = s.layer, net.n_layers
+    grid, N = (dy.shape[0], dx.shape[1]), s.X.shape[0]
+    moves = [(s.px, dx), (s.py, dy)]
+
+    # forward, keeping Z(l) and A(l) for l = i … L; A_prev[l] is a(l−1)
+    Zs, As, A_prev = {}, {}, {i: s.A_in}
+    for l in range(i, L + 1):
+        if l == i:
+            Z = np.empty((*grid, N, s.Zb.shape[1]), net.dtype)  # (R, C, N, n_i)
+            Z[...] = s.Zb
+        else:
+            A_prev[l] = As[l - 1]
+            Z = _dense(A_prev[l], net.W[l - 1], net.b[l - 1])  # (R, C, N, n_l)
+        for p, d in moves:
+            if p.layer == l:
+                _shift(Z[..., p.row], p, d, A_prev[l])
+        Zs[l], As[l] = Z, _activate(net.activations[l - 1], Z)
+
+    # backward; the cost's delta is of the mean over its G·N rows, we want the mean over N
+    n_out = net.n_outputs
+    dZ = np.empty((Y_tiled.shape[0], n_out), net.dtype)
+    output_delta(net.cost, net.activations[-1], Zs[L].reshape(-1, n_out),
+                 As[L].reshape(-1, n_out), Y_tiled, dZ)
+    dZ = dZ.reshape(*grid, N, n_out)
+    dZ *= grid[0] * grid[1]
+    grads = {}
+    for l in range(L, i - 1, -1):
+        for p, _ in moves:
+            if p.layer == l:
+                a = A_prev[l][..., p.col] if p.kind == "W" else 1.0
+                grads[p] = (dZ[..., p.row] * a).sum(axis=-1)  # (R, C)
+        if l > i:
+            dA = (dZ.reshape(-1, dZ.shape[-1]) @ net.W[l - 1]).reshape(*grid, N, -1)
+            for p, d in moves:
+                if p.layer == l and p.kind == "W":  # ∂z(l)/∂a(l−1) is the moved W(l)
+                    dA[..., p.col] += d[..., None] * dZ[..., p.row]
+            net.activations[l - 2].backward(dA, Zs[l - 1], As[l - 1])
+            dZ = dA  # (R, C, N, n_{l−1})
+    return grads[s.px], grads[s.py]
+
+# ---------------------------------------------------------------------------
+# Gradient descent on two parameters
+# ---------------------------------------------------------------------------
+
+
+def descent_path(
+    network: Network,
+    X: object,
+    Y: object,
+    param_x: str | ParamRef = "W1[0,0]",
+    param_y: str | ParamRef = "b1[0]",
+    start: tuple[float, float] | None = None,
+    learning_rate: float = 0.5,
+    n_steps: int = 50,
+) -> DescentPath:
+    """Gradient descent on θ_x and θ_y alone, every other parameter fixed.
+
+    ``θ ← θ − η ∂C/∂θ`` for the two parameters, with the gradient from
+    :meth:`Network.backprop`.  The network's parameters are restored afterwards.
+
+    Parameters
+    ----------
+    start : (float, float), optional
+        Starting ``(θ_x, θ_y)``; default their current values.
+    learning_rate : float
+        The step size η > 0.
+    n_steps : int
+        Number of steps (≥ 0).
+
+    Returns
+    -------
+    DescentPath
+        ``points`` of shape (n_steps + 1, 2), starting point first, and the cost at each.
+
+    Raises
+    ------
+    DivergenceError
+        If the cost or a parameter stops being finite (η too large).
+    """
+    if not (np.isfinite(learning_rate) and learning_rate > 0):
+        raise ConfigError(f"learning_rate: expected a positive number, got {learning_rate!r}")
+    if int(n_steps) != n_steps or n_steps < 0:
+        raise ConfigError(f"n_steps: expected a whole number ≥ 0, got {n_steps!r}")
+    X2, Y2 = network.check_XY(X, Y)
+    k = [network.flat_index(param_x), network.flat_index(param_y)]
+    if k[0] == k[1]:
+        raise ConfigError(f"param_y: must differ from param_x, both are {parse_param(param_x)}")
+    saved = network.params[k].copy()
+    theta = saved.astype(np.float64) if start is None else np.asarray(start, dtype=np.float64)
+    if theta.shape != (2,) or not np.isfinite(theta).all():
+        raise ConfigError(f"start: expected two finite numbers (θ_x, θ_y), got {start!r}")
+    points = np.empty((int(n_steps) + 1, 2))
+    costs = np.empty(int(n_steps) + 1)
+    try:
+        # overflow is not an error here: a diverging path is reported below
+        with np.errstate(over="ignore", invalid="ignore"):
+            for t in range(int(n_steps) + 1):
+                network.params[k] = theta
+                cost, grads = network.cost_and_gradient(X2, Y2)
+                if not (np.isfinite(cost) and np.isfinite(grads[k]).all()):
+                    raise DivergenceError(f"descent_path: the cost is {cost} after {t} steps; "
+                                          f"try a learning_rate below {learning_rate:g}")
+                points[t], costs[t] = network.params[k], cost
+                theta = points[t] - learning_rate * grads[k]
+    finally:
+        network.params[k] = saved
+    return DescentPath(points, costs)
