@@ -172,6 +172,8 @@ BAD_INPUTS = [
     ("mismatched output", lambda n: Network([2, 2], "tanh", "tanh", "cross_entropy"),
      ConfigError, "needs a softmax output"),
     ("softmax hidden", lambda n: Network([2, 3, 2], "softmax"), ConfigError, "output layer"),
+    ("softmax hidden, per layer", lambda n: Network([2, 3, 2], ["softmax", "softmax"]),
+     ConfigError, "output layer"),
     ("zero width", lambda n: Network([2, 0, 1]), ConfigError, "at least one neuron"),
     ("one size", lambda n: Network([2]), ConfigError, "layer_sizes"),
     ("float size", lambda n: Network([2, 2.5, 1]), ConfigError, "layer_sizes"),

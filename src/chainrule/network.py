@@ -203,10 +203,11 @@ def _layer_activations(n_layers: int, activation: str | Sequence[str],
     else:
         names = list(activation)
         if len(names) == n_layers:  # one per layer, output included
-            acts = [get_activation(a) for a in names]
+            *hidden_acts, out_act = [get_activation(a) for a in names]
             if output_activation is not None:
-                acts[-1] = get_activation(output_activation)
-            return acts
+                out_act = get_activation(output_activation)
+            _check_hidden(hidden_acts)
+            return [*hidden_acts, out_act]
         if len(names) != n_layers - 1:
             raise ConfigError(
                 f"activation: expected one name or {n_layers - 1} (one per hidden layer), "
@@ -220,10 +221,14 @@ def _layer_activations(n_layers: int, activation: str | Sequence[str],
         out = get_activation(cost.default_output_activation)
     else:
         out = default_out
+    _check_hidden(hidden)
+    return [*hidden, out]
+
+
+def _check_hidden(hidden: Sequence[Activation]) -> None:
     for a in hidden:
         if not a.elementwise:
             raise ConfigError(f"activation: {a.name!r} can only be used on the output layer")
-    return [*hidden, out]
 
 
 class Network:
