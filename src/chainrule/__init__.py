@@ -1,6 +1,7 @@
 """chainrule: feed-forward networks trained by back-propagation, every chain-rule factor in view.
 
-The core (activations, losses, network, gradcheck) needs only NumPy::
+The core (activations, losses, network, gradcheck, optim, training) needs only NumPy
+(SciPy for L-BFGS, imported when used)::
 
     >>> from chainrule import Network
     >>> net = Network([1, 1], "tanh", weights=[[[1.3]]], biases=[[-0.1]])
@@ -20,13 +21,17 @@ from .errors import (
 from .gradcheck import GradCheckResult, check_gradient, check_network_gradient
 from .losses import COSTS, Cost, get_cost
 from .network import Cache, ChainRule, Factor, Network, ParamRef, parse_param
+from .optim import SGD, Adam, GradientDescent, Optimizer, get_optimizer
+from .training import History, Trainer, evaluate, fit
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
     "COSTS",
+    "SGD",
     "Activation",
+    "Adam",
     "Cache",
     "ChainRule",
     "ChainruleError",
@@ -36,14 +41,21 @@ __all__ = [
     "DivergenceError",
     "Factor",
     "GradCheckResult",
+    "GradientDescent",
+    "History",
     "ModelFileError",
     "Network",
+    "Optimizer",
     "ParamRef",
     "ShapeError",
+    "Trainer",
     "__version__",
     "check_gradient",
     "check_network_gradient",
+    "evaluate",
+    "fit",
     "get_activation",
     "get_cost",
+    "get_optimizer",
     "parse_param",
 ]
