@@ -1,0 +1,25 @@
+"""Packaging promises: the core imports only NumPy, and the package ships its type marker."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib import resources
+
+import chainrule
+
+
+def test_core_imports_only_numpy():
+    code = (
+        "import sys, chainrule, chainrule.landscape, chainrule.gradcheck\n"
+        "heavy = ('scipy', 'sklearn', 'matplotlib', 'safetensors', 'rich', 'typer', 'torch')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_py_typed_and_version():
+    assert resources.files("chainrule").joinpath("py.typed").is_file()
+    assert chainrule.__version__.count(".") == 2
+    assert set(chainrule.__all__) <= set(dir(chainrule))
