@@ -1,0 +1,408 @@
+"""The chain-rule ledger: every factor of ∂C_k/∂θ, its value, and three checks.
+
+For a parameter θ of layer i the seed writes::
+
+    ∂C_k/∂θ = ∂C_k/∂a(N) · ∂a(N)/∂a(N−1) ⋯ ∂a(i+1)/∂a(i) · ∂a(i)/∂z(i) · ∂z(i)/∂θ
+
+with ``∂a(j)/∂a(j−1) = σ'(z(j)) W(j)``.  :func:`explain` lays those factors out
+(symbol, formula, shape, value, from :meth:`Network.chain_rule`), multiplies
+them, and sets the product beside back-propagation and a central finite
+difference.  It also tracks ``‖∂C_k/∂a(j)‖`` and the σ' factors layer by layer,
+so a gradient that vanishes or explodes on its way down is visible.
+
+With several examples the ledger also gives the derivative of the training-set
+cost ``C = (1/N) Σ_k C_k``: the mean of the per-example products, which equals
+back-propagation on the whole batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import ConfigError
+from .gradcheck import numerical_gradient
+from .network import ChainRule, Factor, Network, ParamRef, parse_param
+
+if TYPE_CHECKING:  # rich is only needed to render
+    from rich.console import Console
+    from rich.table import Table
+
+__all__ = ["LayerGradient", "Ledger", "explain"]
+
+Array = np.ndarray
+
+# Matrices larger than this are shown with their middle elided (⋯, ⋮).
+MAX_SHOWN = 6
+
+
+@dataclass(frozen=True)
+class LayerGradient:
+    """The size of the back-propagated gradient at layer j (means over the examples).
+
+    Attributes
+    ----------
+    layer : int
+        j, from N (the output) down to i (θ's layer).
+    dC_da_norm : float
+        ``‖∂C_k/∂a(j)‖₂``, the running product of the leading factors.
+    sigma_prime : float
+        Mean of ``|σ'(z(j))|`` over the layer's neurons (the diagonal of ∂a(j)/∂z(j)).
+    sigma_prime_product : float
+        The product of ``sigma_prime`` from layer N down to j: what the σ'
+        factors alone do to the gradient (saturated tanh or logistic shrink it).
+    """
+
+    layer: int
+    dC_da_norm: float
+    sigma_prime: float
+    sigma_prime_product: float
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The chain rule for one parameter, factor by factor, with its checks.
+
+    Attributes
+    ----------
+    param : ParamRef
+        θ, e.g. ``W1[0,2]`` (the seed's W(1) row 0, column 2).
+    chain : ChainRule
+        The factors for the shown example ``example``.
+    example : int
+        Which example's factors are shown (0-based row of X).
+    example_numeric : float
+        Central finite difference of that example's cost C_k.
+    per_example : ndarray of shape (N,)
+        The product of the factors for every example.
+    backprop : float
+        ∂C/∂θ of the mean cost, back-propagated on the whole batch.
+    numeric : float
+        Central finite difference of the mean cost C.
+    layers : tuple of LayerGradient
+        Gradient sizes from the output layer down to θ's layer.
+    cost, cost_formula : str
+        The cost's name and its C_k.
+    layer_sizes : tuple of int
+        The network's layer sizes (for the notation).
+    """
+
+    param: ParamRef
+    chain: ChainRule
+    example: int
+    example_numeric: float
+    per_example: Array
+    backprop: float
+    numeric: float
+    layers: tuple[LayerGradient, ...]
+    cost: str
+    cost_formula: str
+    layer_sizes: tuple[int, ...]
+
+    # -- the numbers -----------------------------------------------------------
+
+    @property
+    def factors(self) -> tuple[Factor, ...]:
+        return self.chain.factors
+
+    @property
+    def n_examples(self) -> int:
+        return int(self.per_example.size)
+
+    @property
+    def product(self) -> float:
+        """∂C_k/∂θ of the shown example: the factors multiplied left to right."""
+        return self.chain.value
+
+    @property
+    def example_backprop(self) -> float:
+        """∂C_k/∂θ of the shown example by :meth:`Network.backprop`."""
+        return self.chain.backprop
+
+    @property
+    def value(self) -> float:
+        """∂C/∂θ of the mean cost: ``(1/N) Σ_k ∂C_k/∂θ``, the mean of the products."""
+        return float(np.mean(self.per_example))
+
+    # -- output ----------------------------------------------------------------
+
+    def to_table(self) -> Table:
+        """The factors and the checks as a :class:`rich.table.Table`."""
+        from rich.table import Table
+
+        N, k = self.n_examples, self.example
+        of = f" of {N}" if N > 1 else ""
+        table = Table(title=f"∂C_k/∂{self.param.symbol} by the chain rule, example k = {k}{of}",
+                      caption=f"C_k = {self.cost_formula}   ({self.cost})")
+        table.add_column("factor", no_wrap=True)
+        table.add_column("formula", no_wrap=True)
+        table.add_column("shape", justify="center", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        last = len(self.factors) - 1
+        for n, f in enumerate(self.factors):
+            table.add_row(f.symbol, f.formula, _shape_text(f, n, last), _array_text(f, n, last),
+                          end_section=n == last)
+        for label, formula, v in self._checks():
+            table.add_row(label, formula, "", v)
+        return table
+
+    def _checks(self) -> list[tuple[str, str, str]]:
+        p, N = self.product, self.n_examples
+        rows = [
+            ("product ∂C_k/∂θ", "the factors, left to right", f"{p:.10g}"),
+            ("back-propagation", "Network.backprop on example k",
+             _with_diff(self.example_backprop, p)),
+            ("finite difference", "(C_k(θ + h) − C_k(θ − h)) / 2h",
+             _with_diff(self.example_numeric, p)),
+        ]
+        if N > 1:
+            m = self.value
+            rows += [
+                ("∂C/∂θ", f"(1/N) Σ_k ∂C_k/∂θ over N = {N}", f"{m:.10g}"),
+                ("back-propagation", "Network.backprop on the batch", _with_diff(self.backprop, m)),
+                ("finite difference", "(C(θ + h) − C(θ − h)) / 2h", _with_diff(self.numeric, m)),
+            ]
+        return rows
+
+    def layers_table(self) -> Table:
+        """``‖∂C_k/∂a(j)‖`` and the σ' factors layer by layer, as a :class:`rich.table.Table`."""
+        from rich.table import Table
+
+        mean = f", mean over {self.n_examples} examples" if self.n_examples > 1 else ""
+        table = Table(title=f"Gradient size, layer {self.layers[0].layer} down to "
+                            f"{self.param.layer}{mean}")
+        table.add_column("layer j", justify="right")
+        table.add_column("‖∂C_k/∂a(j)‖", justify="right")
+        table.add_column("mean |σ'(z(j))|", justify="right")
+        table.add_column("Π σ' from N down to j", justify="right")
+        for g in self.layers:
+            table.add_row(str(g.layer), f"{g.dC_da_norm:.4g}", f"{g.sigma_prime:.4g}",
+                          f"{g.sigma_prime_product:.4g}")
+        return table
+
+    def render(self, console: Console | None = None) -> None:
+        """Print both tables to ``console`` (a new :class:`rich.console.Console` by default)."""
+        if console is None:
+            from rich.console import Console
+
+            console = Console()
+        console.print(self.to_table())
+        console.print(self.layers_table())
+
+    def to_latex(self, digits: int = 4) -> str:
+        """The chain in LaTeX (an ``aligned`` block): symbols, then values, then the product.
+
+        Matrices are ``pmatrix`` with ``digits`` significant digits; larger than
+        6 × 6 they are elided.
+        """
+        i, N = self.param.layer, len(self.layer_sizes) - 1
+        theta = _tex_param(self.param, self.layer_sizes)
+        a = [_tex_vec("a", j, self.layer_sizes) for j in range(N + 1)]
+        z = _tex_vec("z", i, self.layer_sizes)
+        symbols = [rf"\frac{{\partial C_k}}{{\partial {a[N]}}}"]
+        symbols += [rf"\frac{{\partial {a[j]}}}{{\partial {a[j - 1]}}}" for j in range(N, i, -1)]
+        symbols += [rf"\frac{{\partial {a[i]}}}{{\partial {z}}}",
+                    rf"\frac{{\partial {z}}}{{\partial {theta}}}"]
+        last = len(self.factors) - 1
+        values = [_tex_array(f.value[:, None] if n == last else f.value, digits)
+                  for n, f in enumerate(self.factors)]
+        lines = [
+            rf"\frac{{\partial C_k}}{{\partial {theta}}}",
+            r"  &= " + r" \, ".join(symbols) + r" \\",
+            r"  &= " + r" \, ".join(values) + r" \\",
+            r"  &= " + _tex_number(self.product, digits),
+        ]
+        if self.n_examples > 1:
+            lines[-1] += r" \qquad (k = " + str(self.example) + r") \\"
+            lines.append(rf"\frac{{\partial C}}{{\partial {theta}}} &= \frac{{1}}{{N}} "
+                         rf"\sum_{{k}} \frac{{\partial C_k}}{{\partial {theta}}} = "
+                         + _tex_number(self.value, digits)
+                         + rf" \qquad (N = {self.n_examples})")
+        return "\\begin{aligned}\n" + "\n".join(lines) + "\n\\end{aligned}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything in plain Python types, for ``json.dumps``."""
+        last = len(self.factors) - 1
+        return {
+            "param": str(self.param),
+            "symbol": self.param.symbol,
+            "cost": self.cost,
+            "cost_formula": self.cost_formula,
+            "example": self.example,
+            "n_examples": self.n_examples,
+            "factors": [
+                {"symbol": f.symbol, "formula": f.formula, "shape": list(f.shape),
+                 "shown_as": _shape_text(f, n, last), "value": f.value.tolist()}
+                for n, f in enumerate(self.factors)
+            ],
+            "product": self.product,
+            "backprop": self.example_backprop,
+            "finite_difference": self.example_numeric,
+            "per_example": self.per_example.tolist(),
+            "mean_product": self.value,
+            "batch_backprop": self.backprop,
+            "batch_finite_difference": self.numeric,
+            "layers": [
+                {"layer": g.layer, "dC_da_norm": g.dC_da_norm, "sigma_prime": g.sigma_prime,
+                 "sigma_prime_product": g.sigma_prime_product}
+                for g in self.layers
+            ],
+        }
+
+
+# ---------------------------------------------------------------------------
+# Building the ledger
+# ---------------------------------------------------------------------------
+
+
+def explain(network: Network, x: object, y: object, param: str | ParamRef, *,
+            example: int = 0, eps: float = 1e-6) -> Ledger:
+    """The chain-rule ledger of ``∂C/∂θ`` for one example or a data set.
+
+    Parameters
+    ----------
+    network : Network
+        Its parameters are left as they were (the finite differences restore them).
+    x, y : array-like
+        One example (``x`` of shape (n_in,), ``y`` of shape (n_out,)) or a data
+        set (N, n_in) and (N, n_out).
+    param : str or ParamRef
+        θ, e.g. ``'W1[0,2]'`` or ``'b2[1]'``.
+    example : int
+        Which example's factors to show.
+    eps : float
+        Relative step of the central differences (see :mod:`chainrule.gradcheck`).
+
+    Returns
+    -------
+    Ledger
+        ``product`` (example k) equals ``example_backprop`` to rounding; ``value``,
+        the mean of the per-example products, equals ``backprop`` of the batch.
+    """
+    p = parse_param(param)
+    k = network.flat_index(p)
+    X, Y = network.check_XY(np.atleast_1d(np.asarray(x)), np.atleast_1d(np.asarray(y)))
+    N = X.shape[0]
+    if int(example) != example or not 0 <= example < N:
+        raise ConfigError(f"example: expected a row from 0 to {N - 1}, got {example!r}")
+    example = int(example)
+
+    L, i = network.n_layers, p.layer
+    per_example = np.empty(N)
+    norms = np.empty((N, L - i + 1))  # ‖∂C_k/∂a(j)‖ for j = N … i
+    sigma = np.empty((N, L - i + 1))  # mean |σ'(z(j))| for j = N … i
+    shown = None
+    for n in range(N):
+        chain = network.chain_rule(X[n], Y[n], p)
+        per_example[n] = chain.value
+        norms[n] = [np.linalg.norm(v) for v in chain.running_products()]
+        sigma[n] = [_mean_sigma_prime(network, chain, j) for j in range(L, i - 1, -1)]
+        if n == example:
+            shown = chain
+    assert shown is not None
+
+    network.backprop(X, Y)
+    backprop = float(network.grads[k])
+    numeric = _central_difference(network, X, Y, k, eps)
+    example_numeric = (numeric if N == 1 else
+                       _central_difference(network, X[example:example + 1],
+                                           Y[example:example + 1], k, eps))
+    s_mean = sigma.mean(axis=0)
+    layers = tuple(
+        LayerGradient(j, float(nm), float(s), float(sp))
+        for j, nm, s, sp in zip(range(L, i - 1, -1), norms.mean(axis=0), s_mean,
+                                np.cumprod(s_mean))
+    )
+    return Ledger(p, shown, example, example_numeric, per_example, backprop, numeric, layers,
+                  network.cost.name, network.cost.formula, network.layer_sizes)
+
+
+def _mean_sigma_prime(network: Network, chain: ChainRule, j: int) -> float:
+    """Mean of |σ'(z(j))| over layer j's neurons: the diagonal of ∂a(j)/∂z(j)."""
+    return float(np.mean(np.abs(np.diag(network.activations[j - 1].jacobian(chain.z[j - 1])))))
+
+
+def _central_difference(network: Network, X: Array, Y: Array, k: int, eps: float) -> float:
+    def cost(_: Array) -> float:
+        network._forward(X)
+        return network._cost(Y)
+
+    return float(numerical_gradient(cost, network.params, np.array([k]), eps)[0])
+
+
+# ---------------------------------------------------------------------------
+# Text and LaTeX
+# ---------------------------------------------------------------------------
+
+
+def _shape_text(f: Factor, n: int, last: int) -> str:
+    """The seed's orientation: a row vector first, a column last, matrices between."""
+    if n == 0:
+        return f"1×{f.shape[0]}"
+    if n == last:
+        return f"{f.shape[0]}×1"
+    return "×".join(str(s) for s in f.shape)
+
+
+def _array_text(f: Factor, n: int, last: int) -> str:
+    v = f.value + 0.0  # + 0.0 turns −0 into 0
+    if v.size == 1:
+        return f"{float(v.reshape(-1)[0]):.6g}"
+    if n == last:
+        v = v[:, None]  # shown as a column
+    # elide the middle of any axis longer than MAX_SHOWN (threshold 0 summarises all of them)
+    big = max(v.shape) > MAX_SHOWN
+    return np.array2string(v, precision=3, suppress_small=True, threshold=0 if big else v.size,
+                           edgeitems=2, max_line_width=1000)
+
+
+def _with_diff(value: float, reference: float) -> str:
+    scale = max(abs(value), abs(reference))
+    rel = abs(value - reference) / scale if scale > 0 else 0.0
+    return f"{value:.10g} (rel. diff {rel:.0e})"
+
+
+def _tex_number(x: float, digits: int) -> str:
+    text = f"{x + 0.0:.{digits}g}"  # + 0.0 turns −0 into 0
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    if text in ("nan", "inf", "-inf"):
+        return rf"\text{{{text}}}"
+    return text
+
+
+def _elide(n: int) -> list[int | None]:
+    """Indices to show of n entries; None marks the elided middle."""
+    return list(range(n)) if n <= MAX_SHOWN else [*range(MAX_SHOWN - 2), None, n - 1]
+
+
+def _tex_array(v: Array, digits: int) -> str:
+    """A number, or a pmatrix (a 1-D array is a row)."""
+    if v.size == 1:
+        return _tex_number(float(v.reshape(-1)[0]), digits)
+    M = v[None, :] if v.ndim == 1 else v
+    rows = []
+    for r in _elide(M.shape[0]):
+        cells = []
+        for c in _elide(M.shape[1]):
+            if r is None:
+                cells.append(r"\ddots" if c is None else r"\vdots")
+            else:
+                cells.append(r"\cdots" if c is None else _tex_number(float(M[r, c]), digits))
+        rows.append(" & ".join(cells))
+    return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
+
+
+def _tex_vec(name: str, layer: int, sizes: tuple[int, ...]) -> str:
+    """``a^{(j)}`` for a single neuron as in the seed, bold ``\\mathbf{a}^{(j)}`` for a layer."""
+    return f"{name}^{{({layer})}}" if sizes[layer] == 1 else rf"\mathbf{{{name}}}^{{({layer})}}"
+
+
+def _tex_param(p: ParamRef, sizes: tuple[int, ...]) -> str:
+    single = sizes[p.layer] == 1 and sizes[p.layer - 1] == 1
+    if p.kind == "W":
+        return f"w^{{({p.layer})}}" if single else f"W^{{({p.layer})}}_{{{p.row},{p.col}}}"
+    return f"b^{{({p.layer})}}" if single else f"b^{{({p.layer})}}_{{{p.row}}}"
