@@ -1,0 +1,527 @@
+"""The seed exercise, question by question, worked with chainrule.
+
+:func:`run_tour` answers each of the seed's six questions with the library
+(not with hand-written formulas), prints every step under its question number
+and writes the pictures to a folder:
+
+1. the NOT neuron ``a(1) = tanh(w(1) a(0) + b(1))`` with w(1) = 1.3, b(1) = −0.1:
+   ``C_1 = (a(1) − 0)²`` for x = 1 and ``C_0 = (a(1) − 1)²`` for x = 0;
+2. the training-set cost ``C = ½(C_0 + C_1)`` as a contour map over (w, b),
+   whose valley runs along b = −w;
+3. the four factors of ``∂C_k/∂w = ∂C_k/∂a · ∂a/∂z · ∂z/∂w``, every option of
+   the quiz checked against finite differences;
+4. the seed's ``dCdb`` at w = 2.3, b = −1.2, next to back-propagation;
+5. the 2×3 tanh layer's cost ``C_k = |a(1) − y|²``;
+6. ``∂a(j)/∂a(j−1) = σ'(z(j)) W(j)`` in a network with hidden layers, the whole
+   chain multiplied out and compared with back-propagation and finite differences;
+
+and finally the follow-up assignment: the 1-6-7-2 logistic network fitted to
+the heart curve.  ``examples/seed_tour.py`` runs the same code as a script.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .errors import ConfigError
+from .gradcheck import check_gradient, numerical_gradient
+from .landscape import cost_surface, descent_path, not_toy
+from .network import Network
+
+__all__ = ["SEED_W", "SEED_b", "TourResult", "run_tour"]
+
+Array = np.ndarray
+
+# The 2×3 layer of question 5, digits exactly as the seed prints them.
+SEED_W = np.array([[-0.94529712, -0.2667356, -0.91219181],
+                   [2.05529992, 1.21797092, 0.22914497]])
+SEED_b = np.array([0.61273249, 1.6422662])
+X_Q5 = np.array([0.7, 0.6, 0.2])
+Y_Q5 = np.array([0.9, 0.6])
+
+# The map of question 2: w and b from −4 to 4 in steps of 0.02.
+GRID = np.linspace(-4.0, 4.0, 401)
+VALLEY_ROWS = (0.5, 1.0, 2.0, 3.0, 4.0)
+# Descent from the seed's starting point: η = 1 keeps every step downhill on this map.
+DESCENT_RATE, DESCENT_STEPS = 1.0, 100
+
+# Question 6: two hidden layers as wide as the input, so that the wrong option
+# σ'(z(2)) W(1) has the shape of the right one and can be tried numerically.
+Q6_SIZES = (3, 3, 3, 2)
+Q6_SEED = 0
+Q6_PARAM = "W1[0,2]"
+
+# The follow-up assignment, as the course sets it.
+HEART_SIZES = (1, 6, 7, 2)
+HEART_EPOCHS = 20_000
+HEART_RATE = 0.01
+
+
+@dataclass(frozen=True)
+class TourResult:
+    """The numbers and pictures of one walk through the seed.
+
+    Attributes
+    ----------
+    a1, a1_seed : float
+        a(1) of the NOT neuron for x = 1, exact and rounded to 3 places as the seed does.
+    C1, C1_seed : float
+        ``C_1 = (a(1) − 0)²`` from the exact a(1) (0.695) and from the rounded one (0.696).
+    C0 : float
+        ``C_0 = (a(1) − 1)²`` for x = 0 (1.2).
+    C : float
+        The training-set cost ``½(C_0 + C_1)``.
+    valley_b, valley_w : ndarray
+        Rows b > 0 of the map and the cheapest w on each (≈ −b).
+    descent_start, descent_end : ndarray of shape (2,)
+        (w, b) where gradient descent on the map starts and ends.
+    descent_costs : ndarray
+        The cost after each step of that descent.
+    derivatives : dict of str to ndarray of shape (2,)
+        The four true factors of question 3 at the NOT examples (x = 0, x = 1).
+    options : dict of str to bool
+        Every statement of question 3 against whether :func:`check_gradient` passed it.
+    dC_dw, dC_db : float
+        The chain-rule products of question 3 averaged over the NOT set ...
+    backprop_dw, backprop_db : float
+        ... and :meth:`Network.backprop` on the same set.
+    dCdb, dCdb_backprop : float
+        Question 4: the seed's ``dCdb(2.3, −1.2, x=0, y=1)`` and back-propagation.
+    a_q5, C_q5 : ndarray, float
+        Question 5: the 2×3 layer's output and ``C_k`` (1.8).
+    q6_jacobian : ndarray of shape (3, 3)
+        ``∂a(2)/∂a(1) = σ'(z(2)) W(2)`` from :meth:`Network.chain_rule`.
+    q6_chain, q6_backprop, q6_fd : float
+        ``∂C_k/∂W(1)[0,2]`` as the product of the factors, by back-propagation and
+        by central differences.
+    q6_options : dict of str to bool
+        The right ∂a(j)/∂a(j−1) and the wrong option σ'(z(j)) W(j−1), against whether
+        :func:`check_gradient` passed all of ∂C_k/∂W(1) built with it.
+    landscape_png : Path
+        The contour map of question 2.
+    heart_png : Path or None
+        The fitted heart curve (None when the training was skipped).
+    heart_cost : float or None
+        The final training cost of the heart network.
+    """
+
+    a1: float
+    a1_seed: float
+    C1: float
+    C1_seed: float
+    C0: float
+    C: float
+    valley_b: Array
+    valley_w: Array
+    descent_start: Array
+    descent_end: Array
+    descent_costs: Array
+    derivatives: dict[str, Array]
+    options: dict[str, bool]
+    dC_dw: float
+    dC_db: float
+    backprop_dw: float
+    backprop_db: float
+    dCdb: float
+    dCdb_backprop: float
+    a_q5: Array
+    C_q5: float
+    q6_jacobian: Array
+    q6_chain: float
+    q6_backprop: float
+    q6_fd: float
+    q6_options: dict[str, bool]
+    landscape_png: Path
+    heart_png: Path | None = None
+    heart_cost: float | None = None
+
+
+def run_tour(out_dir: str | Path, console: Console | None = None, *,
+             train_heart: bool = True) -> TourResult:
+    """Walk through the seed's questions, printing each step and writing the pictures.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder for ``q2_landscape.png`` and ``heart.png`` (created if missing).
+    console : rich.console.Console, optional
+        Where the walk is printed; by default standard output.
+    train_heart : bool, default True
+        Fit the 1-6-7-2 network to the heart curve (a second or two) and draw it.
+
+    Returns
+    -------
+    TourResult
+        Every number printed, and the paths of the pictures.
+
+    Raises
+    ------
+    ConfigError
+        If ``out_dir`` is an existing file.
+    """
+    console = console or Console()
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"out_dir: expected a folder for the pictures, got the file {out}")
+    out.mkdir(parents=True, exist_ok=True)
+    found: dict[str, Any] = {}
+    found.update(_question_1(console))
+    found.update(_question_2(console, out))
+    found.update(_question_3(console))
+    found.update(_question_4(console))
+    found.update(_question_5(console))
+    found.update(_question_6(console))
+    if train_heart:
+        found.update(_heart(console, out))
+    else:
+        console.rule("[bold]Follow-up: the heart curve")
+        console.print("skipped (train_heart=False)")
+    return TourResult(**found)
+
+
+# ---------------------------------------------------------------------------
+# Questions 1 and 2: the NOT neuron and its cost
+# ---------------------------------------------------------------------------
+
+
+def _question_1(console: Console) -> dict[str, Any]:
+    console.rule("[bold]Question 1: the cost of one training example")
+    net, _, _ = not_toy()
+    console.print("The NOT neuron: a(1) = σ(z(1)), z(1) = w(1) a(0) + b(1), σ = tanh, "
+                  "w(1) = 1.3, b(1) = −0.1; cost C_k = (a(1) − y)².")
+    a1 = float(net.predict([[1.0]])[0, 0])
+    C1 = net.compute_cost([[1.0]], [[0.0]])
+    a1_seed = round(a1, 3)
+    C1_seed = a1_seed**2
+    console.print(f"x = 1, y = 0:  a(1) = tanh(1.3·1 − 0.1) = tanh(1.2) = {a1:.5f} ≈ {a1_seed:.3f}")
+    console.print(f"  C_1 = ({a1_seed:.3f} − 0)² = {C1_seed:.3f}   (as the seed: a(1) rounded to "
+                  f"{a1_seed:.3f} before squaring)")
+    console.print(f"  unrounded, C_1 = tanh²(1.2) = {C1:.5f} ≈ {C1:.3f}")
+    a0 = float(net.predict([[0.0]])[0, 0])
+    C0 = net.compute_cost([[0.0]], [[1.0]])
+    console.print(f"x = 0, y = 1:  a(1) = tanh(−0.1) = {a0:.3f}, "
+                  f"C_0 = ({a0:.3f} − 1)² = {C0:.4f} ≈ [bold]{C0:.1f}[/bold]")
+    return {"a1": a1, "a1_seed": a1_seed, "C1": C1, "C1_seed": C1_seed, "C0": C0}
+
+
+def _question_2(console: Console, out: Path) -> dict[str, Any]:
+    console.rule("[bold]Question 2: the cost of the training set, over (w, b)")
+    net, X, Y = not_toy()
+    C = net.compute_cost(X, Y)
+    C_k = net.cost_per_example(X, Y)
+    console.print(f"C = ½(C_0 + C_1) = ½({C_k[0]:.4f} + {C_k[1]:.4f}) = {C:.4f}")
+
+    land = cost_surface(net, X, Y, "W1[0,0]", "b1[0]", GRID, GRID)
+    path = descent_path(net, X, Y, learning_rate=DESCENT_RATE, n_steps=DESCENT_STEPS)
+    png = _draw_landscape(land, path, out / "q2_landscape.png")
+    console.print(f"contour map of C over w, b ∈ [{GRID[0]:g}, {GRID[-1]:g}] "
+                  f"({GRID.size}×{GRID.size} grid, white = low, black = high): {escape(str(png))}")
+
+    # The valley, read off the array: the cheapest w on each row b > 0.
+    table = Table("b", "cheapest w", "−b", "C there", title="the valley along b = −w")
+    bs, ws = [], []
+    for b in VALLEY_ROWS:
+        j = int(np.argmin(np.abs(land.ys - b)))
+        i = int(np.argmin(land.C[j]))
+        bs.append(land.ys[j])
+        ws.append(land.xs[i])
+        table.add_row(f"{land.ys[j]:.2f}", f"{land.xs[i]:.2f}", f"{-land.ys[j]:.2f}",
+                      f"{land.C[j, i]:.2e}")
+    console.print(table)
+    rows = land.ys > 0
+    w_best = land.xs[np.argmin(land.C[rows], axis=1)]
+    step = land.xs[1] - land.xs[0]
+    off = float(np.max(np.abs(w_best + land.ys[rows])))
+    console.print(f"on all {rows.sum()} rows with b > 0 the cheapest w is −b to within "
+                  f"{off:.3f} (grid step {step:.3f}); along the valley C keeps falling as b grows, "
+                  "so the optimum lies 'somewhere along b = −w', approached asymptotically.")
+    on_b0 = float(land.C[np.argmin(np.abs(land.ys))].min())
+    console.print(f"interior local minima on the grid: {_count_local_minima(land.C)} "
+                  "(not 'many local minima'); "
+                  f"cheapest point on the line b = 0: C = {on_b0:.3f} "
+                  f"(not the optimum: C = {land.argmin()[2]:.1e} lies on the valley)")
+    p0, p1 = path.points[0], path.points[-1]
+    downhill = bool(np.all(np.diff(path.costs) <= 0))
+    console.print(f"descending across the contours (η = {DESCENT_RATE:g}, {DESCENT_STEPS} steps): "
+                  f"(w, b) = ({p0[0]:.2f}, {p0[1]:.2f}) → ({p1[0]:.2f}, {p1[1]:.2f}), C = "
+                  f"{path.costs[0]:.4f} → {path.costs[-1]:.4f}, every step downhill: {downhill}")
+    return {"C": C, "valley_b": np.array(bs), "valley_w": np.array(ws),
+            "descent_start": p0.copy(), "descent_end": p1.copy(), "descent_costs": path.costs,
+            "landscape_png": png}
+
+
+def _count_local_minima(C: Array) -> int:
+    """Interior grid points strictly lower than all eight neighbours."""
+    inner = C[1:-1, 1:-1]
+    lower = np.ones_like(inner, dtype=bool)
+    ny, nx = C.shape
+    for dj in (-1, 0, 1):
+        for di in (-1, 0, 1):
+            if dj or di:
+                lower &= inner < C[1 + dj:ny - 1 + dj, 1 + di:nx - 1 + di]
+    return int(lower.sum())
+
+
+def _new_axes(size: tuple[float, float]) -> Any:
+    """Axes on a figure of its own, outside pyplot: no backend, no global state to close."""
+    from matplotlib.figure import Figure  # matplotlib only when a picture is drawn
+
+    return Figure(figsize=size).subplots()
+
+
+def _draw_landscape(land: Any, path: Any, png: Path) -> Path:
+    from .plotting import plot_landscape, save_figure
+
+    ax = plot_landscape(land, ax=_new_axes((6.0, 5.0)), path=path)
+    return save_figure(ax.figure, png)
+
+
+# ---------------------------------------------------------------------------
+# Question 3: the four factors, and every option of the quiz checked
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Option:
+    """A quiz statement ∂u/∂v = claim, tried as a function v ↦ u at each NOT example."""
+
+    text: str
+    true: bool
+    at: Callable[[dict[str, Array]], Array]  # the value of v at each example
+    u: Callable[[Array, dict[str, Array]], Array]  # u as a function of v
+    claim: Callable[[dict[str, Array]], Array]
+
+
+def _quiz_options() -> list[_Option]:
+    """The statements of question 3, in the seed's order."""
+
+    def from_a(s: dict[str, Array]) -> Array:
+        return s["a"]
+
+    def cost(v: Array, s: dict[str, Array]) -> Array:
+        return (v - s["y"]) ** 2
+
+    def z_of_b(v: Array, s: dict[str, Array]) -> Array:
+        return s["w"] * s["x"] + v
+
+    return [
+        _Option("∂C_k/∂a(1) = (1 − y)²", False, from_a, cost, lambda s: (1 - s["y"]) ** 2),
+        # z(1) as a function of a(1) inverts a = tanh z: its slope is 1/σ'(z), not w(1)
+        _Option("∂z(1)/∂a(1) = w(1)", False, from_a, lambda v, s: np.arctanh(v),
+                lambda s: s["w"] * np.ones(2)),
+        _Option("∂z(1)/∂b(1) = a(1)", False, lambda s: s["b"] * np.ones(2), z_of_b,
+                lambda s: s["a"]),
+        _Option("∂a(1)/∂z(1) = σ'(z(1))", True, lambda s: s["z"], lambda v, s: np.tanh(v),
+                lambda s: 1 / np.cosh(s["z"]) ** 2),
+        _Option("∂z(1)/∂b(1) = 1", True, lambda s: s["b"] * np.ones(2), z_of_b,
+                lambda s: np.ones(2)),
+        _Option("∂C_k/∂a(1) = 2(a(1) − y)", True, from_a, cost, lambda s: 2 * (s["a"] - s["y"])),
+        _Option("∂z(1)/∂w(1) = a(0)", True, lambda s: s["w"] * np.ones(2),
+                lambda v, s: v * s["x"] + s["b"], lambda s: s["x"]),
+        _Option("∂a(1)/∂z(1) = σ", False, lambda s: s["z"], lambda v, s: np.tanh(v),
+                lambda s: np.tanh(s["z"])),
+    ]
+
+
+def _question_3(console: Console) -> dict[str, Any]:
+    console.rule("[bold]Question 3: the factors of ∂C_k/∂w(1) and ∂C_k/∂b(1)")
+    net, X, Y = not_toy()
+    w, b = float(net.W[0][0, 0]), float(net.b[0][0])
+    x, y = X[:, 0], Y[:, 0]  # the NOT examples (x = 0, y = 1) and (x = 1, y = 0)
+    z = w * x + b
+    s = {"x": x, "y": y, "w": np.float64(w), "b": np.float64(b), "z": z, "a": np.tanh(z)}
+    console.print("Each statement ∂u/∂v = g is tried as the function v ↦ u at both NOT examples "
+                  "(values at x = 0 | x = 1): check_gradient compares g with central differences.")
+    table = Table("statement", "claimed g", "finite differences", "check",
+                  title="the options of question 3")
+    table.columns[0].no_wrap = True
+    options = {}
+    for opt in _quiz_options():
+        v = np.array(opt.at(s), dtype=np.float64)  # one copy of v per example
+        result = check_gradient(lambda t, o=opt: float(np.sum(o.u(t, s))), opt.claim(s), v)
+        options[opt.text] = result.passed
+        verdict = "[green]passes" if result.passed else "[red]flagged"
+        table.add_row(opt.text, _pair(result.analytic), _pair(result.numeric), verdict)
+    console.print(table)
+
+    # The four factors as Network.chain_rule gives them, one example at a time.
+    derivatives: dict[str, Array] = {}
+    chains_w = [net.chain_rule(X[k], Y[k], "W1[0,0]") for k in range(2)]
+    chains_b = [net.chain_rule(X[k], Y[k], "b1[0]") for k in range(2)]
+    for n, name in enumerate(("∂C_k/∂a(1) = 2(a(1) − y)", "∂a(1)/∂z(1) = 1/cosh² z(1)",
+                              "∂z(1)/∂w(1) = a(0)")):
+        derivatives[name] = np.array([float(np.ravel(c.factors[n].value)[0]) for c in chains_w])
+    derivatives["∂z(1)/∂b(1) = 1"] = np.array([float(c.factors[2].value[0]) for c in chains_b])
+    console.print("the four true factors from Network.chain_rule "
+                  "(x = 0, y = 1 | x = 1, y = 0):")
+    for name, val in derivatives.items():
+        console.print(f"  {name:<28} {_pair(val)}")
+    # ∂C/∂θ of the training set is the mean of the per-example chain products.
+    dC_dw = float(np.mean([c.value for c in chains_w]))
+    dC_db = float(np.mean([c.value for c in chains_b]))
+    dW, db = net.backprop(X, Y)
+    console.print(f"∂C/∂w(1) = ½ Σ_k ∂C_k/∂a · ∂a/∂z · ∂z/∂w = {dC_dw:.10f};  "
+                  f"Network.backprop: {dW[0][0, 0]:.10f}")
+    console.print(f"∂C/∂b(1) = ½ Σ_k ∂C_k/∂a · ∂a/∂z · ∂z/∂b = {dC_db:.10f};  "
+                  f"Network.backprop: {db[0][0]:.10f}")
+    return {"derivatives": derivatives, "options": options, "dC_dw": dC_dw, "dC_db": dC_db,
+            "backprop_dw": float(dW[0][0, 0]), "backprop_db": float(db[0][0])}
+
+
+def _pair(v: Array) -> str:
+    return " | ".join(f"{float(t):+.4f}" for t in v)
+
+
+def _matrix(v: Array) -> str:
+    """A vector on one line, a matrix one row per line, 4 decimals with signs."""
+    rows = np.atleast_2d(v)
+    return "\n".join(" ".join(f"{float(t):+.4f}" for t in row) for row in rows)
+
+
+# ---------------------------------------------------------------------------
+# Questions 4 and 5: the seed's code, and the 2×3 layer
+# ---------------------------------------------------------------------------
+
+
+def seed_dCdb(w1: float, b1: float, x: float, y: float) -> float:
+    """Question 4's ``dCdb``: ``∂C_k/∂b = 2(a − y) · 1/cosh² z · 1``, z = w x + b."""
+    z = w1 * x + b1
+    dCda = 2 * (np.tanh(z) - y)  # derivative of the cost with the activation
+    dadz = 1 / np.cosh(z) ** 2  # derivative of the activation with the weighted sum
+    dzdb = 1  # derivative of the weighted sum with the bias
+    return float(dCda * dadz * dzdb)
+
+
+def _question_4(console: Console) -> dict[str, Any]:
+    console.rule("[bold]Question 4: dCdb in code")
+    w1, b1, x, y = 2.3, -1.2, 0.0, 1.0
+    # The seed's listing stops at "a single data point pair of x and y"; we take
+    # the NOT neuron's (x = 0, y = 1).
+    value = seed_dCdb(w1, b1, x, y)
+    net = Network([1, 1], "tanh", weights=[[[w1]]], biases=[[b1]])
+    _, db = net.backprop([[x]], [[y]])
+    bp = float(db[0][0])
+    console.print(f"w(1) = {w1}, b(1) = {b1}, x = {x:g}, y = {y:g}:  z = {w1 * x + b1:g}")
+    console.print(f"dCdb = 2(a − y) · 1/cosh² z · 1 = {value:.10f}")
+    console.print(f"Network.backprop  ∂C/∂b(1)    = {bp:.10f}   (difference {abs(value - bp):.1e})")
+    return {"dCdb": value, "dCdb_backprop": bp}
+
+
+def _question_5(console: Console) -> dict[str, Any]:
+    console.rule("[bold]Question 5: a layer of two tanh neurons on three inputs")
+    net = Network([3, 2], "tanh", weights=[SEED_W], biases=[SEED_b])
+    a = net.predict(X_Q5)
+    C_k = net.compute_cost(X_Q5, Y_Q5)
+    d = a - Y_Q5
+    console.print(f"W(1) = {np.array2string(SEED_W, separator=', ')}")
+    console.print(f"b(1) = {np.array2string(SEED_b, separator=', ')}")
+    console.print(f"x = {X_Q5.tolist()}, y = {Y_Q5.tolist()}:  a(1) = tanh(W(1) x + b(1)) = "
+                  f"[{a[0]:.4f}, {a[1]:.4f}]")
+    console.print(f"C_k = |a(1) − y|² = ({d[0]:.4f})² + ({d[1]:.4f})² = {C_k:.4f} ≈ "
+                  f"[bold]{C_k:.1f}[/bold]")
+    return {"a_q5": a, "C_q5": C_k}
+
+
+# ---------------------------------------------------------------------------
+# Question 6: hidden layers
+# ---------------------------------------------------------------------------
+
+
+def _question_6(console: Console) -> dict[str, Any]:
+    console.rule("[bold]Question 6: back-propagation through hidden layers")
+    net = Network(Q6_SIZES, "tanh", random_state=Q6_SEED)
+    x, y = X_Q5, Y_Q5
+    chain = net.chain_rule(x, y, Q6_PARAM)
+    console.print(f"a {'-'.join(map(str, Q6_SIZES))} tanh network (random weights, seed "
+                  f"{Q6_SEED}), x = {x.tolist()}, y = {y.tolist()}, θ = {chain.param.symbol}:")
+    table = Table("factor", "formula", "shape", "value", title=f"∂C_k/∂{chain.param.symbol}")
+    table.columns[3].no_wrap = True  # the formulas wrap instead of the numbers
+    for f in chain.factors:
+        table.add_row(f.symbol, f.formula, "×".join(map(str, f.shape)), _matrix(f.value))
+    console.print(table)
+
+    # ∂a(2)/∂a(1) from chain_rule against σ'(z(2)) W(2) built here
+    J = next(f.value for f in chain.factors if f.symbol == "∂a(2)/∂a(1)")
+    sigma_prime = 1 / np.cosh(chain.z[1]) ** 2
+    J_direct = sigma_prime[:, None] * net.W[1]
+    console.print(f"∂a(2)/∂a(1) = σ'(z(2)) W(2): chain_rule and diag(1/cosh² z(2)) W(2) differ "
+                  f"by {np.max(np.abs(J - J_direct)):.1e}")
+
+    k = net.flat_index(chain.param)
+    fd = float(numerical_gradient(lambda t: net.compute_cost(x, y), net.params, np.array([k]))[0])
+    console.print(f"product of the factors   {chain.value:+.12f}")
+    console.print(f"Network.backprop         {chain.backprop:+.12f}   "
+                  f"(difference {abs(chain.value - chain.backprop):.1e})")
+    console.print(f"finite differences       {fd:+.12f}   "
+                  f"(difference {abs(chain.value - fd):.1e}, central differences with h = 1e-6)")
+
+    right, wrong = _q6_options(net, chain, x, y)
+    console.print(f"all of ∂C_k/∂W(1) with ∂a(2)/∂a(1) = σ'(z(2)) W(2): check_gradient "
+                  f"{'passes' if right.passed else 'FAILS'} (max rel. error "
+                  f"{right.max_rel_error:.1e})")
+    console.print(f"with the wrong option σ'(z(2)) W(1): "
+                  f"{'passes' if wrong.passed else 'flagged'} on {wrong.failures.size} of "
+                  f"{wrong.indices.size} weights (max rel. error {wrong.max_rel_error:.2f}); "
+                  f"for j = 3 it cannot even be formed: σ'(z(3)) is "
+                  f"{Q6_SIZES[3]}×{Q6_SIZES[3]}, W(2) is {Q6_SIZES[2]}×{Q6_SIZES[1]}")
+    return {"q6_jacobian": J.copy(), "q6_chain": chain.value, "q6_backprop": chain.backprop,
+            "q6_fd": fd, "q6_options": {"∂a(j)/∂a(j−1) = σ'(z(j)) W(j)": right.passed,
+                                        "∂a(j)/∂a(j−1) = σ'(z(j)) W(j−1)": wrong.passed}}
+
+
+def _q6_options(net: Network, chain: Any, x: Array, y: Array) -> tuple[Any, Any]:
+    """check_gradient on all of ∂C_k/∂W(1), built from the right and from the wrong ∂a(2)/∂a(1)."""
+    values = [f.value for f in chain.factors]
+    j = [f.symbol for f in chain.factors].index("∂a(2)/∂a(1)")
+    wrong_J = (1 / np.cosh(chain.z[1]) ** 2)[:, None] * net.W[0]  # σ'(z(2)) W(1)
+
+    def dC_dW1(J: Array) -> Array:
+        # the factors before ∂z(1)/∂W(1) give ∂C_k/∂z(1); then ∂z(1)_r/∂W(1)[r,c] = a(0)_c
+        dz = values[0]
+        for v in [*values[1:j], J, *values[j + 1:-1]]:
+            dz = dz @ v
+        return np.outer(dz, chain.a[0])  # (n_1, n_0), like W(1)
+
+    def f(theta: Array) -> float:  # theta is W(1) itself, perturbed in place
+        return net.compute_cost(x, y)
+
+    right = check_gradient(f, dC_dW1(values[j]), net.W[0])
+    wrong = check_gradient(f, dC_dW1(wrong_J), net.W[0])
+    return right, wrong
+
+
+# ---------------------------------------------------------------------------
+# The follow-up: the heart curve
+# ---------------------------------------------------------------------------
+
+
+def _heart(console: Console, out: Path) -> dict[str, Any]:
+    from .datasets import heart
+    from .plotting import plot_curve_2d, save_figure
+    from .training import fit
+
+    console.rule("[bold]Follow-up: the 1-6-7-2 network draws a heart")
+    data = heart()
+    net = Network(HEART_SIZES, "logistic", random_state=0)
+    start = time.perf_counter()
+    history = fit(net, data.X, data.y, optimizer="adam", learning_rate=HEART_RATE,
+                  epochs=HEART_EPOCHS, batch_size=None)
+    seconds = time.perf_counter() - start
+    cost = history.cost[-1]
+    console.print(f"{'-'.join(map(str, HEART_SIZES))} logistic network, {data.n_examples} points "
+                  f"of the heart curve, full batch, Adam η = {HEART_RATE:g}, "
+                  f"{HEART_EPOCHS} epochs: C = {history.cost[0]:.4f} → {cost:.5f} "
+                  f"in {seconds:.1f} s")
+    ax = plot_curve_2d(data.y, net.predict(data.X), ax=_new_axes((5.0, 5.0)))
+    png = save_figure(ax.figure, out / "heart.png")
+    console.print(f"the network's curve over the target: {escape(str(png))}")
+    return {"heart_png": png, "heart_cost": cost}
