@@ -11,23 +11,37 @@ preallocated buffers, so ``X`` may be a memory-mapped ``.npy`` larger than RAM.
 Runs are deterministic: the same ``random_state`` gives bit-identical weights.
 
 The whole loop state (position, generator, optimiser moments, history, best
-weights) is exposed by :meth:`Trainer.state_dict` for exact checkpoints.
+weights) is exposed by :meth:`Trainer.state_dict`; ``fit(..., checkpoint=PATH)``
+writes it to disk (:mod:`chainrule.checkpoint`) and ``resume=True`` continues
+from it bit-identically.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ._validation import as_2d, check_finite, check_numeric, check_same_rows
+from .checkpoint import (
+    Checkpointer,
+    check_compatible,
+    data_summary,
+    load_latest_checkpoint,
+    looks_like_checkpoint,
+    network_config,
+    previous_path,
+    training_config,
+)
 from .errors import ConfigError, DivergenceError, ShapeError
 from .network import Network
 from .optim import LRSchedule, Optimizer, get_optimizer, get_schedule, minimize_lbfgs
@@ -236,6 +250,10 @@ class Trainer:
         self.train_indices: Array | None = None
         self._l2_scale: Array | None = None
         self._scratch: Array | None = None
+        # Called at the end of every epoch with final=True on the last one (checkpoints).
+        self.on_epoch_end: Callable[[bool], None] | None = None
+        # True when run() raised KeyboardInterrupt between batches, its state consistent.
+        self.interrupted = False
 
     # -- state ---------------------------------------------------------------
 
@@ -312,9 +330,11 @@ class Trainer:
         Xb_buf = np.empty((B, net.n_inputs), net.dtype)
         Yb_buf = np.empty((B, net.n_outputs), net.dtype)
         self._prepare_l2()
+        self.interrupted = False
         # Overflow is detected (and reported with its epoch and batch) by _step, not warned about.
         with _deferred_interrupt() as interrupted, np.errstate(over="ignore", invalid="ignore"):
-            while self.epoch < epochs:
+            # stopped_early: a resumed run that had already stopped stays stopped
+            while self.epoch < epochs and not self.history.stopped_early:
                 if self.batch == 0:
                     base = np.arange(n) if train_idx is None else train_idx
                     self.perm = self.rng.permutation(base) if self.shuffle and not full_batch \
@@ -337,12 +357,16 @@ class Trainer:
                         batch_callback(self.epoch + 1, self.batch, n_batches)
                     if interrupted[0]:
                         self.epoch_seconds += time.perf_counter() - t0
+                        self.interrupted = True
                         raise KeyboardInterrupt
                 self.epoch_seconds += time.perf_counter() - t0
                 if self._end_epoch(n, epochs, validation, callbacks):
                     break
-        if self.early_stopping and self.restore_best and self.best_params is not None:
-            net.params[...] = self.best_params
+            if self.early_stopping and self.restore_best and self.best_params is not None:
+                net.params[...] = self.best_params
+            if interrupted[0]:  # Ctrl-C at the end of the last epoch: still an interrupt
+                self.interrupted = True
+                raise KeyboardInterrupt
         return self.history
 
     def _prepare_l2(self) -> None:
@@ -427,6 +451,8 @@ class Trainer:
         if self.early_stopping and self.bad_epochs >= self.patience:
             h.stopped_early = True
             stop = True
+        if self.on_epoch_end is not None:
+            self.on_epoch_end(stop or self.epoch >= epochs)
         return stop
 
     # -- L-BFGS ----------------------------------------------------------------
@@ -507,6 +533,10 @@ def fit(
     batch_callback: Callable[[int, int, int], None] | None = None,
     optimizer_options: dict[str, Any] | None = None,
     trainer: Trainer | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    checkpoint_every: int = 1,
+    checkpoint_every_batches: int | None = None,
+    resume: bool = False,
 ) -> History:
     """Train ``network`` on ``(X, y)`` by back-propagation; returns the :class:`History`.
 
@@ -545,14 +575,39 @@ def fit(
         Called with an :class:`EpochInfo` after every epoch; returning True stops training.
     batch_callback : callable ``(epoch, batch, n_batches)``, optional
         Called after every step (for progress bars).
+    checkpoint : path, optional
+        Save the run's whole state there (see :mod:`chainrule.checkpoint`),
+        atomically, keeping the previous checkpoint as ``PATH.prev``.  Not
+        available with ``optimizer='lbfgs'``.  An existing file that is not a
+        chainrule checkpoint is never overwritten.
+    checkpoint_every : int
+        Save every this many epochs (the last epoch is always saved).
+    checkpoint_every_batches : int, optional
+        Also save every this many steps (for long epochs).
+    resume : bool
+        Continue from ``checkpoint`` if it exists (falling back to ``PATH.prev``,
+        with a :class:`~chainrule.checkpoint.CheckpointWarning`, when the newest
+        file is damaged); without a checkpoint the run starts afresh.  The
+        network's parameters are overwritten with the saved ones; ``epochs``
+        counts the epochs already done.  The result is bit-identical to a run
+        that was never interrupted.
 
     Raises
     ------
     DivergenceError
         If the cost or a weight becomes non-finite; the network keeps the last
         finite weights and the message names the epoch and batch.
+    ConfigError
+        With ``resume``, if the checkpoint was written for another architecture,
+        other data or other training options (``epochs`` may differ).
+    CheckpointError
+        If a checkpoint cannot be written (disk full, ...) or, with ``resume``,
+        neither it nor the previous one can be read.
     KeyboardInterrupt
-        On Ctrl-C, after the current batch, with the network holding that batch's weights.
+        On Ctrl-C, after the current batch, with the network holding that
+        batch's weights and, with ``checkpoint``, that state saved.  A second
+        Ctrl-C interrupts at once and saves nothing (the files on disk stay
+        complete).
     """
     n_epochs = _positive_int(epochs, "epochs")
     assert n_epochs is not None
@@ -565,13 +620,69 @@ def fit(
     validation = None
     if validation_data is not None:
         validation = (*_as_arrays(network, *validation_data), None)
-    else:
-        t.split(X_arr.shape[0], validation_split)
+    saver = None
+    if checkpoint is not None:
+        saver = _checkpointer(t, checkpoint, checkpoint_every, checkpoint_every_batches,
+                              resume, X_arr, Y_arr, validation, validation_split, random_state)
+        if saver.every_batches is not None:
+            batch_callback = _then(batch_callback, saver.on_batch_end)
+    if validation is None:
+        t.split(X_arr.shape[0], validation_split)  # kept as it is when resumed
         if t.val_indices is not None:  # evaluated in place, in chunks: memmaps stay on disk
             validation = (X_arr, Y_arr, t.val_indices)
     if t.lbfgs:
         X_tr = X_arr if t.train_indices is None else X_arr[t.train_indices]
         Y_tr = Y_arr if t.train_indices is None else Y_arr[t.train_indices]
         return t.run_lbfgs(X_tr, Y_tr, n_epochs, callbacks=callbacks)
-    return t.run(X_arr, Y_arr, n_epochs, validation=validation, callbacks=callbacks,
-                 batch_callback=batch_callback)
+    try:
+        return t.run(X_arr, Y_arr, n_epochs, validation=validation, callbacks=callbacks,
+                     batch_callback=batch_callback)
+    except KeyboardInterrupt:
+        if saver is not None and t.interrupted:
+            saver.save()  # the last completed batch; a second Ctrl-C here stops at once
+        raise
+    finally:
+        t.on_epoch_end = None
+
+
+def _checkpointer(t: Trainer, path: str | os.PathLike[str], every: object,
+                  every_batches: object, resume: object, X: Array, Y: Array,
+                  validation: tuple[Array, Array, Array | None] | None,
+                  validation_split: float, random_state: object) -> Checkpointer:
+    """Check the checkpoint options, resume if asked, and hook the saver into ``t``."""
+    if not isinstance(path, str | os.PathLike):
+        raise ConfigError(f"checkpoint: expected a file path, got {path!r}")
+    if not isinstance(resume, bool):
+        raise ConfigError(f"resume: expected True or False, got {resume!r}")
+    every_n = _positive_int(every, "checkpoint_every")
+    assert every_n is not None
+    every_b = _positive_int(every_batches, "checkpoint_every_batches", allow_none=True)
+    net_cfg = network_config(t.network)
+    train_cfg = training_config(t, validation_split=validation_split,
+                                random_state=random_state)
+    data = data_summary(X, Y, None if validation is None else validation[:2])
+    path = Path(path)
+    if resume:
+        ck = load_latest_checkpoint(path)
+        if ck is not None:
+            check_compatible(ck, net_cfg, train_cfg, data)
+            t.load_state_dict(ck.state)
+    else:
+        for p in (path, previous_path(path)):
+            if p.is_file() and not looks_like_checkpoint(p):
+                raise ConfigError(f"checkpoint: {p} exists and is not a chainrule checkpoint; "
+                                  "refusing to overwrite it (choose another path)")
+    saver = Checkpointer(path, t, training=train_cfg, data=data, every=every_n,
+                         every_batches=every_b)
+    t.on_epoch_end = saver.on_epoch_end
+    return saver
+
+
+def _then(first: Callable[[int, int, int], None] | None,
+          second: Callable[[], None]) -> Callable[[int, int, int], None]:
+    """A batch callback that calls ``first`` (if any), then ``second``."""
+    def both(epoch: int, batch: int, n_batches: int) -> None:
+        if first is not None:
+            first(epoch, batch, n_batches)
+        second()
+    return both

@@ -1,0 +1,892 @@
+"""Training checkpoints: the whole state of a run, saved atomically, resumed bit for bit.
+
+A checkpoint is a safetensors file, like a model file, but it holds a
+:class:`~chainrule.training.Trainer`'s state rather than a network alone::
+
+    [ 8 bytes: n, little-endian u64 ][ n bytes: UTF-8 JSON header ][ raw tensor bytes ]
+
+Arrays are tensors: ``params`` (the flat θ), the optimiser's moments
+(``optimizer.m``, ``optimizer.v`` or ``optimizer.velocity``), the epoch's
+permutation ``perm``, ``best_params``, the validation split
+(``val_indices``, ``train_indices``) and the per-epoch history
+(``history.cost``, ...).  Everything else is one JSON document under the
+header's ``__metadata__["chainrule"]``: format and version, the network's
+architecture, the training options, the data's shape and fingerprint, and the
+scalar state (epoch, batch, the random generator's full bit-generator state,
+optimiser step count, schedule state).  Finite floats are stored as JSON
+numbers (Python writes the shortest text that reads back to the same double);
+NaN and infinities as the strings ``"nan"``, ``"inf"``, ``"-inf"``.
+
+Writing keeps the previous checkpoint: the new file is written to a temporary
+file in the same folder and fsync'ed; the current ``PATH`` is then hard-linked
+to ``PATH.prev`` and the new file renamed over ``PATH``.  A crash at any moment
+leaves at least one complete checkpoint.  Loading never unpickles or evaluates
+anything; every malformed file raises :class:`CheckpointError`
+(a :class:`~chainrule.errors.ModelFileError`), and
+:func:`load_latest_checkpoint` falls back to ``PATH.prev`` when ``PATH`` is
+damaged, with a :class:`CheckpointWarning` saying so.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import logging
+import math
+import os
+import secrets
+import stat
+import struct
+import tempfile
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import numpy as np
+from safetensors.numpy import save as _safetensors_bytes
+
+from .activations import get_activation
+from .errors import ChainruleError, ConfigError, ModelFileError
+from .losses import get_cost
+from .network import Network
+from .optim import OPTIMIZERS, get_optimizer, get_schedule
+
+if TYPE_CHECKING:
+    from .training import Trainer
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "Checkpoint",
+    "CheckpointError",
+    "CheckpointWarning",
+    "check_compatible",
+    "data_summary",
+    "load_checkpoint",
+    "load_latest_checkpoint",
+    "network_config",
+    "previous_path",
+    "save_checkpoint",
+    "training_config",
+]
+
+FORMAT = "chainrule-checkpoint"
+FORMAT_VERSION = 1
+METADATA_KEY = "chainrule"
+PREV_SUFFIX = ".prev"
+
+# A checkpoint header is a few kB (the history lives in tensors); 16 MiB is generous.
+MAX_HEADER_BYTES = 16 * 2**20
+
+_DTYPES = {"F64": np.dtype("<f8"), "F32": np.dtype("<f4"), "I64": np.dtype("<i8")}
+_FLOAT_CODE = {"float64": "F64", "float32": "F32"}
+_TENSOR_KEYS = {"dtype", "shape", "data_offsets"}
+_BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
+_HISTORY_FLOATS = ("cost", "val_cost", "accuracy", "val_accuracy", "learning_rate", "seconds")
+_INDEX_ARRAYS = ("perm", "val_indices", "train_indices")
+# Schedule state that changes during training; the rest are its options.
+_SCHEDULE_DYNAMIC = frozenset({"best", "n_bad_epochs", "exhausted"})
+_NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+logger = logging.getLogger(__name__)
+
+
+class CheckpointError(ModelFileError):
+    """A checkpoint file is missing, damaged, or not a chainrule checkpoint."""
+
+
+class CheckpointWarning(UserWarning):
+    """Resuming had to fall back to the previous checkpoint."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A checked checkpoint, as read by :func:`load_checkpoint`.
+
+    Attributes
+    ----------
+    path : Path
+        The file it was read from (``PATH`` or ``PATH.prev``).
+    network : dict
+        ``layer_sizes``, ``activations``, ``cost``, ``dtype``.
+    training : dict
+        The options of the run (optimiser, learning rate, batch size, ...).
+    data : dict
+        ``n_examples``, ``n_features``, ``n_outputs``, ``fingerprint``,
+        ``validation`` (the explicit validation set's summary, or None).
+    state : dict
+        In the layout of :meth:`Trainer.state_dict`.
+    """
+
+    path: Path
+    network: dict[str, Any]
+    training: dict[str, Any]
+    data: dict[str, Any]
+    state: dict[str, Any]
+
+    @property
+    def epoch(self) -> int:
+        """Epochs completed."""
+        return int(self.state["epoch"])
+
+    @property
+    def batch(self) -> int:
+        """Batches completed in the epoch under way."""
+        return int(self.state["batch"])
+
+    def build_network(self) -> Network:
+        """A :class:`Network` holding the checkpoint's parameters."""
+        cfg = self.network
+        net = Network(cfg["layer_sizes"], list(cfg["activations"]), cost=cfg["cost"],
+                      dtype=cfg["dtype"])
+        net.params[...] = self.state["params"]
+        return net
+
+
+# ---------------------------------------------------------------------------
+# What a run is: architecture, options, data
+# ---------------------------------------------------------------------------
+
+
+def previous_path(path: str | os.PathLike[str]) -> Path:
+    """Where the previous checkpoint is kept: ``PATH.prev``."""
+    p = Path(path)
+    return p.with_name(p.name + PREV_SUFFIX)
+
+
+def network_config(network: Network) -> dict[str, Any]:
+    """The architecture a checkpoint must match: sizes, activations, cost, dtype."""
+    return {
+        "layer_sizes": [int(n) for n in network.layer_sizes],
+        "activations": [a.name for a in network.activations],
+        "cost": network.cost.name,
+        "dtype": network.dtype.name,
+    }
+
+
+def training_config(trainer: Trainer, *, validation_split: float = 0.0,
+                    random_state: object = None) -> dict[str, Any]:
+    """The options that shape a run's steps; resuming with different ones is refused.
+
+    ``random_state`` is recorded only when it is an integer seed.
+    """
+    opt, sched = trainer.optimizer, trainer.schedule
+    if opt is None:
+        raise ConfigError("checkpoint: not supported with optimizer='lbfgs' (SciPy's L-BFGS "
+                          "state cannot be saved); use 'gd', 'sgd' or 'adam'")
+    seed = int(random_state) if isinstance(random_state, int | np.integer) \
+        and not isinstance(random_state, bool) else None
+    return {
+        "optimizer": opt.name,
+        "learning_rate": float(opt.initial_learning_rate),
+        "optimizer_options": {k: _plain(getattr(opt, k)) for k in opt._hyper},
+        "schedule": sched.name,
+        "schedule_options": {k: _plain(v) for k, v in sched.state_dict().items()
+                             if k not in _SCHEDULE_DYNAMIC},
+        "batch_size": trainer.batch_size,
+        "shuffle": trainer.shuffle,
+        "l2": trainer.l2,
+        "early_stopping": trainer.early_stopping,
+        "patience": trainer.patience,
+        "tol": trainer.tol,
+        "restore_best": trainer.restore_best,
+        "validation_split": float(validation_split),
+        "random_state": seed,
+    }
+
+
+def _fingerprint(*arrays: np.ndarray) -> str:
+    """A cheap digest of the shapes and of up to 64 evenly spaced rows of each array.
+
+    It tells a different data set apart without reading a memory-mapped file whole.
+    """
+    h = hashlib.blake2b(digest_size=16)
+    for A in arrays:
+        h.update(json.dumps(list(A.shape)).encode())
+        n = A.shape[0]
+        rows = np.unique(np.linspace(0, n - 1, num=min(n, 64)).astype(np.int64))
+        h.update(np.ascontiguousarray(A[rows], dtype="<f8").tobytes())
+    return h.hexdigest()
+
+
+def data_summary(X: np.ndarray, Y: np.ndarray,
+                 validation: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
+    """Shape and fingerprint of the training data (and of an explicit validation set)."""
+    val = None
+    if validation is not None:
+        Xv, Yv = validation
+        val = {"n_examples": int(Xv.shape[0]), "fingerprint": _fingerprint(Xv, Yv)}
+    return {
+        "n_examples": int(X.shape[0]),
+        "n_features": int(X.shape[1]),
+        "n_outputs": int(Y.shape[1]),
+        "fingerprint": _fingerprint(X, Y),
+        "validation": val,
+    }
+
+
+def check_compatible(ck: Checkpoint, network: dict[str, Any], training: dict[str, Any],
+                     data: dict[str, Any]) -> None:
+    """Refuse to resume ``ck`` with another architecture, other options or other data.
+
+    Raises
+    ------
+    ConfigError
+        Naming what differs, the checkpoint's value and the new one.
+    """
+    where = f"checkpoint: cannot resume from {ck.path}"
+    for key in ("layer_sizes", "activations", "cost", "dtype"):
+        if ck.network[key] != network[key]:
+            raise ConfigError(f"{where}: it was written for a network with {key} "
+                              f"{ck.network[key]}, this network has {network[key]}")
+    old = (ck.data["n_examples"], ck.data["n_features"], ck.data["n_outputs"])
+    new = (data["n_examples"], data["n_features"], data["n_outputs"])
+    if old != new:
+        raise ConfigError(f"{where}: it was written for data of {old[0]} examples with "
+                          f"{old[1]} features and {old[2]} outputs, got {new[0]} examples with "
+                          f"{new[1]} features and {new[2]} outputs")
+    if ck.data["fingerprint"] != data["fingerprint"]:
+        raise ConfigError(f"{where}: the data has the same shape but different values than "
+                          "the data it was written for")
+    if ck.data["validation"] != data["validation"]:
+        raise ConfigError(f"{where}: the validation data differs from the one it was "
+                          "written with")
+    for key, value in training.items():
+        saved = ck.training.get(key)
+        if key == "random_state" and (saved is None or value is None):
+            continue  # the generator's state is in the checkpoint; a seed is only checked
+        if saved != value:
+            raise ConfigError(f"{where}: {key} was {saved!r} when it was written, now "
+                              f"{value!r}; resume with the same options, or start afresh "
+                              "without resuming")
+
+
+# ---------------------------------------------------------------------------
+# Saving
+# ---------------------------------------------------------------------------
+
+
+def _plain(x: object) -> Any:
+    """``x`` as JSON-ready Python values; non-finite floats become strings."""
+    if isinstance(x, bool | np.bool_):
+        return bool(x)
+    if isinstance(x, int | np.integer):
+        return int(x)
+    if isinstance(x, float | np.floating):
+        f = float(x)
+        if math.isfinite(f):
+            return f
+        return "nan" if math.isnan(f) else ("inf" if f > 0 else "-inf")
+    if isinstance(x, np.ndarray):
+        return [_plain(v) for v in x.tolist()]
+    if isinstance(x, dict):
+        return {str(k): _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    if x is None or isinstance(x, str):
+        return x
+    raise ConfigError(f"checkpoint: cannot store a value of type {type(x).__name__}")
+
+
+def _serialise(state: dict[str, Any], network: dict[str, Any], training: dict[str, Any],
+               data: dict[str, Any]) -> bytes:
+    """The checkpoint's bytes: arrays as tensors, everything else in the JSON document."""
+    tensors: dict[str, np.ndarray] = {"params": state["params"]}
+    opt_scalars = {}
+    for key, value in state["optimizer"].items():
+        if isinstance(value, np.ndarray):
+            tensors[f"optimizer.{key}"] = value
+        else:
+            opt_scalars[key] = _plain(value)
+    if state["best_params"] is not None:
+        tensors["best_params"] = state["best_params"]
+    for key in _INDEX_ARRAYS:
+        if state[key] is not None:
+            tensors[key] = np.ascontiguousarray(state[key], dtype=np.int64)
+    hist = state["history"]
+    tensors["history.epoch"] = np.asarray(hist["epoch"], dtype=np.int64)
+    for key in _HISTORY_FLOATS:
+        tensors[f"history.{key}"] = np.asarray(hist[key], dtype=np.float64)
+    doc = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "network": network,
+        "training": training,
+        "data": data,
+        "state": {
+            "epoch": int(state["epoch"]),
+            "batch": int(state["batch"]),
+            "epoch_cost_sum": _plain(state["epoch_cost_sum"]),
+            "epoch_correct": int(state["epoch_correct"]),
+            "epoch_seconds": _plain(state["epoch_seconds"]),
+            "best_score": _plain(state["best_score"]),
+            "bad_epochs": int(state["bad_epochs"]),
+            "rng": _plain(state["rng"]),
+            "optimizer": opt_scalars,
+            "schedule": _plain(state["schedule"]),
+            "history": {"best_epoch": hist["best_epoch"], "stopped_early": hist["stopped_early"],
+                        "n_steps": int(hist["n_steps"])},
+        },
+    }
+    text = json.dumps(doc, allow_nan=False, ensure_ascii=False)
+    return _safetensors_bytes(tensors, metadata={METADATA_KEY: text})
+
+
+def save_checkpoint(path: str | os.PathLike[str], trainer: Trainer, *,
+                    training: dict[str, Any] | None = None,
+                    data: dict[str, Any]) -> Path:
+    """Write ``trainer``'s whole state to ``path``, keeping the previous file as ``PATH.prev``.
+
+    The bytes go to a temporary file in the same folder and are fsync'ed; then
+    the current ``path`` (if any) is hard-linked to ``PATH.prev`` and the new
+    file renamed over ``path``.  ``path`` therefore always names a complete
+    checkpoint, and ``PATH.prev`` the one before it.
+
+    Parameters
+    ----------
+    path : str or path-like
+    trainer : Trainer
+    training : dict, optional
+        From :func:`training_config`; built from ``trainer`` when omitted.
+    data : dict
+        From :func:`data_summary`.
+
+    Raises
+    ------
+    CheckpointError
+        If the file cannot be written (missing folder, permission, disk full);
+        the existing checkpoints are then left as they were.
+    """
+    path = Path(path)
+    training = training if training is not None else training_config(trainer)
+    blob = _serialise(trainer.state_dict(), network_config(trainer.network), training, data)
+    _write_keeping_previous(path, blob)
+    return path
+
+
+def _write_keeping_previous(path: Path, blob: bytes) -> None:
+    folder = path.parent
+    if path.is_dir():
+        raise CheckpointError(f"{path}: cannot write checkpoint: the path is a folder")
+    if not folder.is_dir():
+        raise CheckpointError(f"{path}: cannot write checkpoint: folder '{folder}' does not "
+                              "exist")
+    tmp = link = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=folder)
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before the rename makes it the checkpoint
+        if path.is_file():
+            link = folder / f".{path.name}.link-{secrets.token_hex(6)}"
+            try:
+                # A hard link keeps `path` in place until the new file replaces it.
+                os.link(path, link)
+                os.replace(link, previous_path(path))
+            except OSError:
+                # File systems without hard links: for a moment only PATH.prev exists,
+                # which load_latest_checkpoint also reads.
+                link = None
+                os.replace(path, previous_path(path))
+        os.replace(tmp, path)
+        tmp = None
+    except BaseException as exc:
+        # Also on KeyboardInterrupt: leave no temporary file behind, then re-raise.
+        for leftover in (tmp, link):
+            if leftover is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(leftover)
+        if isinstance(exc, OSError):
+            raise CheckpointError(f"{path}: cannot write checkpoint: "
+                                  f"{_reason(exc, folder)}") from exc
+        raise
+    _fsync_folder(folder)
+
+
+def _reason(exc: OSError, folder: Path) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"permission denied in folder '{folder}'"
+    if exc.errno == errno.EROFS:
+        return f"folder '{folder}' is on a read-only file system"
+    return exc.strerror or str(exc)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the renames durable (POSIX); best effort."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def looks_like_checkpoint(path: str | os.PathLike[str]) -> bool:
+    """Whether the start of ``path`` names the checkpoint format (to avoid overwriting others)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8 + 4096)
+    except OSError:
+        return False
+    return len(head) > 8 and FORMAT.encode() in head[8:]
+
+
+# ---------------------------------------------------------------------------
+# Loading
+# ---------------------------------------------------------------------------
+
+
+def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
+    """Read and check one checkpoint file (no fallback; see :func:`load_latest_checkpoint`).
+
+    Sizes in the header are checked against the file's size before anything
+    is allocated; every tensor, option and state entry is checked before the
+    :class:`Checkpoint` is returned.  Nothing is unpickled or evaluated.
+
+    Raises
+    ------
+    CheckpointError
+        If the file is missing, unreadable or malformed; the message names the
+        file and the problem.
+    """
+    name = os.fspath(path) if isinstance(path, str | os.PathLike) else repr(path)
+    with _wrap_errors(name):
+        with _open_regular(name) as f:
+            size = os.fstat(f.fileno()).st_size
+            doc, tensors = _read_file(f, name, size)
+        return _decode(name, doc, tensors)
+
+
+def load_latest_checkpoint(path: str | os.PathLike[str]) -> Checkpoint | None:
+    """The newest loadable checkpoint at ``path``, else ``PATH.prev``; None if neither exists.
+
+    Falling back to ``PATH.prev`` emits a :class:`CheckpointWarning` naming the
+    damaged file and the reason.
+
+    Raises
+    ------
+    CheckpointError
+        If a checkpoint exists but neither file loads.
+    """
+    path = Path(path)
+    prev = previous_path(path)
+    if not path.exists() and not prev.exists():
+        return None
+    try:
+        return load_checkpoint(path)
+    except CheckpointError as exc:
+        if not prev.exists():
+            raise
+        first = exc
+    try:
+        ck = load_checkpoint(prev)
+    except CheckpointError as exc:
+        raise CheckpointError(f"{path}: no usable checkpoint: {first}; and the previous one: "
+                              f"{exc}") from None
+    warnings.warn(f"{first}; resuming from the previous checkpoint {prev} (epoch {ck.epoch}, "
+                  f"batch {ck.batch})", CheckpointWarning, stacklevel=2)
+    return ck
+
+
+@contextlib.contextmanager
+def _wrap_errors(name: str) -> Iterator[None]:
+    """Every failure on malformed input becomes a CheckpointError naming the file.
+
+    Only ``Exception`` is caught: KeyboardInterrupt and SystemExit pass through.
+    """
+    try:
+        yield
+    except CheckpointError:
+        raise
+    except (ChainruleError, ValueError, TypeError, KeyError, IndexError, OverflowError,
+            RecursionError, MemoryError) as exc:
+        raise CheckpointError(f"{name}: not a valid chainrule checkpoint ({exc})") from None
+    except OSError as exc:
+        raise CheckpointError(f"{name}: cannot read checkpoint: {exc.strerror or exc}") from exc
+
+
+def _open_regular(name: str) -> BinaryIO:
+    try:
+        st = os.stat(name)
+    except FileNotFoundError:
+        raise CheckpointError(f"{name}: no such checkpoint file") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise CheckpointError(f"{name}: is a folder, not a checkpoint file")
+    if not stat.S_ISREG(st.st_mode):
+        raise CheckpointError(f"{name}: is not a regular file")  # a FIFO would block
+    return open(name, "rb")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ValueError(f"duplicate key {k[:50]!r}")
+        out[k] = v
+    return out
+
+
+def _refuse_constant(token: str) -> None:
+    raise ValueError(f"{token} is not valid JSON")
+
+
+def _loads(raw: str | bytes) -> Any:
+    """Strict JSON: no duplicate keys, no NaN or Infinity literals."""
+    return json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+
+
+def _read_file(f: BinaryIO, name: str, size: int) -> tuple[dict[str, Any],
+                                                            dict[str, np.ndarray]]:
+    """The JSON document and the checked tensors of a safetensors file."""
+    bad = f"{name}: not a chainrule checkpoint"
+    if size < 8:
+        raise CheckpointError(f"{bad}: the file has {size} bytes, too few for a header")
+    (n,) = struct.unpack("<Q", f.read(8))
+    # Against the file size first: a corrupt length must not allocate.
+    if n == 0 or n > size - 8 or n > MAX_HEADER_BYTES:
+        raise CheckpointError(f"{bad}: header length {n} does not fit the file of {size} bytes "
+                              f"(limit {MAX_HEADER_BYTES}); is it truncated?")
+    header = _loads(f.read(n))
+    if not isinstance(header, dict):
+        raise CheckpointError(f"{bad}: the header is not a JSON object")
+    meta = header.pop("__metadata__", None)
+    if not isinstance(meta, dict) or not isinstance(meta.get(METADATA_KEY), str):
+        raise CheckpointError(f"{bad}: the header has no chainrule metadata")
+    doc = _loads(meta[METADATA_KEY])
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        what = doc.get("format") if isinstance(doc, dict) else None
+        raise CheckpointError(f"{bad}: its format is {str(what)[:60]!r}, expected {FORMAT!r}")
+    data_len = size - 8 - n
+    spans = []
+    for key, info in header.items():
+        if not isinstance(info, dict) or set(info) != _TENSOR_KEYS:
+            raise CheckpointError(f"{bad}: tensor {key[:50]!r} is not described by dtype, "
+                                  "shape and data_offsets")
+        code, shape, off = info["dtype"], info["shape"], info["data_offsets"]
+        if code not in _DTYPES:
+            raise CheckpointError(f"{bad}: tensor {key[:50]!r} has dtype {str(code)[:20]!r}")
+        if (not isinstance(shape, list) or len(shape) > 2
+                or not all(type(s) is int and s >= 0 for s in shape)):
+            raise CheckpointError(f"{bad}: tensor {key[:50]!r} has shape {str(shape)[:60]}")
+        if (not isinstance(off, list) or len(off) != 2 or not all(type(o) is int for o in off)
+                or not 0 <= off[0] <= off[1] <= data_len):
+            raise CheckpointError(f"{bad}: tensor {key[:50]!r} has data_offsets "
+                                  f"{str(off)[:60]} outside the {data_len} data bytes")
+        if off[1] - off[0] != math.prod(shape) * _DTYPES[code].itemsize:
+            raise CheckpointError(f"{bad}: tensor {key[:50]!r}: data_offsets {off} do not "
+                                  f"hold shape {shape} of {code}")
+        spans.append((off[0], off[1], key))
+    pos = 0
+    for begin, end, key in sorted(spans):
+        if begin != pos:
+            raise CheckpointError(f"{bad}: tensor {key[:50]!r} starts at {begin}, expected {pos} "
+                                  "(overlap or gap in the data)")
+        pos = end
+    if pos != data_len:
+        raise CheckpointError(f"{bad}: {data_len - pos} unexpected bytes after the last tensor")
+    raw = f.read(data_len)
+    if len(raw) != data_len:
+        raise CheckpointError(f"{name}: the file changed while it was read")
+    tensors = {}
+    for begin, end, key in spans:
+        info = header[key]
+        dt = _DTYPES[info["dtype"]]
+        arr = np.frombuffer(raw, dtype=dt, count=(end - begin) // dt.itemsize, offset=begin)
+        tensors[key] = arr.reshape(info["shape"]).astype(dt.newbyteorder("="), copy=True)
+    return doc, tensors
+
+
+# -- checks of the decoded contents ---------------------------------------------
+
+
+class _Checker:
+    """Field checks that raise CheckpointError naming the file and the field."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def fail(self, what: str) -> CheckpointError:
+        return CheckpointError(f"{self.name}: damaged checkpoint: {what}")
+
+    def dict(self, d: Any, field: str, keys: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(d, dict):
+            raise self.fail(f"{field} must be a JSON object")
+        missing = [k for k in keys if k not in d]
+        if missing:
+            raise self.fail(f"{field} lacks {', '.join(missing)}")
+        return d
+
+    def int(self, x: Any, field: str, low: int = 0, optional: bool = False) -> int | None:
+        if x is None and optional:
+            return None
+        if type(x) is not int or x < low:
+            raise self.fail(f"{field} must be an integer >= {low}, got {str(x)[:40]}")
+        return x
+
+    def float(self, x: Any, field: str) -> float:
+        if isinstance(x, str) and x in _NONFINITE:
+            return _NONFINITE[x]
+        if type(x) not in (int, float):
+            raise self.fail(f"{field} must be a number, got {str(x)[:40]}")
+        return float(x)
+
+    def bool(self, x: Any, field: str) -> bool:
+        if type(x) is not bool:
+            raise self.fail(f"{field} must be true or false, got {str(x)[:40]}")
+        return x
+
+    def vector(self, tensors: dict[str, np.ndarray], key: str, size: int, dtype: np.dtype,
+               finite: bool = True) -> np.ndarray:
+        if key not in tensors:
+            raise self.fail(f"tensor {key!r} is missing")
+        arr = tensors.pop(key)
+        if arr.shape != (size,) or arr.dtype != dtype:
+            raise self.fail(f"tensor {key!r} has shape {list(arr.shape)} of {arr.dtype}, "
+                            f"expected [{size}] of {dtype}")
+        if finite and not np.isfinite(arr).all():
+            raise self.fail(f"tensor {key!r} holds NaN or infinity")
+        return arr
+
+
+def _floats_back(d: dict[str, Any]) -> dict[str, Any]:
+    """Undo :func:`_plain`'s strings for non-finite floats."""
+    return {k: _NONFINITE[v] if isinstance(v, str) and v in _NONFINITE else v
+            for k, v in d.items()}
+
+
+def _decode(name: str, doc: dict[str, Any], tensors: dict[str, np.ndarray]) -> Checkpoint:
+    c = _Checker(name)
+    version = doc.get("format_version")
+    if version != FORMAT_VERSION or type(version) is not int:
+        raise c.fail(f"format_version is {str(version)[:20]}, expected {FORMAT_VERSION}")
+    c.dict(doc, "the document", ("network", "training", "data", "state"))
+    network = _check_network(c, doc["network"])
+    sizes = network["layer_sizes"]
+    n_params = sum(n * (p + 1) for p, n in pairwise(sizes))
+    training = _check_training(c, doc["training"])
+    data = _check_data(c, doc["data"], sizes)
+    s = c.dict(doc["state"], "state", ("epoch", "batch", "epoch_cost_sum", "epoch_correct",
+                                       "epoch_seconds", "best_score", "bad_epochs", "rng",
+                                       "optimizer", "schedule", "history"))
+    float_code = _DTYPES[_FLOAT_CODE[network["dtype"]]].newbyteorder("=")
+    state: dict[str, Any] = {
+        "params": c.vector(tensors, "params", n_params, float_code),
+        "epoch": c.int(s["epoch"], "state.epoch"),
+        "batch": c.int(s["batch"], "state.batch"),
+        "epoch_cost_sum": c.float(s["epoch_cost_sum"], "state.epoch_cost_sum"),
+        "epoch_correct": c.int(s["epoch_correct"], "state.epoch_correct"),
+        "epoch_seconds": c.float(s["epoch_seconds"], "state.epoch_seconds"),
+        "best_score": c.float(s["best_score"], "state.best_score"),
+        "bad_epochs": c.int(s["bad_epochs"], "state.bad_epochs"),
+        "rng": _check_rng(c, s["rng"]),
+    }
+    state["best_params"] = (c.vector(tensors, "best_params", n_params, float_code)
+                            if "best_params" in tensors else None)
+    state["optimizer"] = _check_optimizer(c, training, s["optimizer"], tensors, n_params,
+                                          float_code)
+    state["schedule"] = _check_schedule(c, training, s["schedule"])
+    _check_indices(c, state, tensors, training, data["n_examples"])
+    state["history"] = _check_history(c, s["history"], tensors, state["epoch"])
+    if tensors:
+        raise c.fail(f"unexpected tensors {', '.join(sorted(tensors))[:200]}")
+    return Checkpoint(Path(name), network, training, data, state)
+
+
+def _check_network(c: _Checker, d: Any) -> dict[str, Any]:
+    d = c.dict(d, "network", ("layer_sizes", "activations", "cost", "dtype"))
+    sizes, acts = d["layer_sizes"], d["activations"]
+    if (not isinstance(sizes, list) or not 2 <= len(sizes) <= 1000
+            or not all(type(n) is int and 1 <= n <= 2**31 for n in sizes)):
+        raise c.fail(f"network.layer_sizes must list positive integers, got {str(sizes)[:60]}")
+    if (not isinstance(acts, list) or len(acts) != len(sizes) - 1
+            or not all(isinstance(a, str) for a in acts)):
+        raise c.fail(f"network.activations must name one activation per layer, "
+                     f"got {str(acts)[:60]}")
+    try:
+        for a in acts:
+            get_activation(a)
+        get_cost(d["cost"])
+    except ConfigError as exc:
+        raise c.fail(f"network: {exc}") from None
+    if d["dtype"] not in _FLOAT_CODE:
+        raise c.fail(f"network.dtype is {str(d['dtype'])[:20]!r}, expected float64 or float32")
+    return {k: d[k] for k in ("layer_sizes", "activations", "cost", "dtype")}
+
+
+_TRAINING_KEYS = ("optimizer", "learning_rate", "optimizer_options", "schedule",
+                  "schedule_options", "batch_size", "shuffle", "l2", "early_stopping", "patience",
+                  "tol", "restore_best", "validation_split", "random_state")
+
+
+def _check_training(c: _Checker, d: Any) -> dict[str, Any]:
+    d = c.dict(d, "training", _TRAINING_KEYS)
+    if d["optimizer"] not in OPTIMIZERS:
+        raise c.fail(f"training.optimizer is {str(d['optimizer'])[:20]!r}")
+    for key in ("optimizer_options", "schedule_options"):
+        c.dict(d[key], f"training.{key}", ())
+    c.int(d["batch_size"], "training.batch_size", low=1, optional=True)
+    c.int(d["patience"], "training.patience", low=1)
+    c.int(d["random_state"], "training.random_state", optional=True)
+    for key in ("shuffle", "early_stopping", "restore_best"):
+        c.bool(d[key], f"training.{key}")
+    for key in ("learning_rate", "l2", "tol", "validation_split"):
+        c.float(d[key], f"training.{key}")
+    try:  # the constructors check every option
+        get_optimizer(d["optimizer"], learning_rate=d["learning_rate"],
+                      **d["optimizer_options"])
+    except (ChainruleError, TypeError) as exc:
+        raise c.fail(f"training options: {exc}") from None
+    training = {k: d[k] for k in _TRAINING_KEYS}
+    _load_schedule(c, training, {})
+    return training
+
+
+def _check_data(c: _Checker, d: Any, sizes: list[int]) -> dict[str, Any]:
+    d = c.dict(d, "data", ("n_examples", "n_features", "n_outputs", "fingerprint",
+                           "validation"))
+    c.int(d["n_examples"], "data.n_examples", low=1)
+    if d["n_features"] != sizes[0] or d["n_outputs"] != sizes[-1]:
+        raise c.fail(f"data has {str(d['n_features'])[:20]} features and "
+                     f"{str(d['n_outputs'])[:20]} outputs, the network {sizes[0]} and "
+                     f"{sizes[-1]}")
+    if not isinstance(d["fingerprint"], str) or len(d["fingerprint"]) > 128:
+        raise c.fail("data.fingerprint must be a short string")
+    val = d["validation"]
+    if val is not None:
+        c.dict(val, "data.validation", ("n_examples", "fingerprint"))
+    return {k: d[k] for k in ("n_examples", "n_features", "n_outputs", "fingerprint",
+                              "validation")}
+
+
+def _check_rng(c: _Checker, rng: Any) -> dict[str, Any]:
+    c.dict(rng, "state.rng", ("bit_generator", "state"))
+    kind = rng["bit_generator"]
+    if kind not in _BIT_GENERATORS:
+        raise c.fail(f"state.rng.bit_generator is {str(kind)[:20]!r}, expected one of "
+                     f"{', '.join(_BIT_GENERATORS)}")
+    try:  # NumPy checks the state when it is set
+        getattr(np.random, kind)().state = rng
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+        raise c.fail(f"state.rng is not a valid {kind} state ({exc})") from None
+    return rng
+
+
+def _check_optimizer(c: _Checker, training: dict[str, Any], scalars: Any,
+                     tensors: dict[str, np.ndarray], n_params: int,
+                     dtype: np.dtype) -> dict[str, Any]:
+    c.dict(scalars, "state.optimizer", ())
+    opt = get_optimizer(training["optimizer"], learning_rate=training["learning_rate"],
+                        **training["optimizer_options"])
+    state: dict[str, Any] = _floats_back(scalars)
+    for key in [k for k in tensors if k.startswith("optimizer.")]:
+        buf = key.removeprefix("optimizer.")
+        if buf not in opt._buffers:
+            raise c.fail(f"tensor {key!r} is not part of the state of {opt.name}")
+        state[buf] = c.vector(tensors, key, n_params, dtype)
+    try:
+        opt.load_state_dict(state)
+    except ChainruleError as exc:
+        raise c.fail(str(exc)) from None
+    return state
+
+
+def _load_schedule(c: _Checker, training: dict[str, Any], state: dict[str, Any]) -> None:
+    """Build the schedule and load its options and ``state`` into it (their check)."""
+    try:
+        sched = get_schedule(training["schedule"], training["learning_rate"])
+        sched.load_state_dict({**sched.state_dict(), **_floats_back(training["schedule_options"]),
+                               **state})
+    except (ChainruleError, KeyError, TypeError, ValueError) as exc:
+        raise c.fail(f"schedule: {exc}") from None
+
+
+def _check_schedule(c: _Checker, training: dict[str, Any], d: Any) -> dict[str, Any]:
+    c.dict(d, "state.schedule", ())
+    state = _floats_back(d)
+    _load_schedule(c, training, state)
+    return state
+
+
+def _check_indices(c: _Checker, state: dict[str, Any], tensors: dict[str, np.ndarray],
+                   training: dict[str, Any], n: int) -> None:
+    """The validation split partitions 0..n−1; the permutation orders the training rows."""
+    for key in _INDEX_ARRAYS:
+        arr = tensors.pop(key, None)
+        if arr is not None and (arr.ndim != 1 or arr.dtype.kind != "i"):
+            raise c.fail(f"tensor {key!r} must be a vector of integers")
+        state[key] = arr
+    val, train = state["val_indices"], state["train_indices"]
+    if (val is None) != (train is None):
+        raise c.fail("val_indices and train_indices must be present together")
+    if train is not None and not np.array_equal(np.sort(np.concatenate([val, train])),
+                                                np.arange(n)):
+        raise c.fail(f"val_indices and train_indices do not split the {n} examples")
+    base = np.arange(n) if train is None else np.sort(train)
+    B = base.size if training["batch_size"] is None else min(training["batch_size"], base.size)
+    n_batches = -(-base.size // B)
+    if state["batch"] > n_batches:
+        raise c.fail(f"state.batch is {state['batch']}, but an epoch has {n_batches} batches")
+    perm = state["perm"]
+    if perm is not None and not np.array_equal(np.sort(perm), base):
+        raise c.fail("tensor 'perm' is not an ordering of the training examples")
+    if state["batch"] > 0 and perm is None:
+        raise c.fail("an epoch is under way but tensor 'perm' is missing")
+
+
+def _check_history(c: _Checker, d: Any, tensors: dict[str, np.ndarray],
+                   epoch: int) -> dict[str, Any]:
+    d = c.dict(d, "state.history", ("best_epoch", "stopped_early", "n_steps"))
+    hist: dict[str, Any] = {
+        "epoch": c.vector(tensors, "history.epoch", epoch, np.dtype(np.int64)).tolist(),
+        "best_epoch": c.int(d["best_epoch"], "state.history.best_epoch", low=1, optional=True),
+        "stopped_early": c.bool(d["stopped_early"], "state.history.stopped_early"),
+        "n_steps": c.int(d["n_steps"], "state.history.n_steps"),
+    }
+    for key in _HISTORY_FLOATS:
+        hist[key] = c.vector(tensors, f"history.{key}", epoch, np.dtype(np.float64),
+                             finite=False).tolist()
+    return hist
+
+
+# ---------------------------------------------------------------------------
+# The hook the training loop calls
+# ---------------------------------------------------------------------------
+
+
+class Checkpointer:
+    """Writes a run's checkpoints: every ``every`` epochs, every ``every_batches`` steps.
+
+    Used by :func:`chainrule.training.fit`; the final epoch is always saved.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], trainer: Trainer, *,
+                 training: dict[str, Any], data: dict[str, Any], every: int = 1,
+                 every_batches: int | None = None):
+        self.path = Path(path)
+        self.trainer = trainer
+        self.training, self.data = training, data
+        self.every, self.every_batches = every, every_batches
+
+    def save(self) -> None:
+        save_checkpoint(self.path, self.trainer, training=self.training, data=self.data)
+        t = self.trainer
+        logger.debug("checkpoint %s: epoch %d, batch %d", self.path, t.epoch, t.batch)
+
+    def on_epoch_end(self, final: bool) -> None:
+        if final or self.trainer.epoch % self.every == 0:
+            self.save()
+
+    def on_batch_end(self) -> None:
+        if self.every_batches is not None and \
+                self.trainer.history.n_steps % self.every_batches == 0:
+            self.save()
