@@ -250,6 +250,7 @@ class Trainer:
         self.train_indices: Array | None = None
         self._l2_scale: Array | None = None
         self._scratch: Array | None = None
+        self._last_finite: Array | None = None
         # Called at the end of every epoch with final=True on the last one (checkpoints).
         self.on_epoch_end: Callable[[bool], None] | None = None
         # True when run() raised KeyboardInterrupt between batches, its state consistent.
@@ -331,6 +332,7 @@ class Trainer:
         Yb_buf = np.empty((B, net.n_outputs), net.dtype)
         self._prepare_l2()
         self.interrupted = False
+        self._last_finite = net.params.copy()  # refreshed at every epoch end
         # Overflow is detected (and reported with its epoch and batch) by _step, not warned about.
         with _deferred_interrupt() as interrupted, np.errstate(over="ignore", invalid="ignore"):
             # stopped_early: a resumed run that had already stopped stays stopped
@@ -399,24 +401,34 @@ class Trainer:
         self.optimizer.step(net.params, g)
         self.schedule.on_step(self.optimizer)
 
-    def _diverged(self, k: int) -> None:
+    def _diverged(self, k: int | None) -> None:
+        """Raise DivergenceError for epoch ``self.epoch + 1``, batch ``k`` (None: at its end).
+
+        Finite weights stay; non-finite ones (an update overflowed) are replaced by
+        those of the last epoch end, the last weights known to be finite.
+        """
         net = self.network
-        if not np.isfinite(net.params).all() and self.best_params is not None:
-            net.params[...] = self.best_params
+        kept = "The last finite weights are kept"
+        if not np.isfinite(net.params).all() and self._last_finite is not None:
+            net.params[...] = self._last_finite
+            kept = ("The last finite weights, those " + (f"at the end of epoch {self.epoch}"
+                                                        if self.epoch else "before training")
+                    + ", are kept")
         lr = self.optimizer.learning_rate if self.optimizer is not None else float("nan")
-        raise DivergenceError(
-            f"training diverged: the cost became non-finite in epoch {self.epoch + 1}, batch "
-            f"{k}; try a smaller learning rate (now {lr:g}). The last finite weights are kept.",
-            epoch=self.epoch + 1, batch=k)
+        where = f"the cost became non-finite in epoch {self.epoch + 1}, batch {k}" \
+            if k is not None else f"the weights became non-finite in epoch {self.epoch + 1}"
+        raise DivergenceError(f"training diverged: {where}; try a smaller learning rate (now "
+                              f"{lr:g}). {kept}.", epoch=self.epoch + 1, batch=k)
 
     def _end_epoch(self, n: int, epochs: int,
                    validation: tuple[Array, Array, Array | None] | None,
                    callbacks: Sequence[Callback]) -> bool:
         net, h = self.network, self.history
+        if not np.isfinite(net.params).all():
+            self._diverged(None)
+        np.copyto(self._last_finite, net.params)
         self.epoch += 1
         self.batch = 0
-        if not np.isfinite(net.params).all():
-            self._diverged(-1)
         cost = self.epoch_cost_sum / n
         if self.l2 > 0:
             cost += 0.5 * self.l2 * sum(float(np.vdot(W, W)) for W in net.W) / n
