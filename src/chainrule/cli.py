@@ -1,0 +1,1557 @@
+"""The ``chainrule`` command: a thin face over the library.
+
+Each command is a few library calls::
+
+    chainrule train      datasets.load_dataset / load_data → Network → training.fit → io.save_model
+    chainrule predict    io.load_model → the stored preprocessing → Network.predict
+    chainrule evaluate   io.load_model → the stored preprocessing → training.evaluate
+    chainrule info       io.read_model_info (the weights are not read)
+    chainrule datasets   datasets.describe_datasets
+    chainrule landscape  landscape.cost_surface + descent_path → plotting.plot_landscape
+    chainrule explain    explain.explain → Ledger.render / to_latex / to_dict
+    chainrule export     io.load_model → interop.to_onnx
+    chainrule tour       tour.run_tour
+
+Streams and exit codes: standard output carries results only (the final cost,
+predictions, tables, ``--json`` documents); progress, notes and errors go to
+standard error.  An error is one line, ``error: ...`` (``--debug`` adds the
+traceback).  Exit codes: 0 success, 1 a failed run (training diverged), 2 bad
+usage or input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).  An
+interrupted or diverged ``train`` still saves the last finite weights,
+atomically, and says where.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import enum
+import io
+import json
+import math
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
+
+import numpy as np
+import typer
+from typer.core import TyperGroup
+
+from . import __version__
+from ._validation import check_finite
+from .errors import ChainruleError, ConfigError, DataError, DivergenceError, ShapeError
+from .network import Network
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .datasets import Dataset
+    from .training import EpochInfo, History
+
+__all__ = ["app", "main"]
+
+Array = np.ndarray
+
+# Exit codes (see the module docstring).
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+# With no terminal, training prints at most about this many progress lines.
+PLAIN_LINES = 20
+# ... and one at least this often (seconds) when epochs are slow.
+PLAIN_SECONDS = 10.0
+# A live bar is redrawn at most this often (seconds); updating it costs more than an epoch.
+BAR_INTERVAL = 0.05
+# A regression target with at most this many distinct integer values is taken for class labels.
+MAX_AUTO_CLASSES = 20
+
+
+# ---------------------------------------------------------------------------
+# Errors: one line on stderr, an exit code, a traceback only with --debug
+# ---------------------------------------------------------------------------
+
+
+class _Stop(Exception):
+    """End the command with ``message`` on stderr and exit ``code``."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+def _one_line(text: object) -> str:
+    return " ".join(str(text).split())
+
+
+def _say(text: str) -> None:
+    """A note for the person watching (stderr)."""
+    typer.echo(text, err=True)
+
+
+def _exit_code(exc: BaseException) -> int:
+    """2 for bad input or usage, 1 for a run that failed."""
+    if isinstance(exc, ValueError | OSError | KeyError | TypeError) and not isinstance(
+            exc, DivergenceError):
+        return EXIT_USAGE
+    return EXIT_FAILED
+
+
+@contextlib.contextmanager
+def _reporting(debug: bool) -> Iterator[None]:
+    """Turn every exception of a command into ``error: ...`` and its exit code."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except _Stop as stop:
+        if debug and stop.__cause__ is not None:
+            traceback.print_exception(stop.__cause__, file=sys.stderr)
+        _say(f"error: {_one_line(stop)}")
+        raise typer.Exit(stop.code) from None
+    except KeyboardInterrupt:
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        _say("error: interrupted")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except ChainruleError as exc:
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        _say(f"error: {_one_line(exc)}")
+        raise typer.Exit(_exit_code(exc)) from None
+    except ImportError as exc:  # an optional dependency (onnx, torch) is missing
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        _say(f"error: {_one_line(exc)}")
+        raise typer.Exit(EXIT_FAILED) from None
+    except OSError as exc:
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        _say(f"error: {where}{exc.strerror or exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+    except Exception as exc:
+        if debug:
+            traceback.print_exc(file=sys.stderr)
+        _say(f"error: unexpected {type(exc).__name__}: {_one_line(exc)} "
+             "(run again with --debug for the traceback)")
+        raise typer.Exit(EXIT_FAILED) from None
+
+
+class _Group(TyperGroup):
+    """Typer's group, with usage errors as one ``error:`` line (exit 2) instead of a panel."""
+
+    def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        try:
+            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var,
+                              standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except typer.TyperException as exc:  # click's ClickException family
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+                typer.echo(ctx.get_help())  # bare `chainrule`: help, not an error
+                code = 0
+            else:
+                hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+                _say(f"error: {_one_line(exc.format_message())}{hint}")
+                code = getattr(exc, "exit_code", EXIT_USAGE)
+        except typer.Abort:
+            _say("error: aborted")
+            code = EXIT_FAILED
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(
+    name="chainrule",
+    cls=_Group,
+    help="Train feed-forward networks by back-propagation, with every chain-rule factor in view.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``); returns the exit code."""
+    return int(app(args=None if argv is None else list(argv), prog_name="chainrule",
+                   standalone_mode=False))
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"chainrule {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Train feed-forward networks by back-propagation, with every chain-rule factor in view.
+
+    `chainrule train` with no arguments trains the course's 1-6-7-2 network on the heart curve.
+    """
+
+
+Debug = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.")]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print a JSON document on stdout.")]
+
+
+# ---------------------------------------------------------------------------
+# Small parsers for option values
+# ---------------------------------------------------------------------------
+
+
+def _numbers(text: str, option: str, count: int | None = None) -> list[float]:
+    """``"0.5, 1"`` → ``[0.5, 1.0]``; ConfigError naming ``option`` otherwise."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise ConfigError(f"{option}: expected comma-separated numbers, got {text!r}") from None
+    if not all(math.isfinite(v) for v in values):
+        raise ConfigError(f"{option}: expected finite numbers, got {text!r}")
+    if count is not None and len(values) != count:
+        raise ConfigError(f"{option}: expected {count} numbers, got {len(values)} in {text!r}")
+    return values
+
+
+def _hidden_sizes(text: str) -> tuple[int, ...]:
+    """``"6,7"`` → ``(6, 7)``; ``"none"`` → no hidden layer (Network checks the sizes)."""
+    if text.strip().lower() in ("", "none", "-"):
+        return ()
+    try:
+        return tuple(int(p) for p in text.replace(" ", "").split(","))
+    except ValueError:
+        raise ConfigError(f"--hidden: expected layer sizes such as 6,7 (or 'none'), "
+                          f"got {text!r}") from None
+
+
+def _batch_size(text: str) -> int | None:
+    """``"full"`` → None (every example in each step); otherwise an int, checked by fit."""
+    if text.strip().lower() in ("full", "all", "none"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"--batch-size: expected a whole number or 'full', got {text!r}") \
+            from None
+
+
+def _plain(value: object) -> Any:
+    """JSON-ready: NaN and infinities become None, NumPy scalars Python numbers."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _label(value: object) -> Any:
+    """A class label for JSON: 1.0 → 1 (CSV labels are read as floats)."""
+    v = _plain(value)
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+# ---------------------------------------------------------------------------
+# Files: atomic writes, folders checked before the work starts
+# ---------------------------------------------------------------------------
+
+
+def _check_writable(path: Path, what: str) -> None:
+    """Refuse, before any work, an output path that cannot be written.
+
+    The folder is created if needed and a temporary file made in it: that is the only
+    test that also catches read-only file systems and privileged users.
+    """
+    if path.is_dir():
+        raise ConfigError(f"{what}: {path} is a folder; expected a file name")
+    _make_folder(path.parent, what)
+    try:
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"{what}: cannot write to folder '{path.parent}' "
+                          f"({exc.strerror or exc})") from None
+
+
+def _make_folder(folder: Path, what: str) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"{what}: cannot create folder '{folder}': "
+                          f"{exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    old = os.umask(0o022)  # the CLI is single-threaded here, so set-and-restore is safe
+    os.umask(old)
+    return old
+
+
+def _write_atomic(path: Path, write: Callable[[BinaryIO], None], what: str) -> None:
+    """Write through a temporary file in the same folder, then ``os.replace``.
+
+    A crash or Ctrl-C leaves either the old file or the new one, never part of one.
+    """
+    _make_folder(path.parent, what)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0o600 would hide the file from others
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise ConfigError(f"{what}: cannot write {path}: {exc.strerror or exc}") from None
+        raise
+
+
+# ---------------------------------------------------------------------------
+# Data: built-in sets and files, targets encoded for the cost
+# ---------------------------------------------------------------------------
+
+
+class Task(str, enum.Enum):
+    auto = "auto"
+    regression = "regression"
+    classification = "classification"
+
+
+class DType(str, enum.Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+@dataclass
+class _Data:
+    """What train needs to know about its data, and what the model file remembers of it."""
+
+    X: Array  # (N, n_in), raw (before standardisation)
+    Y: Array  # (N, n_out), encoded for the cost (one-hot rows for classification)
+    task: str
+    source: str  # a dataset name or a file path, for messages
+    dataset: str | None
+    data_file: str | None
+    description: str
+    feature_names: list[str]
+    target_names: list[str]  # regression outputs, or the label column(s) of a file
+    classes: list[Any] | None = None  # label values, in output order
+    class_names: list[str] | None = None
+
+
+def _is_classification_cost(cost: str | None) -> bool:
+    return cost in ("cross_entropy", "binary_cross_entropy")
+
+
+def _encode_labels(labels: Array, classes: Sequence[Any] | None, cost: str | None,
+                   src: str) -> tuple[Array, list[Any]]:
+    """One-hot rows (one column for binary cross-entropy) and the classes in column order."""
+    from .datasets import one_hot
+
+    Y, found = one_hot(labels, classes=None if classes is None else np.asarray(classes))
+    if classes is None and found.size < 2:
+        raise DataError(f"{src}: the target has only one class ({_label(found[0])!r}); "
+                        "classification needs at least two")
+    if cost == "binary_cross_entropy":
+        if Y.shape[1] != 2:
+            raise ConfigError(f"--cost: binary_cross_entropy needs exactly 2 classes, {src} has "
+                              f"{Y.shape[1]}; use cross_entropy")
+        Y = Y[:, 1:]  # y = 1 for the second class
+    return Y, [_label(c) for c in found]
+
+
+def _looks_like_labels(y: Array) -> bool:
+    """One column of few distinct whole numbers: class labels rather than a quantity."""
+    if y.shape[1] != 1:
+        return False
+    col = np.asarray(y[:, 0], dtype=np.float64)
+    if not np.array_equal(col, np.round(col)):
+        return False
+    return 2 <= np.unique(col).size <= MAX_AUTO_CLASSES
+
+
+def _builtin(name: str, task: Task, cost: str | None) -> _Data:
+    from .datasets import load_dataset
+
+    ds = load_dataset(name)
+    if task is not Task.auto and task.value != ds.task:
+        raise ConfigError(f"--task: dataset {ds.name!r} is a {ds.task} set, not {task.value}")
+    data = _Data(ds.X, ds.y, ds.task, ds.name, ds.name, None, ds.description,
+                 list(ds.feature_names), list(ds.target_names))
+    if ds.task == "classification":
+        assert ds.labels is not None
+        # classes are the label values 0..K-1; their names are the dataset's target names
+        data.Y, data.classes = _encode_labels(ds.labels, range(ds.n_outputs), cost, ds.name)
+        data.class_names = list(ds.target_names)
+        data.target_names = ["label"]
+    return data
+
+
+def _split_target(target: str | None, suffix: str) -> str | list[str] | None:
+    if target is None or suffix != ".csv":
+        return target
+    names = [t.strip() for t in target.split(",")]
+    return names[0] if len(names) == 1 else names
+
+
+def _from_file(path: Path, target: str | None, task: Task, cost: str | None) -> _Data:
+    from .datasets import load_data
+
+    src = os.fspath(path)
+    X, y, fnames, tnames = load_data(path, target=_split_target(target, path.suffix.lower()))
+    if y is None:
+        raise DataError(f"{src}: has no target; for a .npy file pass --target last (the last "
+                        "column), for a .npz file store an array 'y' or name it with --target")
+    if task is Task.auto:
+        if _is_classification_cost(cost) or (cost is None and _looks_like_labels(y)):
+            task = Task.classification
+        else:
+            task = Task.regression
+    data = _Data(X, y, task.value, src, None, src, f"{X.shape[0]} rows of {path.name}",
+                 list(fnames), list(tnames))
+    if task is Task.classification:
+        if y.shape[1] != 1:
+            raise ConfigError(f"--task: classification needs one label column, {src} has "
+                              f"{y.shape[1]} target columns ({', '.join(tnames)})")
+        data.Y, data.classes = _encode_labels(y, None, cost, src)
+        data.class_names = [str(c) for c in data.classes]
+    return data
+
+
+# ---------------------------------------------------------------------------
+# train: recipes
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """The defaults of ``chainrule train`` for one kind of data; every field has an option."""
+
+    hidden: tuple[int, ...]
+    activation: str
+    output_activation: str | None  # None: the Network's default for the cost
+    cost: str
+    optimizer: str
+    learning_rate: float
+    epochs: int
+    batch_size: int | None  # None: full batch
+
+
+RECIPES: dict[str, Recipe] = {
+    # The course's network.  Full-batch Adam with η = 0.01: over the seeds 0-9, 20000 epochs
+    # end between C = 0.00009 and 0.0012 (some hearts still miss a piece of a lobe), 30000
+    # epochs between 0.00007 and 0.00022 (every heart whole), in 2-4 s on one core.  The
+    # seed's plain gradient descent would need hundreds of thousands of epochs here.
+    "heart": Recipe((6, 7), "logistic", None, "squared_error", "adam", 0.01, 30_000, None),
+    # The seed's single tanh neuron, trained by the seed's own step θ ← θ − η ∂C/∂θ.
+    "not_gate": Recipe((), "tanh", None, "squared_error", "gd", 0.5, 3000, None),
+    "xor": Recipe((4,), "tanh", None, "squared_error", "gd", 0.5, 3000, None),
+    "circle": Recipe((8,), "tanh", None, "cross_entropy", "adam", 0.01, 200, 32),
+    "xor_blobs": Recipe((8,), "tanh", None, "cross_entropy", "adam", 0.01, 200, 32),
+    "gaussians": Recipe((4,), "tanh", None, "cross_entropy", "adam", 0.01, 100, 32),
+    "spiral": Recipe((16, 16), "tanh", None, "cross_entropy", "adam", 0.01, 500, 32),
+    "digits": Recipe((100,), "relu", None, "cross_entropy", "adam", 1e-3, 60, 200),
+}
+# User files: standardised inputs, a modest hidden layer, mini-batch Adam.
+FILE_REGRESSION = Recipe((16,), "tanh", "identity", "squared_error", "adam", 0.01, 200, 32)
+FILE_CLASSIFICATION = Recipe((16,), "tanh", None, "cross_entropy", "adam", 0.01, 200, 32)
+
+
+def _recipe(data: _Data, *, hidden: str | None, activation: str | None,
+            output_activation: str | None, cost: str | None, optimizer: str | None,
+            lr: float | None, epochs: int | None, batch_size: str | None) -> Recipe:
+    """The data's recipe with the user's options applied."""
+    if data.dataset is not None:
+        base = RECIPES.get(data.dataset, FILE_CLASSIFICATION if data.task == "classification"
+                           else FILE_REGRESSION)
+    else:
+        base = FILE_CLASSIFICATION if data.task == "classification" else FILE_REGRESSION
+    changes: dict[str, Any] = {}
+    if hidden is not None:
+        changes["hidden"] = _hidden_sizes(hidden)
+    if activation is not None:
+        changes["activation"] = activation
+    if cost is not None:
+        changes["cost"] = cost
+        # A new cost brings its own output layer unless one is named.
+        changes["output_activation"] = None
+    if output_activation is not None:
+        changes["output_activation"] = output_activation
+    if optimizer is not None:
+        changes["optimizer"] = optimizer
+    if lr is not None:
+        changes["learning_rate"] = lr
+    if epochs is not None:
+        changes["epochs"] = epochs
+    if batch_size is not None:
+        changes["batch_size"] = _batch_size(batch_size)
+    return replace(base, **changes)
+
+
+# ---------------------------------------------------------------------------
+# train: progress on stderr
+# ---------------------------------------------------------------------------
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _Progress:
+    """Training progress on stderr: a live rich bar on a terminal, plain lines otherwise.
+
+    ``mode`` is ``'bar'``, ``'lines'`` or ``'quiet'``.  The bar shows the epoch, the
+    cost, the validation cost, examples per second and the time left; plain mode prints
+    the same as one line every ``every`` epochs (about :data:`PLAIN_LINES` in all).
+    """
+
+    def __init__(self, mode: str, n_epochs: int, n_batches: int):
+        self.mode = mode
+        self.n_epochs = n_epochs
+        self.n_batches = n_batches
+        self.every = max(1, math.ceil(n_epochs / PLAIN_LINES))
+        self.history: History | None = None
+        self.last: EpochInfo | None = None
+        self._bar: Any = None
+        self._task: Any = None
+        self._shown = 0.0  # when the bar last took an epoch's numbers
+        self._moved = 0.0  # when the bar last moved within an epoch
+        self._t0 = time.perf_counter()
+        self._epoch0 = 0
+
+    def __enter__(self) -> _Progress:
+        self._t0 = time.perf_counter()
+        if self.mode == "bar":
+            from rich.console import Console
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn("epoch"), MofNCompleteColumn(), BarColumn(bar_width=16),
+                TextColumn("{task.fields[costs]}"), TextColumn("{task.fields[speed]}"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True), transient=False)
+            self._bar.start()
+            self._task = self._bar.add_task("train", total=self.n_epochs, costs="", speed="")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            if self.last is not None:  # show where it ended, whatever the throttle skipped
+                self._update_bar(self.last)
+            self._bar.stop()
+            self._bar = None
+
+    @staticmethod
+    def _costs(info: EpochInfo) -> str:
+        parts = [f"C {info.cost:.6g}"]
+        if info.val_cost is not None:
+            parts.append(f"val C {info.val_cost:.6g}")
+        if info.accuracy is not None:
+            parts.append(f"acc {info.accuracy:.1%}")
+        if info.val_accuracy is not None:
+            parts.append(f"val acc {info.val_accuracy:.1%}")
+        return "  ".join(parts)
+
+    @staticmethod
+    def _short_costs(info: EpochInfo) -> str:
+        """The bar's version: fits an 80-column terminal with the bar and the ETA."""
+        text = f"C {info.cost:.4g}"
+        if info.val_cost is not None:
+            text += f" val {info.val_cost:.4g}"
+        acc = info.val_accuracy if info.val_accuracy is not None else info.accuracy
+        if acc is not None:
+            text += f" {'val ' if info.val_accuracy is not None else ''}acc {acc:.1%}"
+        return text
+
+    @staticmethod
+    def _speed(info: EpochInfo, short: bool = False) -> str:
+        rate = info.examples_per_second
+        if not math.isfinite(rate):
+            return ""
+        if short and rate >= 1e6:
+            return f"{rate / 1e6:.1f}M ex/s"
+        if short and rate >= 1e4:
+            return f"{rate / 1e3:.0f}k ex/s"
+        return f"{rate:,.0f} ex/s"
+
+    def _update_bar(self, info: EpochInfo) -> None:
+        self._bar.update(self._task, completed=info.epoch, costs=self._short_costs(info),
+                         speed=self._speed(info, short=True))
+
+    def on_epoch(self, info: EpochInfo) -> None:
+        """The epoch callback of :func:`chainrule.training.fit`."""
+        if self.last is None:
+            self._epoch0 = info.epoch - 1  # a resumed run starts later
+        self.last = info
+        self.history = info.history
+        if self.mode == "bar":
+            now = time.perf_counter()
+            if now - self._shown >= BAR_INTERVAL or info.epoch == info.n_epochs:
+                self._shown = now
+                self._update_bar(info)
+        elif self.mode == "lines" and (info.epoch % self.every == 0 or info.epoch == 1
+                                       or info.epoch == info.n_epochs
+                                       or time.perf_counter() - self._shown >= PLAIN_SECONDS):
+            self._shown = time.perf_counter()
+            parts = [f"epoch {info.epoch:>{len(str(info.n_epochs))}}/{info.n_epochs}",
+                     self._costs(info), self._speed(info)]
+            done = info.epoch - self._epoch0
+            if done > 1:  # the first epoch's time includes the start-up
+                elapsed = time.perf_counter() - self._t0
+                parts.append(f"ETA {elapsed / done * (info.n_epochs - info.epoch):.1f} s")
+            _say("  ".join(p for p in parts if p))
+
+    def on_batch(self, epoch: int, batch: int, n_batches: int) -> None:
+        """The batch callback: moves the bar within long epochs."""
+        now = time.perf_counter()
+        if now - self._moved >= BAR_INTERVAL:
+            self._moved = now
+            self._bar.update(self._task, completed=epoch - 1 + batch / n_batches)
+
+
+# ---------------------------------------------------------------------------
+# train: signals
+# ---------------------------------------------------------------------------
+
+
+class _Signals:
+    """Route SIGTERM into the library's Ctrl-C path, and remember that it came.
+
+    During :func:`fit` the library holds SIGINT until the current batch is done, so
+    SIGTERM calls whatever SIGINT handler is installed: the same graceful stop, with
+    exit code 143 instead of 130.
+    """
+
+    def __init__(self) -> None:
+        self.terminated = False
+        self._previous: Any = None
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        self.terminated = True
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler):
+            handler(signal.SIGINT, frame)
+        else:  # SIGINT ignored or default: stop here
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_TERMINATED if self.terminated else EXIT_INTERRUPTED
+
+
+@contextlib.contextmanager
+def _warnings_as_notes() -> Iterator[None]:
+    """Library warnings (e.g. a damaged checkpoint replaced by the previous one) as notes."""
+
+    def show(message: Warning | str, category: type[Warning], *args: object,
+             **kwargs: object) -> None:
+        _say(f"warning: {_one_line(message)}")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = show
+        yield
+
+
+# ---------------------------------------------------------------------------
+# train
+# ---------------------------------------------------------------------------
+
+
+_OPTIMIZER_NAMES = {"adam": "Adam", "gd": "gradient descent θ ← θ − η ∂C/∂θ",
+                    "gradient_descent": "gradient descent θ ← θ − η ∂C/∂θ",
+                    "sgd": "SGD with momentum", "lbfgs": "L-BFGS"}
+
+
+def _describe(data: _Data, net: Network, recipe: Recipe, seed: int, validation: float,
+              standardized: bool, default_job: bool) -> list[str]:
+    """What is being trained, in the seed's notation (printed on stderr before training)."""
+    L = net.n_layers
+    sizes = "-".join(map(str, net.layer_sizes))
+    hidden = {a.name for a in net.activations[:-1]}
+    out_act = net.activations[-1]
+    if L == 1 or hidden == {out_act.name}:
+        acts = f"σ = {out_act.name}, σ(z) = {out_act.formula}, in every layer"
+    else:
+        acts = f"σ = {', '.join(sorted(hidden))} in the hidden layers, {out_act.name} at the output"
+    n_weights = sum(W.size for W in net.W)
+    n_biases = sum(b.size for b in net.b)
+    n = data.X.shape[0]
+    n_train = n - round(validation * n)
+    if default_job:
+        title = ("Training the course's 1-6-7-2 network to draw the heart curve "
+                 "(`chainrule train` with no options).")
+        what = (f"{n} points of the heart curve: input t in [0, 1], target (x(t), y(t)) "
+                "scaled to [0, 1]")
+        a0 = "t"
+    else:
+        title = f"Training a {sizes} network on {data.source}."
+        what = (f"{n} examples, {data.X.shape[1]} input(s) -> {net.n_outputs} output(s), "
+                f"{data.task}")
+        if data.classes is not None:
+            what += f" of {len(data.classes)} classes"
+        if data.dataset is not None:
+            what += f": {data.description}"
+        a0 = "x"
+    batch = ("full-batch steps" if recipe.batch_size is None or recipe.batch_size >= n_train
+             else f"steps on batches of {recipe.batch_size}")
+    optimizer = _OPTIMIZER_NAMES.get(recipe.optimizer.lower(), recipe.optimizer)
+    lines = [
+        title,
+        f"  data      {what}",
+        f"  network   a(0) = {a0}, a(l) = σ(W(l) a(l-1) + b(l)) for l = 1..{L}, output a({L})",
+        f"            {acts}; {n_weights} weights and {n_biases} biases",
+        f"  cost      C = (1/N) Σ_k C_k with C_k = {net.cost.formula}, a = a({L})  "
+        f"({net.cost.name}, N = {n_train})",
+        f"  training  {optimizer}, η = {recipe.learning_rate:g}, {recipe.epochs} epochs of "
+        f"{batch}, seed {seed}"
+        + (f", {validation:.0%} held out for validation" if validation else ""),
+    ]
+    if standardized:
+        lines.append("  inputs    standardised: (x - mean) / std per column, stored in the model")
+    return lines
+
+
+def _summary(history: History | None, status: str, seconds: float, recipe: Recipe,
+             seed: int, validation: float, n_examples: int) -> dict[str, Any]:
+    """The training summary kept in the model file and printed by ``--json``."""
+    h = history
+
+    def last(xs: list[float]) -> Any:
+        return _plain(xs[-1]) if len(xs) else None
+
+    return {
+        "status": status,
+        "optimizer": recipe.optimizer,
+        "learning_rate": recipe.learning_rate,
+        "batch_size": recipe.batch_size,
+        "epochs": recipe.epochs,
+        "epochs_run": len(h) if h is not None else 0,
+        "seed": seed,
+        "validation": validation,
+        "n_examples": n_examples,
+        "final_cost": last(h.cost) if h is not None else None,
+        "final_val_cost": last(h.val_cost) if h is not None else None,
+        "final_accuracy": last(h.accuracy) if h is not None else None,
+        "final_val_accuracy": last(h.val_accuracy) if h is not None else None,
+        "best_epoch": h.best_epoch if h is not None else None,
+        "seconds": round(seconds, 3),
+        "chainrule_version": __version__,
+    }
+
+
+def _result_line(s: dict[str, Any], cost_name: str) -> str:
+    text = f"final cost C = {s['final_cost']:.6g} ({cost_name}"
+    if s["final_val_cost"] is not None:
+        text += f"; validation C = {s['final_val_cost']:.6g}"
+    if s["final_accuracy"] is not None:
+        text += f"; training accuracy {s['final_accuracy']:.1%}"
+    if s["final_val_accuracy"] is not None:
+        text += f"; validation accuracy {s['final_val_accuracy']:.1%}"
+    return text + f"), after {s['epochs_run']} epochs in {s['seconds']:.1f} s"
+
+
+def _save_plot(ax: Any, path: Path) -> None:
+    """Save the Axes' figure atomically and close it (the CLI keeps no figures open)."""
+    import matplotlib.pyplot as plt
+
+    from .plotting import save_figure
+
+    try:
+        save_figure(ax.figure, path)
+    finally:
+        plt.close(ax.figure)
+
+
+def _write_plots(folder: Path, net: Network, data: _Data, X_in: Array,
+                 history: History) -> list[tuple[Path, str]]:
+    """The pictures that fit the task; returns (path, what it shows) pairs."""
+    import matplotlib
+
+    from . import plotting
+
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")  # files only: never open a window
+    _make_folder(folder, "--plot")
+    written: list[tuple[Path, str]] = []
+    P = net.predict(X_in)  # (N, n_out)
+    regression = data.task == "regression"
+    if regression and net.n_inputs == 1 and net.n_outputs == 2:
+        ax = plotting.plot_curve_2d(data.Y, P)
+        if data.dataset == "heart":
+            ax.set_xlabel("x(t), scaled")
+            ax.set_ylabel("y(t), scaled")
+            ax.set_title(f"The {'-'.join(map(str, net.layer_sizes))} network's curve "
+                         "over the heart")
+        written.append((folder / f"{data.dataset or 'curve'}.png",
+                        "the network's curve (red) over the target (grey)"))
+    elif regression and net.n_inputs == 1:
+        ax = plotting.plot_fit_1d(X_in, data.Y, P)
+        written.append((folder / "fit.png", "the network's output over the targets"))
+    elif data.task == "classification" and net.n_inputs == 2:
+        ax = plotting.plot_decision_regions(net, X_in, data.Y)
+        written.append((folder / "decision_regions.png",
+                        "the decision regions with the data on top"))
+    else:
+        ax = None
+    if ax is not None:
+        _save_plot(ax, written[-1][0])
+    cost_png = folder / "cost_curve.png"
+    # Series that were never recorded (no validation set) are left out of the legend.
+    curves = {k: v for k, v in history.to_dict().items()
+              if not (isinstance(v, list) and v and all(_plain(x) is None for x in v))}
+    _save_plot(plotting.plot_cost_curve(curves), cost_png)
+    written.append((cost_png, "the cost C per epoch"))
+    return written
+
+
+@app.command()
+def train(
+    data: Annotated[Path | None, typer.Argument(
+        help="A .csv (with a header), .npy or .npz file. Without it: --dataset, or the heart.",
+        show_default=False)] = None,
+    dataset: Annotated[str | None, typer.Option(
+        "--dataset", "-d", help="A built-in data set (see `chainrule datasets`).")] = None,
+    target: Annotated[str | None, typer.Option(
+        help="Target column(s) of a CSV, comma-separated (default: the last column); "
+             "the target array of a .npz (default: y); 'last' for a .npy.")] = None,
+    task: Annotated[Task, typer.Option(
+        help="auto: classification for a cross-entropy cost or a column of few whole-number "
+             "labels.")] = Task.auto,
+    hidden: Annotated[str | None, typer.Option(
+        help="Hidden layer sizes, e.g. 6,7 ('none' for no hidden layer).")] = None,
+    activation: Annotated[str | None, typer.Option(
+        help="σ of the hidden layers: tanh, logistic, relu, leaky_relu, softplus, identity.")]
+        = None,
+    output_activation: Annotated[str | None, typer.Option(
+        help="σ of the output layer (default: suits the cost).")] = None,
+    cost: Annotated[str | None, typer.Option(
+        help="squared_error, binary_cross_entropy or cross_entropy.")] = None,
+    optimizer: Annotated[str | None, typer.Option(
+        help="gd (the seed's step), sgd, adam or lbfgs.")] = None,
+    lr: Annotated[float | None, typer.Option("--lr", help="The learning rate η.")] = None,
+    epochs: Annotated[int | None, typer.Option(min=1, help="Passes over the training set.")]
+        = None,
+    batch_size: Annotated[str | None, typer.Option(
+        help="Examples per step, or 'full' for full-batch gradient descent.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the initial weights and shuffling.")] = 0,
+    validation: Annotated[float, typer.Option(
+        help="Fraction of the examples held out for validation, e.g. 0.1.")] = 0.0,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Model file to write (default: NAME.safetensors here).",
+        show_default=False)] = None,
+    plot: Annotated[Path | None, typer.Option(
+        help="Folder for PNG pictures (the fit, the cost curve).", show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    json_output: JsonFlag = False,
+    dtype: Annotated[DType, typer.Option(help="Precision of the network.")] = DType.float64,
+    standardize: Annotated[bool | None, typer.Option(
+        "--standardize/--no-standardize",
+        help="Scale each input column to mean 0, std 1 (default: on for files, off for "
+             "built-in sets).", show_default=False)] = None,
+    checkpoint: Annotated[Path | None, typer.Option(
+        help="Save the whole training state here as it goes (for --resume).",
+        show_default=False)] = None,
+    checkpoint_every: Annotated[int | None, typer.Option(
+        help="Epochs between checkpoints (default: about 100 checkpoints per run).",
+        show_default=False)] = None,
+    resume: Annotated[bool, typer.Option(
+        help="Continue bit-identically from --checkpoint if it exists.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Train a network and save it (no arguments: the course's heart curve)."""
+    with _reporting(debug), _warnings_as_notes():
+        _train(data=data, dataset=dataset, target=target, task=task, hidden=hidden,
+               activation=activation, output_activation=output_activation, cost=cost,
+               optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size, seed=seed,
+               validation=validation, out=out, plot=plot, quiet=quiet, json_output=json_output,
+               dtype=dtype, standardize=standardize, checkpoint=checkpoint,
+               checkpoint_every=checkpoint_every, resume=resume)
+
+
+def _train(*, data: Path | None, dataset: str | None, target: str | None, task: Task,
+           hidden: str | None, activation: str | None, output_activation: str | None,
+           cost: str | None, optimizer: str | None, lr: float | None, epochs: int | None,
+           batch_size: str | None, seed: int, validation: float, out: Path | None,
+           plot: Path | None, quiet: bool, json_output: bool, dtype: DType,
+           standardize: bool | None, checkpoint: Path | None, checkpoint_every: int | None,
+           resume: bool) -> None:
+    from .datasets import Standardizer
+    from .io import save_model
+    from .training import Trainer, fit
+
+    if data is not None and dataset is not None:
+        raise ConfigError("give either a data file or --dataset, not both")
+    if resume and checkpoint is None:
+        raise ConfigError("--resume: needs --checkpoint PATH (the checkpoint to resume from)")
+    default_job = data is None and dataset is None
+    if data is not None:
+        d = _from_file(data, target, task, cost)
+    else:
+        if target is not None:
+            raise ConfigError("--target: only for a data file; built-in sets know their target")
+        d = _builtin(dataset or "heart", task, cost)
+    recipe = _recipe(d, hidden=hidden, activation=activation,
+                     output_activation=output_activation, cost=cost, optimizer=optimizer,
+                     lr=lr, epochs=epochs, batch_size=batch_size)
+    default_job = default_job and all(v is None for v in (hidden, activation, output_activation,
+                                                          cost, optimizer, lr, epochs,
+                                                          batch_size))
+    net = Network([d.X.shape[1], *recipe.hidden, d.Y.shape[1]], recipe.activation,
+                  recipe.output_activation, recipe.cost, dtype=dtype.value, random_state=seed)
+    # Built here rather than inside fit so that bad options fail before anything is printed.
+    trainer = Trainer(net, optimizer=recipe.optimizer, learning_rate=recipe.learning_rate,
+                      batch_size=recipe.batch_size, random_state=seed)
+    standardized = standardize if standardize is not None else d.data_file is not None
+    scaler = Standardizer().fit(d.X) if standardized else None
+    X_in = scaler.transform(d.X) if scaler is not None else d.X
+
+    name = d.dataset or (Path(d.data_file).stem if d.data_file else "model")
+    out_path = out if out is not None else Path(f"{name}.safetensors")
+    _check_writable(out_path, "--out")
+    if plot is not None:
+        _check_writable(plot / "cost_curve.png", "--plot")
+    if checkpoint is not None:
+        _check_writable(checkpoint, "--checkpoint")
+
+    if not quiet:
+        for line in _describe(d, net, recipe, seed, validation, standardized, default_job):
+            _say(line)
+    n = d.X.shape[0]
+    n_train = n - round(validation * n)
+    B = n_train if recipe.batch_size is None else min(recipe.batch_size, max(n_train, 1))
+    mode = "quiet" if quiet else ("bar" if _stderr_is_terminal() else "lines")
+    progress = _Progress(mode, recipe.epochs, -(-n_train // max(B, 1)))
+    ck_options: dict[str, Any] = {}
+    if checkpoint is not None:
+        ck_options = {"checkpoint": checkpoint, "resume": resume,
+                      "checkpoint_every": checkpoint_every
+                      or max(1, recipe.epochs // 100)}
+
+    status, failure = "completed", None
+    history: History | None = None
+    start = time.perf_counter()
+    # SIGTERM takes the Ctrl-C path during training and while the result is saved.
+    with _Signals() as signals:
+        with progress:
+            try:
+                history = fit(net, X_in, d.Y, epochs=recipe.epochs, trainer=trainer,
+                              random_state=seed, validation_split=validation,
+                              callbacks=[progress.on_epoch],
+                              batch_callback=progress.on_batch
+                              if mode == "bar" and progress.n_batches > 1 else None,
+                              **ck_options)
+            except DivergenceError as exc:
+                status, failure = "diverged", exc
+            except KeyboardInterrupt:
+                status = "terminated" if signals.terminated else "interrupted"
+        seconds = time.perf_counter() - start
+        history = history if history is not None else progress.history
+        summary = _summary(history, status, seconds, recipe, seed, validation, n)
+        metadata = {
+            "dataset": d.dataset,
+            "data_file": d.data_file,
+            "task": d.task,
+            "feature_names": d.feature_names,
+            "target_names": d.target_names,
+            "classes": d.classes,
+            "class_names": d.class_names,
+            "standardizer": scaler.to_dict() if scaler is not None else None,
+            "training": summary,
+        }
+        try:
+            save_model(out_path, net, metadata=metadata)  # atomic: all or nothing
+        except KeyboardInterrupt:
+            raise _Stop(f"interrupted while saving; {out_path} was left as it was",
+                        signals.exit_code) from None
+    if status != "completed":
+        if json_output:
+            typer.echo(json.dumps({**summary, "model": os.fspath(out_path), "plots": []}))
+        if failure is not None:
+            where = f" (checkpoint: {checkpoint})" if checkpoint is not None else ""
+            raise _Stop(f"{_one_line(failure)} They were saved to {out_path}{where}.",
+                        EXIT_FAILED) from failure
+        done = summary["epochs_run"]
+        resume_hint = (f"; continue with --checkpoint {checkpoint} --resume"
+                       if checkpoint is not None else "")
+        raise _Stop(f"{status} after {done} complete epoch(s); the model trained so far was "
+                    f"saved to {out_path}{resume_hint}", signals.exit_code)
+
+    assert history is not None
+    plots = _write_plots(plot, net, d, X_in, history) if plot is not None else []
+    if json_output:
+        typer.echo(json.dumps({**summary, "model": os.fspath(out_path),
+                               "plots": [os.fspath(p) for p, _ in plots],
+                               "layer_sizes": list(net.layer_sizes),
+                               "activations": [a.name for a in net.activations],
+                               "cost": net.cost.name, "dtype": net.dtype.name,
+                               "dataset": d.dataset, "data_file": d.data_file}))
+    else:
+        typer.echo(_result_line(summary, net.cost.name))
+    if not quiet:
+        _say(f"saved the model to {out_path}  (see it with: chainrule info {out_path})")
+        for path, what in plots:
+            _say(f"wrote {path}: {what}")
+
+
+# ---------------------------------------------------------------------------
+# Using a saved model: its inputs and targets, preprocessed as in training
+# ---------------------------------------------------------------------------
+
+
+def _load(model: Path) -> tuple[Network, dict[str, Any]]:
+    from .io import load_model
+
+    return load_model(model)
+
+
+def _csv_table(path: Path) -> tuple[Array, list[str]]:
+    """Every column of a CSV file (header row required), as numbers, with the column names."""
+    from . import datasets
+
+    with contextlib.suppress(OSError, UnicodeDecodeError, csv.Error):
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            header = next(csv.reader(f), [])
+        if len(header) == 1:
+            # load_csv needs a feature column besides its target, so a one-column file is
+            # read by its row parser directly (same checks, same messages).
+            names, rows, _ = datasets._read_csv_rows(path, os.fspath(path), ",")
+            table = np.array(rows, dtype=np.float64)
+            check_finite(table, os.fspath(path))
+            return table, names
+    X, y, fnames, tnames = datasets.load_csv(path, target=None)
+    return np.hstack([X, y]), [*fnames, *tnames]
+
+
+def _select_columns(table: Array, names: list[str], wanted: list[str] | None, n: int,
+                    src: str, what: str) -> Array:
+    """The ``wanted`` columns by name, or the whole table when it has exactly ``n`` columns."""
+    if wanted and all(w in names for w in wanted):
+        return table[:, [names.index(w) for w in wanted]]
+    if table.shape[1] == n:
+        return table
+    expected = ", ".join(repr(w) for w in wanted) if wanted else f"{n} columns"
+    raise ShapeError(f"{src}: expected the {what} {expected} (as in training); the file has "
+                     f"{table.shape[1]} columns: {', '.join(repr(c) for c in names)}")
+
+
+def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: str | None,
+                need_targets: bool) -> tuple[Array, Array | None, str]:
+    """Inputs (raw) and, if asked, targets encoded as in training, from a file or a built-in set.
+
+    Without ``data`` or ``dataset``, the model's own built-in training set is used.
+    """
+    from .datasets import load_array, load_csv, load_dataset
+
+    classes = meta.get("classes")
+    cost = net.cost.name
+    if data is not None and dataset is not None:
+        raise ConfigError("give either a data file or --dataset, not both")
+    if data is None:
+        name = dataset or meta.get("dataset")
+        if name is None:
+            raise ConfigError("DATA: give a data file (this model was not trained on a built-in "
+                              "set)")
+        ds: Dataset = load_dataset(name)
+        if ds.n_features != net.n_inputs:
+            raise ShapeError(f"dataset {ds.name!r} has {ds.n_features} features; the model takes "
+                             f"{net.n_inputs}")
+        Y = None
+        if need_targets:
+            if ds.labels is not None and classes is not None:
+                Y, _ = _encode_labels(ds.labels, classes, cost, ds.name)
+            else:
+                Y = ds.y
+        return ds.X, Y, ds.name
+
+    src = os.fspath(data)
+    features = meta.get("feature_names")
+    targets = meta.get("target_names")
+    suffix = data.suffix.lower()
+    if suffix == ".csv":
+        if need_targets:
+            X, y, fnames, _ = load_csv(data, target=targets or None)
+            X = _select_columns(X, list(fnames), features, net.n_inputs, src, "feature columns")
+        else:
+            table, names = _csv_table(data)
+            X, y = _select_columns(table, names, features, net.n_inputs, src,
+                                   "feature columns"), None
+    elif suffix in (".npy", ".npz"):
+        X, y, _, _ = load_array(data, target="last" if need_targets and suffix == ".npy"
+                                else None)
+    else:
+        raise DataError(f"{src}: unknown file type {suffix or 'without suffix'!r}; expected "
+                        ".csv, .npy or .npz")
+    if X.shape[1] != net.n_inputs:
+        raise ShapeError(f"{src}: has {X.shape[1]} feature columns; the model takes "
+                         f"{net.n_inputs}")
+    if not need_targets:
+        return X, None, src
+    if y is None:
+        raise DataError(f"{src}: has no targets to evaluate against (a .npz needs an array "
+                        "'y'; a .npy holds them in its last column)")
+    if classes is not None and not (y.shape[1] == net.n_outputs and net.n_outputs > 1):
+        Y, _ = _encode_labels(y, classes, cost, src)
+    else:
+        Y = y
+    if Y.shape[1] != net.n_outputs:
+        raise ShapeError(f"{src}: has {Y.shape[1]} target columns; the model has "
+                         f"{net.n_outputs} outputs")
+    return X, Y, src
+
+
+def _preprocess(X: Array, meta: dict[str, Any]) -> Array:
+    """The input scaling stored at training time (none if there was none)."""
+    from .datasets import Standardizer
+
+    scaling = meta.get("standardizer")
+    return Standardizer.from_dict(scaling).transform(X) if scaling else X
+
+
+def _output_names(net: Network, meta: dict[str, Any]) -> list[str]:
+    names = meta.get("class_names") or meta.get("classes")
+    if names is not None and net.cost.name == "cross_entropy" and len(names) == net.n_outputs:
+        return [f"p_{c}" for c in names]
+    if names is not None and net.n_outputs == 1 and len(names) == 2:
+        return [f"p_{names[1]}"]
+    targets = meta.get("target_names") or []
+    if len(targets) == net.n_outputs:
+        return list(targets)
+    return [f"y{j}" for j in range(net.n_outputs)]
+
+
+def _predicted_labels(P: Array, meta: dict[str, Any]) -> list[Any] | None:
+    classes = meta.get("classes")
+    if classes is None:
+        return None
+    k = (P[:, 0] >= 0.5).astype(int) if P.shape[1] == 1 else P.argmax(axis=1)
+    return [classes[i] for i in k]
+
+
+def _csv_text(P: Array, names: list[str], labels: list[Any] | None) -> str:
+    """Predictions as CSV; ``repr`` of each float reads back to the same number exactly."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(names + (["predicted"] if labels is not None else []))
+    for k, row in enumerate(P.tolist()):
+        writer.writerow([repr(v) for v in row] + ([labels[k]] if labels is not None else []))
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# predict, evaluate, info, datasets
+# ---------------------------------------------------------------------------
+
+
+ModelArg = Annotated[Path, typer.Argument(help="A model file written by `chainrule train`.",
+                                          show_default=False)]
+DataArg = Annotated[Path | None, typer.Argument(
+    help="A .csv, .npy or .npz file (default: the model's built-in training set).",
+    show_default=False)]
+DatasetOpt = Annotated[str | None, typer.Option("--dataset", "-d",
+                                                help="Use a built-in data set instead.")]
+
+
+@app.command()
+def predict(
+    model: ModelArg,
+    data: DataArg = None,
+    dataset: DatasetOpt = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write to this .csv or .npy file (default: CSV on stdout).",
+        show_default=False)] = None,
+    debug: Debug = False,
+) -> None:
+    """Predict with a saved model: one row of outputs per input row."""
+    with _reporting(debug):
+        if out is not None and out.suffix.lower() not in (".csv", ".npy"):
+            raise ConfigError(f"--out: expected a .csv or .npy file name, got {out}")
+        if out is not None:
+            _check_writable(out, "--out")
+        net, meta = _load(model)
+        X, _, _ = _model_data(net, meta, data, dataset, need_targets=False)
+        P = net.predict(_preprocess(X, meta))  # (N, n_out)
+        if out is not None and out.suffix.lower() == ".npy":
+            _write_atomic(out, lambda f: np.save(f, P, allow_pickle=False), "--out")
+            return
+        text = _csv_text(P, _output_names(net, meta), _predicted_labels(P, meta))
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            _write_atomic(out, lambda f: f.write(text.encode()), "--out")
+
+
+@app.command()
+def evaluate(
+    model: ModelArg,
+    data: DataArg = None,
+    dataset: DatasetOpt = None,
+    json_output: JsonFlag = False,
+    debug: Debug = False,
+) -> None:
+    """Cost (and accuracy, for classifiers) of a saved model on a data set."""
+    from .training import evaluate as evaluate_network
+
+    with _reporting(debug):
+        net, meta = _load(model)
+        X, Y, src = _model_data(net, meta, data, dataset, need_targets=True)
+        assert Y is not None
+        C, acc = evaluate_network(net, _preprocess(X, meta), Y)
+        result = {"data": src, "n_examples": int(X.shape[0]), "cost": _plain(C),
+                  "cost_name": net.cost.name, "accuracy": _plain(acc)}
+        if json_output:
+            typer.echo(json.dumps(result))
+        else:
+            text = f"cost C = {C:.6g} ({net.cost.name}, {X.shape[0]} examples of {src})"
+            if acc is not None:
+                text += f"; accuracy {acc:.2%}"
+            typer.echo(text)
+
+
+def _info_lines(info: Any) -> list[str]:
+    meta = info.metadata
+    sizes = list(info.layer_sizes)
+    lines = [
+        f"model        {info.path} ({info.file_size:,} bytes, format version "
+        f"{info.format_version})",
+        f"network      {'-'.join(map(str, sizes))}: {len(sizes) - 2} hidden layer(s), "
+        f"{info.n_params:,} parameters, {info.dtype}",
+    ]
+    for l, act in enumerate(info.activations, 1):
+        W = info.tensors.get(f"W{l}")
+        shape = "×".join(map(str, W)) if W else "?"
+        lines.append(f"  layer {l}    W({l}) {shape}, b({l}) {sizes[l]}, σ = {act}")
+    lines.append(f"cost         {info.cost}")
+    source = meta.get("dataset") or meta.get("data_file")
+    if source:
+        lines.append(f"data         {source} ({meta.get('task', '?')})")
+    if meta.get("feature_names"):
+        lines.append(f"inputs       {', '.join(map(str, meta['feature_names']))}"
+                     + ("  (standardised)" if meta.get("standardizer") else ""))
+    if meta.get("classes") is not None:
+        names = meta.get("class_names") or meta["classes"]
+        lines.append(f"classes      {', '.join(map(str, names))}")
+    elif meta.get("target_names"):
+        lines.append(f"outputs      {', '.join(map(str, meta['target_names']))}")
+    t = meta.get("training")
+    if isinstance(t, dict):
+        batch = "full batch" if t.get("batch_size") is None else f"batches of {t['batch_size']}"
+        lines.append(f"training     {t.get('status')}: {t.get('optimizer')}, η = "
+                     f"{t.get('learning_rate')}, {t.get('epochs_run')}/{t.get('epochs')} epochs, "
+                     f"{batch}, seed {t.get('seed')}, {t.get('seconds')} s")
+        if t.get("final_cost") is not None:
+            text = f"final cost   C = {t['final_cost']:.6g}"
+            if t.get("final_val_cost") is not None:
+                text += f", validation C = {t['final_val_cost']:.6g}"
+            if t.get("final_accuracy") is not None:
+                text += f", training accuracy {t['final_accuracy']:.1%}"
+            lines.append(text)
+    return lines
+
+
+@app.command()
+def info(model: ModelArg, json_output: JsonFlag = False, debug: Debug = False) -> None:
+    """Architecture, cost, dtype, parameter count and training summary of a model file."""
+    from .io import read_model_info
+
+    with _reporting(debug):
+        mi = read_model_info(model)
+        if json_output:
+            typer.echo(json.dumps({
+                "path": os.fspath(mi.path), "format_version": mi.format_version,
+                "layer_sizes": list(mi.layer_sizes), "activations": list(mi.activations),
+                "cost": mi.cost, "dtype": mi.dtype, "n_params": mi.n_params,
+                "file_size": mi.file_size, "metadata": mi.metadata}))
+        else:
+            typer.echo("\n".join(_info_lines(mi)))
+
+
+@app.command()
+def datasets(json_output: JsonFlag = False, debug: Debug = False) -> None:
+    """The built-in data sets, with their sizes and a one-line description."""
+    from .datasets import describe_datasets
+
+    with _reporting(debug):
+        rows = describe_datasets()
+        if json_output:
+            typer.echo(json.dumps([r._asdict() for r in rows]))
+            return
+        from rich.table import Table
+
+        table = Table("name", "task", "examples", "inputs", "outputs", "description",
+                      box=None, pad_edge=False)
+        for r in rows:
+            table.add_row(r.name, r.task, str(r.n_examples), str(r.n_features),
+                          str(r.n_outputs), r.description)
+        _print_rich(lambda console: console.print(table))
+
+
+# ---------------------------------------------------------------------------
+# landscape, explain, tour
+# ---------------------------------------------------------------------------
+
+
+def _range(text: str | None, option: str, n: int) -> Array | None:
+    if text is None:
+        return None
+    lo, hi = _numbers(text, option, 2)
+    if not lo < hi:
+        raise ConfigError(f"{option}: expected LOW,HIGH with LOW < HIGH, got {text!r}")
+    return np.linspace(lo, hi, n)
+
+
+@app.command()
+def landscape(
+    model: Annotated[Path | None, typer.Option(
+        help="A model file (default: the seed's NOT neuron, tanh, examples (0,1) and (1,0)).",
+        show_default=False)] = None,
+    data: Annotated[Path | None, typer.Option(
+        help="Data for the cost (default: the model's built-in training set).",
+        show_default=False)] = None,
+    dataset: DatasetOpt = None,
+    param_x: Annotated[str, typer.Option(help="The parameter along x, e.g. W1[0,0].")]
+        = "W1[0,0]",
+    param_y: Annotated[str, typer.Option(help="The parameter along y, e.g. b1[0].")] = "b1[0]",
+    x_range: Annotated[str | None, typer.Option(
+        help="LOW,HIGH of the x axis (default: ±4 around the current value; the NOT toy: "
+             "-4,4).", show_default=False)] = None,
+    y_range: Annotated[str | None, typer.Option(
+        help="LOW,HIGH of the y axis.", show_default=False)] = None,
+    resolution: Annotated[int, typer.Option(help="Grid points along each axis.")] = 201,
+    start: Annotated[str | None, typer.Option(
+        help="X,Y where the gradient-descent path starts (default: the current values).",
+        show_default=False)] = None,
+    lr: Annotated[float, typer.Option("--lr", help="Step size η of the descent path.")] = 0.5,
+    steps: Annotated[int, typer.Option(help="Steps of the descent path (0: no path).")] = 50,
+    out: Annotated[Path, typer.Option("--out", "-o", help="The PNG to write.")]
+        = Path("landscape.png"),
+    json_output: JsonFlag = False,
+    debug: Debug = False,
+) -> None:
+    """Contour map of the cost over two parameters, with the gradient-descent path."""
+    from .landscape import cost_surface, descent_path, not_toy
+
+    with _reporting(debug):
+        if resolution < 2:
+            raise ConfigError(f"--resolution: expected at least 2 points, got {resolution}")
+        if out.suffix.lower() != ".png":
+            raise ConfigError(f"--out: expected a .png file name, got {out}")
+        _check_writable(out, "--out")
+        if model is None:
+            if data is not None or dataset is not None:
+                raise ConfigError("--data/--dataset: need --model (the NOT toy has its own data)")
+            net, X, Y = not_toy()
+            source = "the seed's NOT neuron on (0, 1) and (1, 0)"
+            x_range = x_range or "-4,4"
+            y_range = y_range or "-4,4"
+        else:
+            net, meta = _load(model)
+            X_raw, Y_opt, source = _model_data(net, meta, data, dataset, need_targets=True)
+            assert Y_opt is not None
+            X, Y = _preprocess(X_raw, meta), Y_opt
+        land = cost_surface(net, X, Y, param_x, param_y, _range(x_range, "--x-range", resolution),
+                            _range(y_range, "--y-range", resolution))
+        path = None
+        if steps > 0:
+            begin = tuple(_numbers(start, "--start", 2)) if start is not None else None
+            path = descent_path(net, X, Y, param_x, param_y, start=begin, learning_rate=lr,
+                                n_steps=steps)
+        import matplotlib
+
+        from .plotting import plot_landscape
+
+        if "matplotlib.pyplot" not in sys.modules:
+            matplotlib.use("Agg")
+        _make_folder(out.parent, "--out")
+        _save_plot(plot_landscape(land, path=path), out)
+        j, i = np.unravel_index(int(np.argmin(land.C)), land.C.shape)
+        result: dict[str, Any] = {
+            "png": os.fspath(out), "source": source, "param_x": land.param_x,
+            "param_y": land.param_y, "x_range": [float(land.xs[0]), float(land.xs[-1])],
+            "y_range": [float(land.ys[0]), float(land.ys[-1])],
+            "resolution": [int(land.xs.size), int(land.ys.size)],
+            "min_cost": float(land.C[j, i]), "argmin": [float(land.xs[i]), float(land.ys[j])],
+        }
+        if path is not None:
+            result["path"] = {"start": path.points[0].tolist(), "end": path.points[-1].tolist(),
+                              "cost_start": float(path.costs[0]),
+                              "cost_end": float(path.costs[-1]), "steps": steps}
+        if json_output:
+            typer.echo(json.dumps(result))
+            return
+        typer.echo(f"wrote {out}: C over {land.label_x} in [{land.xs[0]:g}, {land.xs[-1]:g}] and "
+                   f"{land.label_y} in [{land.ys[0]:g}, {land.ys[-1]:g}] ({land.xs.size}×"
+                   f"{land.ys.size} grid) for {source}; white = low cost, black = high")
+        typer.echo(f"lowest C on the grid = {land.C[j, i]:.4g} at ({land.xs[i]:.3g}, "
+                   f"{land.ys[j]:.3g})")
+        if path is not None:
+            p0, p1 = path.points[0], path.points[-1]
+            typer.echo(f"gradient descent (η = {lr:g}, {steps} steps): ({p0[0]:.3g}, "
+                       f"{p0[1]:.3g}) → ({p1[0]:.3g}, {p1[1]:.3g}), C = {path.costs[0]:.4g} → "
+                       f"{path.costs[-1]:.4g}")
+
+
+def _example_targets(text: str, net: Network, meta: dict[str, Any]) -> Array:
+    """``--y``: the outputs, or one class label for a classifier."""
+    classes = meta.get("classes")
+    if classes is not None:
+        labels = [c for c in classes if str(c) == text.strip()]
+        names = meta.get("class_names") or []
+        if not labels and text.strip() in names:
+            labels = [classes[names.index(text.strip())]]
+        if labels:
+            Y, _ = _encode_labels(np.asarray(labels), classes, net.cost.name, "--y")
+            return Y[0]
+    return np.asarray(_numbers(text, "--y", net.n_outputs))
+
+
+@app.command(name="explain")
+def explain_command(
+    model: ModelArg,
+    x: Annotated[str | None, typer.Option(
+        "--x", help="One input, comma-separated (raw units; the stored scaling is applied).",
+        show_default=False)] = None,
+    y: Annotated[str | None, typer.Option(
+        "--y", help="Its target: the outputs, comma-separated, or a class label.",
+        show_default=False)] = None,
+    data: Annotated[Path | None, typer.Option(
+        help="Average over a data set instead of one example.", show_default=False)] = None,
+    dataset: DatasetOpt = None,
+    param: Annotated[str, typer.Option(help="The parameter θ, e.g. W1[0,2] or b2[1].")]
+        = "W1[0,0]",
+    example: Annotated[int, typer.Option(help="Which example's factors to show.")] = 0,
+    latex: Annotated[Path | None, typer.Option(help="Also write the chain in LaTeX here.",
+                                               show_default=False)] = None,
+    json_output: JsonFlag = False,
+    debug: Debug = False,
+) -> None:
+    """The chain rule for one weight: every factor, its value, back-prop and finite differences."""
+    from .explain import explain as explain_network
+
+    with _reporting(debug):
+        net, meta = _load(model)
+        if (x is None) != (y is None):
+            raise ConfigError("--x and --y: give both (one example), or neither with --data")
+        if x is not None:
+            if data is not None or dataset is not None:
+                raise ConfigError("--x/--y: give one example or --data/--dataset, not both")
+            X = np.asarray([_numbers(x, "--x", net.n_inputs)])
+            Y = _example_targets(y or "", net, meta)[None, :]
+        else:
+            X, Y_opt, _ = _model_data(net, meta, data, dataset, need_targets=True)
+            assert Y_opt is not None
+            Y = Y_opt
+        if latex is not None:
+            _check_writable(latex, "--latex")
+        ledger = explain_network(net, _preprocess(X, meta), Y, param, example=example)
+        if latex is not None:
+            tex = ledger.to_latex() + "\n"
+            _write_atomic(latex, lambda f: f.write(tex.encode()), "--latex")
+        if json_output:
+            typer.echo(json.dumps(ledger.to_dict(), default=_plain))
+        else:
+            _print_rich(ledger.render)
+            if latex is not None:
+                _say(f"wrote the chain in LaTeX to {latex}")
+
+
+def _stdout_console() -> Console:
+    """Rich output on stdout: a terminal's own width, else wide enough not to wrap tables."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 160, highlight=False)
+
+
+def _print_rich(draw: Callable[[Console], None]) -> None:
+    """Draw with rich on stdout; into a file or pipe as plain text without trailing blanks."""
+    from rich.console import Console
+
+    if sys.stdout.isatty():
+        draw(_stdout_console())
+        return
+    buf = io.StringIO()
+    draw(Console(file=buf, width=160, highlight=False, color_system=None))
+    typer.echo("\n".join(line.rstrip() for line in buf.getvalue().splitlines()))
+
+
+@app.command()
+def tour(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the pictures.")]
+        = Path("tour-output"),
+    heart: Annotated[bool, typer.Option(
+        "--heart/--no-heart", help="End with the heart-curve network (about 2 s).")] = True,
+    debug: Debug = False,
+) -> None:
+    """Walk through the seed exercise, question by question, with the library."""
+    from .tour import run_tour
+
+    with _reporting(debug):
+        _check_writable(out / "q2_landscape.png", "--out")
+        run_tour(out, _stdout_console(), train_heart=heart)
+
+
+@app.command()
+def export(
+    model: ModelArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="The .onnx file to write.",
+                                      show_default=False)],
+    debug: Debug = False,
+) -> None:
+    """Write a saved model as ONNX (input X: (N, n_in), output Y: (N, n_out))."""
+    from .interop import to_onnx
+
+    with _reporting(debug):
+        if out.suffix.lower() != ".onnx":
+            raise ConfigError(f"--out: expected an .onnx file name, got {out}")
+        _check_writable(out, "--out")
+        net, meta = _load(model)
+        to_onnx(net, out)
+        typer.echo(f"wrote {out}: {'-'.join(map(str, net.layer_sizes))} network, "
+                   f"{net.dtype.name}, input X ({net.n_inputs} columns), output Y "
+                   f"({net.n_outputs} columns)")
+        scaling = meta.get("standardizer")
+        if scaling:
+            _say("note: the ONNX graph expects standardised inputs, (x - mean) / scale per "
+                 f"column, with mean = {scaling['mean']} and scale = {scaling['scale']} "
+                 f"(see: chainrule info {model} --json)")
