@@ -852,51 +852,71 @@ def train(
         help="A .csv (with a header), .npy or .npz file. Without it: --dataset, or the heart.",
         show_default=False)] = None,
     dataset: Annotated[str | None, typer.Option(
-        "--dataset", "-d", help="A built-in data set (see `chainrule datasets`).")] = None,
+        "--dataset", "-d", rich_help_panel="Data",
+        help="A built-in data set (see `chainrule datasets`).")] = None,
     target: Annotated[str | None, typer.Option(
+        rich_help_panel="Data",
         help="Target column(s) of a CSV, comma-separated (default: the last column); "
              "the target array of a .npz (default: y); 'last' for a .npy.")] = None,
     task: Annotated[Task, typer.Option(
+        rich_help_panel="Data",
         help="auto: classification for a cross-entropy cost or a column of few whole-number "
              "labels.")] = Task.auto,
+    standardize: Annotated[bool | None, typer.Option(
+        "--standardize/--no-standardize", rich_help_panel="Data",
+        help="Scale each input column to mean 0, std 1 (default: on for files, off for "
+             "built-in sets); off keeps a memory-mapped .npy on disk.",
+        show_default=False)] = None,
     hidden: Annotated[str | None, typer.Option(
+        rich_help_panel="Network",
         help="Hidden layer sizes, e.g. 6,7 ('none' for no hidden layer).")] = None,
     activation: Annotated[str | None, typer.Option(
+        rich_help_panel="Network",
         help="σ of the hidden layers: tanh, logistic, relu, leaky_relu, softplus, identity.")]
         = None,
     output_activation: Annotated[str | None, typer.Option(
-        help="σ of the output layer (default: suits the cost).")] = None,
-    cost: Annotated[str | None, typer.Option(
-        help="squared_error, binary_cross_entropy or cross_entropy.")] = None,
-    optimizer: Annotated[str | None, typer.Option(
-        help="gd (the seed's step), sgd, adam or lbfgs.")] = None,
-    lr: Annotated[float | None, typer.Option("--lr", help="The learning rate η.")] = None,
-    epochs: Annotated[int | None, typer.Option(min=1, help="Passes over the training set.")]
+        rich_help_panel="Network", help="σ of the output layer (default: suits the cost).")]
         = None,
+    cost: Annotated[str | None, typer.Option(
+        rich_help_panel="Network",
+        help="squared_error, binary_cross_entropy or cross_entropy.")] = None,
+    dtype: Annotated[DType, typer.Option(
+        rich_help_panel="Network", help="Precision of the network.")] = DType.float64,
+    optimizer: Annotated[str | None, typer.Option(
+        rich_help_panel="Training", help="gd (the seed's step), sgd, adam or lbfgs.")] = None,
+    lr: Annotated[float | None, typer.Option(
+        "--lr", rich_help_panel="Training", help="The learning rate η.")] = None,
+    epochs: Annotated[int | None, typer.Option(
+        min=1, rich_help_panel="Training", help="Passes over the training set.")] = None,
     batch_size: Annotated[str | None, typer.Option(
+        rich_help_panel="Training",
         help="Examples per step, or 'full' for full-batch gradient descent.")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the initial weights and shuffling.")] = 0,
+    seed: Annotated[int, typer.Option(
+        rich_help_panel="Training", help="Seed of the initial weights and shuffling.")] = 0,
     validation: Annotated[float, typer.Option(
+        rich_help_panel="Training",
         help="Fraction of the examples held out for validation, e.g. 0.1.")] = 0.0,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Model file to write (default: NAME.safetensors here).",
-        show_default=False)] = None,
+        "--out", "-o", rich_help_panel="Output",
+        help="Model file to write (default: NAME.safetensors here).", show_default=False)]
+        = None,
     plot: Annotated[Path | None, typer.Option(
-        help="Folder for PNG pictures (the fit, the cost curve).", show_default=False)] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
-    json_output: JsonFlag = False,
-    dtype: Annotated[DType, typer.Option(help="Precision of the network.")] = DType.float64,
-    standardize: Annotated[bool | None, typer.Option(
-        "--standardize/--no-standardize",
-        help="Scale each input column to mean 0, std 1 (default: on for files, off for "
-             "built-in sets).", show_default=False)] = None,
+        rich_help_panel="Output", help="Folder for PNG pictures (the fit, the cost curve).",
+        show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", rich_help_panel="Output", help="No progress on stderr.")] = False,
+    json_output: Annotated[bool, typer.Option(
+        "--json", rich_help_panel="Output", help="Print a JSON summary on stdout.")] = False,
     checkpoint: Annotated[Path | None, typer.Option(
+        rich_help_panel="Checkpoints",
         help="Save the whole training state here as it goes (for --resume).",
         show_default=False)] = None,
     checkpoint_every: Annotated[int | None, typer.Option(
+        min=1, rich_help_panel="Checkpoints",
         help="Epochs between checkpoints (default: about 100 checkpoints per run).",
         show_default=False)] = None,
     resume: Annotated[bool, typer.Option(
+        "--resume", rich_help_panel="Checkpoints",
         help="Continue bit-identically from --checkpoint if it exists.")] = False,
     debug: Debug = False,
 ) -> None:

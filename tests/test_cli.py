@@ -1,0 +1,398 @@
+"""The ``chainrule`` command, end to end: typer's runner in-process, and real subprocesses.
+
+Every run is small (a few epochs, tiny hidden layers) except the default heart job,
+which is run once, in a subprocess, as a newcomer would run it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from chainrule.cli import app
+from chainrule.datasets import DATASETS, Standardizer, load_dataset
+from chainrule.io import load_model
+from chainrule.training import evaluate
+
+runner = CliRunner()
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def invoke(*args: str):
+    """Run the app in-process with its real exit code, stdout and stderr kept apart."""
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def chainrule(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    """``python -m chainrule ARGS`` in a fresh process."""
+    return subprocess.run([sys.executable, "-m", "chainrule", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def assert_one_line_error(stderr: str, fragment: str) -> None:
+    """A failed command says one thing: a single ``error:`` line, no traceback."""
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, stderr
+    assert fragment in errors[0], stderr
+    assert "Traceback" not in stderr
+
+
+def preprocessed(X: np.ndarray, meta: dict) -> np.ndarray:
+    scaling = meta.get("standardizer")
+    return Standardizer.from_dict(scaling).transform(X) if scaling else X
+
+
+@pytest.fixture
+def files(tmp_path: Path, rng: np.random.Generator) -> dict[str, Path]:
+    """A classification CSV (3 features of very different scales, labels 3/5/7) and a
+    regression NPZ, with a header-only CSV and a CSV holding a bad cell."""
+    X = rng.normal(size=(90, 3)) * [1.0, 10.0, 100.0] + [0.0, 5.0, -50.0]
+    labels = np.select([X[:, 0] < -0.4, X[:, 0] < 0.4], [3, 5], 7)
+    cls = tmp_path / "cls.csv"
+    lines = ["a,b,c,label"] + [",".join(map(repr, [*r, k])) for r, k in
+                               zip(X.tolist(), labels.tolist())]
+    cls.write_text("\n".join(lines) + "\n")
+    reg = tmp_path / "reg.npz"
+    np.savez(reg, X=X, y=np.column_stack([X[:, 0] * 2 + X[:, 2] / 100, X[:, 1] / 10]))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,label\n1,2,0\n3,oops,1\n")
+    empty = tmp_path / "header_only.csv"
+    empty.write_text("a,b,label\n")
+    return {"cls": cls, "reg": reg, "bad": bad, "empty": empty}
+
+
+# ---------------------------------------------------------------------------
+# train on every built-in set, on a CSV and on an NPZ
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_train_every_builtin_dataset(name: str, tmp_path: Path):
+    out = tmp_path / f"{name}.safetensors"
+    r = invoke("train", "--dataset", name, "--epochs", "3", "--hidden", "3", "--quiet",
+               "--json", "--out", out)
+    assert r.exit_code == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["status"] == "completed" and summary["epochs_run"] == 3
+    assert np.isfinite(summary["final_cost"])
+    net, meta = load_model(out)
+    ds = load_dataset(name)
+    assert net.layer_sizes == (ds.n_features, 3, ds.n_outputs)
+    assert meta["dataset"] == name and meta["task"] == ds.task
+    if ds.task == "classification":
+        assert net.cost.name == "cross_entropy" and net.activations[-1].name == "softmax"
+        assert meta["classes"] == list(range(ds.n_outputs))
+        assert summary["final_accuracy"] is not None
+
+
+def test_train_csv_then_predict_reproduces_network_predict(files: dict[str, Path],
+                                                           tmp_path: Path):
+    model = tmp_path / "cls.safetensors"
+    r = invoke("train", files["cls"], "--epochs", "5", "--out", model, "--quiet")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("final cost C = ") and len(r.stdout.splitlines()) == 1
+    net, meta = load_model(model)
+    # integer labels 3, 5, 7 -> softmax over three classes; inputs standardised
+    assert meta["task"] == "classification" and meta["classes"] == [3, 5, 7]
+    assert net.layer_sizes[-1] == 3 and net.cost.name == "cross_entropy"
+    assert meta["feature_names"] == ["a", "b", "c"] and meta["target_names"] == ["label"]
+    table = np.loadtxt(files["cls"], delimiter=",", skiprows=1)
+    X, labels = table[:, :3], table[:, 3]
+    expected = net.predict(preprocessed(X, meta))
+    Xs = preprocessed(X, meta)
+    assert abs(Xs.mean(axis=0)).max() < 1e-12 and np.allclose(Xs.std(axis=0), 1)
+
+    r = invoke("predict", model, files["cls"])  # CSV on stdout
+    assert r.exit_code == 0, r.stderr
+    header, *rows = r.stdout.splitlines()
+    assert header == "p_3,p_5,p_7,predicted"
+    got = np.array([[float(v) for v in row.split(",")[:3]] for row in rows])
+    np.testing.assert_array_equal(got, expected)
+    assert [float(row.split(",")[3]) for row in rows] == \
+        list(np.array([3, 5, 7])[expected.argmax(axis=1)])
+
+    npy = tmp_path / "p.npy"
+    r = invoke("predict", model, files["cls"], "--out", npy)
+    assert r.exit_code == 0 and r.stdout == ""
+    np.testing.assert_array_equal(np.load(npy), expected)
+
+    r = invoke("evaluate", model, files["cls"], "--json")
+    assert r.exit_code == 0, r.stderr
+    result = json.loads(r.stdout)
+    Y = (labels[:, None] == np.array([3, 5, 7])).astype(float)
+    C, acc = evaluate(net, preprocessed(X, meta), Y)
+    assert result["cost"] == C and result["accuracy"] == acc and result["n_examples"] == 90
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_train_npz_then_predict_npy_is_exact(files: dict[str, Path], tmp_path: Path,
+                                             dtype: str):
+    model = tmp_path / "reg.safetensors"
+    r = invoke("train", files["reg"], "--epochs", "4", "--hidden", "5", "--dtype", dtype,
+               "--out", model, "--quiet")
+    assert r.exit_code == 0, r.stderr
+    net, meta = load_model(model)
+    assert net.dtype == np.dtype(dtype) and meta["task"] == "regression"
+    assert net.layer_sizes == (3, 5, 2) and net.activations[-1].name == "identity"
+    out = tmp_path / "pred.npy"
+    r = invoke("predict", model, files["reg"], "--out", out)
+    assert r.exit_code == 0, r.stderr
+    with np.load(files["reg"]) as npz:
+        expected = net.predict(preprocessed(npz["X"], meta))
+    got = np.load(out)
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_info_shows_the_architecture_and_training(tmp_path: Path):
+    model = tmp_path / "xor.safetensors"
+    assert invoke("train", "--dataset", "xor", "--epochs", "10", "-q", "-o", model).exit_code == 0
+    r = invoke("info", model)
+    assert r.exit_code == 0, r.stderr
+    text = r.stdout
+    assert "2-4-1" in text and "17 parameters" in text and "float64" in text
+    assert "W(1) 4×2" in text and "σ = tanh" in text and "squared_error" in text
+    assert "completed: gd" in text and "10/10 epochs" in text
+    info = json.loads(invoke("info", model, "--json").stdout)
+    assert info["layer_sizes"] == [2, 4, 1] and info["metadata"]["dataset"] == "xor"
+
+
+def test_datasets_lists_every_builtin_set():
+    r = invoke("datasets")
+    assert r.exit_code == 0
+    for name in DATASETS:
+        assert name in r.stdout
+    assert "1797" in r.stdout  # digits' size
+    rows = json.loads(invoke("datasets", "--json").stdout)
+    assert [row["name"] for row in rows] == list(DATASETS)
+
+
+def test_resume_from_a_checkpoint_is_bit_identical(tmp_path: Path):
+    ck = tmp_path / "run.ckpt"
+    common = ["--dataset", "xor", "-q", "--checkpoint-every", "50"]
+    assert invoke("train", *common, "--epochs", "100", "--checkpoint", ck,
+                  "-o", tmp_path / "half.safetensors").exit_code == 0
+    r = invoke("train", *common, "--epochs", "200", "--checkpoint", ck, "--resume",
+               "-o", tmp_path / "resumed.safetensors")
+    assert r.exit_code == 0, r.stderr
+    assert invoke("train", "--dataset", "xor", "-q", "--epochs", "200",
+                  "-o", tmp_path / "straight.safetensors").exit_code == 0
+    resumed, _ = load_model(tmp_path / "resumed.safetensors")
+    straight, _ = load_model(tmp_path / "straight.safetensors")
+    np.testing.assert_array_equal(resumed.params, straight.params)
+
+
+# ---------------------------------------------------------------------------
+# Errors: one line, the right exit code, no partial files
+# ---------------------------------------------------------------------------
+
+
+BAD = [
+    # (arguments, exit code, message fragment); {t} is the test's folder
+    (["train", "--no-such-option"], 2, "No such option"),
+    (["train", "--epochs", "x"], 2, "--epochs"),
+    (["train", "--epochs", "0"], 2, "--epochs"),
+    (["train", "--dataset", "nope"], 2, "unknown name 'nope'"),
+    (["train", "{t}/missing.csv"], 2, "no such file"),
+    (["train", "{t}/bad.csv"], 2, "row 3, column 'b'"),
+    (["train", "{t}/header_only.csv"], 2, "no data rows"),
+    (["train", "{t}/cls.csv", "--target", "nope"], 2, "no column named 'nope'"),
+    (["train", "--dataset", "xor", "--batch-size", "0"], 2, "batch_size"),
+    (["train", "--dataset", "xor", "--batch-size", "some"], 2, "--batch-size"),
+    (["train", "--dataset", "xor", "--lr", "nan"], 2, "learning_rate"),
+    (["train", "--dataset", "xor", "--hidden", "0"], 2, "at least one neuron"),
+    (["train", "--dataset", "xor", "--hidden", "a,b"], 2, "--hidden"),
+    (["train", "--dataset", "xor", "--optimizer", "magic"], 2, "optimizer"),
+    (["train", "--dataset", "xor", "--activation", "magic"], 2, "magic"),
+    (["train", "--dataset", "xor", "--out", "{t}/bad.csv/m.safetensors"], 2, "--out"),
+    (["train", "--dataset", "xor", "--resume"], 2, "--resume"),
+    (["train", "{t}/cls.csv", "--dataset", "xor"], 2, "not both"),
+    (["predict", "{t}/missing.safetensors", "{t}/cls.csv"], 2, "no such file"),
+    (["predict", "{t}/bad.csv", "{t}/cls.csv"], 2, "bad.csv"),
+    (["info", "{t}"], 2, "folder"),
+    (["landscape", "--param-x", "W1[3,3]"], 2, "out of range"),
+    (["landscape", "--x-range", "2,1"], 2, "--x-range"),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "fragment"), BAD,
+                         ids=[" ".join(a[:3]) for a, _, _ in BAD])
+def test_bad_input_is_one_line_and_exit_code(files: dict[str, Path], tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch, args: list[str],
+                                             code: int, fragment: str):
+    monkeypatch.chdir(tmp_path)
+    before = set(tmp_path.rglob("*"))
+    r = invoke(*[a.format(t=tmp_path) for a in args])
+    assert r.exit_code == code, (r.stdout, r.stderr)
+    assert_one_line_error(r.stderr, fragment)
+    assert r.stdout == ""
+    assert set(tmp_path.rglob("*")) == before  # nothing written, not even a temp file
+
+
+def test_predict_refuses_wrong_features_and_unknown_classes(files: dict[str, Path],
+                                                            tmp_path: Path):
+    model = tmp_path / "m.safetensors"
+    assert invoke("train", files["cls"], "--epochs", "2", "-q", "-o", model).exit_code == 0
+    two = tmp_path / "two.csv"
+    two.write_text("a,b\n1,2\n")
+    r = invoke("predict", model, two)
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "expected the feature columns 'a', 'b', 'c'")
+    more = tmp_path / "more.csv"
+    more.write_text("a,b,c,label\n1,2,3,5\n1,2,3,9\n")
+    r = invoke("evaluate", model, more)
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "label 9.0, which is not one of the classes")
+    out = tmp_path / "p.csv"
+    r = invoke("predict", model, two, "--out", out)
+    assert r.exit_code == 2 and not out.exists()
+
+
+def test_divergent_run_exits_1_and_leaves_finite_weights(tmp_path: Path):
+    model = tmp_path / "div.safetensors"
+    r = invoke("train", "--dataset", "xor", "--activation", "relu", "--output-activation",
+               "identity", "--lr", "1e3", "--epochs", "500", "-o", model, "--quiet")
+    assert r.exit_code == 1, r.stderr
+    assert_one_line_error(r.stderr, "diverged")
+    assert f"saved to {model}" in r.stderr and r.stdout == ""
+    net, meta = load_model(model)  # the loader itself refuses non-finite weights
+    assert np.isfinite(net.params).all()
+    assert meta["training"]["status"] == "diverged"
+    r = invoke("train", "--dataset", "xor", "--activation", "relu", "--output-activation",
+               "identity", "--lr", "1e3", "--epochs", "500", "-o", model, "--debug", "-q")
+    assert r.exit_code == 1 and "Traceback" in r.stderr  # --debug shows where
+
+
+def test_usage_error_from_typer_is_one_line(tmp_path: Path):
+    r = chainrule("train", "--epochs", "-3", "--dataset", "xor", cwd=tmp_path)
+    assert r.returncode == 2
+    assert_one_line_error(r.stderr, "--epochs")
+    assert len(r.stderr.splitlines()) == 1 and r.stdout == ""
+    r = chainrule(cwd=tmp_path)  # bare command: help, not an error
+    assert r.returncode == 0 and "train" in r.stdout and "predict" in r.stdout
+
+
+# ---------------------------------------------------------------------------
+# Streams, the default job, signals (real processes)
+# ---------------------------------------------------------------------------
+
+
+def test_stdout_carries_only_results_and_stderr_the_progress(tmp_path: Path):
+    r = chainrule("train", "--dataset", "not_gate", "--epochs", "1000", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)  # nothing but the JSON document
+    assert summary["model"] == "not_gate.safetensors" and summary["final_cost"] < 0.01
+    assert (tmp_path / "not_gate.safetensors").is_file()
+    progress = [line for line in r.stderr.splitlines() if line.startswith("epoch")]
+    # not a terminal: plain lines, about twenty of them, the last one the last epoch
+    assert 10 <= len(progress) <= 25 and progress[-1].startswith("epoch 1000/1000")
+    assert "Training a 1-1 network on not_gate" in r.stderr
+    quiet = chainrule("train", "--dataset", "not_gate", "--epochs", "10", "-q", cwd=tmp_path)
+    assert quiet.stderr == "" and quiet.stdout.startswith("final cost C = ")
+
+
+def test_default_train_is_the_heart_and_draws_it(tmp_path: Path):
+    out = tmp_path / "demo-output"
+    r = chainrule("train", "--out", out / "heart.safetensors", "--plot", out, cwd=tmp_path,
+                  timeout=120)
+    assert r.returncode == 0, r.stderr
+    line = r.stdout.strip()
+    assert line.startswith("final cost C = ") and len(r.stdout.splitlines()) == 1
+    cost = float(line.split()[4])
+    assert cost < 0.002, line
+    assert "1-6-7-2" in r.stderr and "heart" in r.stderr
+    assert f"wrote {out / 'heart.png'}" in r.stderr
+    net, meta = load_model(out / "heart.safetensors")
+    assert net.layer_sizes == (1, 6, 7, 2) and {a.name for a in net.activations} == {"logistic"}
+    assert meta["training"]["final_cost"] == pytest.approx(cost, rel=1e-5)
+    ds = load_dataset("heart")
+    assert net.compute_cost(ds.X, ds.y) < 0.002
+    for png in ("heart.png", "cost_curve.png"):
+        data = (out / png).read_bytes()
+        assert data[:8] == PNG_MAGIC and len(data) > 5000
+    import matplotlib.image
+
+    assert matplotlib.image.imread(out / "heart.png").shape[:2] == (500, 500)
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_saves_the_model_and_checkpoint(tmp_path: Path, sig: signal.Signals, code: int):
+    model, ck = tmp_path / "m.safetensors", tmp_path / "run.ckpt"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "chainrule", "train", "--epochs", "100000000", "--out", model,
+         "--checkpoint", ck], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # wait until training has begun
+            if line.startswith("epoch"):
+                break
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == code, err
+    assert_one_line_error(err, "the model trained so far was saved to")
+    assert "--resume" in err and out == ""
+    net, meta = load_model(model)
+    assert meta["training"]["status"] == ("interrupted" if code == 130 else "terminated")
+    assert np.isfinite(net.params).all()
+    assert ck.is_file()
+    assert not [p for p in os.listdir(tmp_path) if ".tmp" in p]
+
+
+# ---------------------------------------------------------------------------
+# landscape, explain, export, tour
+# ---------------------------------------------------------------------------
+
+
+def test_landscape_default_is_the_not_toy(tmp_path: Path):
+    png = tmp_path / "map.png"
+    r = invoke("landscape", "--resolution", "41", "--out", png, "--json")
+    assert r.exit_code == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert result["param_x"] == "W1[0,0]" and result["x_range"] == [-4.0, 4.0]
+    assert result["path"]["start"] == [1.3, -0.1]
+    assert result["path"]["cost_end"] < result["path"]["cost_start"]
+    assert png.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_explain_prints_the_ledger_and_writes_latex(tmp_path: Path):
+    model = tmp_path / "xor.safetensors"
+    assert invoke("train", "--dataset", "xor", "--epochs", "20", "-q", "-o", model).exit_code == 0
+    tex = tmp_path / "chain.tex"
+    r = invoke("explain", model, "--x", "0,1", "--y", "1", "--param", "W1[0,1]",
+               "--latex", tex)
+    assert r.exit_code == 0, r.stderr
+    assert "∂C_k/∂W(1)[0,1]" in r.stdout and "finite difference" in r.stdout
+    assert tex.read_text().startswith("\\begin{aligned}")
+    d = json.loads(invoke("explain", model, "--x", "0,1", "--y", "1", "--param", "W1[0,1]",
+                          "--json").stdout)
+    net, _ = load_model(model)
+    net.backprop([[0.0, 1.0]], [[1.0]])
+    assert d["product"] == pytest.approx(float(net.dW[0][0, 1]), rel=1e-12, abs=1e-15)
+
+
+def test_export_writes_an_onnx_model(tmp_path: Path):
+    import onnx
+
+    model = tmp_path / "xor.safetensors"
+    assert invoke("train", "--dataset", "xor", "--epochs", "5", "-q", "-o", model).exit_code == 0
+    r = invoke("export", model, "--out", tmp_path / "xor.onnx")
+    assert r.exit_code == 0, r.stderr
+    onnx.checker.check_model(onnx.load(tmp_path / "xor.onnx"))
+
+
+def test_tour_without_the_heart(tmp_path: Path):
+    r = invoke("tour", "--no-heart", "--out", tmp_path / "tour")
+    assert r.exit_code == 0, r.stderr
+    assert "0.834" in r.stdout and (tmp_path / "tour" / "q2_landscape.png").is_file()
