@@ -495,3 +495,101 @@ def test_sigkill_at_random_points_then_resume_is_bit_identical(tmp_path):
     a, b = load_checkpoint(straight), load_checkpoint(ck)
     for key in HISTORY_FIELDS:
         np.testing.assert_array_equal(a.state["history"][key], b.state["history"][key])
+
+
+def test_checkpoint_files_get_the_usual_permissions(data, tmp_path):
+    X, Y = data
+    old = os.umask(0o022)
+    try:
+        fit(make(), X, Y, epochs=1, batch_size=60, checkpoint=tmp_path / "ck")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "ck").stat().st_mode & 0o777 == 0o644  # not mkstemp's 0o600
+
+
+# -- the command line ---------------------------------------------------------------
+
+CLI = [sys.executable, "-m", "chainrule"]
+SPIRAL = ["train", "--dataset", "spiral", "--hidden", "16,16", "--batch-size", "20",
+          "--seed", "3", "--quiet"]
+
+
+def cli(*args, check=True):
+    out = subprocess.run([*CLI, *map(str, args)], capture_output=True, text=True, timeout=300)
+    if check:
+        assert out.returncode == 0, out.stderr
+    return out
+
+
+def model_params(path):
+    from chainrule.io import load_model
+
+    return load_model(path)[0].params
+
+
+@pytest.mark.slow
+def test_cli_sigkill_at_random_points_then_resume_is_bit_identical(tmp_path):
+    epochs = 300
+    straight = tmp_path / "straight.safetensors"
+    cli(*SPIRAL, "--epochs", epochs, "--out", straight)
+    ck, out = tmp_path / "ck", tmp_path / "resumed.safetensors"
+    cmd = [*CLI, *SPIRAL, "--epochs", str(epochs), "--out", str(out), "--checkpoint", str(ck),
+           "--checkpoint-every", "1", "--resume"]
+    rng = np.random.default_rng(2)
+    kills = sum(kill_while_training(cmd, ck, rng) for _ in range(4))
+    assert kills == 4
+    assert 0 < load_latest_checkpoint(ck).epoch < epochs
+    assert not out.exists()  # killed: no model written, and no half-written one either
+    subprocess.run(cmd, check=True, timeout=300, capture_output=True)
+    np.testing.assert_array_equal(model_params(out), model_params(straight))
+
+
+def start_training(tmp_path, *extra):
+    ck, out = tmp_path / "ck", tmp_path / "model.safetensors"
+    proc = subprocess.Popen([*CLI, *SPIRAL, "--epochs", "100000", "--out", str(out),
+                             "--checkpoint", str(ck), "--checkpoint-every", "1", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not ck.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)  # until training is under way
+    assert proc.poll() is None, proc.communicate()
+    return proc, ck, out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "code", "word"), [(signal.SIGINT, 130, "interrupted"),
+                                                   (signal.SIGTERM, 143, "terminated")])
+def test_cli_signal_saves_model_and_checkpoint_then_resumes_exactly(tmp_path, sig, code, word):
+    proc, ck, out = start_training(tmp_path)
+    time.sleep(0.2)
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == code, stderr
+    assert "Traceback" not in stderr and stdout == ""
+    assert f"{word} after" in stderr
+    assert str(out) in stderr and f"--checkpoint {ck} --resume" in stderr  # says where
+    saved = load_checkpoint(ck)
+    np.testing.assert_array_equal(model_params(out), saved.state["params"])  # the same batch
+    # Resuming from that point for a few more epochs equals a run never interrupted.
+    epochs = saved.epoch + 3
+    cli(*SPIRAL, "--epochs", epochs, "--out", tmp_path / "resumed.safetensors",
+        "--checkpoint", ck, "--resume")
+    cli(*SPIRAL, "--epochs", epochs, "--out", tmp_path / "straight.safetensors")
+    np.testing.assert_array_equal(model_params(tmp_path / "resumed.safetensors"),
+                                  model_params(tmp_path / "straight.safetensors"))
+
+
+@pytest.mark.slow
+def test_cli_second_ctrl_c_exits_at_once_without_damaging_files(tmp_path):
+    proc, ck, out = start_training(tmp_path)
+    time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted" in stderr
+    load_checkpoint(ck)  # complete, whichever one it is
+    if out.exists():
+        assert np.isfinite(model_params(out)).all()
+    leftovers = [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]
+    assert not leftovers

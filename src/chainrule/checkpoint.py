@@ -376,6 +376,7 @@ def _write_keeping_previous(path: Path, blob: bytes) -> None:
     if not folder.is_dir():
         raise CheckpointError(f"{path}: cannot write checkpoint: folder '{folder}' does not "
                               "exist")
+    mode = _new_file_mode(path)
     tmp = link = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=folder)
@@ -383,6 +384,7 @@ def _write_keeping_previous(path: Path, blob: bytes) -> None:
             f.write(blob)
             f.flush()
             os.fsync(f.fileno())  # on disk before the rename makes it the checkpoint
+        os.chmod(tmp, mode)
         if path.is_file():
             link = folder / f".{path.name}.link-{secrets.token_hex(6)}"
             try:
@@ -407,6 +409,23 @@ def _write_keeping_previous(path: Path, blob: bytes) -> None:
                                   f"{_reason(exc, folder)}") from exc
         raise
     _fsync_folder(folder)
+
+
+def _new_file_mode(path: Path) -> int:
+    """The replaced checkpoint's mode, else 0o666 less the umask (not mkstemp's 0o600)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        pass
+    with contextlib.suppress(OSError, ValueError):
+        # /proc avoids os.umask's set-and-restore, which races with other threads
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def _reason(exc: OSError, folder: Path) -> str:
