@@ -254,3 +254,13 @@ def test_importing_plotting_does_not_load_matplotlib():
     code = "import sys, chainrule.plotting; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_cost_curve_leaves_out_all_nan_validation_series():
+    import math
+
+    ax = plot_cost_curve({"cost": [1.0, 0.5], "val_cost": [math.nan, math.nan],
+                          "val_accuracy": [math.nan, math.nan]})
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["training cost"]
+    plt.close(ax.figure)

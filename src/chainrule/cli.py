@@ -47,6 +47,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
+from ._files import atomic_write, os_error_reason
 from ._validation import check_finite
 from .errors import ChainruleError, ConfigError, DataError, DivergenceError, ShapeError
 from .network import Network
@@ -301,32 +302,17 @@ def _make_folder(folder: Path, what: str) -> None:
                           f"{exc.strerror or exc}") from None
 
 
-def _umask() -> int:
-    old = os.umask(0o022)  # the CLI is single-threaded here, so set-and-restore is safe
-    os.umask(old)
-    return old
-
-
 def _write_atomic(path: Path, write: Callable[[BinaryIO], None], what: str) -> None:
     """Write through a temporary file in the same folder, then ``os.replace``.
 
     A crash or Ctrl-C leaves either the old file or the new one, never part of one.
     """
     _make_folder(path.parent, what)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0o600 would hide the file from others
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise ConfigError(f"{what}: cannot write {path}: {exc.strerror or exc}") from None
-        raise
+        atomic_write(path, write)
+    except OSError as exc:
+        raise ConfigError(f"{what}: cannot write {path}: "
+                          f"{os_error_reason(exc, path.parent)}") from None
 
 
 # ---------------------------------------------------------------------------

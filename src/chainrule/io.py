@@ -21,13 +21,11 @@ and what was wrong with it.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import math
 import os
 import stat
 import struct
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -37,6 +35,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from safetensors.numpy import save as _safetensors_bytes
 
+from ._files import atomic_write, os_error_reason, temp_prefix
 from .activations import get_activation
 from .errors import ChainruleError, ConfigError, ModelFileError
 from .losses import get_cost
@@ -188,15 +187,6 @@ def _to_json(doc: dict[str, Any]) -> str:
         raise ConfigError(f"metadata: cannot be stored as JSON ({exc})") from None
 
 
-def temp_prefix(path: str | os.PathLike[str]) -> str:
-    """Name prefix of the temporary files :func:`save_model` writes next to ``path``.
-
-    A save killed mid-write (SIGKILL, power loss) can leave one behind; they
-    are safe to delete.
-    """
-    return f".{Path(path).name}.tmp-"
-
-
 def _write_atomic(path: Path, blob: bytes) -> None:
     folder = path.parent
     if path.is_dir():
@@ -205,71 +195,11 @@ def _write_atomic(path: Path, blob: bytes) -> None:
         raise ModelFileError(f"{path}: cannot write model: folder '{folder}' does not exist")
     if not folder.is_dir():
         raise ModelFileError(f"{path}: cannot write model: '{folder}' is not a folder")
-    mode = _new_file_mode(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), dir=folder)
+        atomic_write(path, lambda f: f.write(blob))
     except OSError as exc:
-        raise ModelFileError(f"{path}: cannot write model: {_reason(exc, folder)}") from exc
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())  # the bytes are on disk before the rename publishes them
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        # Also on KeyboardInterrupt: never leave a temp file behind, then re-raise.
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise ModelFileError(f"{path}: cannot write model: {_reason(exc, folder)}") from exc
-        raise
-    _fsync_folder(folder)
-
-
-def _reason(exc: OSError, folder: Path) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "no space left on device"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"permission denied in folder '{folder}'"
-    if exc.errno == errno.EROFS:
-        return f"folder '{folder}' is on a read-only file system"
-    return exc.strerror or str(exc)
-
-
-def _new_file_mode(path: Path) -> int:
-    """Keep an overwritten file's permissions; a new file gets 0o666 minus the umask.
-
-    mkstemp creates 0o600 files, which would silently hide models from other users.
-    """
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        return 0o666 & ~_umask()
-
-
-def _umask() -> int:
-    # Reading /proc avoids os.umask's set-and-restore, which races with other threads.
-    with contextlib.suppress(OSError, ValueError):
-        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    old = os.umask(0o022)
-    os.umask(old)
-    return old
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); best effort elsewhere."""
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        raise ModelFileError(f"{path}: cannot write model: {os_error_reason(exc, folder)}") \
+            from exc
 
 
 # ---------------------------------------------------------------------------

@@ -13,13 +13,13 @@ The landscape follows the seed's contour map: white is low cost, black is high.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._files import atomic_write
 from .errors import ConfigError, ShapeError
 from .landscape import DescentPath, GradientField, Landscape
 from .network import Network
@@ -138,14 +138,17 @@ def _draw_gradient(ax: Axes, field: GradientField) -> None:
 
 
 def _series(h: Mapping[str, Any], key: str, n: int) -> Array | None:
-    """``h[key]`` as floats (None entries become NaN), or None when absent or empty."""
+    """``h[key]`` as floats (None entries become NaN), or None when absent, empty or all NaN.
+
+    A History without validation data records NaN every epoch: nothing to draw.
+    """
     values = h.get(key)
     if values is None or len(values) == 0:
         return None
     arr = np.array([np.nan if v is None else v for v in values], dtype=float)
     if arr.shape != (n,):
         raise ShapeError(f"history: {key!r} has {arr.size} values but 'cost' has {n}")
-    return arr
+    return None if np.isnan(arr).all() else arr
 
 
 def plot_cost_curve(history: Mapping[str, Any] | Any, ax: Axes | None = None) -> Axes:
@@ -390,12 +393,5 @@ def save_figure(fig_or_ax: Figure | Axes, path: str | os.PathLike[str], dpi: flo
     if fmt not in fig.canvas.get_supported_filetypes():
         raise ConfigError(f"path: cannot write a {fmt!r} figure; use .png, .pdf or .svg")
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, dpi=dpi)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    atomic_write(target, lambda f: fig.savefig(f, format=fmt, dpi=dpi))
     return target

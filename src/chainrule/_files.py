@@ -1,0 +1,102 @@
+"""Atomic file writes, shared by model files, checkpoints, figures, exports and predictions.
+
+A write goes to a temporary file in the destination's folder, is flushed and
+fsync'ed, gets the permissions a normal file would have, and is then renamed
+over the destination with ``os.replace``.  A reader, a crash or a SIGKILL sees
+either the old file or the new one, never part of one; a failed write leaves
+no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = ["atomic_write", "fsync_folder", "os_error_reason", "temp_prefix"]
+
+
+def temp_prefix(path: str | os.PathLike[str]) -> str:
+    """Name prefix of the temporary files written next to ``path`` (safe to delete)."""
+    return f".{Path(path).name}.tmp-"
+
+
+def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> Path:
+    """Call ``write(f)`` on a temporary file, then publish it as ``path``.
+
+    Raises
+    ------
+    OSError
+        From the file system (no space, permission, missing folder); callers turn
+        it into their own error with :func:`os_error_reason`.  The destination is
+        untouched and the temporary file removed, also on KeyboardInterrupt.
+    """
+    target = Path(path)
+    mode = _new_file_mode(target)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())  # the bytes are on disk before the rename publishes them
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    fsync_folder(target.parent)
+    return target
+
+
+def os_error_reason(exc: OSError, folder: Path) -> str:
+    """A short, plain reason for a failed write."""
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"permission denied in folder '{folder}'"
+    if exc.errno == errno.EROFS:
+        return f"folder '{folder}' is on a read-only file system"
+    if exc.errno == errno.ENOENT:
+        return f"folder '{folder}' does not exist"
+    return exc.strerror or str(exc)
+
+
+def _new_file_mode(path: Path) -> int:
+    """Keep an overwritten file's permissions; a new file gets 0o666 minus the umask.
+
+    mkstemp creates 0o600 files, which would silently hide results from other users.
+    """
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    # Reading /proc avoids os.umask's set-and-restore, which races with other threads.
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename durable (POSIX); best effort elsewhere."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
