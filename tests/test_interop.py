@@ -313,7 +313,7 @@ def test_onnx_file_is_replaced_atomically(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     meta = {p.key: p.value for p in onnx.load(str(path)).metadata_props}
     assert '"cost": "squared_error"' in meta["chainrule"]
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(ConfigError, match="missing' does not exist"):
         to_onnx(make_net(["tanh", "tanh", "identity"], "squared_error"),
                 tmp_path / "missing" / "m.onnx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx"]

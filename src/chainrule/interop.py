@@ -21,13 +21,13 @@ from __future__ import annotations
 import copy
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ._files import atomic_write, os_error_reason
 from .errors import ChainruleError, ConfigError
 from .network import Network
 
@@ -423,24 +423,9 @@ def to_onnx(model: Network | Any, path: str | os.PathLike[str]) -> Path:
         "cost": net.cost.name, "dtype": net.dtype.name})})
     onnx.checker.check_model(onnx_model)
     target = Path(path)
-    _write_atomic(target, onnx_model.SerializeToString())
-    return target
-
-
-def _write_atomic(path: Path, blob: bytes) -> None:
-    """Write ``blob`` to a temporary file beside ``path``, fsync it, then rename it over.
-
-    The file keeps the mode of the file it replaces (0o644 for a new one).
-    """
-    mode = path.stat().st_mode & 0o777 if path.is_file() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    blob = onnx_model.SerializeToString()
     try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return atomic_write(target, lambda f: f.write(blob))
+    except OSError as exc:
+        raise ConfigError(f"path: cannot write {target}: "
+                          f"{os_error_reason(exc, target.parent)}") from None
