@@ -633,6 +633,8 @@ def fit(
     if validation_data is not None:
         validation = (*_as_arrays(network, *validation_data), None)
     saver = None
+    if resume is not False and checkpoint is None:
+        raise ConfigError("resume: needs checkpoint=PATH, the checkpoint to resume from")
     if checkpoint is not None:
         saver = _checkpointer(t, checkpoint, checkpoint_every, checkpoint_every_batches,
                               resume, X_arr, Y_arr, validation, validation_split, random_state)

@@ -1,0 +1,413 @@
+"""The catalogue of bad inputs: every mistake a user can make, and the answer it must get.
+
+One table, one row per input.  A row names the exact error class and a fragment of its
+message for the library call, and the exit code for the ``chainrule`` command, whose
+error must be one ``error: ...`` line on stderr carrying the same fragment.  No row may
+print a traceback or leave a file behind (no partial output, no temporary file).
+
+The command runs in this process (``chainrule.cli.main``) so that a full disk or a
+read-only folder can be simulated by patching ``os.fsync`` / ``os.open``; a sample of
+rows is also run as a real subprocess.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from chainrule import ConfigError, DataError, ModelFileError, Network, ShapeError
+from chainrule.checkpoint import CheckpointError, load_checkpoint
+from chainrule.cli import main
+from chainrule.datasets import load_csv, load_data, load_dataset, one_hot
+from chainrule.io import load_model, read_model_info, save_model
+from chainrule.training import fit
+
+USAGE, FAILED = 2, 1
+
+GOOD_CSV = "x1,x2,label\n0.5,1,0\n1.5,2,1\n2.5,0,1\n0.1,0.2,0\n"
+
+INPUT_FILES: dict[str, str | bytes] = {
+    "good.csv": GOOD_CSV,
+    "empty.csv": "",
+    "header_only.csv": "x1,x2,label\n",
+    "ragged.csv": "x1,x2,label\n0.5,1,0\n1.5,2\n",
+    "text_cell.csv": "x1,x2,label\n0.5,abc,0\n1.5,2,1\n",
+    "empty_cell.csv": "x1,x2,label\n0.5,,0\n1.5,2,1\n",
+    "nan.csv": "x1,x2,label\n0.5,nan,0\n1.5,2,1\n",
+    "inf.csv": "x1,x2,label\n0.5,1,0\n1.5,inf,1\n",
+    "repeated.csv": "x1,x1,label\n0.5,1,0\n1.5,2,1\n",
+    "no_header.csv": "0.5,1,0\n1.5,2,1\n",
+    "one_class.csv": "x1,x2,label\n0.5,1,0\n1.5,2,0\n2.5,3,0\n",
+    "new_class.csv": "x1,x2,label\n0.5,1,0\n1.5,2,7\n",
+    "narrow.csv": "x1\n0.5\n1.5\n",
+    "binary.csv": b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe",
+    "data.txt": "x1,x2,label\n0.5,1,0\n",
+    "notes.safetensors": "this is not a model\n",
+}
+
+
+def _npy(A: np.ndarray, allow_pickle: bool = False) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, A, allow_pickle=allow_pickle)
+    return buf.getvalue()
+
+
+def _npz(**arrays: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def _object_array() -> np.ndarray:
+    A = np.empty(2, dtype=object)
+    A[:] = [{"a": 1}, [2]]
+    return A
+
+
+INPUT_FILES.update({
+    "cube.npy": _npy(np.zeros((2, 2, 2))),
+    "objects.npy": _npy(_object_array(), allow_pickle=True),
+    "nan.npy": _npy(np.array([[1.0, np.nan]])),
+    "no_x.npz": _npz(features=np.zeros((3, 2))),
+    "rows_differ.npz": _npz(X=np.zeros((3, 2)), y=np.zeros((4, 1))),
+    "pickle.safetensors": pickle.dumps({"W1": [[1.0]]}),
+})
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Path:
+    """Input files, a trained model and a checkpoint; rows must not change this folder."""
+    folder = tmp_path_factory.mktemp("inputs")
+    for name, content in INPUT_FILES.items():
+        path = folder / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    (folder / "a_folder.csv").mkdir()
+    (folder / "model.npz").write_bytes(_npz(W1=np.ones((2, 2))))
+    assert main(["train", str(folder / "good.csv"), "--hidden", "3", "--epochs", "3",
+                 "--quiet", "--out", str(folder / "model.safetensors"),
+                 "--checkpoint", str(folder / "run.ckpt")]) == 0
+    model = folder / "model.safetensors"
+    (folder / "truncated.safetensors").write_bytes(model.read_bytes()[:100])
+    return folder
+
+
+@dataclass(frozen=True)
+class Row:
+    """One bad input: the library call, the command line, and the answers they must give."""
+
+    error: type[Exception]  # exact class raised by the library call
+    fragment: str  # in the library's message and in the command's error line
+    lib: Callable[[Path, Path], object] | None  # (inputs, out) -> raises
+    cli: Callable[[Path, Path], list[str]] | None  # (inputs, out) -> argv
+    code: int = USAGE
+    fault: str | None = None  # "disk_full", or "read_only" for the folder out/ro
+    cli_fragment: str | None = None  # where the command words it its own way (option names)
+
+    @property
+    def cli_says(self) -> str:
+        return self.fragment if self.cli_fragment is None else self.cli_fragment
+
+
+def _train(csv: str, *extra: str) -> Callable[[Path, Path], list[str]]:
+    return lambda i, o: ["train", str(i / csv), "--quiet", "--out", str(o / "m.safetensors"),
+                         *extra]
+
+
+def _fit(**kwargs: object) -> Callable[[Path, Path], object]:
+    def call(i: Path, o: Path) -> object:
+        X, y, _, _ = load_csv(i / "good.csv")
+        options = {"epochs": 2, **kwargs}
+        return fit(Network([2, 3, 1], "tanh"), X, y, **options)
+    return call
+
+
+def _network(*args: object, **kwargs: object) -> Callable[[Path, Path], object]:
+    return lambda i, o: Network(*args, **kwargs)
+
+
+def _save_model(i: Path, o: Path) -> object:
+    return save_model(o / "ro" / "m.safetensors", Network([2, 3, 1], "tanh", random_state=0))
+
+
+def _fit_with_checkpoint(i: Path, o: Path) -> object:
+    X, y, _, _ = load_csv(i / "good.csv")
+    return fit(Network([2, 3, 1], "tanh"), X, y, epochs=2, checkpoint=o / "ro" / "run.ckpt")
+
+
+ROWS: dict[str, Row] = {
+    # -- data files ---------------------------------------------------------------
+    "missing file": Row(DataError, "missing.csv: no such file",
+                        lambda i, o: load_data(i / "missing.csv"), _train("missing.csv")),
+    "folder instead of file": Row(DataError, "is a directory",
+                                  lambda i, o: load_data(i / "a_folder.csv"),
+                                  _train("a_folder.csv")),
+    "empty CSV": Row(DataError, "empty.csv: is empty",
+                     lambda i, o: load_csv(i / "empty.csv"), _train("empty.csv")),
+    "header only": Row(DataError, "has a header (row 1) but no data rows",
+                       lambda i, o: load_csv(i / "header_only.csv"), _train("header_only.csv")),
+    "ragged rows": Row(DataError, "row 3 has 2 cells but the header has 3",
+                       lambda i, o: load_csv(i / "ragged.csv"), _train("ragged.csv")),
+    "non-numeric cell": Row(DataError, "row 2, column 'x2': cannot read 'abc' as a number",
+                            lambda i, o: load_csv(i / "text_cell.csv"), _train("text_cell.csv")),
+    "empty cell": Row(DataError, "row 2, column 'x2': empty cell",
+                      lambda i, o: load_csv(i / "empty_cell.csv"), _train("empty_cell.csv")),
+    "NaN cell": Row(DataError, "row 2, column 'x2': NaN is not allowed",
+                    lambda i, o: load_csv(i / "nan.csv"), _train("nan.csv")),
+    "inf cell": Row(DataError, "row 3, column 'x2': infinity is not allowed",
+                    lambda i, o: load_csv(i / "inf.csv"), _train("inf.csv")),
+    "repeated column name": Row(DataError, "column name 'x1' appears more than once",
+                                lambda i, o: load_csv(i / "repeated.csv"),
+                                _train("repeated.csv")),
+    "no header row": Row(DataError, "must be a header of column names",
+                         lambda i, o: load_csv(i / "no_header.csv"), _train("no_header.csv")),
+    "unknown target column": Row(DataError, "no column named 'nope' for the target",
+                                 lambda i, o: load_csv(i / "good.csv", target="nope"),
+                                 _train("good.csv", "--target", "nope")),
+    "binary file as CSV": Row(DataError, "is not UTF-8 text",
+                              lambda i, o: load_csv(i / "binary.csv"), _train("binary.csv")),
+    "unknown file type": Row(DataError, "unknown file type '.txt'",
+                             lambda i, o: load_data(i / "data.txt"), _train("data.txt")),
+    "3-D array": Row(ShapeError, "expected a 1-D or 2-D array",
+                     lambda i, o: load_data(i / "cube.npy"), _train("cube.npy")),
+    "object array": Row(DataError, "holds Python objects",
+                        lambda i, o: load_data(i / "objects.npy"), _train("objects.npy")),
+    "NaN in .npy": Row(DataError, "NaN", lambda i, o: load_data(i / "nan.npy"),
+                       _train("nan.npy")),
+    ".npz without X": Row(DataError, "has no array 'X' for the features",
+                          lambda i, o: load_data(i / "no_x.npz"), _train("no_x.npz")),
+    ".npz X and y rows differ": Row(ShapeError, "'y' has 4 rows but 'X' has 3",
+                                    lambda i, o: load_data(i / "rows_differ.npz"),
+                                    _train("rows_differ.npz")),
+    # -- classes ------------------------------------------------------------------
+    # A softmax over one output is 1 whatever the input: one class, nothing to learn.
+    "one class only": Row(ConfigError, "softmax",
+                          _network([2, 3, 1], "tanh", "softmax", cost="cross_entropy"),
+                          _train("one_class.csv", "--task", "classification"),
+                          cli_fragment="the target has only one class (0)"),
+    "more classes at predict than at train": Row(
+        DataError, "has label 7, which is not one of the classes [0, 1]",
+        lambda i, o: one_hot([0, 7], classes=[0, 1]),
+        lambda i, o: ["evaluate", str(i / "model.safetensors"), str(i / "new_class.csv")],
+        cli_fragment="has label 7.0, which is not one of the classes [0, 1]"),
+    "wrong feature count at predict": Row(
+        ShapeError, "expected",
+        lambda i, o: load_model(i / "model.safetensors")[0].predict(np.ones((2, 3))),
+        lambda i, o: ["predict", str(i / "model.safetensors"), str(i / "narrow.csv")]),
+    # -- options -------------------------------------------------------------------
+    "epochs 0": Row(ConfigError, "epochs", _fit(epochs=0), _train("good.csv", "--epochs", "0")),
+    "epochs -1": Row(ConfigError, "epochs", _fit(epochs=-1),
+                     _train("good.csv", "--epochs", "-1")),
+    "batch size 0": Row(ConfigError, "batch_size: expected a positive integer", _fit(batch_size=0),
+                        _train("good.csv", "--batch-size", "0")),
+    "learning rate NaN": Row(ConfigError, "learning_rate", _fit(learning_rate=float("nan")),
+                             _train("good.csv", "--lr", "nan")),
+    "learning rate negative": Row(ConfigError, "learning_rate", _fit(learning_rate=-1.0),
+                                  _train("good.csv", "--lr", "-1")),
+    "hidden size 0": Row(ConfigError, "every layer needs at least one neuron",
+                         _network([2, 0, 1]), _train("good.csv", "--hidden", "0")),
+    "hidden sizes not numbers": Row(ConfigError, "layer_sizes", _network([2, "x", 1]),
+                                    _train("good.csv", "--hidden", "3,x"),
+                                    cli_fragment="--hidden: expected layer sizes such as 6,7"),
+    "unknown optimiser": Row(ConfigError, "optimizer: expected one of", _fit(optimizer="rmsprop"),
+                             _train("good.csv", "--optimizer", "rmsprop")),
+    "unknown activation": Row(ConfigError, "activation: unknown name 'nope'",
+                              _network([2, 3, 1], "nope"),
+                              _train("good.csv", "--activation", "nope")),
+    "unknown cost": Row(ConfigError, "cost: unknown name 'hinge'",
+                        _network([2, 3, 1], cost="hinge"), _train("good.csv", "--cost", "hinge")),
+    "cost and output do not match": Row(
+        ConfigError, "needs a softmax output layer",
+        _network([2, 3, 2], "tanh", "tanh", cost="cross_entropy"),
+        _train("good.csv", "--cost", "cross_entropy", "--output-activation", "tanh")),
+    "validation fraction 1.5": Row(ConfigError, "validation_split", _fit(validation_split=1.5),
+                                   _train("good.csv", "--validation", "1.5")),
+    "unknown dataset": Row(ConfigError, "unknown name 'nope'",
+                           lambda i, o: load_dataset("nope"),
+                           lambda i, o: ["train", "--dataset", "nope", "--quiet"]),
+    # -- output files ----------------------------------------------------------------
+    # The library needs the folder; the command creates it, unless a file is in the way.
+    "output folder missing": Row(ModelFileError, "does not exist",
+                                 lambda i, o: save_model(o / "no" / "m.safetensors",
+                                                         Network([2, 1])),
+                                 lambda i, o: ["train", str(i / "good.csv"), "--quiet", "--out",
+                                               str(i / "good.csv" / "m.safetensors")],
+                                 cli_fragment="--out: cannot create folder"),
+    "output folder read-only": Row(ModelFileError, "permission denied", _save_model,
+                                   lambda i, o: ["train", str(i / "good.csv"), "--quiet", "--out",
+                                                 str(o / "ro" / "m.safetensors")],
+                                   fault="read_only",
+                                   cli_fragment="--out: cannot write to folder"),
+    "disk full while saving the model": Row(ModelFileError, "no space left on device",
+                                            _save_model, _train("good.csv"), code=FAILED,
+                                            fault="disk_full"),
+    "disk full while checkpointing": Row(
+        CheckpointError, "no space left on device", _fit_with_checkpoint,
+        _train("good.csv", "--checkpoint", "{out}/run.ckpt"), code=FAILED, fault="disk_full"),
+    "checkpoint folder read-only": Row(CheckpointError, "permission denied",
+                                       _fit_with_checkpoint,
+                                       _train("good.csv", "--checkpoint",
+                                              "{out}/ro/run.ckpt"),
+                                       fault="read_only",
+                                       cli_fragment="--checkpoint: cannot write to folder"),
+    # -- model and checkpoint files -------------------------------------------------
+    "model file missing": Row(ModelFileError, "no such file",
+                              lambda i, o: load_model(i / "missing.safetensors"),
+                              lambda i, o: ["predict", str(i / "missing.safetensors"),
+                                            str(i / "good.csv")]),
+    "model path is a folder": Row(ModelFileError, "is a folder",
+                                  lambda i, o: read_model_info(i / "a_folder.csv"),
+                                  lambda i, o: ["info", str(i / "a_folder.csv")]),
+    "model file is text": Row(ModelFileError, "looks like a text file",
+                              lambda i, o: load_model(i / "notes.safetensors"),
+                              lambda i, o: ["info", str(i / "notes.safetensors")]),
+    "model file is a CSV": Row(ModelFileError, "looks like a text file",
+                               lambda i, o: load_model(i / "good.csv"),
+                               lambda i, o: ["predict", str(i / "good.csv"),
+                                             str(i / "good.csv")]),
+    "model file is a .npz": Row(ModelFileError, "looks like a zip archive",
+                                lambda i, o: load_model(i / "model.npz"),
+                                lambda i, o: ["evaluate", str(i / "model.npz"),
+                                              str(i / "good.csv")]),
+    "model file is a pickle": Row(ModelFileError, "looks like a pickle file",
+                                  lambda i, o: load_model(i / "pickle.safetensors"),
+                                  lambda i, o: ["info", str(i / "pickle.safetensors")]),
+    "model file truncated": Row(ModelFileError, "truncated.safetensors",
+                                lambda i, o: load_model(i / "truncated.safetensors"),
+                                lambda i, o: ["info", str(i / "truncated.safetensors")]),
+    "checkpoint is a model file": Row(
+        CheckpointError, "format is 'chainrule-model'",
+        lambda i, o: load_checkpoint(i / "model.safetensors"),
+        _train("good.csv", "--hidden", "3", "--checkpoint", "{inputs}/model.safetensors",
+               "--resume")),
+    "checkpoint would overwrite a model": Row(
+        ConfigError, "is not a chainrule checkpoint; refusing to overwrite",
+        lambda i, o: fit(Network([2, 3, 1], "tanh"), *load_csv(i / "good.csv")[:2], epochs=1,
+                         checkpoint=i / "model.safetensors"),
+        _train("good.csv", "--checkpoint", "{inputs}/model.safetensors")),
+    "resume with another architecture": Row(
+        ConfigError, "layer_sizes [2, 3, 2], this network has [2, 5, 2]",
+        lambda i, o: fit(Network([2, 5, 2], "tanh", cost="cross_entropy"),
+                         *_one_hot_good(i), epochs=4, batch_size=200, random_state=0,
+                         checkpoint=i / "run.ckpt", resume=True),
+        _train("good.csv", "--hidden", "5", "--checkpoint", "{inputs}/run.ckpt", "--resume")),
+    "resume without a checkpoint path": Row(
+        ConfigError, "resume: needs checkpoint", lambda i, o: _fit_resume_without_path(i),
+        _train("good.csv", "--resume"), cli_fragment="--resume: needs --checkpoint PATH"),
+    "checkpoint with L-BFGS": Row(
+        ConfigError, "not supported with optimizer='lbfgs'",
+        lambda i, o: fit(Network([2, 3, 1], "tanh"), *load_csv(i / "good.csv")[:2], epochs=1,
+                         optimizer="lbfgs", checkpoint=o / "run.ckpt"),
+        _train("good.csv", "--optimizer", "lbfgs", "--checkpoint", "{out}/run.ckpt")),
+}
+
+
+def _one_hot_good(i: Path) -> tuple[np.ndarray, np.ndarray]:
+    X, y, _, _ = load_csv(i / "good.csv")
+    return X, one_hot(y)[0]
+
+
+def _fit_resume_without_path(i: Path) -> object:
+    X, y, _, _ = load_csv(i / "good.csv")
+    return fit(Network([2, 3, 1], "tanh"), X, y, epochs=1, resume=True)
+
+
+def test_the_catalogue_is_large_enough():
+    assert len(ROWS) >= 40
+    assert sum(r.cli is not None for r in ROWS.values()) >= 40
+
+
+def _files(*folders: Path) -> dict[str, bytes]:
+    return {os.fspath(p): p.read_bytes() if p.is_file() else b"<dir>"
+            for folder in folders for p in sorted(folder.rglob("*"))}
+
+
+@pytest.fixture
+def fault(monkeypatch):
+    """Simulate a full disk (fsync fails) or a read-only folder (creating files there fails)."""
+
+    def apply(kind: str | None, folder: Path) -> None:
+        if kind == "disk_full":
+            def fsync(fd: int) -> None:
+                raise OSError(errno.ENOSPC, "No space left on device")
+            monkeypatch.setattr(os, "fsync", fsync)
+        elif kind == "read_only":
+            real_open = os.open
+
+            tmpfile = getattr(os, "O_TMPFILE", 0)  # an unnamed file in the folder itself
+
+            def open_(path, flags, *args, **kwargs):
+                creates = (flags & os.O_CREAT and Path(path).parent == folder) or (
+                    tmpfile and flags & tmpfile == tmpfile and Path(path) == folder)
+                if creates:
+                    raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+                return real_open(path, flags, *args, **kwargs)
+            monkeypatch.setattr(os, "open", open_)
+
+    return apply
+
+
+def _argv(row: Row, inputs: Path, out: Path) -> list[str]:
+    assert row.cli is not None
+    return [a.format(inputs=inputs, out=out) for a in row.cli(inputs, out)]
+
+
+@pytest.mark.parametrize("name", ROWS, ids=ROWS.keys())
+def test_library_raises_the_exact_error(name, inputs, tmp_path, fault):
+    row = ROWS[name]
+    if row.lib is None:
+        pytest.fail("every row has a library call")
+    (tmp_path / "ro").mkdir()
+    before = _files(inputs, tmp_path)
+    fault(row.fault, tmp_path / "ro")
+    with pytest.raises(row.error) as err:
+        row.lib(inputs, tmp_path)
+    assert type(err.value) is row.error, f"{type(err.value).__name__}: {err.value}"
+    assert row.fragment in str(err.value)
+    assert _files(inputs, tmp_path) == before  # nothing written, nothing left behind
+
+
+@pytest.mark.parametrize("name", [n for n, r in ROWS.items() if r.cli is not None],
+                         ids=[n for n, r in ROWS.items() if r.cli is not None])
+def test_command_line_answers_with_one_line_and_the_exit_code(name, inputs, tmp_path, fault,
+                                                              capsys):
+    row = ROWS[name]
+    argv = _argv(row, inputs, tmp_path)
+    (tmp_path / "ro").mkdir()
+    before = _files(inputs, tmp_path)
+    fault(row.fault, tmp_path / "ro")
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == row.code, f"exit {code}, expected {row.code}; stderr: {err}"
+    assert "Traceback" not in err and out == ""
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1, err
+    assert row.cli_says in " ".join(err.split()), err
+    assert _files(inputs, tmp_path) == before  # no partial output, no temporary file
+
+
+SUBPROCESS_SAMPLE = ["missing file", "non-numeric cell", "epochs 0", "unknown optimiser",
+                     "more classes at predict than at train", "model file is a pickle"]
+
+
+@pytest.mark.parametrize("name", SUBPROCESS_SAMPLE)
+def test_a_sample_in_a_real_process(name, inputs, tmp_path):
+    row = ROWS[name]
+    proc = subprocess.run([sys.executable, "-m", "chainrule", *_argv(row, inputs, tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == row.code, proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    assert proc.stderr.startswith("error:") and row.cli_says in " ".join(proc.stderr.split())
+    assert list(tmp_path.iterdir()) == []
