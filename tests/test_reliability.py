@@ -679,3 +679,15 @@ def test_sigint_handler_is_restored_after_training(rng):
     before = signal.getsignal(signal.SIGINT)
     fit(Network([2, 2, 1], "tanh", random_state=0), X, Y, epochs=2, batch_size=5)
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_two_command_line_runs_with_one_seed_write_the_same_weights(tmp_path):
+    weights = []
+    for seed, name in ((5, "a"), (5, "b"), (6, "c")):
+        out = tmp_path / f"{name}.safetensors"
+        subprocess.run([sys.executable, "-m", "chainrule", "train", "--dataset", "spiral",
+                        "--epochs", "20", "--validation", "0.2", "--seed", str(seed), "--quiet",
+                        "--out", str(out)], check=True, capture_output=True, timeout=120)
+        weights.append(load_model(out)[0].params)
+    np.testing.assert_array_equal(weights[0], weights[1])
+    assert not np.array_equal(weights[0], weights[2])
