@@ -676,23 +676,66 @@ def load_csv(path: PathLike, target: str | Sequence[str] | None = None, *,
 # .npy / .npz
 # ---------------------------------------------------------------------------
 
-def _npy_header(fp: Any, src: str) -> np.dtype | None:
-    """Read an .npy header from ``fp`` and return its dtype (None for format 3.0).
+# A compressed member may inflate to at most this many times its stored size, or
+# to INFLATE_FLOOR bytes, whichever is larger.  Deflate tops out near 1032:1, so a
+# ratio above 100 is all but always a bomb; numeric data rarely passes 10.
+MAX_INFLATE_RATIO = 100
+INFLATE_FLOOR = 16 * 2**20
 
-    Reading the header alone lets an object array be refused before any byte of
-    its pickled payload is touched.
+
+class _NpyHeader(NamedTuple):
+    """What an .npy header declares, checked to be a numeric array."""
+
+    shape: tuple[int, ...]
+    fortran_order: bool
+    dtype: np.dtype
+    offset: int  # bytes from the start of the .npy data to its first element
+
+    @property
+    def n_bytes(self) -> int:
+        """``prod(shape) · itemsize`` in Python ints, so a lying shape cannot overflow."""
+        return math.prod(self.shape) * self.dtype.itemsize
+
+
+def _read_npy_header(fp: Any, where: str) -> _NpyHeader:
+    """Parse the header of an .npy stream and check its dtype and shape.
+
+    NumPy parses the header with ``ast.literal_eval``, which a damaged file can
+    make fail in many ways (SyntaxError, tokenize errors, MemoryError, ...), so
+    any failure here is the file's fault and becomes a DataError.  Reading the
+    header alone lets an object array be refused before its pickle is touched.
     """
     try:
         version = np.lib.format.read_magic(fp)
         if version == (1, 0):
-            _, _, dtype = np.lib.format.read_array_header_1_0(fp)
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(fp)
         elif version == (2, 0):
-            _, _, dtype = np.lib.format.read_array_header_2_0(fp)
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(fp)
         else:
-            return None  # rare UTF-8 header; np.load(allow_pickle=False) still guards it
-    except ValueError as exc:
-        raise DataError(f"{src}: is not a NumPy .npy array ({exc})") from None
-    return dtype
+            # 3.0 only differs for non-Latin-1 field names, i.e. structured dtypes.
+            raise ValueError(f"unsupported .npy format version {version}")
+        offset = fp.tell()
+    except Exception as exc:  # every parse failure means a damaged file
+        raise DataError(f"{where}: is not a NumPy .npy array ({type(exc).__name__}: "
+                        f"{_short(exc)})") from None
+    _check_dtype(dtype, where)
+    if any(d < 0 for d in shape):
+        raise DataError(f"{where}: the .npy header declares a negative shape {shape}")
+    return _NpyHeader(tuple(int(d) for d in shape), bool(fortran_order), dtype, int(offset))
+
+
+def _short(exc: BaseException, limit: int = 120) -> str:
+    """An exception's text cut to ``limit`` characters (a fuzzed header can be long)."""
+    text = str(exc)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _check_declared_size(head: _NpyHeader, available: int, where: str) -> None:
+    """Refuse a header whose array needs more bytes than the file holds, before allocating."""
+    if head.n_bytes > available:
+        raise DataError(f"{where}: is truncated or damaged; its header declares shape "
+                        f"{head.shape} of {head.dtype} ({head.n_bytes:,} bytes) but only "
+                        f"{available:,} bytes of data follow")
 
 
 def _check_dtype(dtype: np.dtype, src: str) -> None:
@@ -721,51 +764,147 @@ def _as_table(A: Array, src: str) -> Array:
 
 
 def _load_npy(p: Path, src: str) -> Array:
-    """Memory-map an .npy file (read-only), refusing object dtypes before loading."""
+    """Memory-map an .npy file read-only after checking its header against the file size."""
     try:
         with open(p, "rb") as fp:
-            dtype = _npy_header(fp, src)
+            head = _read_npy_header(fp, src)
+            size = os.fstat(fp.fileno()).st_size
+            _check_declared_size(head, size - head.offset, src)
+            if head.n_bytes == 0:
+                return np.empty(head.shape, head.dtype)  # np.memmap cannot map 0 bytes
+            order = "F" if head.fortran_order else "C"
+            try:
+                return np.memmap(fp, dtype=head.dtype, mode="r", offset=head.offset,
+                                 shape=head.shape, order=order)
+            except OSError:
+                # Some file systems cannot map files; read it instead (the size is checked).
+                fp.seek(head.offset)
+                flat = np.fromfile(fp, dtype=head.dtype, count=math.prod(head.shape))
+                return flat.reshape(head.shape, order=order)
     except OSError as exc:
         raise DataError(f"{src}: cannot be read ({exc.strerror or exc})") from None
-    if dtype is not None:
-        _check_dtype(dtype, src)
+
+
+def _check_member_info(info: zipfile.ZipInfo, where: str) -> None:
+    """Refuse encrypted, exotically compressed or bomb-sized members from the zip directory."""
+    if info.flag_bits & 0x1:
+        raise DataError(f"{where}: is encrypted; expected a plain .npz archive from np.savez")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise DataError(f"{where}: uses zip compression method {info.compress_type}; expected "
+                        "stored (0) or deflated (8) as np.savez and np.savez_compressed write")
+    if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+        raise DataError(f"{where}: is stored uncompressed but declares {info.file_size:,} "
+                        f"bytes while holding {info.compress_size:,}")
+    limit = max(INFLATE_FLOOR, MAX_INFLATE_RATIO * info.compress_size)
+    if info.file_size > limit:
+        raise DataError(f"{where}: would inflate {info.compress_size:,} stored bytes to "
+                        f"{info.file_size:,} (more than {MAX_INFLATE_RATIO}:1); refusing a "
+                        "possible zip bomb (save it with np.savez instead)")
+
+
+def _read_exactly(fp: Any, out: Array, where: str) -> None:
+    """Fill ``out``'s bytes from ``fp``; DataError if the stream ends early."""
+    view = memoryview(out.reshape(-1).view(np.uint8))
+    got = 0
+    while got < len(view):
+        n = fp.readinto(view[got:])
+        if not n:
+            raise DataError(f"{where}: is truncated; expected {len(view):,} bytes of data, "
+                            f"got {got:,}")
+        got += n
+
+
+def _load_npz_member(zf: zipfile.ZipFile, member: str, where: str) -> Array:
+    """One array of an open zip archive: directory entry, header and sizes checked first.
+
+    The declared sizes (zip and .npy) are compared before a byte of data is
+    inflated, and the array is allocated only once both agree.
+    """
+    info = zf.getinfo(member)
+    _check_member_info(info, where)
+    with zf.open(info) as fp:
+        head = _read_npy_header(fp, where)
+        _check_declared_size(head, info.file_size - head.offset, where)
+        A = np.empty(math.prod(head.shape), head.dtype)  # (size,), filled below
+        _read_exactly(fp, A, where)
+        # Reading past the end makes zipfile check the CRC-32 of the whole member.
+        if fp.read(1):
+            raise DataError(f"{where}: holds more bytes than its header's shape "
+                            f"{head.shape} of {head.dtype}")
+    order = "F" if head.fortran_order else "C"
+    return A.reshape(head.shape, order=order)
+
+
+def _npz_members(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Array key ↦ member name, as np.load names them (``X.npy`` is the key ``X``)."""
+    members: dict[str, str] = {}
+    for name in zf.namelist():
+        members[name[:-4] if name.endswith(".npy") else name] = name
+    return members
+
+
+def _load_npz(p: Path, src: str, x_key: str, target: str | tuple[()] | None) -> tuple[
+        Array, Array | None]:
+    """``X`` (and ``y``) from an .npz archive read with :mod:`zipfile`, never np.load.
+
+    Every failure of a damaged archive (bad directory, unsupported version,
+    corrupt deflate data, CRC mismatch, ...) becomes a DataError naming the
+    file and the member; the file is closed on every path.
+    """
+    key = x_key
     try:
-        try:
-            A = np.load(p, mmap_mode="r", allow_pickle=False)
-        except OSError:
-            # Some file systems cannot map files; read it instead.
-            A = np.load(p, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
-        raise DataError(f"{src}: is truncated or damaged ({exc})") from None
-    return A
+        with open(p, "rb") as f, zipfile.ZipFile(f) as zf:
+            members = _npz_members(zf)
+            listed = ", ".join(repr(k) for k in members) or "none"
+            if x_key not in members:
+                raise DataError(f"{src}: has no array {x_key!r} for the features; "
+                                f"its arrays are {listed}")
+            if target == ():
+                y_key = None
+            else:
+                y_key = target if target is not None else ("y" if "y" in members else None)
+            if y_key is not None and y_key not in members:
+                raise DataError(f"{src}: has no array {y_key!r} for the target; "
+                                f"its arrays are {listed}")
+            X = _as_table(_load_npz_member(zf, members[x_key], f"{src}[{x_key!r}]"),
+                          f"{src}[{x_key!r}]")
+            y = None
+            if y_key is not None:
+                key = y_key
+                y = _as_table(_load_npz_member(zf, members[y_key], f"{src}[{y_key!r}]"),
+                              f"{src}[{y_key!r}]")
+    except ChainruleError:
+        raise
+    except zipfile.BadZipFile as exc:
+        raise DataError(f"{src}: is not a .npz archive or its zip directory is damaged "
+                        f"({_short(exc)})") from None
+    except Exception as exc:  # zlib, zipfile, struct errors: a damaged file
+        raise DataError(f"{src}[{key!r}]: cannot be read ({type(exc).__name__}: "
+                        f"{_short(exc)})") from None
+    if y is not None and y.shape[0] != X.shape[0]:
+        raise ShapeError(f"{src}: {y_key!r} has {y.shape[0]} rows but {x_key!r} "
+                         f"has {X.shape[0]}")
+    return X, y
 
 
-def _load_npz_member(npz: Any, key: str, src: str) -> Array:
-    """One array of an open .npz archive, its header checked first."""
-    where = f"{src}[{key!r}]"
-    try:
-        member = f"{key}.npy" if f"{key}.npy" in npz.zip.namelist() else key
-        with npz.zip.open(member) as fp:
-            dtype = _npy_header(fp, where)
-        if dtype is not None:
-            _check_dtype(dtype, where)
-        return npz[key]
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{where}: cannot be read ({exc})") from None
-
-
-def load_array(path: PathLike, target: str | None = None, *, x_key: str = "X") -> Loaded:
+def load_array(path: PathLike, target: str | Sequence[str] | None = None, *,
+               x_key: str = "X") -> Loaded:
     """Read features (and targets) from a ``.npy`` or ``.npz`` file, never unpickling.
+
+    Headers are parsed on their own and every declared size (the array's
+    ``prod(shape) · itemsize``, a zip member's inflated size) is compared with
+    the bytes the file really holds before anything is allocated or inflated.
 
     Parameters
     ----------
     path : str or path-like
         A ``.npy`` file is memory-mapped read-only, so a large file is not read
         into memory; a ``.npz`` archive is read whole.
-    target : None or str
-        For ``.npy``: None (the whole array is ``X``, ``y`` is None) or
-        ``'last'`` (the last column is ``y``).  For ``.npz``: the key of the
-        target array; None means ``'y'`` when the archive has one.
+    target : None, str or ()
+        For ``.npy``: None or ``()`` (the whole array is ``X``, ``y`` is None)
+        or ``'last'`` (the last column is ``y``).  For ``.npz``: the key of the
+        target array; None means ``'y'`` when the archive has one; ``()``
+        means no target even if it has one.
     x_key : str, default "X"
         The key of the feature array in a ``.npz`` archive.
 
@@ -779,52 +918,36 @@ def load_array(path: PathLike, target: str | None = None, *, x_key: str = "X") -
     Raises
     ------
     DataError
-        Naming the file: not an array file, object/string/complex dtype, not 1-D
-        or 2-D, empty, NaN or infinite values, missing keys, or ``X`` and ``y``
-        with different numbers of rows.
+        Naming the file (and the archive member): not an array file, a damaged
+        header or archive, sizes declared beyond the file, a likely zip bomb,
+        encrypted or unusually compressed members, object/string/complex dtype,
+        not 1-D or 2-D, empty, NaN or infinite values, missing keys.
+    ShapeError
+        For ``X`` and ``y`` with different numbers of rows.
     ConfigError
         For a ``target`` that does not fit the file type.
     """
     p, src = _existing_file(path)
+    if not isinstance(target, str) and target is not None:
+        if isinstance(target, Sequence) and len(target) == 0:
+            target = ()
+        else:
+            raise ConfigError(f"target: for a .npy or .npz file give None, () or one name, "
+                              f"got {target!r}")
     suffix = p.suffix.lower()
     if suffix == ".npy":
-        if target not in (None, "last"):
+        if target not in (None, (), "last"):
             raise ConfigError(f"target: for a .npy file use None (features only) or 'last' "
                               f"(the last column is the target), got {target!r}")
         A = _as_table(_load_npy(p, src), src)
-        if target is None:
+        if target != "last":
             X, y = A, None
         elif A.shape[1] < 2:
             raise ShapeError(f"{src}: target='last' needs at least 2 columns, got {A.shape[1]}")
         else:
             X, y = A[:, :-1], A[:, -1:]  # views: a memmap stays a memmap
     elif suffix == ".npz":
-        if target is not None and not isinstance(target, str):
-            raise ConfigError(f"target: for a .npz file give the key of the target array, "
-                              f"got {target!r}")
-        if not zipfile.is_zipfile(p):
-            raise DataError(f"{src}: is not a .npz archive (not a zip file)")
-        try:
-            npz = np.load(p, allow_pickle=False)
-        except (ValueError, OSError, zipfile.BadZipFile) as exc:
-            raise DataError(f"{src}: cannot be read as a .npz archive ({exc})") from None
-        with npz:
-            keys = list(npz.files)
-            listed = ", ".join(repr(k) for k in keys) or "none"
-            if x_key not in keys:
-                raise DataError(f"{src}: has no array {x_key!r} for the features; "
-                                f"its arrays are {listed}")
-            y_key = target if target is not None else ("y" if "y" in keys else None)
-            if y_key is not None and y_key not in keys:
-                raise DataError(f"{src}: has no array {y_key!r} for the target; "
-                                f"its arrays are {listed}")
-            X = _as_table(_load_npz_member(npz, x_key, src), f"{src}[{x_key!r}]")
-            y = None
-            if y_key is not None:
-                y = _as_table(_load_npz_member(npz, y_key, src), f"{src}[{y_key!r}]")
-                if y.shape[0] != X.shape[0]:
-                    raise ShapeError(f"{src}: {y_key!r} has {y.shape[0]} rows but {x_key!r} "
-                                     f"has {X.shape[0]}")
+        X, y = _load_npz(p, src, x_key, target)  # type: ignore[arg-type]
     else:
         raise DataError(f"{src}: expected a .npy or .npz file, got {p.suffix or 'no suffix'!r}")
     feature_names = tuple(f"x{j}" for j in range(X.shape[1]))
