@@ -48,7 +48,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
-from safetensors.numpy import save as _safetensors_bytes
 
 from .activations import get_activation
 from .errors import ChainruleError, ConfigError, ModelFileError
@@ -334,7 +333,11 @@ def _serialise(state: dict[str, Any], network: dict[str, Any], training: dict[st
         },
     }
     text = json.dumps(doc, allow_nan=False, ensure_ascii=False)
-    return _safetensors_bytes(tensors, metadata={METADATA_KEY: text})
+    # Imported here: `import chainrule` (which imports training, then this module) needs
+    # only NumPy.
+    from safetensors.numpy import save as safetensors_bytes
+
+    return safetensors_bytes(tensors, metadata={METADATA_KEY: text})
 
 
 def save_checkpoint(path: str | os.PathLike[str], trainer: Trainer, *,
