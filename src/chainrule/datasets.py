@@ -523,15 +523,13 @@ def _existing_file(path: PathLike) -> tuple[Path, str]:
 
 def _target_columns(target: str | Sequence[str] | None, header: list[str],
                     src: str) -> list[str]:
-    """The target column names, checked against the header."""
+    """The target column names, checked against the header; ``[]`` for no target."""
     if target is None:
         names = [header[-1]]
     elif isinstance(target, str):
         names = [target]
     else:
         names = list(target)
-        if not names:
-            raise ConfigError("target: expected a column name or a non-empty list of names, got []")
         if not all(isinstance(t, str) for t in names):
             raise ConfigError(f"target: expected column names (strings), got {target!r}")
         if len(set(names)) != len(names):
@@ -589,10 +587,14 @@ def _parse_row(cells: list[str], header: list[str], src: str, line: int) -> list
     raise AssertionError("unreachable: float() failed on a cell that _is_number accepts")
 
 
-def _read_csv_rows(p: Path, src: str, delimiter: str) -> tuple[list[str], list[list[float]],
+def _read_csv_rows(p: Path, src: str, delimiter: str) -> tuple[list[str], list[list[str]],
                                                                  list[int]]:
-    """Header, numeric rows and the 1-based file row of each (the header is row 1)."""
-    rows: list[list[float]] = []
+    """Header, the cells of each data row as text, and the 1-based file row of each.
+
+    The header is row 1, as an editor or spreadsheet counts.  Cells stay text
+    here because a class-label column is not parsed as numbers.
+    """
+    rows: list[list[str]] = []
     row_numbers: list[int] = []
     header: list[str] | None = None
     reader = None
@@ -610,7 +612,7 @@ def _read_csv_rows(p: Path, src: str, delimiter: str) -> tuple[list[str], list[l
                 if len(cells) != len(header):
                     raise DataError(f"{src}: row {line} has {len(cells)} cells but the header "
                                     f"has {len(header)}")
-                rows.append(_parse_row(cells, header, src, line))
+                rows.append(cells)
                 row_numbers.append(line)
     except UnicodeDecodeError:
         raise DataError(f"{src}: is not UTF-8 text (is it a binary file?)") from None
@@ -626,23 +628,58 @@ def _read_csv_rows(p: Path, src: str, delimiter: str) -> tuple[list[str], list[l
     return header, rows, row_numbers
 
 
+def _numeric_table(rows: list[list[str]], row_numbers: list[int], header: list[str],
+                   columns: list[int], src: str) -> Array:
+    """The chosen columns of every row as finite float64, shape (N, len(columns))."""
+    names = [header[j] for j in columns]
+    table = np.array([_parse_row([cells[j] for j in columns], names, src, line)
+                      for cells, line in zip(rows, row_numbers)], dtype=np.float64)
+    bad = ~np.isfinite(table)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        what = "NaN" if np.isnan(table[i, j]) else "infinity"
+        raise DataError(f"{src}: row {row_numbers[i]}, column {names[j]!r}: {what} is not "
+                        "allowed; every cell must be a finite number")
+    return table
+
+
+def _label_column(rows: list[list[str]], row_numbers: list[int], column: int, name: str,
+                  src: str) -> Array:
+    """One column of class labels as stripped text, shape (N,); no cell may be blank."""
+    labels = [cells[column].strip() for cells in rows]
+    for text, line in zip(labels, row_numbers):
+        if not text:
+            raise DataError(f"{src}: row {line}, column {name!r}: empty cell; "
+                            "expected a class label")
+    return np.array(labels, dtype=str)
+
+
 def load_csv(path: PathLike, target: str | Sequence[str] | None = None, *,
-             delimiter: str = ",", dtype: object = np.float64) -> Loaded:
-    """Read a numeric CSV file with a header row.
+             delimiter: str = ",", dtype: object = np.float64, labels: bool = False) -> Loaded:
+    """Read a CSV file with a header row: numeric features and numeric or text targets.
 
     Parameters
     ----------
     path : str or path-like
-    target : None, str or list of str, default None
-        The target column(s) by name; None means the last column.  Every other
-        column is a feature, in file order.
+    target : None, str, list of str, or () / [], default None
+        The target column(s) by name; None means the last column; an empty
+        list or tuple means no target at all (every column is a feature, as
+        for a file to predict on).  Every other column is a feature, in file
+        order.
     delimiter : str, default ","
     dtype : float64 or float32, default float64
+        The dtype of ``X`` and of numeric ``y``.
+    labels : bool, default False
+        If True the single target column holds class labels, which may be
+        text (``cat``, ``dog``): ``y`` is then a 1-D array of ``str`` (cells
+        stripped of surrounding spaces; ``1`` stays the text ``'1'``), ready
+        for :func:`one_hot`.  Feature cells must still be numbers.
 
     Returns
     -------
     X : ndarray of shape (N, n_features)
-    y : ndarray of shape (N, n_targets)
+    y : ndarray of shape (N, n_targets), of shape (N,) and dtype str with
+        ``labels=True``, or None when ``target`` is empty
     feature_names, target_names : tuple of str
 
     Raises
@@ -652,23 +689,30 @@ def load_csv(path: PathLike, target: str | Sequence[str] | None = None, *,
         header as row 1, as an editor or spreadsheet shows it) and column:
         a missing file, a directory, an empty file, a header without rows,
         a row of the wrong length, a repeated column name, an unknown target
-        column, or a cell that is empty, not a number, NaN or infinite.
+        column, a feature cell that is empty, not a number, NaN or infinite,
+        or an empty label cell.
+    ConfigError
+        For ``labels=True`` without exactly one target column.
     """
     dt = as_float_dtype(dtype)
+    if not isinstance(labels, bool):
+        raise ConfigError(f"labels: expected True or False, got {labels!r}")
     p, src = _existing_file(path)
     header, rows, row_numbers = _read_csv_rows(p, src, delimiter)
     targets = _target_columns(target, header, src)
-    table = np.array(rows, dtype=np.float64)  # (N, n_columns)
-    bad = ~np.isfinite(table)
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
-        what = "NaN" if np.isnan(table[i, j]) else "infinity"
-        raise DataError(f"{src}: row {row_numbers[i]}, column {header[j]!r}: {what} is not "
-                        "allowed; every cell must be a finite number")
+    if labels and len(targets) != 1:
+        raise ConfigError(f"labels: True needs exactly one target column of class labels, "
+                          f"got target={target!r}")
     y_cols = [header.index(t) for t in targets]
     x_cols = [j for j in range(len(header)) if j not in y_cols]
-    X = np.ascontiguousarray(table[:, x_cols], dtype=dt)
-    y = np.ascontiguousarray(table[:, y_cols], dtype=dt)
+    if labels:
+        y: Array | None = _label_column(rows, row_numbers, y_cols[0], targets[0], src)
+        X = np.ascontiguousarray(_numeric_table(rows, row_numbers, header, x_cols, src), dtype=dt)
+        return X, y, tuple(header[j] for j in x_cols), tuple(targets)
+    # Parsed in file order so that the first bad cell reported is the first in the file.
+    table = _numeric_table(rows, row_numbers, header, list(range(len(header))), src)
+    X = np.ascontiguousarray(table[:, x_cols], dtype=dt)  # (N, n_features)
+    y = np.ascontiguousarray(table[:, y_cols], dtype=dt) if y_cols else None
     return X, y, tuple(header[j] for j in x_cols), tuple(targets)
 
 
