@@ -322,6 +322,91 @@ def test_load_data_dispatches_on_suffix(tmp_path):
     assert load_data(str(tmp_path / "a.npy"), target="last")[1].shape == (3, 1)
 
 
+def test_empty_target_means_every_column_is_a_feature(tmp_path):
+    # For a file to predict on: no target column at all.
+    path = _write(tmp_path / "features.csv", "a,b,c\n1,2,3\n4,5,6\n")
+    for empty in ((), []):
+        X, y, features, targets = load_csv(path, target=empty)
+        np.testing.assert_array_equal(X, [[1, 2, 3], [4, 5, 6]])
+        assert y is None and features == ("a", "b", "c") and targets == ()
+    one = _write(tmp_path / "one.csv", "t\n0.5\n")  # a single column is fine without a target
+    assert load_data(one, target=())[0].tolist() == [[0.5]]
+    # The array loaders take the same spelling: () drops even an archive's 'y'.
+    np.savez(tmp_path / "d.npz", X=np.ones((3, 2)), y=np.zeros(3))
+    assert load_data(tmp_path / "d.npz", target=())[1] is None
+    np.save(tmp_path / "a.npy", np.ones((3, 2)))
+    assert load_data(tmp_path / "a.npy", target=[])[0].shape == (3, 2)
+
+
+def test_text_class_labels(tmp_path):
+    path = _write(tmp_path / "pets.csv", "weight,animal,height\n4.5, cat ,20\n30,dog,60\n"
+                                         "3.9,cat,22\n7,1,9\n")
+    X, y, features, targets = load_csv(path, target="animal", labels=True)
+    np.testing.assert_array_equal(X, [[4.5, 20], [30, 60], [3.9, 22], [7, 9]])
+    assert features == ("weight", "height") and targets == ("animal",)
+    assert y.shape == (4,) and y.dtype.kind == "U"
+    assert y.tolist() == ["cat", "dog", "cat", "1"]  # stripped; a number stays text
+    Y, classes = one_hot(y)
+    assert classes.tolist() == ["1", "cat", "dog"]
+    np.testing.assert_array_equal(Y.argmax(axis=1), [1, 2, 1, 0])
+    # Through load_data, with the default target (the last column).
+    last = _write(tmp_path / "last.csv", "x,kind\n1,a\n2,b\n")
+    _, y2, _, _ = load_data(last, labels=True)
+    assert y2.tolist() == ["a", "b"]
+    # Without labels=True a text target is still a bad numeric cell.
+    with pytest.raises(DataError, match="row 2, column 'animal': cannot read ' cat ' as a"):
+        load_csv(path, target="animal")
+
+
+@pytest.mark.parametrize("text, kwargs, error, fragment", [
+    ("x,kind\n1,a\noops,b\n", {}, DataError, "row 3, column 'x': cannot read 'oops'"),
+    ("x,kind\n1,a\n2,  \n", {}, DataError, "row 3, column 'kind': empty cell; expected a class"),
+    ("x,kind\nnan,a\n", {}, DataError, "row 2, column 'x': NaN is not allowed"),
+    ("x,k1,k2\n1,a,b\n", {"target": ["k1", "k2"]}, ConfigError, "exactly one target column"),
+    ("x,kind\n1,a\n", {"target": ()}, ConfigError, "exactly one target column"),
+    ("x,kind\n1,a\n", {"labels": "yes"}, ConfigError, "labels: expected True or False"),
+])
+def test_text_labels_refusals(tmp_path, text, kwargs, error, fragment):
+    path = _write(tmp_path / "l.csv", text)
+    with pytest.raises(error, match=fragment):
+        load_csv(path, **{"labels": True, **kwargs})
+
+
+def test_npy_byte_order_and_fortran_order_are_honoured(tmp_path, rng):
+    A = rng.normal(size=(6, 3))
+    for name, B in (("big.npy", A.astype(">f8")), ("fortran.npy", np.asfortranarray(A))):
+        np.save(tmp_path / name, B)
+        X, _, _, _ = load_array(tmp_path / name)
+        np.testing.assert_array_equal(X, A)
+    np.savez_compressed(tmp_path / "f.npz", X=np.asfortranarray(A).astype(np.float32))
+    X, _, _, _ = load_array(tmp_path / "f.npz")
+    assert X.dtype == np.float32 and X.flags.writeable
+    np.testing.assert_array_equal(X, A.astype(np.float32))
+
+
+def test_npz_member_shorter_than_its_header_says(tmp_path):
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    np.save(buf, np.ones((100, 2)))
+    path = tmp_path / "short.npz"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("X.npy", buf.getvalue()[:-800])  # 100 of the 200 numbers
+    with pytest.raises(DataError, match=r"short\.npz\['X'\]: is truncated or damaged.*1,600"):
+        load_array(path)
+
+
+def test_extreme_compression_is_refused_as_a_possible_bomb(tmp_path):
+    # 24 MiB of zeros deflate about 1000:1, far past any real data set.
+    path = tmp_path / "zeros.npz"
+    np.savez_compressed(path, X=np.zeros((3 * 2**20, 1)))
+    with pytest.raises(DataError, match=r"zeros\.npz\['X'\]: would inflate .* zip bomb"):
+        load_array(path)
+    np.savez(path, X=np.zeros((3 * 2**20, 1)))  # stored, not compressed: nothing to fear
+    assert load_array(path)[0].shape == (3 * 2**20, 1)
+
+
 # ---------------------------------------------------------------------------
 # Bad files: each must fail with the right exception and a useful message
 # ---------------------------------------------------------------------------
