@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import enum
+import errno
 import io
 import json
 import math
@@ -100,8 +101,16 @@ def _say(text: str) -> None:
     typer.echo(text, err=True)
 
 
+_RESOURCE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO}
+
+
 def _exit_code(exc: BaseException) -> int:
-    """2 for bad input or usage, 1 for a run that failed."""
+    """2 for bad input or usage, 1 for a run that failed (diverged, or the disk filled up)."""
+    cause: BaseException | None = exc
+    while cause is not None:  # a full disk is no fault of the input, whatever wraps it
+        if isinstance(cause, OSError) and cause.errno in _RESOURCE_ERRNOS:
+            return EXIT_FAILED
+        cause = cause.__cause__
     if isinstance(exc, ValueError | OSError | KeyError | TypeError) and not isinstance(
             exc, DivergenceError):
         return EXIT_USAGE
