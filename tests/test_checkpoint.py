@@ -200,6 +200,32 @@ def test_damaged_newest_checkpoint_falls_back_to_the_previous_one(data, tmp_path
     assert_same_run(net_a, h_a, net_b, h_b)
 
 
+def test_explicit_validation_data_resumes_exactly_and_must_not_change(data, tmp_path):
+    X, Y = data
+    Xv, Yv = X[:40] + 0.5, Y[:40]
+    kw = {"batch_size": 32, "random_state": 8, "validation_data": (Xv, Yv)}
+    net_a = make()
+    h_a = fit(net_a, X, Y, epochs=4, **kw)
+    ck = tmp_path / "ck"
+    fit(make(), X, Y, epochs=2, checkpoint=ck, **kw)
+    net_b = make()
+    h_b = fit(net_b, X, Y, epochs=4, checkpoint=ck, resume=True, **kw)
+    assert_same_run(net_a, h_a, net_b, h_b)
+    with pytest.raises(ConfigError, match="validation data differs"):
+        fit(make(), X, Y, epochs=6, checkpoint=ck, resume=True,
+            **{**kw, "validation_data": (Xv + 1, Yv)})
+
+
+def test_the_library_prints_nothing(data, tmp_path, capsys):
+    X, Y = data
+    ck = tmp_path / "ck"
+    fit(make(), X, Y, epochs=2, batch_size=60, checkpoint=ck)
+    ck.write_bytes(b"damaged")
+    with pytest.warns(CheckpointWarning):
+        fit(make(), X, Y, epochs=3, batch_size=60, checkpoint=ck, resume=True)
+    assert capsys.readouterr() == ("", "")
+
+
 def test_both_checkpoints_damaged_is_an_error(data, tmp_path):
     X, Y = data
     ck = tmp_path / "ck"
