@@ -30,7 +30,6 @@ damaged, with a :class:`CheckpointWarning` saying so.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import logging
@@ -49,6 +48,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
+from ._files import _new_file_mode, fsync_folder, os_error_reason, temp_prefix
 from .activations import get_activation
 from .errors import ChainruleError, ConfigError, ModelFileError
 from .losses import get_cost
@@ -373,6 +373,7 @@ def save_checkpoint(path: str | os.PathLike[str], trainer: Trainer, *,
 
 
 def _write_keeping_previous(path: Path, blob: bytes) -> None:
+    """Write ``blob`` as ``path`` atomically; the file it replaces becomes ``PATH.prev``."""
     folder = path.parent
     if path.is_dir():
         raise CheckpointError(f"{path}: cannot write checkpoint: the path is a folder")
@@ -382,7 +383,7 @@ def _write_keeping_previous(path: Path, blob: bytes) -> None:
     mode = _new_file_mode(path)
     tmp = link = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=folder)
+        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), dir=folder)
         with os.fdopen(fd, "wb") as f:
             f.write(blob)
             f.flush()
@@ -394,6 +395,7 @@ def _write_keeping_previous(path: Path, blob: bytes) -> None:
                 # A hard link keeps `path` in place until the new file replaces it.
                 os.link(path, link)
                 os.replace(link, previous_path(path))
+                link = None
             except OSError:
                 # File systems without hard links: for a moment only PATH.prev exists,
                 # which load_latest_checkpoint also reads.
@@ -409,48 +411,9 @@ def _write_keeping_previous(path: Path, blob: bytes) -> None:
                     os.unlink(leftover)
         if isinstance(exc, OSError):
             raise CheckpointError(f"{path}: cannot write checkpoint: "
-                                  f"{_reason(exc, folder)}") from exc
+                                  f"{os_error_reason(exc, folder)}") from exc
         raise
-    _fsync_folder(folder)
-
-
-def _new_file_mode(path: Path) -> int:
-    """The replaced checkpoint's mode, else 0o666 less the umask (not mkstemp's 0o600)."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        pass
-    with contextlib.suppress(OSError, ValueError):
-        # /proc avoids os.umask's set-and-restore, which races with other threads
-        with open("/proc/self/status", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return 0o666 & ~int(line.split()[1], 8)
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _reason(exc: OSError, folder: Path) -> str:
-    if exc.errno == errno.ENOSPC:
-        return "no space left on device"
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"permission denied in folder '{folder}'"
-    if exc.errno == errno.EROFS:
-        return f"folder '{folder}' is on a read-only file system"
-    return exc.strerror or str(exc)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the renames durable (POSIX); best effort."""
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    fsync_folder(folder)
 
 
 def looks_like_checkpoint(path: str | os.PathLike[str]) -> bool:
