@@ -619,3 +619,17 @@ def test_cli_second_ctrl_c_exits_at_once_without_damaging_files(tmp_path):
         assert np.isfinite(model_params(out)).all()
     leftovers = [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]
     assert not leftovers
+
+
+def test_without_hard_links_the_previous_checkpoint_is_still_kept(data, tmp_path, monkeypatch):
+    X, Y = data
+
+    def no_links(src, dst, *args, **kwargs):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)  # e.g. FAT or some network file systems
+    ck = tmp_path / "ck"
+    fit(make(), X, Y, epochs=3, batch_size=60, checkpoint=ck)
+    assert load_checkpoint(ck).epoch == 3
+    assert load_checkpoint(previous_path(ck)).epoch == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck", "ck.prev"]

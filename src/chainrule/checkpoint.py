@@ -399,7 +399,10 @@ def _write_keeping_previous(path: Path, blob: bytes) -> None:
             except OSError:
                 # File systems without hard links: for a moment only PATH.prev exists,
                 # which load_latest_checkpoint also reads.
-                link = None
+                if link is not None:
+                    with contextlib.suppress(OSError):
+                        os.unlink(link)
+                    link = None
                 os.replace(path, previous_path(path))
         os.replace(tmp, path)
         tmp = None
