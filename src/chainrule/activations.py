@@ -9,22 +9,43 @@ overflows.
 
 Activations are looked up by name in :data:`ACTIVATIONS`; model files store the
 name, never code.
+
+Speed: a network passes each layer's preallocated :class:`Scratch` so that a
+training step allocates nothing; without it the functions allocate their
+temporaries (any shape works then, e.g. the landscape's stacked grids).  The
+masks of relu and leaky relu are compared into a bool buffer and copied into a
+float buffer before multiplying: a same-dtype product is several times faster
+than boolean-mask indexing or a product with a bool array.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from .errors import ConfigError
 
-__all__ = ["ACTIVATIONS", "Activation", "get_activation"]
+__all__ = ["ACTIVATIONS", "Activation", "Scratch", "get_activation"]
 
 Array = np.ndarray
 
 LEAKY_SLOPE = 0.01
+
+
+class Scratch(NamedTuple):
+    """Preallocated work arrays, each of ``Z``'s shape and memory layout.
+
+    ``values`` has ``Z``'s dtype and may be overwritten; ``mask`` is bool;
+    ``zeros`` holds zeros and is only read (``np.maximum(Z, zeros)`` is about four
+    times faster than ``np.maximum(Z, 0)``, whose scalar operand takes a slow loop).
+    """
+
+    values: Array
+    mask: Array
+    zeros: Array
 
 
 @dataclass(frozen=True)
@@ -37,11 +58,12 @@ class Activation:
         Registry key, stored in model files.
     formula, derivative_formula : str
         The formulas, for display (``σ(z)`` and ``σ'(z)``).
-    forward : callable ``(Z, out) -> out``
+    forward : callable ``(Z, out, scratch=None) -> out``
         Computes ``A = σ(Z)`` into ``out`` (which may be ``Z`` itself).
-    backward : callable ``(dA, Z, A) -> None``
+    backward : callable ``(dA, Z, A, scratch=None) -> None``
         Overwrites ``dA`` with ``dZ = dA ⊙ σ'(Z)`` (a Jacobian-vector product
-        for softmax).  ``Z`` and ``A`` are the cached forward values.
+        for softmax).  ``Z`` and ``A`` are the cached forward values.  With a
+        :class:`Scratch` nothing is allocated.
     derivative : callable ``(Z, A) -> σ'(Z)``
         The element-wise derivative as a new array (not for softmax).
     elementwise : bool
@@ -51,8 +73,8 @@ class Activation:
     name: str
     formula: str
     derivative_formula: str
-    forward: Callable[[Array, Array], Array]
-    backward: Callable[[Array, Array, Array], None]
+    forward: Callable[..., Array]
+    backward: Callable[..., None]
     derivative: Callable[[Array, Array], Array]
     elementwise: bool = True
 
@@ -77,26 +99,43 @@ def _float_dtype(Z: Array) -> np.dtype:
     return Z.dtype if np.issubdtype(Z.dtype, np.floating) else np.dtype(np.float64)
 
 
+def _work(scratch: Scratch | None, like: Array) -> Array:
+    """A float work array shaped like ``like``: the scratch one, or a new one."""
+    return np.empty_like(like) if scratch is None else scratch.values
+
+
+def _mask_as_float(scratch: Scratch | None, Z: Array, positive: bool) -> Array:
+    """``[z > 0]`` (or ``[z <= 0]``) as 0.0/1.0 in Z's dtype, via a bool buffer."""
+    if scratch is None:
+        mask = np.greater(Z, 0) if positive else np.less_equal(Z, 0)
+        return mask.astype(Z.dtype)
+    mask = np.greater(Z, 0, out=scratch.mask) if positive else np.less_equal(
+        Z, 0, out=scratch.mask)
+    # bool -> uint8 is a free reinterpretation; uint8 -> float is a fast vectorised cast
+    np.copyto(scratch.values, mask.view(np.uint8))
+    return scratch.values
+
+
 # identity: σ(z) = z, σ'(z) = 1
-def _identity_forward(Z: Array, out: Array) -> Array:
+def _identity_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array:
     if out is not Z:
         np.copyto(out, Z)
     return out
 
 
-def _identity_backward(dA: Array, Z: Array, A: Array) -> None:
+def _identity_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = None) -> None:
     pass
 
 
 # tanh: σ'(z) = 1/cosh² z = 1 − a²
-def _tanh_forward(Z: Array, out: Array) -> Array:
+def _tanh_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array:
     return np.tanh(Z, out=out)
 
 
-def _tanh_backward(dA: Array, Z: Array, A: Array) -> None:
-    tmp = np.multiply(A, A)
+def _tanh_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = None) -> None:
+    tmp = np.multiply(A, A, out=_work(scratch, A))
     np.subtract(1, tmp, out=tmp)  # σ'(z) = 1 − a², rounded exactly as _tanh_derivative
-    dA *= tmp
+    np.multiply(dA, tmp, out=dA)
 
 
 def _tanh_derivative(Z: Array, A: Array) -> Array:
@@ -104,20 +143,20 @@ def _tanh_derivative(Z: Array, A: Array) -> Array:
 
 
 # logistic: σ(z) = 1/(1 + e^−z) = ½(1 + tanh(z/2)), σ'(z) = a(1 − a)
-def _logistic_forward(Z: Array, out: Array) -> Array:
+def _logistic_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array:
     # The tanh form never overflows, for any |z|, and is exact to rounding.
     np.multiply(Z, 0.5, out=out)
     np.tanh(out, out=out)
-    out += 1
-    out *= 0.5
+    np.add(out, 1, out=out)
+    np.multiply(out, 0.5, out=out)
     return out
 
 
-def _logistic_backward(dA: Array, Z: Array, A: Array) -> None:
+def _logistic_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = None) -> None:
     # (1 − a) first: dA·a − dA·a² would cancel catastrophically as a → 1
-    tmp = np.subtract(1, A)
-    tmp *= A
-    dA *= tmp
+    tmp = np.subtract(1, A, out=_work(scratch, A))
+    np.multiply(tmp, A, out=tmp)
+    np.multiply(dA, tmp, out=dA)
 
 
 def _logistic_derivative(Z: Array, A: Array) -> Array:
@@ -125,12 +164,12 @@ def _logistic_derivative(Z: Array, A: Array) -> Array:
 
 
 # relu: σ(z) = max(z, 0), σ'(z) = [z > 0]
-def _relu_forward(Z: Array, out: Array) -> Array:
-    return np.maximum(Z, 0, out=out)
+def _relu_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array:
+    return np.maximum(Z, 0 if scratch is None else scratch.zeros, out=out)
 
 
-def _relu_backward(dA: Array, Z: Array, A: Array) -> None:
-    dA[Z <= 0] = 0
+def _relu_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = None) -> None:
+    np.multiply(dA, _mask_as_float(scratch, Z, True), out=dA)
 
 
 def _relu_derivative(Z: Array, A: Array) -> Array:
@@ -138,14 +177,18 @@ def _relu_derivative(Z: Array, A: Array) -> Array:
 
 
 # leaky relu: σ(z) = z for z > 0, 0.01 z otherwise
-def _leaky_forward(Z: Array, out: Array) -> Array:
+def _leaky_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array:
     # max(z, 0.01 z) picks z for z > 0 and 0.01 z otherwise
     np.multiply(Z, LEAKY_SLOPE, out=out)
     return np.maximum(Z, out, out=out)
 
 
-def _leaky_backward(dA: Array, Z: Array, A: Array) -> None:
-    dA[Z <= 0] *= LEAKY_SLOPE
+def _leaky_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = None) -> None:
+    # σ' = 0.01 + 0.99 [z > 0]: exactly 0.01 or 1.0 after rounding, in float64 and float32
+    slope = _mask_as_float(scratch, Z, True)
+    np.multiply(slope, slope.dtype.type(1 - LEAKY_SLOPE), out=slope)
+    np.add(slope, slope.dtype.type(LEAKY_SLOPE), out=slope)
+    np.multiply(dA, slope, out=dA)
 
 
 def _leaky_derivative(Z: Array, A: Array) -> Array:
@@ -153,18 +196,18 @@ def _leaky_derivative(Z: Array, A: Array) -> Array:
 
 
 # softplus: σ(z) = log(1 + e^z) = max(z, 0) + log1p(e^−|z|), σ'(z) = logistic(z)
-def _softplus_forward(Z: Array, out: Array) -> Array:
-    tmp = np.abs(Z)
+def _softplus_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array:
+    tmp = np.abs(Z, out=_work(scratch, Z))
     np.negative(tmp, out=tmp)
     np.exp(tmp, out=tmp)
     np.log1p(tmp, out=tmp)
-    np.maximum(Z, 0, out=out)
-    out += tmp
+    np.maximum(Z, 0 if scratch is None else scratch.zeros, out=out)
+    np.add(out, tmp, out=out)
     return out
 
 
-def _softplus_backward(dA: Array, Z: Array, A: Array) -> None:
-    dA *= _logistic_forward(Z, np.empty_like(Z))
+def _softplus_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = None) -> None:
+    np.multiply(dA, _logistic_forward(Z, _work(scratch, Z)), out=dA)
 
 
 def _softplus_derivative(Z: Array, A: Array) -> Array:
@@ -172,18 +215,21 @@ def _softplus_derivative(Z: Array, A: Array) -> Array:
 
 
 # softmax over each row: a_i = e^{z_i} / Σ_j e^{z_j}; ∂a/∂z = diag(a) − a aᵀ
-def _softmax_forward(Z: Array, out: Array) -> Array:
-    np.subtract(Z, Z.max(axis=1, keepdims=True), out=out)
+def _softmax_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array:
+    # Row reductions through the ufuncs' own reduce (no Python wrapper); they are fast
+    # when Z is column-major, as a network's output layer is.
+    m = np.maximum.reduce(Z, axis=1, keepdims=True)  # (N, 1)
+    np.subtract(Z, m, out=out)
     np.exp(out, out=out)
-    out /= out.sum(axis=1, keepdims=True)
+    np.divide(out, np.add.reduce(out, axis=1, keepdims=True), out=out)
     return out
 
 
-def _softmax_backward(dA: Array, Z: Array, A: Array) -> None:
+def _softmax_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = None) -> None:
     # dZ = (diag(a) − a aᵀ) dA = a ⊙ (dA − ⟨dA, a⟩), one row per example
-    s = np.einsum("ij,ij->i", dA, A)[:, None]
-    dA -= s
-    dA *= A
+    tmp = np.multiply(dA, A, out=_work(scratch, A))
+    np.subtract(dA, np.add.reduce(tmp, axis=1, keepdims=True), out=dA)
+    np.multiply(dA, A, out=dA)
 
 
 def _softmax_derivative(Z: Array, A: Array) -> Array:

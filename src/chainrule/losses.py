@@ -17,6 +17,13 @@ that is both cheaper and more stable:
 
 The cross-entropies are evaluated from ``Z`` with log-sum-exp forms, so they
 stay finite for any finite ``z``.
+
+Speed: sums over a row (over the outputs of one example) are slow for a
+row-major array, one short reduction per example, and fast for a column-major
+one, one vector operation per output.  A network stores its output layer
+column-major; for row-major arrays such as the targets ``Y`` the row sums are
+taken as a matrix-vector product with a vector of ones, which BLAS does at
+full speed.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import Activation
+from .activations import Activation, Scratch
 from .errors import ConfigError
 
 __all__ = ["COSTS", "Cost", "get_cost"]
@@ -76,10 +83,32 @@ class Cost:
             )
 
 
+_ONES: dict[tuple[int, np.dtype], Array] = {}
+
+
+def _ones(n: int, dtype: np.dtype) -> Array:
+    """A read-only vector of n ones, made once per length and dtype."""
+    v = _ONES.get((n, dtype))
+    if v is None:
+        v = _ONES[(n, dtype)] = np.ones(n, dtype)
+        v.flags.writeable = False
+    return v
+
+
+def _row_sums(M: Array) -> Array:
+    """``Σ_i M[k, i]`` for every row k, shape (N,), by the faster route for M's layout."""
+    if M.shape[1] == 1:
+        return M[:, 0].copy()
+    if M.flags.f_contiguous or M.dtype.kind != "f":
+        return np.add.reduce(M, axis=1)
+    return M.dot(_ones(M.shape[1], M.dtype))  # a BLAS matrix-vector product
+
+
 # squared error: C_k = Σ_i (a_i − y_i)²
 def _se_per_example(Z: Array, A: Array, Y: Array) -> Array:
-    D = A - Y
-    return np.einsum("ij,ij->i", D, D)
+    D = np.subtract(A, Y)  # in the layout of the operands (column-major for a network)
+    np.multiply(D, D, out=D)
+    return _row_sums(D)
 
 
 def _se_dC_dA(A: Array, Y: Array) -> Array:
@@ -89,7 +118,7 @@ def _se_dC_dA(A: Array, Y: Array) -> Array:
 def _se_delta_dA(Z: Array, A: Array, Y: Array, out: Array) -> Array:
     # ∂C/∂A of the mean cost: 2(A − Y)/N; the caller applies σ'
     np.subtract(A, Y, out=out)
-    out *= out.dtype.type(2.0 / A.shape[0])
+    np.multiply(out, out.dtype.type(2.0 / A.shape[0]), out=out)
     return out
 
 
@@ -99,7 +128,8 @@ def _softplus(Z: Array) -> Array:
 
 
 def _bce_per_example(Z: Array, A: Array, Y: Array) -> Array:
-    return (_softplus(Z) - Y * Z).sum(axis=1)
+    YZ = np.multiply(Y, Z)
+    return _row_sums(np.subtract(_softplus(Z), YZ, out=YZ))
 
 
 def _bce_dC_dA(A: Array, Y: Array) -> Array:
@@ -109,15 +139,19 @@ def _bce_dC_dA(A: Array, Y: Array) -> Array:
 def _xent_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
     # logistic + BCE: ∂C_k/∂z = a − y (σ' cancels against ∂C/∂a)
     np.subtract(A, Y, out=out)
-    out *= out.dtype.type(1.0 / A.shape[0])
+    np.multiply(out, out.dtype.type(1.0 / A.shape[0]), out=out)
     return out
 
 
 # categorical cross-entropy from z: −Σ_i y_i (z_i − logsumexp(z))
 def _cce_per_example(Z: Array, A: Array, Y: Array) -> Array:
-    m = Z.max(axis=1, keepdims=True)
-    lse = m[:, 0] + np.log(np.exp(Z - m).sum(axis=1))
-    return Y.sum(axis=1) * lse - np.einsum("ij,ij->i", Y, Z)
+    # C_k = Σ_i y_i (lse − z_i) with lse − z_i = log Σ_j e^{z_j − m} − (z_i − m), m = max_j z_j:
+    # no term overflows, and nothing cancels against a large m
+    D = np.subtract(Z, np.maximum.reduce(Z, axis=1, keepdims=True))  # z − m, Z's layout
+    log_s = np.log(_row_sums(np.exp(D)))  # (N,)
+    np.subtract(log_s[:, None], D, out=D)  # lse − z
+    np.multiply(D, Y, out=D)
+    return _row_sums(D)  # (N,)
 
 
 def _cce_dC_dA(A: Array, Y: Array) -> Array:
@@ -126,9 +160,9 @@ def _cce_dC_dA(A: Array, Y: Array) -> Array:
 
 def _cce_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
     # softmax + CCE: ∂C_k/∂z = a Σ_i y_i − y
-    np.multiply(A, Y.sum(axis=1, keepdims=True), out=out)
-    out -= Y
-    out *= out.dtype.type(1.0 / A.shape[0])
+    np.multiply(A, _row_sums(Y)[:, None], out=out)
+    np.subtract(out, Y, out=out)
+    np.multiply(out, out.dtype.type(1.0 / A.shape[0]), out=out)
     return out
 
 
@@ -169,14 +203,14 @@ def get_cost(name: str | Cost) -> Cost:
 
 
 def output_delta(cost: Cost, activation: Activation, Z: Array, A: Array, Y: Array,
-                 out: Array) -> Array:
+                 out: Array, scratch: Scratch | None = None) -> Array:
     """``dZ(N) = ∂C/∂Z(N)`` of the mean cost, into ``out``.
 
     For squared error this is ``2(A − Y)/N ⊙ σ'(Z)``; for the cross-entropies the
-    fused forms above.
+    fused forms above.  ``scratch`` (shaped like ``Z``) spares σ' its temporaries.
     """
     cost.delta(Z, A, Y, out)
     if cost.output_activations is None:
-        activation.backward(out, Z, A)
+        activation.backward(out, Z, A, scratch)
     return out
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import as_2d, as_float_dtype, check_same_rows
-from .activations import Activation, get_activation
+from .activations import Activation, Scratch, get_activation
 from .errors import ConfigError, ShapeError
 from .losses import Cost, get_cost, output_delta
 
@@ -115,24 +115,105 @@ class Cache:
 
 
 class _Buffers:
-    """Preallocated Z, A and dZ buffers, grown (never shrunk) to the largest batch seen."""
+    """Flat storage for every layer's Z, A and dZ, and for the scratch arrays.
 
-    def __init__(self, sizes: Sequence[int], identity: Sequence[bool], dtype: np.dtype):
-        self.sizes, self.identity, self.dtype, self.capacity = sizes, identity, dtype, 0
-        self.Z: list[Array] = []
-        self.A: list[Array] = []
-        self.dZ: list[Array] = []
+    Z, A and dZ are sized for ``capacity`` examples, grown (never shrunk) to the
+    largest batch seen.  The scratch arrays (:class:`~chainrule.activations.Scratch`)
+    have their own capacity, grown only by back-propagation, so that evaluating
+    large chunks of data does not enlarge them.  :meth:`views` and
+    :meth:`scratch_views` cut the arrays for a batch of N examples out of the storage.
 
-    def ensure(self, n: int) -> None:
+    Hidden layers are row-major ``(N, n_l)``.  The output layer is column-major:
+    its transpose ``(n_L, N)`` is C-contiguous, so the reductions over the outputs
+    of each example (softmax, the costs) run as one vector operation per output
+    instead of one short reduction per example (3–4× faster for 10 outputs).
+    """
+
+    def __init__(self, sizes: Sequence[int], identity: Sequence[bool], zeros: bool,
+                 dtype: np.dtype):
+        self.sizes, self.identity, self.dtype = sizes, identity, dtype
+        self.needs_zeros = zeros
+        self.capacity = self.scratch_capacity = 0
+
+    def ensure(self, n: int) -> bool:
+        """Make room for n examples in Z, A and dZ; True if the storage was reallocated."""
         if n <= self.capacity:
-            return
+            return False
         cap = max(n, self.capacity * 2) if self.capacity else n
         widths = self.sizes[1:]
-        self.Z = [np.empty((cap, w), self.dtype) for w in widths]
+        self.Z = [np.empty(cap * w, self.dtype) for w in widths]
         # An identity layer's activation is its weighted sum: share the buffer.
         self.A = [Z if ident else np.empty_like(Z) for Z, ident in zip(self.Z, self.identity)]
-        self.dZ = [np.empty((cap, w), self.dtype) for w in widths]
+        self.dZ = [np.empty(cap * w, self.dtype) for w in widths]
+        self.ones = np.ones(cap, self.dtype)
         self.capacity = cap
+        return True
+
+    def ensure_scratch(self, n: int) -> bool:
+        """Make room for n examples in the scratch arrays; True if they were reallocated."""
+        if n <= self.scratch_capacity:
+            return False
+        size = n * max(self.sizes[1:])
+        self.values = np.empty(size, self.dtype)
+        self.mask = np.empty(size, np.bool_)
+        self.zeros = np.zeros(size if self.needs_zeros else 0, self.dtype)
+        self.scratch_capacity = n
+        return True
+
+    def _cut(self, flat: Array, l: int, N: int) -> Array:
+        w = self.sizes[l + 1]
+        if l == len(self.sizes) - 2:
+            return flat[:N * w].reshape(w, N).T  # (N, n_L), column-major
+        return flat[:N * w].reshape(N, w)  # (N, n_l), row-major
+
+    def views(self, N: int) -> tuple[list[Array], list[Array], list[Array]]:
+        """Z, A and dZ of every layer for N examples (N ≤ capacity)."""
+        L = len(self.sizes) - 1
+        Zs = [self._cut(self.Z[l], l, N) for l in range(L)]
+        As = [Zs[l] if self.A[l] is self.Z[l] else self._cut(self.A[l], l, N) for l in range(L)]
+        return Zs, As, [self._cut(self.dZ[l], l, N) for l in range(L)]
+
+    def scratch_views(self, N: int) -> list[Scratch] | list[None]:
+        """Each layer's scratch for N examples, or Nones if N exceeds the scratch capacity."""
+        L = len(self.sizes) - 1
+        if N > self.scratch_capacity:
+            return [None] * L
+        return [Scratch(self._cut(self.values, l, N), self._cut(self.mask, l, N),
+                        self._cut(self.zeros, l, N) if self.needs_zeros else self.zeros)
+                for l in range(L)]
+
+
+class _Plan:
+    """Everything one forward and backward pass on N examples needs, built once per N.
+
+    The loops of :meth:`Network._forward` and :meth:`Network._backward` then do
+    no attribute look-ups, list building or view creation: for a tiny network the
+    Python overhead per layer is most of a step.
+    """
+
+    def __init__(self, net: Network, N: int):
+        buf = net._buf
+        Zs, As, dZs = buf.views(N)
+        work = buf.scratch_views(N)
+        self.N = N
+        self.has_scratch = work[0] is not None
+        self.work = work
+        self.cache = Cache(Zs, [np.empty((0, 0), net.dtype), *As], dZs)
+        acts = net.activations
+        L = net.n_layers
+        # forward: (Wᵀ, b, Z, A, σ, scratch, A is Z) for the hidden layers; the output
+        # layer computes Z(L)ᵀ = W(L) A(L−1)ᵀ straight into its column-major buffer
+        self.hidden = [(net.W[l].T, net.b[l], Zs[l], As[l], acts[l].forward, work[l],
+                        As[l] is Zs[l]) for l in range(L - 1)]
+        self.output = (net.W[-1], net.b[-1][:, None], Zs[-1].T, Zs[-1], As[-1],
+                       acts[-1].forward, work[-1], As[-1] is Zs[-1])
+        # backward, from the output down: (dZ(l)ᵀ, dZ(l), dW, db, ones, l, the layer below)
+        ones = buf.ones[:N]
+        self.backward = []
+        for l in range(L - 1, -1, -1):
+            below = (net.W[l], dZs[l - 1], Zs[l - 1], As[l - 1], acts[l - 1].backward,
+                     work[l - 1]) if l > 0 else None
+            self.backward.append((dZs[l].T, dZs[l], net.dW[l], net.db[l], ones, l, below))
 
 
 # ---------------------------------------------------------------------------
@@ -294,7 +375,11 @@ class Network:
         self.grads: Array = np.zeros(self.n_params, self.dtype)
         self.W, self.b = self._views(self.params)
         self.dW, self.db = self._views(self.grads)
-        self._buf = _Buffers(sizes, [a.name == "identity" for a in self.activations], self.dtype)
+        self._buf = _Buffers(sizes, [a.name == "identity" for a in self.activations],
+                             any(a.name in ("relu", "softplus") for a in self.activations),
+                             self.dtype)
+        self._plans: dict[int, _Plan] = {}
+        self._plan: _Plan | None = None
         self._cache = Cache()
         if weights is None and biases is None:
             self.initialize(random_state, init)
@@ -430,40 +515,61 @@ class Network:
 
     # -- forward and backward ------------------------------------------------
 
+    def _get_plan(self, N: int) -> _Plan:
+        plan = self._plans.get(N)
+        if plan is None:
+            if self._buf.ensure(N) or len(self._plans) >= 8:
+                self._plans.clear()  # views of the old storage, or too many batch sizes
+            plan = self._plans[N] = _Plan(self, N)
+        return plan
+
+    def _plan_with_scratch(self, plan: _Plan) -> _Plan:
+        """The plan for the same N with scratch arrays (grown on the first backward pass)."""
+        if self._buf.ensure_scratch(plan.N):
+            self._plans.clear()  # their scratch views belong to the old arrays
+        new = self._plans[plan.N] = _Plan(self, plan.N)
+        new.cache.A[0] = plan.cache.A[0]  # same buffers: the forward results carry over
+        self._plan, self._cache = new, new.cache
+        return new
+
     def _forward(self, X: Array) -> Cache:
         """Forward pass on a validated (N, n_in) batch of the network's dtype."""
-        N = X.shape[0]
-        buf = self._buf
-        buf.ensure(N)
-        c = self._cache
-        c.A = [X]
-        c.Z = []
-        c.dZ = [dZ[:N] for dZ in buf.dZ]
+        plan = self._plan = self._get_plan(X.shape[0])
+        c = self._cache = plan.cache
+        c.A[0] = X
+        matmul, add = np.matmul, np.add
         A_prev = X
-        for l, act in enumerate(self.activations):
-            Z = buf.Z[l][:N]
-            np.matmul(A_prev, self.W[l].T, out=Z)  # (N, n_l) = (N, n_{l-1}) @ (n_{l-1}, n_l)
-            Z += self.b[l]
-            A = buf.A[l][:N]
-            if A is not Z:
-                act.forward(Z, A)
-            c.Z.append(Z)
-            c.A.append(A)
+        for WT, b, Z, A, sigma, work, shared in plan.hidden:
+            matmul(A_prev, WT, out=Z)  # (N, n_l) = (N, n_{l-1}) @ (n_{l-1}, n_l)
+            add(Z, b, out=Z)
+            if not shared:
+                sigma(Z, A, work)
             A_prev = A
+        W, b_col, ZT, Z, A, sigma, work, shared = plan.output
+        matmul(W, A_prev.T, out=ZT)  # Z(L)ᵀ: (n_L, N) = (n_L, n_{L-1}) @ (n_{L-1}, N)
+        add(ZT, b_col, out=ZT)
+        if not shared:
+            sigma(Z, A, work)
         return c
 
     def _backward(self, Y: Array) -> Array:
         """Back-propagate from the cached forward pass; fills :attr:`grads` and returns it."""
-        c = self._cache
-        L = self.n_layers
-        dZ = output_delta(self.cost, self.activations[-1], c.Z[-1], c.A[-1], Y, c.dZ[-1])
-        for l in range(L - 1, -1, -1):
-            np.matmul(dZ.T, c.A[l], out=self.dW[l])  # (n_l, n_{l-1}) = (n_l, N) @ (N, n_{l-1})
-            np.sum(dZ, axis=0, out=self.db[l])  # (n_l,)
-            if l > 0:
-                dA = np.matmul(dZ, self.W[l], out=c.dZ[l - 1])  # (N, n_{l-1})
-                self.activations[l - 1].backward(dA, c.Z[l - 1], c.A[l])
-                dZ = dA
+        plan = self._plan
+        assert plan is not None, "_backward needs a forward pass first"
+        if not plan.has_scratch:
+            plan = self._plan_with_scratch(plan)
+        c = plan.cache
+        output_delta(self.cost, self.activations[-1], c.Z[-1], c.A[-1], Y, c.dZ[-1],
+                     plan.work[-1])
+        matmul = np.matmul
+        A = c.A
+        for dZT, dZ, dW, db, ones, l, below in plan.backward:
+            matmul(dZT, A[l], out=dW)  # (n_l, n_{l-1}) = (n_l, N) @ (N, n_{l-1})
+            matmul(ones, dZ, out=db)  # (n_l,): Σ over the examples, as a BLAS product
+            if below is not None:
+                W, dA, Z_prev, A_prev, sigma_backward, work = below
+                matmul(dZ, W, out=dA)  # (N, n_{l-1}) = (N, n_l) @ (n_l, n_{l-1})
+                sigma_backward(dA, Z_prev, A_prev, work)  # dZ(l−1) = dA ⊙ σ'(Z(l−1))
         return self.grads
 
     def _cost(self, Y: Array) -> float:
