@@ -1,0 +1,98 @@
+"""The benchmark runner: its quick mode runs and writes complete JSON (speed is not tested)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """``python -m benchmarks --quick`` once, in a fresh process, as a user would run it."""
+    out = tmp_path_factory.mktemp("bench") / "quick.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, json.loads(out.read_text()), proc.stdout
+
+
+def test_quick_mode_writes_every_task(quick_run):
+    path, data, stdout = quick_run
+    assert data["quick"] is True
+    assert set(data["results"]) == set("abcdefg")
+    # nothing but the JSON and the plot is left in the folder: the write was atomic
+    assert sorted(p.name for p in path.parent.iterdir()) == ["quick.json", "scaling.png"]
+    assert f"wrote {path}" in stdout
+
+
+def test_environment_is_recorded(quick_run):
+    meta = quick_run[1]["meta"]
+    assert meta["numpy_blas_kernel"] not in ("", "unknown")
+    assert any(lib["user_api"] == "blas" for lib in meta["threadpool_info"])
+    assert meta["versions"]["numpy"] and meta["versions"]["chainrule"]
+    assert "python -m benchmarks --quick" in meta["command"]
+
+
+def test_training_tasks_time_every_contender_and_do_the_same_work(quick_run):
+    results = quick_run[1]["results"]
+    for key in "abcd":
+        for out in results[key]:
+            unit = out["unit"]
+            assert out["threads"] == 1
+            contenders = out["contenders"]
+            assert {"chainrule", "numpy", "pytorch"} <= set(contenders)
+            base = contenders["chainrule"]
+            assert base["ratio_to_chainrule"] == 1.0
+            for r in contenders.values():
+                s = r[f"seconds_per_{unit}"]
+                assert 0 < s["min"] <= s["median"] <= s["max"]
+                assert r["faults_per_step"] >= 0
+                # same start, same work: final costs close (each library shuffles with
+                # its own generator, and PyTorch's Adam puts ε elsewhere)
+                assert abs(r["cost"] - base["cost"]) <= 0.05 * base["cost"], (key, r)
+            # the NumPy loop shuffles with the same generator: identical results
+            assert contenders["numpy"]["cost"] == pytest.approx(base["cost"], rel=1e-9)
+            assert all(t["met"] in (True, False) for t in out["targets"])
+    for out in results["a"] + results["b"]:
+        assert "scikit-learn" in out["contenders"]
+        assert out["gemm"]["limit"] > 0
+        assert out["gemm"]["chainrule_multiple"] > 0
+        assert "accuracy" in out["contenders"]["chainrule"]
+    assert {out["dtype"] for out in results["a"]} == {"float64", "float32"}
+    # scikit-learn cannot put a tanh/logistic output on a regressor: not run, and said why
+    assert "scikit-learn" in results["c"][0]["not_run"]
+
+
+def test_landscape_scaling_and_memory_tasks(quick_run):
+    data = quick_run[1]
+    (e,) = data["results"]["e"]
+    assert e["grid"] == [1000, 1000] and e["max_abs_difference"] < 1e-12
+    assert e["speedup"] > 1
+    f = data["results"]["f"]
+    r = f["by_threads"]["1"]
+    assert len(r["seconds_per_epoch_by_examples"]) == len(f["examples"])
+    assert isinstance(r["slope_examples"], float)
+    assert Path(f["plot"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    g = data["results"]["g"]
+    assert {run["release"] for run in g["runs"]} == {False, True}
+    for run in g["runs"]:
+        assert run["peak_rss_mb"] > 0 and run["steps"] > 0
+        assert run["peak_sampled_mb"]["RssAnon"] < run["peak_rss_mb"]
+    assert data["targets"] and all("task" in t for t in data["targets"])
+
+
+def test_bad_options_are_refused():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--tasks", "az"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 2
+    assert "--tasks: unknown task(s) z" in proc.stderr
