@@ -370,6 +370,10 @@ class Network:
             len(sizes) - 1, activation, output_activation, self.cost
         )
         self.cost.check_output_activation(self.activations[-1])
+        if self.activations[-1].name == "softmax" and sizes[-1] < 2:
+            # a softmax over one output is 1 for every input: nothing could be learned
+            raise ConfigError("output_activation: softmax needs at least 2 outputs; for two "
+                              "classes use one logistic output with binary_cross_entropy")
         self.dtype: np.dtype = as_float_dtype(dtype)
         self.params: Array = np.zeros(self.n_params, self.dtype)
         self.grads: Array = np.zeros(self.n_params, self.dtype)
