@@ -541,16 +541,18 @@ class Network:
         plan = self._plan = self._get_plan(X.shape[0])
         c = self._cache = plan.cache
         c.A[0] = X
-        matmul, add = np.matmul, np.add
+        # np.dot, not np.matmul: the same BLAS call with less overhead per call (0.4–0.8 µs
+        # of a 1.5 µs product for the tiny networks); every out= here is C-contiguous
+        dot, add = np.dot, np.add
         A_prev = X
         for WT, b, Z, A, sigma, work, shared in plan.hidden:
-            matmul(A_prev, WT, out=Z)  # (N, n_l) = (N, n_{l-1}) @ (n_{l-1}, n_l)
+            dot(A_prev, WT, out=Z)  # (N, n_l) = (N, n_{l-1}) @ (n_{l-1}, n_l)
             add(Z, b, out=Z)
             if not shared:
                 sigma(Z, A, work)
             A_prev = A
         W, b_col, ZT, Z, A, sigma, work, shared = plan.output
-        matmul(W, A_prev.T, out=ZT)  # Z(L)ᵀ: (n_L, N) = (n_L, n_{L-1}) @ (n_{L-1}, N)
+        dot(W, A_prev.T, out=ZT)  # Z(L)ᵀ: (n_L, N) = (n_L, n_{L-1}) @ (n_{L-1}, N)
         add(ZT, b_col, out=ZT)
         if not shared:
             sigma(Z, A, work)
@@ -565,14 +567,14 @@ class Network:
         c = plan.cache
         output_delta(self.cost, self.activations[-1], c.Z[-1], c.A[-1], Y, c.dZ[-1],
                      plan.work[-1])
-        matmul = np.matmul
+        dot = np.dot
         A = c.A
         for dZT, dZ, dW, db, ones, l, below in plan.backward:
-            matmul(dZT, A[l], out=dW)  # (n_l, n_{l-1}) = (n_l, N) @ (N, n_{l-1})
-            matmul(ones, dZ, out=db)  # (n_l,): Σ over the examples, as a BLAS product
+            dot(dZT, A[l], out=dW)  # (n_l, n_{l-1}) = (n_l, N) @ (N, n_{l-1})
+            dot(ones, dZ, out=db)  # (n_l,): Σ over the examples, as a BLAS product
             if below is not None:
                 W, dA, Z_prev, A_prev, sigma_backward, work = below
-                matmul(dZ, W, out=dA)  # (N, n_{l-1}) = (N, n_l) @ (n_l, n_{l-1})
+                dot(dZ, W, out=dA)  # (N, n_{l-1}) = (N, n_l) @ (n_l, n_{l-1})
                 sigma_backward(dA, Z_prev, A_prev, work)  # dZ(l−1) = dA ⊙ σ'(Z(l−1))
         return self.grads
 
