@@ -4,7 +4,10 @@ This is what a first implementation straight from the textbook formulas looks
 like: lists of ``W`` and ``b``, every array of every step created afresh (no
 preallocated buffers, no ``out=``), boolean masks for relu, Adam written per
 parameter array.  It computes exactly what chainrule computes (the same
-costs, the same deltas, the same updates), so the two can be timed side by side.
+costs, the same deltas, the same updates), so the two can be timed side by side;
+like every training loop it adds up each epoch's cost (chainrule's ``fit``
+also counts correct predictions and checks for divergence, which this loop
+does not).
 """
 
 from __future__ import annotations
@@ -45,8 +48,12 @@ SIGMA_PRIME: dict[str, Callable[[Array, Array], Array]] = {
 def train(weights: list[Array], biases: list[Array], X: Array, Y: Array, *, hidden: str,
           output: str, cost: str, optimizer: str, learning_rate: float, batch_size: int | None,
           epochs: int, shuffle: bool, seed: int,
-          marks: list[int] | None = None) -> tuple[list[Array], list[Array], int]:
-    """Train copies of ``weights`` (each (n_out, n_in)) and ``biases``; return them and the steps.
+          marks: list[int] | None = None
+          ) -> tuple[list[Array], list[Array], int, list[float]]:
+    """Train copies of ``weights`` (each (n_out, n_in)) and ``biases``.
+
+    Returns the trained weights and biases, the number of steps and each epoch's
+    mean cost (taken during the epoch, as chainrule's History does).
 
     ``cost`` is 'squared_error' (mean over examples of Σ_i (a_i − y_i)²) or
     'cross_entropy' (with a softmax output); ``optimizer`` is 'gd' or 'adam'.
@@ -61,7 +68,9 @@ def train(weights: list[Array], biases: list[Array], X: Array, Y: Array, *, hidd
     n = X.shape[0]
     B = n if batch_size is None else batch_size
     t = 0
+    epoch_costs = []
     for _ in range(epochs):
+        total = 0.0
         order = rng.permutation(n) if shuffle and B < n else np.arange(n)
         for start in range(0, n, B):
             if B < n:
@@ -76,10 +85,12 @@ def train(weights: list[Array], biases: list[Array], X: Array, Y: Array, *, hidd
                 Z = As[-1] @ W[l].T + b[l]
                 Zs.append(Z)
                 As.append(SIGMA[hidden if l < L - 1 else output](Z))
-            # output delta of the mean cost
+            # the cost (summed for the epoch) and the output delta of the batch's mean cost
             if cost == "cross_entropy":
+                total -= np.sum(Yb * np.log(As[-1]))
                 delta = (As[-1] - Yb) / N
             else:
+                total += np.sum((As[-1] - Yb) ** 2)
                 delta = 2 * (As[-1] - Yb) / N * SIGMA_PRIME[output](Zs[-1], As[-1])
             # backward
             dW, db = [None] * L, [None] * L
@@ -102,6 +113,7 @@ def train(weights: list[Array], biases: list[Array], X: Array, Y: Array, *, hidd
                     m[i] = b1 * m[i] + (1 - b1) * g
                     v[i] = b2 * v[i] + (1 - b2) * g**2
                     p -= lr_t * m[i] / (np.sqrt(v[i]) + eps)
+        epoch_costs.append(total / n)
         if marks is not None:
             marks.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt)
-    return W, b, t
+    return W, b, t, epoch_costs

@@ -48,7 +48,7 @@ def prepare_chainrule(p: Problem, seed: int, marks: list[int] | None = None) -> 
 def prepare_numpy(p: Problem, seed: int, marks: list[int] | None = None) -> Run:
     """The obvious NumPy loop of :mod:`benchmarks.baseline`."""
     def run() -> Params:
-        W, b, _ = baseline.train(p.W0 if p.dtype == np.float64 else
+        W, b, _, _ = baseline.train(p.W0 if p.dtype == np.float64 else
                                  [w.astype(p.dtype) for w in p.W0],
                                  [v.astype(p.dtype) for v in p.b0], p.X, p.Y,
                                  hidden=p.hidden, output=p.output, cost=p.cost,
