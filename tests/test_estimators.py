@@ -55,14 +55,6 @@ NOT_APPLICABLE = {
 }
 
 
-def expected_failures(estimator: object) -> dict[str, str]:
-    if getattr(estimator, "dtype", "float64") == "float32" and isinstance(estimator,
-                                                                         MLPRegressor):
-        return {"check_regressor_multioutput":
-                "a float32 network predicts float32; the check demands float64"}
-    return {}
-
-
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @parametrize_with_checks(
     [
@@ -74,8 +66,6 @@ def expected_failures(estimator: object) -> dict[str, str]:
         MLPRegressor(solver="sgd", activation="tanh", learning_rate="adaptive",
                      learning_rate_init=0.01, max_iter=100, dtype="float32"),
     ],
-    expected_failed_checks=expected_failures,
-    xfail_strict=True,
 )
 def test_sklearn_estimator_checks(estimator, check):
     name = getattr(check, "func", check).__name__
@@ -353,7 +343,11 @@ def test_float32_networks():
     reg = MLPRegressor(hidden_layer_sizes=(16,), dtype="float32", random_state=0, max_iter=300,
                        learning_rate_init=0.01).fit(X, y)
     assert reg.network_.dtype == np.float32
-    assert reg.coefs_[0].dtype == np.float32 and reg.predict(X).dtype == np.float32
+    assert reg.coefs_[0].dtype == np.float32
+    # outputs follow the input's precision, as scikit-learn's do
+    assert reg.predict(X.astype(np.float32)).dtype == np.float32
+    assert reg.predict(X).dtype == np.float64
+    np.testing.assert_array_equal(reg.predict(X), reg.predict(X.astype(np.float32)))
     assert reg.score(X, y) > 0.95
 
 

@@ -640,8 +640,13 @@ default='relu'
         return self._fit(X, y, incremental=True)
 
     def predict(self, X: object) -> Array:
-        """The network's output ``a(L)``: shape (n_samples,) for one output, else (n, n_outputs)."""
-        out = self._validated_output(X)
+        """The network's output ``a(L)``: shape (n_samples,) for one output, else (n, n_outputs).
+
+        As in scikit-learn, predictions come back as float32 for float32 input and as
+        float64 otherwise, whatever ``dtype`` the network computes in.
+        """
+        wanted = np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
+        out = self._validated_output(X).astype(wanted, copy=False)
         return out.ravel() if out.shape[1] == 1 else out
 
 
