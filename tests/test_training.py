@@ -198,8 +198,10 @@ def test_trainer_state_round_trip_continues_identically(rng):
 
 def test_lbfgs_solver(rng):
     net = Network([2, 4, 1], "tanh", random_state=0)
-    h = fit(net, X_XOR, Y_XOR, optimizer="lbfgs", epochs=200)
+    trainer = Trainer(net, optimizer="lbfgs")
+    h = fit(net, X_XOR, Y_XOR, epochs=200, trainer=trainer)
     assert h.cost[-1] < 1e-3
+    assert trainer.lbfgs_result.nit == len(h) == h.n_steps
     assert net.compute_cost(X_XOR, Y_XOR) == pytest.approx(h.cost[-1], rel=1e-6, abs=1e-12)
 
 

@@ -250,6 +250,7 @@ class Trainer:
         self.train_indices: Array | None = None
         self._l2_scale: Array | None = None
         self._scratch: Array | None = None
+        self.lbfgs_result: Any = None  # scipy.optimize.OptimizeResult of the last L-BFGS run
         self._last_finite: Array | None = None
         # Called at the end of every epoch with final=True on the last one (checkpoints).
         self.on_epoch_end: Callable[[bool], None] | None = None
@@ -470,8 +471,11 @@ class Trainer:
     # -- L-BFGS ----------------------------------------------------------------
 
     def run_lbfgs(self, X: Array, Y: Array, max_iter: int, *, chunk: int = 4096,
-                  callbacks: Sequence[Callback] = ()) -> History:
-        """Full-batch L-BFGS (scipy) on the flat parameter vector, gradients summed in chunks."""
+                  max_fun: int = 15000, callbacks: Sequence[Callback] = ()) -> History:
+        """Full-batch L-BFGS (scipy) on the flat parameter vector, gradients summed in chunks.
+
+        SciPy's result (status, message, counts) is kept as :attr:`lbfgs_result`.
+        """
         net = self.network
         n = X.shape[0]
         self._prepare_l2()
@@ -514,7 +518,8 @@ class Trainer:
         x0 = net.params.astype(np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
             result = minimize_lbfgs(fun_and_grad, x0, max_iter=max_iter, tol=self.tol,
-                                    callback=on_iteration)
+                                    max_fun=max_fun, callback=on_iteration)
+        self.lbfgs_result = result
         net.params[...] = x0
         self.history.n_steps = int(getattr(result, "nit", self.epoch))
         if not np.isfinite(net.params).all():
