@@ -36,11 +36,8 @@ import logging
 import math
 import os
 import secrets
-import stat
-import struct
 import tempfile
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -48,6 +45,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
+from . import _safetensors as st
 from ._files import _new_file_mode, fsync_folder, os_error_reason, temp_prefix
 from .activations import get_activation
 from .errors import ChainruleError, ConfigError, ModelFileError
@@ -84,7 +82,6 @@ MAX_HEADER_BYTES = 16 * 2**20
 
 _DTYPES = {"F64": np.dtype("<f8"), "F32": np.dtype("<f4"), "I64": np.dtype("<i8")}
 _FLOAT_CODE = {"float64": "F64", "float32": "F32"}
-_TENSOR_KEYS = {"dtype", "shape", "data_offsets"}
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
 _HISTORY_FLOATS = ("cost", "val_cost", "accuracy", "val_accuracy", "learning_rate", "seconds")
 _INDEX_ARRAYS = ("perm", "val_indices", "train_indices")
@@ -101,6 +98,11 @@ class CheckpointError(ModelFileError):
 
 class CheckpointWarning(UserWarning):
     """Resuming had to fall back to the previous checkpoint."""
+
+
+_KIND = st.FileKind(error=CheckpointError, noun="checkpoint",
+                    label="a valid chainrule checkpoint", missing="no such checkpoint file",
+                    max_header_bytes=MAX_HEADER_BYTES)
 
 
 @dataclass(frozen=True)
@@ -448,10 +450,9 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
         file and the problem.
     """
     name = os.fspath(path) if isinstance(path, str | os.PathLike) else repr(path)
-    with _wrap_errors(name):
-        with _open_regular(name) as f:
-            size = os.fstat(f.fileno()).st_size
-            doc, tensors = _read_file(f, name, size)
+    with st.reading(name, _KIND):
+        with st.open_regular(name, _KIND) as f:
+            doc, tensors = _read_file(f, name)
         return _decode(name, doc, tensors)
 
 
@@ -486,112 +487,23 @@ def load_latest_checkpoint(path: str | os.PathLike[str]) -> Checkpoint | None:
     return ck
 
 
-@contextlib.contextmanager
-def _wrap_errors(name: str) -> Iterator[None]:
-    """Every failure on malformed input becomes a CheckpointError naming the file.
-
-    Only ``Exception`` is caught: KeyboardInterrupt and SystemExit pass through.
-    """
-    try:
-        yield
-    except CheckpointError:
-        raise
-    except (ChainruleError, ValueError, TypeError, KeyError, IndexError, OverflowError,
-            RecursionError, MemoryError) as exc:
-        raise CheckpointError(f"{name}: not a valid chainrule checkpoint ({exc})") from None
-    except OSError as exc:
-        raise CheckpointError(f"{name}: cannot read checkpoint: {exc.strerror or exc}") from exc
-
-
-def _open_regular(name: str) -> BinaryIO:
-    try:
-        st = os.stat(name)
-    except FileNotFoundError:
-        raise CheckpointError(f"{name}: no such checkpoint file") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise CheckpointError(f"{name}: is a folder, not a checkpoint file")
-    if not stat.S_ISREG(st.st_mode):
-        raise CheckpointError(f"{name}: is not a regular file")  # a FIFO would block
-    return open(name, "rb")
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"duplicate key {k[:50]!r}")
-        out[k] = v
-    return out
-
-
-def _refuse_constant(token: str) -> None:
-    raise ValueError(f"{token} is not valid JSON")
-
-
-def _loads(raw: str | bytes) -> Any:
-    """Strict JSON: no duplicate keys, no NaN or Infinity literals."""
-    return json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
-
-
-def _read_file(f: BinaryIO, name: str, size: int) -> tuple[dict[str, Any],
-                                                            dict[str, np.ndarray]]:
+def _read_file(f: BinaryIO, name: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The JSON document and the checked tensors of a safetensors file."""
+    header = st.read_header(f, name, _KIND)
+    entries = header.entries
     bad = f"{name}: not a chainrule checkpoint"
-    if size < 8:
-        raise CheckpointError(f"{bad}: the file has {size} bytes, too few for a header")
-    (n,) = struct.unpack("<Q", f.read(8))
-    # Against the file size first: a corrupt length must not allocate.
-    if n == 0 or n > size - 8 or n > MAX_HEADER_BYTES:
-        raise CheckpointError(f"{bad}: header length {n} does not fit the file of {size} bytes "
-                              f"(limit {MAX_HEADER_BYTES}); is it truncated?")
-    header = _loads(f.read(n))
-    if not isinstance(header, dict):
-        raise CheckpointError(f"{bad}: the header is not a JSON object")
-    meta = header.pop("__metadata__", None)
+    meta = entries.pop("__metadata__", None)
     if not isinstance(meta, dict) or not isinstance(meta.get(METADATA_KEY), str):
         raise CheckpointError(f"{bad}: the header has no chainrule metadata")
-    doc = _loads(meta[METADATA_KEY])
+    doc = st.loads(meta[METADATA_KEY])
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         what = doc.get("format") if isinstance(doc, dict) else None
         raise CheckpointError(f"{bad}: its format is {str(what)[:60]!r}, expected {FORMAT!r}")
-    data_len = size - 8 - n
-    spans = []
-    for key, info in header.items():
-        if not isinstance(info, dict) or set(info) != _TENSOR_KEYS:
-            raise CheckpointError(f"{bad}: tensor {key[:50]!r} is not described by dtype, "
-                                  "shape and data_offsets")
-        code, shape, off = info["dtype"], info["shape"], info["data_offsets"]
-        if code not in _DTYPES:
-            raise CheckpointError(f"{bad}: tensor {key[:50]!r} has dtype {str(code)[:20]!r}")
-        if (not isinstance(shape, list) or len(shape) > 2
-                or not all(type(s) is int and s >= 0 for s in shape)):
-            raise CheckpointError(f"{bad}: tensor {key[:50]!r} has shape {str(shape)[:60]}")
-        if (not isinstance(off, list) or len(off) != 2 or not all(type(o) is int for o in off)
-                or not 0 <= off[0] <= off[1] <= data_len):
-            raise CheckpointError(f"{bad}: tensor {key[:50]!r} has data_offsets "
-                                  f"{str(off)[:60]} outside the {data_len} data bytes")
-        if off[1] - off[0] != math.prod(shape) * _DTYPES[code].itemsize:
-            raise CheckpointError(f"{bad}: tensor {key[:50]!r}: data_offsets {off} do not "
-                                  f"hold shape {shape} of {code}")
-        spans.append((off[0], off[1], key))
-    pos = 0
-    for begin, end, key in sorted(spans):
-        if begin != pos:
-            raise CheckpointError(f"{bad}: tensor {key[:50]!r} starts at {begin}, expected {pos} "
-                                  "(overlap or gap in the data)")
-        pos = end
-    if pos != data_len:
-        raise CheckpointError(f"{bad}: {data_len - pos} unexpected bytes after the last tensor")
-    raw = f.read(data_len)
-    if len(raw) != data_len:
-        raise CheckpointError(f"{name}: the file changed while it was read")
-    tensors = {}
-    for begin, end, key in spans:
-        info = header[key]
-        dt = _DTYPES[info["dtype"]]
-        arr = np.frombuffer(raw, dtype=dt, count=(end - begin) // dt.itemsize, offset=begin)
-        tensors[key] = arr.reshape(info["shape"]).astype(dt.newbyteorder("="), copy=True)
-    return doc, tensors
+    spans = {key: st.check_entry(name, key, info, header.data_len, _DTYPES, _KIND)
+             for key, info in entries.items()}
+    st.check_tiling(name, spans, header.data_len, _KIND)
+    data = st.read_data(f, name, header, _KIND)
+    return doc, {key: st.read_tensor(data, t) for key, t in spans.items()}
 
 
 # -- checks of the decoded contents ---------------------------------------------

@@ -12,21 +12,18 @@ The header's ``__metadata__`` maps one key, ``chainrule``, to a JSON document::
      "activations": ["tanh", "tanh"], "cost": "squared_error", "dtype": "float64",
      "metadata": {...}}                      # free-form: input scaling, classes, ...
 
-Reading never unpickles or evaluates anything.  The header is parsed here, by
-hand, and checked field by field before any tensor byte is looked at: every
+Reading never unpickles or evaluates anything.  The header is parsed by hand
+(the format-level checks live in :mod:`chainrule._safetensors`, shared with
+checkpoints) and checked field by field before any tensor byte is looked at: every
 problem becomes a :class:`~chainrule.errors.ModelFileError` that names the file
 and what was wrong with it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import stat
-import struct
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -35,6 +32,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from safetensors.numpy import save as _safetensors_bytes
 
+from . import _safetensors as st
 from ._files import atomic_write, os_error_reason, temp_prefix
 from .activations import get_activation
 from .errors import ChainruleError, ConfigError, ModelFileError
@@ -60,16 +58,9 @@ MAX_HEADER_BYTES = 100_000_000
 
 # Our dtype name -> (safetensors dtype code, little-endian NumPy dtype).
 _DTYPES = {"float64": ("F64", np.dtype("<f8")), "float32": ("F32", np.dtype("<f4"))}
-_TENSOR_KEYS = {"dtype", "shape", "data_offsets"}
 
-# Magic numbers of files people save by mistake, for a friendlier message.
-_LOOKS_LIKE = [
-    (b"\x89PNG", "a PNG image"),
-    (b"PK\x03\x04", "a zip archive (torch.save, .npz, .keras, ...)"),
-    (b"\x93NUMPY", "a NumPy .npy file"),
-    (b"\x89HDF", "an HDF5 file"),
-    (b"\x7fELF", "an executable"),
-]
+_KIND = st.FileKind(error=ModelFileError, noun="model", label="a safetensors model",
+                    missing="no such file", max_header_bytes=MAX_HEADER_BYTES)
 
 
 @dataclass(frozen=True)
@@ -229,15 +220,10 @@ def load_model(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]:
         the message names the file and the problem.
     """
     name = os.fspath(path) if isinstance(path, str | os.PathLike) else repr(path)
-    with _wrap_errors(name):
-        with _open_regular(name) as f:
-            size = os.fstat(f.fileno()).st_size
-            hdr = _read_header(f, name, size)
-            f.seek(hdr.data_start)
-            data = f.read(hdr.data_len)
-        if len(data) != hdr.data_len:
-            raise ModelFileError(f"{name}: file changed while it was read "
-                                 f"(expected {hdr.data_len} bytes of tensor data, got {len(data)})")
+    with st.reading(name, _KIND):
+        with st.open_regular(name, _KIND) as f:
+            hdr = _read_header(f, name)
+            data = st.read_data(f, name, hdr.layout, _KIND)
         weights, biases = [], []
         for l in range(1, len(hdr.layer_sizes)):
             weights.append(_tensor(name, data, hdr, f"W{l}"))
@@ -262,48 +248,18 @@ def read_model_info(path: str | os.PathLike[str]) -> ModelInfo:
         As :func:`load_model`.
     """
     name = os.fspath(path) if isinstance(path, str | os.PathLike) else repr(path)
-    with _wrap_errors(name):
-        with _open_regular(name) as f:
-            size = os.fstat(f.fileno()).st_size
-            hdr = _read_header(f, name, size)
+    with st.reading(name, _KIND):
+        with st.open_regular(name, _KIND) as f:
+            hdr = _read_header(f, name)
         sizes = hdr.layer_sizes
         return ModelInfo(
             path=Path(name), format_version=hdr.format_version, layer_sizes=sizes,
             activations=hdr.activations, cost=hdr.cost, dtype=hdr.dtype,
-            n_params=sum(math.prod(s) for s in hdr.shapes.values()),
-            file_size=size, tensors={k: hdr.shapes[k] for k in _tensor_names(sizes)},
+            n_params=sum(math.prod(t.shape) for t in hdr.tensors.values()),
+            file_size=hdr.layout.data_start + hdr.layout.data_len,
+            tensors={k: hdr.tensors[k].shape for k in _tensor_names(sizes)},
             metadata=hdr.metadata,
         )
-
-
-@contextlib.contextmanager
-def _wrap_errors(name: str) -> Iterator[None]:
-    """Turn every failure on malformed input into a ModelFileError naming the file.
-
-    Only ``Exception`` is caught: KeyboardInterrupt and SystemExit pass through.
-    """
-    try:
-        yield
-    except ModelFileError:
-        raise
-    except OSError as exc:
-        raise ModelFileError(f"{name}: cannot read model: {exc.strerror or exc}") from exc
-    except Exception as exc:
-        raise ModelFileError(f"{name}: not a valid chainrule model "
-                             f"({type(exc).__name__}: {exc})") from exc
-
-
-def _open_regular(name: str) -> BinaryIO:
-    try:
-        st = os.stat(name)
-    except FileNotFoundError:
-        raise ModelFileError(f"{name}: no such file") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise ModelFileError(f"{name}: is a folder, not a model file")
-    if not stat.S_ISREG(st.st_mode):
-        # A FIFO or device would block or never end.
-        raise ModelFileError(f"{name}: is not a regular file")
-    return open(name, "rb")  # the caller's with-block closes it
 
 
 @dataclass
@@ -316,84 +272,18 @@ class _Header:
     cost: str
     dtype: str
     metadata: dict[str, Any]
-    shapes: dict[str, tuple[int, ...]]
-    offsets: dict[str, tuple[int, int]]
-    data_start: int
-    data_len: int
+    tensors: dict[str, st.Tensor] = field(default_factory=dict)
+    layout: st.Header = field(default_factory=lambda: st.Header({}, 0, 0))
 
 
-def _read_header(f: BinaryIO, name: str, size: int) -> _Header:
+def _read_header(f: BinaryIO, name: str) -> _Header:
     """Read and check everything up to the tensor bytes."""
-    if size == 0:
-        raise ModelFileError(f"{name}: file is empty (0 bytes); not a safetensors model")
-    prefix = f.read(8)
-    if len(prefix) < 8:
-        raise ModelFileError(f"{name}: file is too short ({size} bytes) to hold the 8-byte "
-                             "header length of a safetensors model")
-    (n,) = struct.unpack("<Q", prefix)
-    # Compare with the file size before reading: a corrupt length must not allocate.
-    if n > size - 8:
-        hint = _looks_like(prefix) or "; is the file truncated?"
-        raise ModelFileError(f"{name}: not a safetensors model: header length {n} exceeds the "
-                             f"file size ({size} bytes){hint}")
-    if n > MAX_HEADER_BYTES:
-        raise ModelFileError(f"{name}: header length {n} is larger than the "
-                             f"{MAX_HEADER_BYTES}-byte limit")
-    if n == 0:
-        raise ModelFileError(f"{name}: header is empty (length 0)")
-    raw = f.read(n)
-    if len(raw) != n:
-        raise ModelFileError(f"{name}: file changed while it was read (header cut short)")
-    header = _parse_header_json(name, raw)
-    doc = _chainrule_document(name, header)
+    layout = st.read_header(f, name, _KIND)
+    doc = _chainrule_document(name, layout.entries)
     hdr = _check_document(name, doc)
-    hdr.data_start, hdr.data_len = 8 + n, size - 8 - n
-    _check_tensors(name, header, hdr)
+    hdr.layout = layout
+    _check_tensors(name, layout.entries, hdr)
     return hdr
-
-
-def _looks_like(prefix: bytes) -> str:
-    for magic, what in _LOOKS_LIKE:
-        if prefix.startswith(magic):
-            return f"; it looks like {what}"
-    if prefix[:1] == b"\x80" and 2 <= prefix[1] <= 5:
-        return "; it looks like a pickle file, which chainrule never loads"
-    if all(32 <= c < 127 or c in b"\t\r\n" for c in prefix):
-        return "; it looks like a text file"
-    return ""
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise ValueError(f"duplicate key {_short(k)}")
-        out[k] = v
-    return out
-
-
-def _no_constants(token: str) -> None:
-    raise ValueError(f"{token} is not valid JSON")
-
-
-def _loads(text: str) -> Any:
-    """Strict JSON: no duplicate keys, no NaN/Infinity."""
-    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-
-
-def _parse_header_json(name: str, raw: bytes) -> dict[str, Any]:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ModelFileError(f"{name}: header is not valid UTF-8 (byte {exc.start + 8} of the "
-                             "file); not a safetensors model") from None
-    try:
-        header = _loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise ModelFileError(f"{name}: header is not valid JSON ({exc})") from None
-    if not isinstance(header, dict):
-        raise ModelFileError(f"{name}: header must be a JSON object, got {type(header).__name__}")
-    return header
 
 
 def _chainrule_document(name: str, header: dict[str, Any]) -> Any:
@@ -407,20 +297,10 @@ def _chainrule_document(name: str, header: dict[str, Any]) -> Any:
         raise ModelFileError(f"{name}: no chainrule metadata (__metadata__ has no "
                              f"{METADATA_KEY!r} key); was it written by chainrule.io.save_model?")
     try:
-        doc = _loads(meta[METADATA_KEY])
+        doc = st.loads(meta[METADATA_KEY])
     except (ValueError, RecursionError) as exc:
         raise ModelFileError(f"{name}: chainrule metadata is not valid JSON ({exc})") from None
     return doc
-
-
-def _short(x: object, limit: int = 120) -> str:
-    """``repr(x)``, cut short: a hostile header must not produce a megabyte message."""
-    r = repr(x)
-    return r if len(r) <= limit else r[:limit] + "…"
-
-
-def _is_int(x: object) -> bool:
-    return type(x) is int  # bool and float are not sizes
 
 
 def _check_document(name: str, doc: Any) -> _Header:
@@ -433,27 +313,27 @@ def _check_document(name: str, doc: Any) -> _Header:
     if missing:
         raise ModelFileError(f"{name}: chainrule metadata lacks {', '.join(missing)}")
     if doc["format"] != FORMAT:
-        raise ModelFileError(f"{name}: format is {_short(doc['format'])}, expected {FORMAT!r}")
+        raise ModelFileError(f"{name}: format is {st.short(doc['format'])}, expected {FORMAT!r}")
     version = doc["format_version"]
-    if not _is_int(version) or version != FORMAT_VERSION:
-        newer = " (written by a newer chainrule?)" if _is_int(version) and version > 1 else ""
-        raise ModelFileError(f"{name}: format_version is {_short(version)}, expected "
+    if not st.is_int(version) or version != FORMAT_VERSION:
+        newer = " (written by a newer chainrule?)" if st.is_int(version) and version > 1 else ""
+        raise ModelFileError(f"{name}: format_version is {st.short(version)}, expected "
                              f"{FORMAT_VERSION}{newer}")
     sizes = doc["layer_sizes"]
     if (not isinstance(sizes, list) or len(sizes) < 2
-            or not all(_is_int(s) and s >= 1 for s in sizes)):
+            or not all(st.is_int(s) and s >= 1 for s in sizes)):
         raise ModelFileError(f"{name}: layer_sizes must be a list of at least two positive "
-                             f"integers, got {_short(sizes)}")
+                             f"integers, got {st.short(sizes)}")
     acts = doc["activations"]
     if not isinstance(acts, list) or len(acts) != len(sizes) - 1:
         raise ModelFileError(f"{name}: activations must list one name per layer "
-                             f"({len(sizes) - 1}), got {_short(acts)}")
+                             f"({len(sizes) - 1}), got {st.short(acts)}")
     for a in acts:
         if not isinstance(a, str) or len(a) > 100:
             raise ModelFileError(f"{name}: activation names must be short strings, "
-                                 f"got {_short(a)}")
+                                 f"got {st.short(a)}")
     if not isinstance(doc["cost"], str) or len(doc["cost"]) > 100:
-        raise ModelFileError(f"{name}: cost must be a short string, got {_short(doc['cost'])}")
+        raise ModelFileError(f"{name}: cost must be a short string, got {st.short(doc['cost'])}")
     try:
         output = [get_activation(a) for a in acts][-1]
         # Checked here too so that read_model_info refuses what load_model would.
@@ -462,11 +342,11 @@ def _check_document(name: str, doc: Any) -> _Header:
         raise ModelFileError(f"{name}: {exc}") from None
     dtype = doc["dtype"]
     if not isinstance(dtype, str) or dtype not in _DTYPES:
-        raise ModelFileError(f"{name}: dtype is {_short(dtype)}, expected 'float64' or 'float32'")
+        raise ModelFileError(f"{name}: dtype is {st.short(dtype)}, expected 'float64' or 'float32'")
     meta = doc.get("metadata", {})
     if not isinstance(meta, dict):
         raise ModelFileError(f"{name}: metadata must be a JSON object, got {type(meta).__name__}")
-    return _Header(version, tuple(sizes), tuple(acts), doc["cost"], dtype, meta, {}, {}, 0, 0)
+    return _Header(version, tuple(sizes), tuple(acts), doc["cost"], dtype, meta)
 
 
 def _tensor_names(sizes: tuple[int, ...]) -> list[str]:
@@ -491,62 +371,19 @@ def _check_tensors(name: str, header: dict[str, Any], hdr: _Header) -> None:
                                  f"{list(hdr.layer_sizes)} need {', '.join(expected)})")
     for k in present:
         if k not in expected:
-            raise ModelFileError(f"{name}: unexpected tensor {_short(k)} (layer_sizes "
+            raise ModelFileError(f"{name}: unexpected tensor {st.short(k)} (layer_sizes "
                                  f"{list(hdr.layer_sizes)} need only {', '.join(expected)})")
     code, np_dtype = _DTYPES[hdr.dtype]
     for k, shape in expected.items():
-        info = header[k]
-        if not isinstance(info, dict) or set(info) != _TENSOR_KEYS:
-            raise ModelFileError(f"{name}: tensor {k!r} must be described by exactly "
-                                 f"dtype, shape and data_offsets, got {_short(info)}")
-        if info["dtype"] != code:
-            raise ModelFileError(f"{name}: tensor {k!r} has dtype {_short(info['dtype'])}, "
-                                 f"expected {code!r} (the model's dtype is {hdr.dtype})")
-        got = info["shape"]
-        if not isinstance(got, list) or not all(_is_int(s) for s in got) or tuple(got) != shape:
-            raise ModelFileError(f"{name}: tensor {k!r} has shape {_short(got)}, expected "
-                                 f"{list(shape)}")
-        off = info["data_offsets"]
-        if (not isinstance(off, list) or len(off) != 2 or not all(_is_int(o) for o in off)
-                or not 0 <= off[0] <= off[1]):
-            raise ModelFileError(f"{name}: tensor {k!r} has data_offsets {_short(off)}, "
-                                 "expected [begin, end] with 0 <= begin <= end")
-        if off[1] > hdr.data_len:
-            raise ModelFileError(f"{name}: tensor {k!r} data_offsets {off} run past the end of "
-                                 f"the {hdr.data_len}-byte data section (file truncated?)")
-        nbytes = math.prod(shape) * np_dtype.itemsize
-        if off[1] - off[0] != nbytes:
-            raise ModelFileError(f"{name}: tensor {k!r} data_offsets {off} hold "
-                                 f"{off[1] - off[0]} bytes, but shape {list(shape)} of {code} "
-                                 f"needs {nbytes}")
-        hdr.shapes[k], hdr.offsets[k] = shape, (off[0], off[1])
-    _check_tiling(name, hdr)
-
-
-def _check_tiling(name: str, hdr: _Header) -> None:
-    """The data section must be covered exactly once: no overlaps, gaps or trailing bytes."""
-    pos, prev = 0, None
-    for k, (begin, end) in sorted(hdr.offsets.items(), key=lambda kv: kv[1]):
-        if begin < pos:
-            raise ModelFileError(f"{name}: tensor {k!r} data_offsets [{begin}, {end}] overlap "
-                                 f"tensor {prev!r}, which ends at {pos}")
-        if begin > pos:
-            raise ModelFileError(f"{name}: {begin - pos} unused bytes (a gap) before tensor "
-                                 f"{k!r} in the data section")
-        pos, prev = end, k
-    if pos != hdr.data_len:
-        raise ModelFileError(f"{name}: {hdr.data_len - pos} unexpected trailing bytes after "
-                             "the last tensor")
+        hdr.tensors[k] = st.check_entry(name, k, header[k], hdr.layout.data_len,
+                                        {code: np_dtype}, _KIND, shape=shape,
+                                        dtype_note=f" (the model's dtype is {hdr.dtype})")
+    st.check_tiling(name, hdr.tensors, hdr.layout.data_len, _KIND)
 
 
 def _tensor(name: str, data: bytes, hdr: _Header, k: str) -> np.ndarray:
-    """One checked tensor as a native-endian array (a copy, so the file buffer can go)."""
-    _, np_dtype = _DTYPES[hdr.dtype]
-    begin, _ = hdr.offsets[k]
-    shape = hdr.shapes[k]
-    count = math.prod(shape)
-    arr = np.frombuffer(data, dtype=np_dtype, count=count, offset=begin).reshape(shape)
-    arr = arr.astype(np_dtype.newbyteorder("="), copy=True)
+    """One checked tensor, whose values must all be finite."""
+    arr = st.read_tensor(data, hdr.tensors[k])
     bad = ~np.isfinite(arr)
     if bad.any():
         where = [int(i) for i in np.argwhere(bad)[0]]
