@@ -145,12 +145,20 @@ def environment(argv: Sequence[str]) -> dict[str, Any]:
 # Output
 
 
+def readable_mode(fd: int) -> None:
+    """Give a new temporary file the mode a plain ``open`` would (mkstemp makes it 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)
+
+
 def write_json(path: str | os.PathLike[str], data: Any) -> Path:
     """Write ``data`` as JSON atomically: a temporary file in the same folder, then a rename."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        readable_mode(fd)
         with os.fdopen(fd, "w") as f:
             json.dump(data, f, indent=1, default=_jsonable)
             f.write("\n")

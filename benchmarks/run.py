@@ -21,6 +21,7 @@ benchmarks``.  The kernel in use is printed and recorded either way.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -32,7 +33,7 @@ if __package__ in (None, ""):  # run as a script: make the package importable
 
 from benchmarks import harness, problems, training_tasks
 
-DEFAULT_OUT = Path("bench-output") / "benchmark.json"
+DEFAULT_OUT = Path("benchmarks") / "results" / "benchmark.json"  # git ignores the folder
 
 # Sizes of the full run and of --quick: (full, quick)
 SETTINGS: dict[str, tuple[Any, Any]] = {
@@ -105,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     def show(text: str) -> None:
         print(text + "\n", flush=True)
 
+    def load() -> list[float]:
+        """The load average after a task: other processes on the machine disturb timings."""
+        return [round(x, 2) for x in os.getloadavg()]
+
     train_problems = []
     if "a" in args.tasks:
         train_problems += [problems.digits(dt, setting("a_epochs"))
@@ -120,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         for n_threads in args.threads:
             out = training_tasks.run_problem(p, n_threads, r, args.peers,
                                              gemm=p.key in ("a", "b"))
+            out["load_average_after"] = load()
             results.setdefault(p.key, []).append(out)
             show(training_tasks.report(out))
 
@@ -128,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
         for n_threads in args.threads:
             out = landscape_task.run_landscape(n_threads, rounds, 1000, setting("e_sample"))
+            out["load_average_after"] = load()
             results.setdefault("e", []).append(out)
             show(landscape_task.report(out))
 
@@ -138,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         out = scaling.run_scaling(args.threads, args.rounds or setting("f_rounds"),
                                   setting("f_examples"), setting("f_widths"),
                                   setting("f_width_examples"), plot)
+        out["load_average_after"] = load()
         results["f"] = out
         show(scaling.report(out))
 
@@ -145,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks import memory
 
         out = memory.run_memory(args.threads, setting("g_bytes"))
+        out["load_average_after"] = load()
         results["g"] = out
         show(memory.report(out))
 

@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from chainrule import Network, fit
 
-from .harness import fmt_seconds
+from .harness import fmt_seconds, readable_mode
 
 N_FEATURES, N_CLASSES, BATCH = 64, 10, 200
 SLOPE_RANGE = (0.95, 1.05)
@@ -112,6 +112,7 @@ def save_plot(out: dict[str, Any], path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".png", dir=target.parent)
+    readable_mode(fd)
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=110)

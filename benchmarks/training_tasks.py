@@ -186,6 +186,8 @@ def report(out: dict[str, Any]) -> str:
     for name, why in out["not_run"].items():
         lines.append(f"    {name} not run: {why}")
     lines.append("    targets: " + "; ".join(target_text(t) for t in out["targets"]))
+    if "load_average_after" in out:
+        lines.append(f"    load average after: {out['load_average_after']}")
     return "\n".join(lines)
 
 
