@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import signal
-import tracemalloc
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-from chainrule import ConfigError, DivergenceError, Network, ShapeError
+from chainrule import ConfigError, DataError, DivergenceError, Network, ShapeError, _validation
 from chainrule.training import Trainer, evaluate, fit
 
 X_NOT, Y_NOT = np.array([[0.0], [1.0]]), np.array([[1.0], [0.0]])
@@ -131,6 +133,21 @@ def test_divergence_names_epoch_and_batch_and_keeps_finite_weights(rng):
     assert np.isfinite(net.params).all()
 
 
+def test_overflowing_gradient_is_caught_and_finite_weights_kept():
+    # tanh saturates: each cost (a − y)² ≈ 1e6 is finite while ∂C/∂w = Σ dZ·x overflows
+    # (x = 1e306), so the step makes w infinite; the cost of the next batch stays finite
+    # (tanh(∞) = 1), and the end-of-epoch check of the weights reports it.
+    X, Y = np.full((4, 1), 1e306), np.full((4, 1), 1e3)
+    net = Network([1, 1], "tanh", weights=[[[1e-306]]], biases=[[0.0]])
+    start = net.params.copy()
+    with pytest.raises(DivergenceError, match=r"weights became non-finite in epoch 1") as e:
+        fit(net, X, Y, optimizer="gd", learning_rate=0.1, epochs=3, batch_size=2,
+            shuffle=False)
+    assert e.value.epoch == 1 and e.value.batch is None
+    assert np.isfinite(net.params).all()
+    np.testing.assert_array_equal(net.params, start)  # those before training
+
+
 def test_float32_training_stays_float32(rng):
     X, Y = blobs(rng)
     net = Network([5, 8, 3], "tanh", cost="cross_entropy", dtype="float32", random_state=0)
@@ -139,25 +156,202 @@ def test_float32_training_stays_float32(rng):
     assert np.isfinite(h.cost).all()
 
 
-def test_memmap_is_never_copied_whole(tmp_path, rng):
-    n, d = 40_000, 64  # 20 MB of float64 on disk
-    path = tmp_path / "X.npy"
-    X = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(n, d))
-    for start in range(0, n, 10_000):
-        X[start:start + 10_000] = rng.normal(size=(10_000, d))
+def save_npy(path, A, dtype=None):
+    """Write A to a .npy file and open it memory-mapped, read-only."""
+    np.save(path, np.asarray(A, dtype=dtype))
+    return np.load(path, mmap_mode="r")
+
+
+class ReadSpy:
+    """Counts the positional reads of chainrule._validation and records the files it opens."""
+
+    def __init__(self, monkeypatch):
+        self.reads, self.fds = 0, []
+        real_open, real_preadv = os.open, os.preadv
+
+        def spy_open(*args, **kwargs):
+            fd = real_open(*args, **kwargs)
+            self.fds.append(fd)
+            return fd
+
+        def spy_preadv(*args):
+            self.reads += 1
+            return real_preadv(*args)
+
+        monkeypatch.setattr(_validation.os, "open", spy_open)
+        monkeypatch.setattr(_validation.os, "preadv", spy_preadv)
+
+    def all_closed(self):
+        for fd in self.fds:
+            try:
+                os.fstat(fd)
+            except OSError:
+                continue
+            return False
+        return True
+
+
+@pytest.mark.parametrize(("file_dtype", "net_dtype"), [
+    ("<f8", "float64"), ("<f8", "float32"), (">f4", "float64"), ("<f4", "float32")])
+def test_memmap_training_is_bit_identical_to_training_in_memory(tmp_path, rng, monkeypatch,
+                                                                file_dtype, net_dtype):
+    X, Y = blobs(rng, n=500, d=6, k=3)
+    Xm = save_npy(tmp_path / "X.npy", X, file_dtype)
+    Ym = save_npy(tmp_path / "Y.npy", Y, net_dtype)  # stays mapped: already the net's dtype
+    spy = ReadSpy(monkeypatch)
+    runs = []
+    for Xa, Ya in ((np.array(Xm), np.array(Ym)), (Xm, Ym)):
+        net = Network([6, 8, 3], "relu", cost="cross_entropy", dtype=net_dtype, random_state=0)
+        h = fit(net, Xa, Ya, epochs=3, batch_size=64, random_state=1, validation_split=0.2)
+        runs.append((net.params.copy(), h.cost, h.val_cost, h.val_accuracy))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1:] == runs[1][1:]
+    assert spy.reads > 0 and len(spy.fds) >= 2  # X and Y were read from their files
+    assert spy.all_closed()
+
+
+def test_memmap_views_lbfgs_and_evaluate_read_the_right_rows(tmp_path, rng, monkeypatch):
+    X, Y = blobs(rng, n=400, d=5, k=3)
+    Xm = save_npy(tmp_path / "X.npy", X)
+    spy = ReadSpy(monkeypatch)
+    Xv = np.asarray(Xm)[37:337]  # a plain ndarray on top of the memmap, at an offset
+    assert not isinstance(Xv, np.memmap)
+    results = []
+    for Xa in (X[37:337], Xv):
+        net = Network([5, 6, 3], "tanh", cost="cross_entropy", random_state=0)
+        h = fit(net, Xa, Y[37:337], epochs=15, optimizer="lbfgs", validation_split=0.25,
+                random_state=0)
+        idx = np.array([-1, 5, 4, 3, 10, 11, 12, 0, 299, -300, 7])  # negative, runs, reversed
+        results.append((net.params.copy(), h.cost, evaluate(net, Xa, Y[37:337], batch_size=4,
+                                                            indices=idx)))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    assert results[0][1:] == results[1][1:]
+    assert spy.reads > 0 and spy.all_closed()
+    net = Network([5, 6, 3], "tanh", cost="cross_entropy", random_state=0)
+    with pytest.raises(IndexError, match="out of bounds"):
+        evaluate(net, Xv, Y[37:337], indices=np.array([3, 300]))
+    assert spy.all_closed()
+
+
+def test_file_rows_gather_equals_take(tmp_path, rng):
+    X = rng.normal(size=(300, 7))
+    Xm = save_npy(tmp_path / "X.npy", X)
+    sel = np.concatenate([np.arange(40, 90), rng.permutation(300)[:60], [5, 5, 6, -1]])
+    # strides, offsets, rows apart in the file
+    for A, B in ((Xm, X), (Xm[::-3], X[::-3]), (Xm[10:], X[10:]), (Xm[:, 1:4], X[:, 1:4])):
+        with _validation.FileRows.open(A, "X") as reader:
+            for s in (sel[:1], sel[:3], sel, np.arange(0, 20), np.arange(20)[::-1]):
+                s = s[s < A.shape[0]]
+                np.testing.assert_array_equal(reader.take(s, np.dtype(np.float64)), B[s])
+                out = np.empty((s.size, A.shape[1]), np.float32)
+                assert reader.take(s, np.dtype(np.float32), out) is out
+                np.testing.assert_array_equal(out, B[s].astype(np.float32))
+    # where positional reads do not apply, no reader: rows not contiguous (strided columns,
+    # Fortran order), private maps, memory
+    np.save(tmp_path / "F.npy", np.asfortranarray(X))
+    Xc = np.load(tmp_path / "X.npy", mmap_mode="c")
+    for A in (Xm[:, ::2], np.load(tmp_path / "F.npy", mmap_mode="r"), Xc, X):
+        assert _validation.FileRows.open(A, "X") is None
+    # a file shortened after it was opened: an error naming the row, not a crash
+    with _validation.FileRows.open(Xm, "X") as reader:
+        os.truncate(tmp_path / "X.npy", 128 + 250 * 7 * 8)
+        with pytest.raises(DataError, match=r"X: .*X\.npy ends before row 250"):
+            reader.take(np.arange(240, 260), np.dtype(np.float64))
+        with pytest.raises(DataError, match="ends before row 290"):
+            reader.take(np.array([3, 290]), np.dtype(np.float64))
+
+
+def test_fit_closes_the_files_when_training_fails(tmp_path, rng, monkeypatch):
+    X, Y = blobs(rng, n=200, d=4, k=2)
+    Xm = save_npy(tmp_path / "X.npy", X)
+    spy = ReadSpy(monkeypatch)
+
+    def interrupt(epoch, batch, n_batches):
+        raise KeyboardInterrupt
+
+    net = Network([4, 5, 2], "tanh", cost="cross_entropy", random_state=0)
+    with pytest.raises(KeyboardInterrupt):
+        fit(net, Xm, Y, epochs=2, batch_size=16, batch_callback=interrupt)
+    assert spy.reads > 0 and spy.all_closed()
+    Xm = save_npy(tmp_path / "X1000.npy", X * 1e3)
+    net = Network([4, 16, 1], "relu", "identity", random_state=0)
+    with pytest.raises(DivergenceError):
+        fit(net, Xm, Y[:, :1] * 1e3, optimizer="sgd", learning_rate=1e3, epochs=50,
+            batch_size=8)
+    assert spy.all_closed()
+
+
+def test_check_finite_of_a_memmap_reads_blocks_and_names_row_and_column(tmp_path, rng,
+                                                                       monkeypatch):
+    X = rng.normal(size=(1000, 4)).astype(np.float32)
+    X[731, 2] = np.inf
+    Xm = save_npy(tmp_path / "X.npy", X)
+    spy = ReadSpy(monkeypatch)
+    with pytest.raises(DataError, match="X: contains infinity at row 731, column 2"):
+        _validation.check_finite(Xm, "X", block_bytes=16 * 100)  # blocks of 100 rows
+    assert spy.reads == 8 and spy.all_closed()  # blocks 0-7: the one holding row 731 raised
+    X[731, 2], X[999, 0] = 0, np.nan
+    Xm = save_npy(tmp_path / "X2.npy", X)
+    with pytest.raises(DataError, match="X: contains NaN at row 999, column 0"):
+        _validation.check_finite(Xm[:, None], "X", block_bytes=7)  # one row per block, 3-D
+    assert spy.all_closed()
+    _validation.check_finite(Xm[:999], "X")
+    # in memory: finite values whose sum overflows are not mistaken for infinity
+    big = np.full((50, 3), np.finfo(np.float64).max)
+    _validation.check_finite(big, "X", block_bytes=48)
+    big[33, 1] = -np.inf
+    with pytest.raises(DataError, match="row 33, column 1"):
+        _validation.check_finite(big, "X", block_bytes=48)
+
+
+# A fresh interpreter trains from a memory-mapped X.npy and Y.npy and prints how much
+# its resident memory grew (VmHWM, its own peak, reset before fit where the kernel
+# allows it, minus VmRSS before fit), in bytes.
+RSS_CHILD = """
+import sys
+import numpy as np
+from chainrule import Network, fit
+
+def status(key):
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) * 1024 for l in f if l.startswith(key + ":"))
+
+X = np.load(sys.argv[1], mmap_mode="r")
+Y = np.load(sys.argv[2], mmap_mode="r")
+net = Network([X.shape[1], 16, 2], "relu", cost="cross_entropy", dtype="float32",
+              random_state=0)
+fit(net, X[:64], Y[:64], epochs=1, batch_size=32)  # warm up: buffers, plans
+try:
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset VmHWM to the current RSS
+except OSError:
+    pass
+before = status("VmRSS")
+h = fit(net, X, Y, epochs=1, batch_size=256, random_state=0, validation_split=0.1)
+assert np.isfinite(h.cost[-1])
+print(status("VmHWM") - before)
+"""
+
+
+def test_memmap_training_keeps_resident_memory_far_below_the_file(tmp_path, rng):
+    n, d = 24_000, 784  # 75 MB of float32
+    X = np.lib.format.open_memmap(tmp_path / "X.npy", mode="w+", dtype=np.float32,
+                                  shape=(n, d))
+    for start in range(0, n, 4000):
+        X[start:start + 4000] = rng.standard_normal((4000, d), dtype=np.float32)
+    labels = np.asarray(X[:, 0]) > 0
     X.flush()
+    file_bytes = X.nbytes
     del X
-    Xm = np.load(path, mmap_mode="r")
-    labels = (np.asarray(Xm[:, 0]) > 0).astype(int)
-    Y = np.eye(2)[labels]
-    net = Network([d, 16, 2], "relu", cost="cross_entropy", random_state=0)
-    tracemalloc.start()
-    fit(net, Xm, Y, epochs=1, batch_size=256, validation_split=0.1, random_state=0)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    # batches, validation chunks and buffers only: a copy of X alone would be 20 MB
-    assert peak < 0.25 * Xm.nbytes, f"peak {peak / 1e6:.1f} MB: X was copied"
-    assert isinstance(Xm, np.memmap)
+    np.save(tmp_path / "Y.npy", np.eye(2, dtype=np.float32)[labels.astype(int)])
+    proc = subprocess.run([sys.executable, "-c", RSS_CHILD, str(tmp_path / "X.npy"),
+                           str(tmp_path / "Y.npy")], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    growth = int(proc.stdout.split()[-1])
+    # a 16 MB block of the finiteness check, batches and buffers; reading X through its
+    # mapping would add the whole file
+    assert growth < 0.5 * file_bytes, f"RSS grew by {growth / 1e6:.0f} MB"
 
 
 def test_ctrl_c_stops_after_the_current_batch(rng):

@@ -1,12 +1,24 @@
-"""Input checks shared by the core: every message names the argument and what was expected."""
+"""Input checks shared by the core: every message names the argument and what was expected.
+
+Also the reader of memory-mapped arrays (:class:`FileRows`): rows are read from the
+file with positional reads, so that checking or training on a large ``.npy`` keeps
+only a block of it in memory.
+"""
 
 from __future__ import annotations
+
+import mmap
+import os
 
 import numpy as np
 
 from .errors import ConfigError, DataError, ShapeError
 
 Array = np.ndarray
+
+# Bytes per block when a whole array is checked: 16 MB bounds the memory, and the
+# per-call overhead (a system call, a NumPy reduction) is negligible at that size.
+BLOCK_BYTES = 1 << 24
 
 FLOAT_DTYPES = {"float64": np.float64, "float32": np.float32}
 
@@ -38,20 +50,218 @@ def check_numeric(X: object, name: str) -> Array:
     return A
 
 
-def check_finite(A: Array, name: str, chunk_rows: int = 65536) -> None:
+def check_finite(A: Array, name: str, block_bytes: int = BLOCK_BYTES) -> None:
     """Raise :class:`DataError` naming the first row and column holding NaN or infinity.
 
-    Works in blocks of rows, so a memory-mapped array is never loaded whole.
+    Works in blocks of about ``block_bytes``.  A memory-mapped array is read from its
+    file block by block (:class:`FileRows`), never through the mapping, so it is
+    neither loaded whole nor left mapped into the process.
     """
     if A.dtype.kind not in "fc":
         return
     A2 = A.reshape(A.shape[0], -1) if A.ndim > 1 else A.reshape(-1, 1)
-    for start in range(0, A2.shape[0], chunk_rows):
-        block = A2[start:start + chunk_rows]
-        if not np.isfinite(block).all():
-            r, c = np.argwhere(~np.isfinite(block))[0]
-            what = "NaN" if np.isnan(block[r, c]) else "infinity"
-            raise DataError(f"{name}: contains {what} at row {start + r}, column {c}")
+    n, row_bytes = A2.shape[0], max(1, A2.shape[1] * A2.itemsize)
+    rows = max(1, block_bytes // row_bytes)
+    reader = FileRows.open(A2, name)
+    if reader is None:
+        for start in range(0, n, rows):
+            _check_block(A2[start:start + rows], name, start)
+        return
+    with reader:
+        buf = np.empty((min(rows, n), A2.shape[1]), A2.dtype)
+        for start in range(0, n, rows):
+            stop = min(start + rows, n)
+            _check_block(reader.read_range(start, stop, buf[:stop - start]), name, start)
+
+
+def _check_block(block: Array, name: str, start: int) -> None:
+    """Raise DataError for the first non-finite entry of ``block`` (rows ``start``, ...)."""
+    # Any NaN or infinity makes the sum non-finite, and the sum needs no temporary; a
+    # non-finite sum of finite values (overflow) falls through to the exact test.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(block.sum()):
+            return
+    bad = ~np.isfinite(block)
+    if not bad.any():
+        return
+    r, c = np.argwhere(bad)[0]
+    what = "NaN" if np.isnan(block[r, c]) else "infinity"
+    raise DataError(f"{name}: contains {what} at row {start + r}, column {c}")
+
+
+def _mapped_file(A: Array) -> tuple[str, int] | None:
+    """``(file name, byte position of A[0, 0])`` when A lies in a file-backed np.memmap.
+
+    Follows A's chain of bases down to the memmap that owns the mapping; its
+    ``offset`` is where its own first byte lies in the file, and A's first byte is
+    as far from it in the file as in memory.  None for arrays in ordinary memory,
+    for mappings of unnamed files, and for copy-on-write maps (``mode='c'``), whose
+    pages may differ from the file.
+    """
+    obj: object = A
+    while isinstance(obj, np.ndarray):
+        if isinstance(obj, np.memmap) and isinstance(obj.base, mmap.mmap):
+            if not obj.filename or obj.mode == "c":
+                return None
+            shift = A.__array_interface__["data"][0] - obj.__array_interface__["data"][0]
+            return obj.filename, obj.offset + shift
+        obj = obj.base
+    return None
+
+
+class FileRows:
+    """Rows of a memory-mapped 2-D array, read from its file with positional reads.
+
+    Reading through a memory map leaves every page it touched mapped into the
+    process, and so counted in its resident memory, until the map is closed; where
+    the page cache holds files in large folios one row can map megabytes, and an
+    epoch of shuffled batches maps the whole file.  ``os.preadv`` copies the same
+    bytes into a buffer that the process owns and maps nothing, so memory stays
+    bounded by the buffers.  Rows must be contiguous in the file; use
+    :meth:`open`, which returns None where this reader does not apply.  The file is
+    opened read-only by name (the one the memmap was made from) and closed by
+    :meth:`close` or at the end of a ``with`` block.
+    """
+
+    def __init__(self, A: Array, path: str, start: int, name: str):
+        self.shape, self.dtype, self.name, self.path = A.shape, A.dtype, name, path
+        self.row_bytes = A.shape[1] * A.itemsize
+        self.stride = A.strides[0]  # file bytes from one row to the next
+        self.start = start  # file position of row 0
+        self._scratch: Array | None = None
+        self._fd: int | None = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            self._iov_max = max(1, os.sysconf("SC_IOV_MAX"))
+        except (ValueError, OSError):
+            self._iov_max = 1024
+
+    @classmethod
+    def open(cls, A: Array, name: str) -> FileRows | None:
+        """A reader for ``A`` if it is a 2-D view of a file-backed memmap, else None."""
+        if not hasattr(os, "preadv") or A.ndim != 2 or A.shape[0] == 0 or A.size == 0:
+            return None
+        if A.shape[1] > 1 and A.strides[1] != A.itemsize:
+            return None  # a row is not one run of bytes (Fortran order, column slices)
+        where = _mapped_file(A)
+        if where is None:
+            return None
+        try:
+            reader = cls(A, *where, name)
+        except OSError:
+            return None  # the file is gone or unreadable: the mapping still works
+        first = reader.start + min(0, reader.stride) * (A.shape[0] - 1)
+        last = reader.start + max(0, reader.stride) * (A.shape[0] - 1) + reader.row_bytes
+        if first < 0 or os.fstat(reader._fd).st_size < last:  # type: ignore[arg-type]
+            reader.close()  # not the file that was mapped (it changed): keep to the mapping
+            return None
+        return reader
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+    def __enter__(self) -> FileRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------------
+
+    def take(self, sel: Array, dtype: np.dtype, out: Array | None = None) -> Array:
+        """Rows ``A[sel]`` converted to ``dtype``, as ``np.take`` would give them.
+
+        Written into ``out`` (shape ``(len(sel), n_columns)``) when given; rows of
+        another dtype than the file's go through a scratch buffer and are converted
+        with ``np.copyto(casting='same_kind')``, as in memory.
+        """
+        m = sel.shape[0]
+        direct = out is not None and out.dtype == self.dtype and out.flags.c_contiguous
+        if out is None:
+            buf = np.empty((m, self.shape[1]), self.dtype)
+        elif direct:
+            buf = out
+        else:
+            if self._scratch is None or self._scratch.shape[0] < m:
+                self._scratch = np.empty((m, self.shape[1]), self.dtype)
+            buf = self._scratch[:m]
+        self._read_rows(sel, buf)
+        if out is None:
+            return buf if buf.dtype == dtype else buf.astype(dtype)
+        if not direct:
+            np.copyto(out, buf, casting="same_kind")
+        return out
+
+    def read_range(self, start: int, stop: int, out: Array) -> Array:
+        """Rows ``start:stop`` into ``out`` (C-contiguous, the file's dtype)."""
+        if self.stride != self.row_bytes:
+            self._read_rows(np.arange(start, stop), out)
+        elif stop > start:
+            self._read(_bytes_of(out), self.start + start * self.row_bytes, start)
+        return out
+
+    def _read_rows(self, sel: Array, out: Array) -> None:
+        """Rows ``sel`` into ``out``, in order of their place in the file for locality."""
+        n, m, rb = self.shape[0], sel.shape[0], self.row_bytes
+        if m == 0:
+            return
+        order = np.argsort(sel, kind="stable")
+        s = sel[order]
+        if s[0] < 0 or s[-1] >= n:  # np.take's rules: -n <= i < n, negatives count back
+            if s[0] < -n or s[-1] >= n:
+                bad = s[0] if s[0] < -n else s[-1]
+                raise IndexError(f"index {bad} is out of bounds for axis 0 with size {n}")
+            sel = np.where(sel < 0, sel + n, sel)
+            order = np.argsort(sel, kind="stable")
+            s = sel[order]
+        buf = _bytes_of(out)  # row i is buf[i * rb:(i + 1) * rb]
+        # runs of rows that follow each other in the file are read by one call
+        if self.stride == rb:
+            ends = (np.flatnonzero(np.diff(s) != 1) + 1).tolist()
+        else:
+            ends = list(range(1, m))
+        ends.append(m)
+        dest, first = order.tolist(), s.tolist()
+        fd, preadv, start, stride = self._fd, os.preadv, self.start, self.stride
+        a = 0
+        for b in ends:
+            pos = start + first[a] * stride
+            if b - a == 1:  # the usual case for shuffled batches: one row, one call
+                row = buf[dest[a] * rb:(dest[a] + 1) * rb]
+                if preadv(fd, [row], pos) != rb:  # type: ignore[arg-type]
+                    self._read(row, pos, first[a])
+            elif dest[a:b] == list(range(dest[a], dest[a] + b - a)):  # in place, too
+                self._read(buf[dest[a] * rb:(dest[a] + b - a) * rb], pos, first[a])
+            else:
+                for c in range(a, b, self._iov_max):
+                    rows = [buf[i * rb:(i + 1) * rb] for i in dest[c:c + self._iov_max]]
+                    self._read_scattered(rows, start + first[c] * stride, first[c])
+            a = b
+
+    def _read(self, buf: memoryview, pos: int, row: int) -> None:
+        """Fill ``buf`` from file position ``pos``, where row ``row`` starts."""
+        done = 0
+        while done < len(buf):
+            got = os.preadv(self._fd, [buf[done:]], pos + done)  # type: ignore[arg-type]
+            if got == 0:
+                raise DataError(f"{self.name}: {self.path} ends before row "
+                                f"{row + done // self.row_bytes} (the file was shortened "
+                                "after it was opened)")
+            done += got
+
+    def _read_scattered(self, rows: list[memoryview], pos: int, row: int) -> None:
+        """Consecutive rows of the file, from ``pos`` on, into the row buffers ``rows``."""
+        got = os.preadv(self._fd, rows, pos)  # type: ignore[arg-type]
+        if got != len(rows) * self.row_bytes:  # short: finish row by row, or report
+            for i, buf in enumerate(rows):
+                self._read(buf, pos + i * self.row_bytes, row + i)
+
+
+def _bytes_of(out: Array) -> memoryview:
+    """The bytes of the C-contiguous array ``out`` as a flat, writable memoryview."""
+    return memoryview(out.reshape(-1).view(np.uint8))
 
 
 def as_2d(X: object, name: str, width: int | None, dtype: np.dtype | None,

@@ -6,8 +6,10 @@ update ``network.params`` in place: ``θ ← θ − η ∂C/∂θ`` for plain gr
 descent, the seed's "vary the weight and bias" step.  ``batch_size=None`` uses
 every example in each step (full-batch gradient descent).
 
-Memory is bounded by the batch: batches are gathered with ``np.take`` into
-preallocated buffers, so ``X`` may be a memory-mapped ``.npy`` larger than RAM.
+Memory is bounded by the batch: batches are gathered into preallocated buffers,
+with ``np.take`` from arrays in memory and with positional reads from the file
+behind a memory-mapped ``.npy`` (:class:`~chainrule._validation.FileRows`), which
+leaves nothing of the file mapped into the process; so ``X`` may be larger than RAM.
 Runs are deterministic: the same ``random_state`` gives bit-identical weights.
 
 The whole loop state (position, generator, optimiser moments, history, best
@@ -31,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_2d, check_finite, check_numeric, check_same_rows
+from ._validation import FileRows, as_2d, check_finite, check_numeric, check_same_rows
 from .checkpoint import (
     Checkpointer,
     check_compatible,
@@ -113,12 +115,22 @@ def evaluate(network: Network, X: object, Y: object, *, batch_size: int = 4096,
     Returns ``(C, accuracy)``; ``accuracy`` is None for squared-error networks.
     """
     X, Y = _as_arrays(network, X, Y)
-    idx = np.arange(X.shape[0]) if indices is None else indices
+    with _Rows() as rows:
+        return _evaluate(network, X, Y, indices, batch_size, rows)
+
+
+def _evaluate(network: Network, X: Array, Y: Array, indices: Array | None, batch_size: int,
+              rows: _Rows) -> tuple[float, float | None]:
+    """:func:`evaluate` on validated arrays, gathering rows with ``rows``."""
+    idx = np.arange(X.shape[0]) if indices is None else np.asarray(indices)
+    m_max = min(batch_size, idx.size)
+    Xb_buf = np.empty((m_max, network.n_inputs), network.dtype)
+    Yb_buf = np.empty((m_max, network.n_outputs), network.dtype)
     total, correct = 0.0, 0
     for start in range(0, idx.size, batch_size):
         sel = idx[start:start + batch_size]
-        Xb = _gather(X, sel, network.dtype)
-        Yb = Y[sel]
+        Xb = rows.take(X, sel, network.dtype, Xb_buf[:sel.size])
+        Yb = rows.take(Y, sel, network.dtype, Yb_buf[:sel.size], name="y")
         c = network._forward(Xb)
         total += float(np.sum(network.cost.per_example(c.Z[-1], c.A[-1], Yb)))
         correct += _n_correct(c.A[-1], Yb)
@@ -126,8 +138,41 @@ def evaluate(network: Network, X: object, Y: object, *, batch_size: int = 4096,
     return total / idx.size, acc
 
 
+class _Rows:
+    """Gathers rows of the arrays of a run: ``np.take`` in memory, positional reads from files.
+
+    Memory-mapped arrays get a :class:`FileRows` reader (one open file each) on first
+    use; :meth:`close`, or the end of a ``with`` block, closes them all.
+    """
+
+    def __init__(self) -> None:
+        # id(A) -> (A, its reader or None); A is held so that its id is not reused
+        self._readers: dict[int, tuple[Array, FileRows | None]] = {}
+
+    def take(self, A: Array, sel: Array, dtype: np.dtype, out: Array | None = None, *,
+             name: str = "X") -> Array:
+        """Rows ``A[sel]`` in ``dtype`` (into ``out`` when given), as :func:`_gather`."""
+        entry = self._readers.get(id(A))
+        if entry is None or entry[0] is not A:
+            entry = self._readers[id(A)] = (A, FileRows.open(A, name))
+        reader = entry[1]
+        return _gather(A, sel, dtype, out) if reader is None else reader.take(sel, dtype, out)
+
+    def close(self) -> None:
+        readers, self._readers = self._readers, {}
+        for _, reader in readers.values():
+            if reader is not None:
+                reader.close()
+
+    def __enter__(self) -> _Rows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def _gather(X: Array, sel: Array, dtype: np.dtype, out: Array | None = None) -> Array:
-    """Rows ``X[sel]`` in ``dtype``: into ``out`` when given, without converting all of X."""
+    """Rows ``X[sel]`` of an in-memory array in ``dtype``, into ``out`` when given."""
     if out is None:
         rows = X[sel]
         return rows if rows.dtype == dtype else rows.astype(dtype)
@@ -252,6 +297,7 @@ class Trainer:
         self._scratch: Array | None = None
         self.lbfgs_result: Any = None  # scipy.optimize.OptimizeResult of the last L-BFGS run
         self._last_finite: Array | None = None
+        self._rows: _Rows | None = None  # the gatherer of the running run()
         # Called at the end of every epoch with final=True on the last one (checkpoints).
         self.on_epoch_end: Callable[[bool], None] | None = None
         # True when run() raised KeyboardInterrupt between batches, its state consistent.
@@ -321,8 +367,28 @@ class Trainer:
             callbacks: Sequence[Callback] = (), batch_callback: Callable[[int, int, int], None]
             | None = None) -> History:
         """Train until ``epochs`` epochs are complete (counting those already done)."""
-        net = self.network
-        train_idx = self.train_indices
+        self._prepare_l2()
+        self.interrupted = False
+        self._last_finite = self.network.params.copy()  # refreshed at every epoch end
+        # Overflow is detected (and reported with its epoch and batch) by _step, not warned
+        # about.  The files of memory-mapped data stay open until run() ends, however it ends.
+        with _Rows() as rows, _deferred_interrupt() as interrupted, \
+                np.errstate(over="ignore", invalid="ignore"):
+            self._rows = rows
+            try:
+                self._epochs(X, Y, epochs, validation, callbacks, batch_callback, interrupted)
+            finally:
+                self._rows = None
+        return self.history
+
+    def _epochs(self, X: Array, Y: Array, epochs: int,
+                validation: tuple[Array, Array, Array | None] | None,
+                callbacks: Sequence[Callback],
+                batch_callback: Callable[[int, int, int], None] | None,
+                interrupted: list[bool]) -> None:
+        """The loop of :meth:`run`: batches gathered into buffers, steps, epoch ends."""
+        net, train_idx, rows = self.network, self.train_indices, self._rows
+        assert rows is not None
         n = X.shape[0] if train_idx is None else train_idx.size
         B = n if self.batch_size is None else min(self.batch_size, n)
         n_batches = -(-n // B)
@@ -331,46 +397,40 @@ class Trainer:
             X_all = X if X.dtype == net.dtype else X.astype(net.dtype)
         Xb_buf = np.empty((B, net.n_inputs), net.dtype)
         Yb_buf = np.empty((B, net.n_outputs), net.dtype)
-        self._prepare_l2()
-        self.interrupted = False
-        self._last_finite = net.params.copy()  # refreshed at every epoch end
-        # Overflow is detected (and reported with its epoch and batch) by _step, not warned about.
-        with _deferred_interrupt() as interrupted, np.errstate(over="ignore", invalid="ignore"):
-            # stopped_early: a resumed run that had already stopped stays stopped
-            while self.epoch < epochs and not self.history.stopped_early:
-                if self.batch == 0:
-                    base = np.arange(n) if train_idx is None else train_idx
-                    self.perm = self.rng.permutation(base) if self.shuffle and not full_batch \
-                        else base
-                    self.epoch_cost_sum, self.epoch_correct, self.epoch_seconds = 0.0, 0, 0.0
-                t0 = time.perf_counter()
-                while self.batch < n_batches:
-                    k = self.batch
-                    if full_batch:
-                        Xb, Yb = X_all, Y
-                    else:
-                        sel = self.perm[k * B:(k + 1) * B]
-                        m = sel.size
-                        Xb = _gather(X, sel, net.dtype, Xb_buf[:m])
-                        Yb = np.take(Y, sel, axis=0, out=Yb_buf[:m])
-                    self._step(Xb, Yb, k)
-                    self.batch += 1
-                    self.history.n_steps += 1
-                    if batch_callback is not None:
-                        batch_callback(self.epoch + 1, self.batch, n_batches)
-                    if interrupted[0]:
-                        self.epoch_seconds += time.perf_counter() - t0
-                        self.interrupted = True
-                        raise KeyboardInterrupt
-                self.epoch_seconds += time.perf_counter() - t0
-                if self._end_epoch(n, epochs, validation, callbacks):
-                    break
-            if self.early_stopping and self.restore_best and self.best_params is not None:
-                net.params[...] = self.best_params
-            if interrupted[0]:  # Ctrl-C at the end of the last epoch: still an interrupt
-                self.interrupted = True
-                raise KeyboardInterrupt
-        return self.history
+        # stopped_early: a resumed run that had already stopped stays stopped
+        while self.epoch < epochs and not self.history.stopped_early:
+            if self.batch == 0:
+                base = np.arange(n) if train_idx is None else train_idx
+                self.perm = self.rng.permutation(base) if self.shuffle and not full_batch \
+                    else base
+                self.epoch_cost_sum, self.epoch_correct, self.epoch_seconds = 0.0, 0, 0.0
+            t0 = time.perf_counter()
+            while self.batch < n_batches:
+                k = self.batch
+                if full_batch:
+                    Xb, Yb = X_all, Y
+                else:
+                    sel = self.perm[k * B:(k + 1) * B]
+                    m = sel.size
+                    Xb = rows.take(X, sel, net.dtype, Xb_buf[:m])
+                    Yb = rows.take(Y, sel, net.dtype, Yb_buf[:m], name="y")
+                self._step(Xb, Yb, k)
+                self.batch += 1
+                self.history.n_steps += 1
+                if batch_callback is not None:
+                    batch_callback(self.epoch + 1, self.batch, n_batches)
+                if interrupted[0]:
+                    self.epoch_seconds += time.perf_counter() - t0
+                    self.interrupted = True
+                    raise KeyboardInterrupt
+            self.epoch_seconds += time.perf_counter() - t0
+            if self._end_epoch(n, epochs, validation, callbacks):
+                break
+        if self.early_stopping and self.restore_best and self.best_params is not None:
+            net.params[...] = self.best_params
+        if interrupted[0]:  # Ctrl-C at the end of the last epoch: still an interrupt
+            self.interrupted = True
+            raise KeyboardInterrupt
 
     def _prepare_l2(self) -> None:
         if self.l2 > 0 and self._l2_scale is None:
@@ -385,7 +445,7 @@ class Trainer:
         net = self.network
         c = net._forward(Xb)
         per = net.cost.per_example(c.Z[-1], c.A[-1], Yb)
-        batch_cost = float(np.sum(per))
+        batch_cost = float(per.sum())
         m = Xb.shape[0]
         g = net._backward(Yb)
         if self._l2_scale is not None:
@@ -393,7 +453,10 @@ class Trainer:
             np.multiply(net.params, self._l2_scale, out=self._scratch)
             self._scratch *= net.dtype.type(1.0 / m)
             g += self._scratch
-        if not (math.isfinite(batch_cost) and math.isfinite(float(np.sum(g)))):
+        # Only the cost is checked each step: a non-finite gradient makes the parameters
+        # non-finite, which the next batch's cost or the end-of-epoch check reports, and
+        # _diverged then puts back the last finite weights.
+        if not math.isfinite(batch_cost):
             self._diverged(k)
         if _classification(net):
             self.epoch_correct += _n_correct(c.A[-1], Yb)
@@ -435,8 +498,9 @@ class Trainer:
             cost += 0.5 * self.l2 * sum(float(np.vdot(W, W)) for W in net.W) / n
         val_cost = val_acc = None
         if validation is not None:
-            Xv, Yv, idx = validation
-            val_cost, val_acc = evaluate(net, Xv, Yv, indices=idx)
+            Xv, Yv, idx = validation  # validated by fit: not checked again every epoch
+            assert self._rows is not None
+            val_cost, val_acc = _evaluate(net, Xv, Yv, idx, 4096, self._rows)
         acc = self.epoch_correct / n if _classification(net) else None
         lr = self.optimizer.learning_rate if self.optimizer is not None else float("nan")
         h.epoch.append(self.epoch)
@@ -471,15 +535,27 @@ class Trainer:
     # -- L-BFGS ----------------------------------------------------------------
 
     def run_lbfgs(self, X: Array, Y: Array, max_iter: int, *, chunk: int = 4096,
-                  max_fun: int = 15000, callbacks: Sequence[Callback] = ()) -> History:
+                  max_fun: int = 15000, callbacks: Sequence[Callback] = (),
+                  indices: Array | None = None) -> History:
         """Full-batch L-BFGS (scipy) on the flat parameter vector, gradients summed in chunks.
 
-        SciPy's result (status, message, counts) is kept as :attr:`lbfgs_result`.
+        ``indices`` selects the training rows (all when None); chunks of them are
+        gathered into buffers as the training loop's batches are, so a memory-mapped
+        X stays on disk.  SciPy's result (status, message, counts) is kept as
+        :attr:`lbfgs_result`.
         """
+        with _Rows() as rows:
+            return self._lbfgs(X, Y, max_iter, chunk, max_fun, callbacks, indices, rows)
+
+    def _lbfgs(self, X: Array, Y: Array, max_iter: int, chunk: int, max_fun: int,
+               callbacks: Sequence[Callback], indices: Array | None, rows: _Rows) -> History:
         net = self.network
-        n = X.shape[0]
+        idx = np.arange(X.shape[0]) if indices is None else np.asarray(indices)
+        n = idx.size
         self._prepare_l2()
         grad = np.empty(net.n_params, np.float64)
+        Xb_buf = np.empty((min(chunk, n), net.n_inputs), net.dtype)
+        Yb_buf = np.empty((min(chunk, n), net.n_outputs), net.dtype)
         t_last = [time.perf_counter()]
 
         def fun_and_grad(theta: Array) -> tuple[float, Array]:
@@ -487,8 +563,9 @@ class Trainer:
             total = 0.0
             grad[...] = 0
             for start in range(0, n, chunk):
-                Xb = _gather(X, np.arange(start, min(start + chunk, n)), net.dtype)
-                Yb = Y[start:start + chunk]
+                sel = idx[start:start + chunk]
+                Xb = rows.take(X, sel, net.dtype, Xb_buf[:sel.size])
+                Yb = rows.take(Y, sel, net.dtype, Yb_buf[:sel.size], name="y")
                 c = net._forward(Xb)
                 total += float(np.sum(net.cost.per_example(c.Z[-1], c.A[-1], Yb)))
                 # the chunk's mean-cost gradient, weighted by its share of the examples
@@ -650,9 +727,8 @@ def fit(
         if t.val_indices is not None:  # evaluated in place, in chunks: memmaps stay on disk
             validation = (X_arr, Y_arr, t.val_indices)
     if t.lbfgs:
-        X_tr = X_arr if t.train_indices is None else X_arr[t.train_indices]
-        Y_tr = Y_arr if t.train_indices is None else Y_arr[t.train_indices]
-        return t.run_lbfgs(X_tr, Y_tr, n_epochs, callbacks=callbacks)
+        return t.run_lbfgs(X_arr, Y_arr, n_epochs, callbacks=callbacks,
+                           indices=t.train_indices)
     try:
         return t.run(X_arr, Y_arr, n_epochs, validation=validation, callbacks=callbacks,
                      batch_callback=batch_callback)
