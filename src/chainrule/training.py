@@ -295,6 +295,7 @@ class Trainer:
         self.train_indices: Array | None = None
         self._l2_scale: Array | None = None
         self._scratch: Array | None = None
+        self._classifier = _classification(network)
         self.lbfgs_result: Any = None  # scipy.optimize.OptimizeResult of the last L-BFGS run
         self._last_finite: Array | None = None
         self._rows: _Rows | None = None  # the gatherer of the running run()
@@ -397,10 +398,10 @@ class Trainer:
             X_all = X if X.dtype == net.dtype else X.astype(net.dtype)
         Xb_buf = np.empty((B, net.n_inputs), net.dtype)
         Yb_buf = np.empty((B, net.n_outputs), net.dtype)
+        base = np.arange(n) if train_idx is None else train_idx
         # stopped_early: a resumed run that had already stopped stays stopped
         while self.epoch < epochs and not self.history.stopped_early:
             if self.batch == 0:
-                base = np.arange(n) if train_idx is None else train_idx
                 self.perm = self.rng.permutation(base) if self.shuffle and not full_batch \
                     else base
                 self.epoch_cost_sum, self.epoch_correct, self.epoch_seconds = 0.0, 0, 0.0
@@ -445,7 +446,7 @@ class Trainer:
         net = self.network
         c = net._forward(Xb)
         per = net.cost.per_example(c.Z[-1], c.A[-1], Yb)
-        batch_cost = float(per.sum())
+        batch_cost = float(np.add.reduce(per))
         m = Xb.shape[0]
         g = net._backward(Yb)
         if self._l2_scale is not None:
@@ -458,7 +459,7 @@ class Trainer:
         # _diverged then puts back the last finite weights.
         if not math.isfinite(batch_cost):
             self._diverged(k)
-        if _classification(net):
+        if self._classifier:
             self.epoch_correct += _n_correct(c.A[-1], Yb)
         self.epoch_cost_sum += batch_cost
         assert self.optimizer is not None
@@ -488,7 +489,9 @@ class Trainer:
                    validation: tuple[Array, Array, Array | None] | None,
                    callbacks: Sequence[Callback]) -> bool:
         net, h = self.network, self.history
-        if not np.isfinite(net.params).all():
+        # A finite sum means every weight is finite; only an overflowing sum needs a closer look.
+        params = net.params
+        if not math.isfinite(float(np.add.reduce(params))) and not np.isfinite(params).all():
             self._diverged(None)
         np.copyto(self._last_finite, net.params)
         self.epoch += 1
@@ -501,7 +504,7 @@ class Trainer:
             Xv, Yv, idx = validation  # validated by fit: not checked again every epoch
             assert self._rows is not None
             val_cost, val_acc = _evaluate(net, Xv, Yv, idx, 4096, self._rows)
-        acc = self.epoch_correct / n if _classification(net) else None
+        acc = self.epoch_correct / n if self._classifier else None
         lr = self.optimizer.learning_rate if self.optimizer is not None else float("nan")
         h.epoch.append(self.epoch)
         h.cost.append(cost)
@@ -522,9 +525,12 @@ class Trainer:
             self.bad_epochs += 1
         if self.optimizer is not None:
             self.schedule(self.epoch, score, self.optimizer)
-        info = EpochInfo(self.epoch, epochs, cost, val_cost, acc, val_acc, lr, self.epoch_seconds,
-                         n / self.epoch_seconds if self.epoch_seconds > 0 else math.inf, h)
-        stop = any(bool(cb(info)) for cb in callbacks)
+        stop = False
+        if callbacks:
+            info = EpochInfo(self.epoch, epochs, cost, val_cost, acc, val_acc, lr,
+                             self.epoch_seconds,
+                             n / self.epoch_seconds if self.epoch_seconds > 0 else math.inf, h)
+            stop = any([bool(cb(info)) for cb in callbacks])  # every callback sees every epoch
         if self.early_stopping and self.bad_epochs >= self.patience:
             h.stopped_early = True
             stop = True
