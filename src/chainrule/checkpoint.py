@@ -47,6 +47,7 @@ import numpy as np
 
 from . import _safetensors as st
 from ._files import _new_file_mode, fsync_folder, os_error_reason, temp_prefix
+from ._validation import FileRows
 from .activations import get_activation
 from .errors import ChainruleError, ConfigError, ModelFileError
 from .losses import get_cost
@@ -211,7 +212,13 @@ def _fingerprint(*arrays: np.ndarray) -> str:
         h.update(json.dumps(list(A.shape)).encode())
         n = A.shape[0]
         rows = np.unique(np.linspace(0, n - 1, num=min(n, 64)).astype(np.int64))
-        h.update(np.ascontiguousarray(A[rows], dtype="<f8").tobytes())
+        reader = FileRows.open(A, "X") if A.ndim == 2 else None
+        if reader is None:
+            picked = A[rows]
+        else:  # positional reads: a memmap's pages are not mapped into the process
+            with reader:
+                picked = reader.take(rows, A.dtype)
+        h.update(np.ascontiguousarray(picked, dtype="<f8").tobytes())
     return h.hexdigest()
 
 
