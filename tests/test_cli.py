@@ -256,6 +256,21 @@ def test_predict_refuses_wrong_features_and_unknown_classes(files: dict[str, Pat
     assert r.exit_code == 2 and not out.exists()
 
 
+def test_predict_on_a_one_column_csv_names_a_bad_cell(tmp_path: Path):
+    model = tmp_path / "heart.safetensors"
+    assert invoke("train", "--dataset", "heart", "--epochs", "5", "-q", "-o",
+                  model).exit_code == 0
+    t = tmp_path / "t.csv"
+    t.write_text("t\n0.25\n0.75\n")
+    r = invoke("predict", model, t)
+    assert r.exit_code == 0 and r.stdout.splitlines()[0] == "x,y"
+    assert len(r.stdout.splitlines()) == 3
+    t.write_text("t\n0.25\nabc\n")
+    r = invoke("predict", model, t)
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "row 3, column 't': cannot read 'abc'")
+
+
 def test_divergent_run_exits_1_and_leaves_finite_weights(tmp_path: Path):
     model = tmp_path / "div.safetensors"
     r = invoke("train", "--dataset", "xor", "--activation", "relu", "--output-activation",

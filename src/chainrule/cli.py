@@ -49,7 +49,6 @@ from typer.core import TyperGroup
 
 from . import __version__
 from ._files import atomic_write, os_error_reason
-from ._validation import check_finite
 from .errors import ChainruleError, ConfigError, DataError, DivergenceError, ShapeError
 from .network import Network
 
@@ -1063,20 +1062,10 @@ def _load(model: Path) -> tuple[Network, dict[str, Any]]:
 
 def _csv_table(path: Path) -> tuple[Array, list[str]]:
     """Every column of a CSV file (header row required), as numbers, with the column names."""
-    from . import datasets
+    from .datasets import load_csv
 
-    with contextlib.suppress(OSError, UnicodeDecodeError, csv.Error):
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            header = next(csv.reader(f), [])
-        if len(header) == 1:
-            # load_csv needs a feature column besides its target, so a one-column file is
-            # read by its row parser directly (same checks, same messages).
-            names, rows, _ = datasets._read_csv_rows(path, os.fspath(path), ",")
-            table = np.array(rows, dtype=np.float64)
-            check_finite(table, os.fspath(path))
-            return table, names
-    X, y, fnames, tnames = datasets.load_csv(path, target=None)
-    return np.hstack([X, y]), [*fnames, *tnames]
+    X, _, names, _ = load_csv(path, target=())  # no target: every column is read
+    return X, list(names)
 
 
 def _select_columns(table: Array, names: list[str], wanted: list[str] | None, n: int,
