@@ -16,18 +16,15 @@ folios, and a fault maps a whole folio (up to 2 MB): one random row can map
 megabytes, a batch of 128 rows a hundred.  The child reports both parts,
 sampled every 8 batches, and the peak RSS (``VmHWM``).
 
-With ``--release`` the child runs the change this benchmark proposes for
-``chainrule.training`` (see RESULTS.md), patched in from outside: the finiteness
-check reads the memmap in 16 MB blocks and unmaps each (``madvise(MADV_DONTNEED)``)
-when done, and batches are read from the file with ``os.preadv`` instead of
-through the mapping, so that nothing stays mapped.
+chainrule reads the rows of a memory-mapped array with positional reads
+(``os.preadv``) instead of through the mapping, so nothing of X stays mapped and
+the peak is the buffers, the parameters and the interpreter.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import mmap
 import os
 import subprocess
 import sys
@@ -74,48 +71,14 @@ def _status() -> dict[str, float]:
     return out
 
 
-def _release(A: np.ndarray) -> None:
-    """Unmap the pages of a memory-mapped array (they stay in the page cache)."""
-    mm = getattr(A, "_mmap", None)
-    if isinstance(mm, mmap.mmap):
-        mm.madvise(mmap.MADV_DONTNEED)
-
-
-def child(folder: Path, n_threads: int, epochs: int, release: bool) -> dict[str, Any]:
+def child(folder: Path, n_threads: int, epochs: int) -> dict[str, Any]:
     """Train in this process and measure its memory (run with ``--child``)."""
     from threadpoolctl import threadpool_limits
 
-    import chainrule.training as training
     from chainrule import Network, fit
 
     X = np.load(folder / "X.npy", mmap_mode="r")
     Y = np.load(folder / "Y.npy", mmap_mode="r")
-    if release:  # the proposed change, applied from outside for this measurement
-        check = training.check_finite
-
-        def check_and_release(A: np.ndarray, name: str, chunk_rows: int = 65536) -> None:
-            # blocks of about 16 MB rather than 65536 rows (200 MB of X, and a 51 MB mask)
-            rows = max(1, 2**24 // max(1, A[:1].nbytes))
-            for start in range(0, A.shape[0], rows):
-                check(A[start:start + rows], name)
-                _release(X)  # fit sees a plain view; the mapping belongs to X
-                _release(Y)
-
-        training.check_finite = check_and_release
-        gather = training._gather
-        fd = os.open(X.filename, os.O_RDONLY)
-        row_bytes = X.shape[1] * X.itemsize
-
-        def read_rows(A: np.ndarray, sel: np.ndarray, dtype: np.dtype,
-                      out: np.ndarray | None = None) -> np.ndarray:
-            if out is None or out.dtype != X.dtype:
-                return gather(A, sel, dtype, out)
-            rows = out.view(np.uint8).reshape(out.shape[0], row_bytes)
-            for i, r in enumerate(sel.tolist()):
-                os.preadv(fd, [rows[i]], X.offset + r * row_bytes)
-            return out
-
-        training._gather = read_rows
     peaks = _status()
     start_status = dict(peaks)
 
@@ -135,7 +98,7 @@ def child(folder: Path, n_threads: int, epochs: int, release: bool) -> dict[str,
     end = _status()
     return {
         "rows": int(X.shape[0]), "file_mb": X.nbytes / 1e6, "threads": n_threads,
-        "epochs": epochs, "release": release, "seconds": seconds,
+        "epochs": epochs, "seconds": seconds,
         "steps": history.n_steps, "final_cost": history.cost[-1],
         "start_mb": start_status, "end_mb": end,
         # VmHWM, not ru_maxrss: after fork + exec Linux keeps the parent's peak in ru_maxrss
@@ -145,9 +108,8 @@ def child(folder: Path, n_threads: int, epochs: int, release: bool) -> dict[str,
     }
 
 
-def run_memory(threads: list[int], n_bytes: int, epochs: int = 1,
-               variants: tuple[bool, ...] = (False, True)) -> dict[str, Any]:
-    """Write the data, train in a child per thread count and variant, delete the data."""
+def run_memory(threads: list[int], n_bytes: int, epochs: int = 1) -> dict[str, Any]:
+    """Write the data, train in a child per thread count, delete the data."""
     root = Path(__file__).resolve().parent.parent
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(root), *filter(None, [os.environ.get("PYTHONPATH")])]))
@@ -158,17 +120,14 @@ def run_memory(threads: list[int], n_bytes: int, epochs: int = 1,
         rows = write_data(folder, n_bytes)
         write_seconds = time.perf_counter() - t0
         for n_threads in threads:
-            for release in variants:
-                cmd = [sys.executable, "-m", "benchmarks.memory", "--child", str(folder),
-                       "--threads", str(n_threads), "--epochs", str(epochs)]
-                if release:
-                    cmd.append("--release")
-                proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,
-                                      check=False)
-                if proc.returncode != 0:
-                    raise RuntimeError(f"memory child failed ({proc.returncode}):\n"
-                                       f"{proc.stderr[-2000:]}")
-                runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            cmd = [sys.executable, "-m", "benchmarks.memory", "--child", str(folder),
+                   "--threads", str(n_threads), "--epochs", str(epochs)]
+            proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,
+                                  check=False)
+            if proc.returncode != 0:
+                raise RuntimeError(f"memory child failed ({proc.returncode}):\n"
+                                   f"{proc.stderr[-2000:]}")
+            runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
     for r in runs:
         r["targets"] = [{"name": "peak RSS (MB)", "value": r["peak_rss_mb"], "limit": TARGET_MB,
                          "kind": "at most", "met": r["peak_rss_mb"] <= TARGET_MB}]
@@ -187,15 +146,14 @@ def report(out: dict[str, Any]) -> str:
     rows = []
     for r in out["runs"]:
         p = r["peak_sampled_mb"]
-        rows.append([f"{r['threads']} thread(s), "
-                     + ("proposed loader" if r["release"] else "fit as it is"),
+        rows.append([f"{r['threads']} thread(s)",
                      f"{r['peak_rss_mb']:.0f}", f"{p.get('RssAnon', 0):.0f}",
                      f"{p.get('RssFile', 0):.0f}", f"{r['start_mb'].get('VmRSS', 0):.0f}",
                      fmt_seconds(r["seconds"] / r["epochs"])])
     lines.append(table(["run", "peak RSS MB", "peak anon MB", "peak file MB", "RSS at start",
                         "s/epoch"], rows, indent=4))
     lines.append("    targets: " + "; ".join(
-        f"{'proposed loader' if r['release'] else 'as it is'}, {r['threads']} thread(s): "
+        f"{r['threads']} thread(s): "
         + target_text(r["targets"][0]) for r in out["runs"]))
     return "\n".join(lines)
 
@@ -205,9 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", type=Path, required=True, help="folder with X.npy, Y.npy")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--release", action="store_true")
     args = parser.parse_args(argv)
-    print(json.dumps(child(args.child, args.threads, args.epochs, args.release)))
+    print(json.dumps(child(args.child, args.threads, args.epochs)))
     return 0
 
 

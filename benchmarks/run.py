@@ -188,8 +188,7 @@ def collect_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                           for t in r["targets"]]
         elif key == "g":
             for r in res["runs"]:
-                where = f"{r['threads']} thread(s), " + (
-                    "proposed loader" if r["release"] else "fit as it is")
+                where = f"{r['threads']} thread(s)"
                 found += [{"task": key, "where": where, **t} for t in r["targets"]]
     return found
 
