@@ -204,3 +204,22 @@ def test_copy_is_independent():
     twin.params[0] += 1
     assert twin.params[0] != net.params[0]
     assert "Network(layer_sizes=(2, 3, 1)" in repr(net)
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy", "copy"])
+def test_pickle_and_copies_keep_the_views_on_the_flat_vector(rng, how):
+    import copy
+    import pickle
+
+    net = Network([3, 5, 2], "tanh", cost="squared_error", random_state=0)
+    X, Y = rng.normal(size=(40, 3)), rng.normal(size=(40, 2))
+    net.backprop(X, Y)  # fills the buffers for 40 examples
+    twin = {"pickle": lambda n: pickle.loads(pickle.dumps(n)), "deepcopy": copy.deepcopy,
+            "copy": Network.copy}[how](net)
+    np.testing.assert_array_equal(twin.predict(X), net.predict(X))
+    assert twin.layer_sizes == net.layer_sizes and twin.dtype == net.dtype
+    assert all(np.shares_memory(W, twin.params) for W in twin.W)
+    assert not np.shares_memory(twin.params, net.params)
+    twin.params += 0.1  # training the twin changes its predictions, not the original's
+    assert not np.array_equal(twin.predict(X), net.predict(X))
+    assert len(pickle.dumps(net)) < 2000  # structure and parameters, no batch buffers

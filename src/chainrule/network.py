@@ -512,10 +512,23 @@ class Network:
 
     def copy(self) -> Network:
         """An independent network with the same structure and parameters."""
-        net = Network(self.layer_sizes, [a.name for a in self.activations], cost=self.cost.name,
-                      dtype=self.dtype, random_state=0)
-        net.params[...] = self.params
+        net = Network.__new__(Network)
+        net.__setstate__(self.__getstate__())
         return net
+
+    # Pickling (used by scikit-learn's clone and joblib, never for model files) keeps the
+    # structure and the parameters only: the W and b views and the batch buffers are
+    # rebuilt, so the views share memory with params again and no training batch is kept.
+    def __getstate__(self) -> dict[str, object]:
+        return {"layer_sizes": self.layer_sizes,
+                "activations": [a.name for a in self.activations],
+                "cost": self.cost.name, "dtype": self.dtype.name, "params": self.params.copy()}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        params = np.asarray(state["params"])
+        Network.__init__(self, state["layer_sizes"], state["activations"],  # type: ignore[arg-type]
+                         cost=state["cost"], dtype=state["dtype"], random_state=0)  # type: ignore[arg-type]
+        self.params[...] = params
 
     # -- forward and backward ------------------------------------------------
 
