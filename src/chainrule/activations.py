@@ -144,7 +144,9 @@ def _tanh_derivative(Z: Array, A: Array) -> Array:
 
 # logistic: σ(z) = 1/(1 + e^−z) = ½(1 + tanh(z/2)), σ'(z) = a(1 − a)
 def _logistic_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array:
-    # The tanh form never overflows, for any |z|, and is exact to rounding.
+    # ½(1 + tanh(z/2)) never overflows, for any |z|, and is within rounding of σ(z) in
+    # absolute terms.  Far into the left tail (z < −37 in float64) it gives 0 where σ(z)
+    # is below 1e-16; costs are taken from z (chainrule.losses), so they keep full precision.
     np.multiply(Z, 0.5, out=out)
     np.tanh(out, out=out)
     np.add(out, 1, out=out)
