@@ -423,37 +423,19 @@ class _BaseMLP(BaseEstimator):
         """Bias vectors ``b[l]`` of shape ``(n_l,)`` (views into the network)."""
         return list(self.network_.b)
 
-    # -- pickling: a compact network, never the training data ------------------
+    # -- pickling: never the training data ---------------------------------------
 
     def __getstate__(self) -> dict[str, Any]:
+        # network_ pickles its structure and parameters only (Network.__getstate__), and
+        # pickle's memo keeps _trainer.network the same object as network_.  Between epochs
+        # the trainer's permutation (one index per training example) is drawn afresh anyway.
         state = dict(super().__getstate__())  # object.__getstate__ gives __dict__ itself
-        net = state.pop("network_", None)
-        if net is not None:
-            # W and b are views of one vector, which pickle would split apart; and the
-            # forward cache may still hold the last batch of training data
-            state["network_"] = {"layer_sizes": list(net.layer_sizes),
-                                 "activations": [a.name for a in net.activations],
-                                 "cost": net.cost.name, "dtype": net.dtype.name,
-                                 "params": net.params.copy()}
-            trainer = state.get("_trainer")
-            if trainer is not None:
-                trainer = copy.copy(trainer)
-                trainer.network = None
-                if trainer.batch == 0:
-                    trainer.perm = None  # drawn afresh at the start of each epoch
-                state["_trainer"] = trainer
+        trainer = state.get("_trainer")
+        if trainer is not None and trainer.batch == 0:
+            trainer = copy.copy(trainer)
+            trainer.perm = None
+            state["_trainer"] = trainer
         return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        spec = state.get("network_")
-        if isinstance(spec, dict):
-            net = Network(spec["layer_sizes"], spec["activations"], cost=spec["cost"],
-                          dtype=spec["dtype"], random_state=0)
-            net.params[...] = spec["params"]
-            state = {**state, "network_": net}
-            if state.get("_trainer") is not None:
-                state["_trainer"].network = net
-        super().__setstate__(state)
 
 
 def _check_solver(est: _BaseMLP) -> bool:
