@@ -87,13 +87,16 @@ def test_gradient_field_equals_backprop(rng, sizes, act, cost, px, py):
     np.testing.assert_array_equal(net.params, before)
 
 
-def test_small_chunks_give_the_same_surface(rng, monkeypatch):
+# 2000: blocks of a few points, several per grid row with a short last one;
+# 30000: blocks of several whole rows (the 11 examples cost 275 and 572 numbers a
+# point), the last block shorter
+@pytest.mark.parametrize("chunk", [2000, 30000])
+def test_small_chunks_give_the_same_surface(rng, monkeypatch, chunk):
     net, X, Y = make_problem([3, 4, 5, 2], "tanh", "squared_error", rng, n=11)
     xs, ys = np.linspace(-1, 1, 23), np.linspace(-2, 2, 7)
     whole = cost_surface(net, X, Y, "W1[0,2]", "W3[1,4]", xs, ys)
     grads = gradient_field(net, X, Y, "W1[0,2]", "W3[1,4]", xs, ys)
-    # blocks of a few points: several blocks per grid row, and a last short block
-    monkeypatch.setattr(landscape, "CHUNK_ELEMENTS", 2000)
+    monkeypatch.setattr(landscape, "CHUNK_ELEMENTS", chunk)
     chunked = cost_surface(net, X, Y, "W1[0,2]", "W3[1,4]", xs, ys)
     np.testing.assert_allclose(chunked.C, whole.C, rtol=1e-13)
     chunked_grads = gradient_field(net, X, Y, "W1[0,2]", "W3[1,4]", xs, ys)

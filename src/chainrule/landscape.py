@@ -173,16 +173,23 @@ class _Setup:
 def _prepare(network: Network, X: object, Y: object, param_x: str | ParamRef,
              param_y: str | ParamRef) -> _Setup:
     X2, Y2 = network.check_XY(X, Y)
-    px, py = parse_param(param_x), parse_param(param_y)
-    kx, ky = network.flat_index(px), network.flat_index(py)
-    if kx == ky:
-        raise ConfigError(f"param_y: must differ from param_x, both are {px}")
+    (px, py), (kx, ky) = _two_params(network, param_x, param_y)
     i = min(px.layer, py.layer)
     c = network.forward(X2)
     # copies: the network's buffers are overwritten by its next forward pass
     Zn = c.Z[i].copy() if i < network.n_layers else None
     return _Setup(X2, Y2, px, py, float(network.params[kx]), float(network.params[ky]), i,
                   c.A[i - 1].copy(), c.Z[i - 1].copy(), c.A[i].copy(), Zn)
+
+
+def _two_params(network: Network, param_x: str | ParamRef,
+                param_y: str | ParamRef) -> tuple[tuple[ParamRef, ParamRef], list[int]]:
+    """The two parameters and their flat indices; they must be different parameters."""
+    px, py = parse_param(param_x), parse_param(param_y)
+    k = [network.flat_index(px), network.flat_index(py)]
+    if k[0] == k[1]:
+        raise ConfigError(f"param_y: must differ from param_x, both are {px}")
+    return (px, py), k
 
 
 def _values(values: object, center: float, name: str, n_default: int) -> Array:
@@ -214,12 +221,22 @@ def _blocks(nx: int, ny: int, floats_per_point: int,
                 yield slice(j, j + 1), slice(i, min(i + size, nx))
 
 
-def _block_deltas(s: _Setup, xs: Array, ys: Array, rows: slice, cols: slice,
-                  dtype: np.dtype) -> tuple[Array, Array]:
-    """Δθ_x of shape (1, C) and Δθ_y of shape (R, 1): they broadcast to the (R, C) block."""
-    dx = (xs[cols] - s.x0).astype(dtype)[None, :]
-    dy = (ys[rows] - s.y0).astype(dtype)[:, None]
-    return dx, dy
+def _grid_blocks(network: Network, s: _Setup, xs: Array, ys: Array,
+                 floats_per_point: int) -> Iterator[tuple[slice, slice, Array, Array, Array]]:
+    """Each block ``(rows, cols)`` of the grid with what its computation needs.
+
+    Yields Δθ_x of shape (1, C) and Δθ_y of shape (R, 1), which broadcast to the
+    (R, C) block, and Y tiled once per point of the block, (R·C·N, n_out).
+    """
+    N, dtype = s.X.shape[0], network.dtype
+    Y_tiled = s.Y[:0]
+    for rows, cols in _blocks(xs.size, ys.size, floats_per_point, dtype.itemsize):
+        dx = (xs[cols] - s.x0).astype(dtype)[None, :]
+        dy = (ys[rows] - s.y0).astype(dtype)[:, None]
+        G = dx.size * dy.size
+        if Y_tiled.shape[0] < G * N:  # the first block is the largest
+            Y_tiled = np.tile(s.Y, (G, 1))  # (G·N, n_out)
+        yield rows, cols, dx, dy, Y_tiled[:G * N]
 
 
 def _shift(Zcol: Array, p: ParamRef, delta: Array, A_prev: Array) -> None:
@@ -288,13 +305,8 @@ def cost_surface(
     sizes = network.layer_sizes[s.layer - 1:]
     N = s.X.shape[0]
     per_point = N * (3 * max(sizes) + 3 * sizes[-1] + 4)
-    Y_tiled = np.empty((0, network.n_outputs))
-    for rows, cols in _blocks(xs.size, ys.size, per_point, network.dtype.itemsize):
-        dx, dy = _block_deltas(s, xs, ys, rows, cols, network.dtype)
-        G = dx.size * dy.size
-        if Y_tiled.shape[0] < G * N:  # the first block is the largest
-            Y_tiled = np.tile(s.Y, (G, 1))  # (G·N, n_out)
-        C[rows, cols] = _block_costs(network, s, dx, dy, Y_tiled[:G * N])
+    for rows, cols, dx, dy, Y_tiled in _grid_blocks(network, s, xs, ys, per_point):
+        C[rows, cols] = _block_costs(network, s, dx, dy, Y_tiled)
     return Landscape(xs, ys, C, str(s.px), str(s.py), s.x0, s.y0,
                      param_label(network, s.px), param_label(network, s.py), network.cost.name)
 
@@ -385,13 +397,8 @@ def gradient_field(
     sizes = network.layer_sizes[s.layer:]
     N = s.X.shape[0]
     per_point = N * (3 * sum(sizes) + 3 * max(sizes) + 2 * sizes[-1])
-    Y_tiled = np.empty((0, network.n_outputs))
-    for rows, cols in _blocks(xs.size, ys.size, per_point, network.dtype.itemsize):
-        dx, dy = _block_deltas(s, xs, ys, rows, cols, network.dtype)
-        G = dx.size * dy.size
-        if Y_tiled.shape[0] < G * N:
-            Y_tiled = np.tile(s.Y, (G, 1))  # (G·N, n_out)
-        gx[rows, cols], gy[rows, cols] = _block_gradients(network, s, dx, dy, Y_tiled[:G * N])
+    for rows, cols, dx, dy, Y_tiled in _grid_blocks(network, s, xs, ys, per_point):
+        gx[rows, cols], gy[rows, cols] = _block_gradients(network, s, dx, dy, Y_tiled)
     return GradientField(xs, ys, gx, gy, str(s.px), str(s.py))
 
 
@@ -438,6 +445,7 @@ def _block_gradients(net: Network, s: _Setup, dx: Array, dy: Array,
             dZ = dA  # (R, C, N, n_{l−1})
     return grads[s.px], grads[s.py]
 
+
 # ---------------------------------------------------------------------------
 # Gradient descent on two parameters
 # ---------------------------------------------------------------------------
@@ -482,9 +490,7 @@ def descent_path(
     if int(n_steps) != n_steps or n_steps < 0:
         raise ConfigError(f"n_steps: expected a whole number ≥ 0, got {n_steps!r}")
     X2, Y2 = network.check_XY(X, Y)
-    k = [network.flat_index(param_x), network.flat_index(param_y)]
-    if k[0] == k[1]:
-        raise ConfigError(f"param_y: must differ from param_x, both are {parse_param(param_x)}")
+    _, k = _two_params(network, param_x, param_y)
     saved = network.params[k].copy()
     theta = saved.astype(np.float64) if start is None else np.asarray(start, dtype=np.float64)
     if theta.shape != (2,) or not np.isfinite(theta).all():
