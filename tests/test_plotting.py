@@ -96,6 +96,9 @@ def test_landscape_with_descent_path_and_gradient_arrows(not_toy_map, tmp_path):
     # arrows point downhill: along −∇C
     U, V = q.U.reshape(7, 9), q.V.reshape(7, 9)
     assert np.all(U * field.dC_dx + V * field.dC_dy <= 0)
+    np.testing.assert_allclose(U * field.dC_dy, V * field.dC_dx, atol=1e-12)  # parallel to ∇C
+    # each reaches 80 % of a grid cell (1 × 4/3) along its longer side
+    np.testing.assert_allclose(np.maximum(np.abs(U) / 1.0, np.abs(V) / (4 / 3)), 0.8)
     out = save_figure(ax, tmp_path / "map.png", dpi=40)
     assert mpimg.imread(out).shape == (200, 240, 4)  # the default 6 × 5 inches at 40 dpi
     plt.close(fig)

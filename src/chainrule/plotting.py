@@ -122,7 +122,7 @@ def _draw_path(ax: Axes, path: DescentPath | Array) -> None:
 
 def _draw_gradient(ax: Axes, field: GradientField) -> None:
     U, V = -field.dC_dx, -field.dC_dy  # downhill
-    # one cell of the gradient grid in each direction (a single row or column: the span / 10)
+    # one cell of the gradient grid in each direction (a single row or column: 1 in data units)
     sx = np.min(np.diff(field.xs)) if field.xs.size > 1 else 1.0
     sy = np.min(np.diff(field.ys)) if field.ys.size > 1 else 1.0
     # scale each arrow to 80 % of a cell, keeping its direction in data coordinates
@@ -137,6 +137,11 @@ def _draw_gradient(ax: Axes, field: GradientField) -> None:
 # ---------------------------------------------------------------------------
 
 
+def _floats(values: Any) -> Array:
+    """A recorded series as floats, ``None`` entries (gaps) as NaN."""
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
 def _series(h: Mapping[str, Any], key: str, n: int) -> Array | None:
     """``h[key]`` as floats (None entries become NaN), or None when absent, empty or all NaN.
 
@@ -145,7 +150,7 @@ def _series(h: Mapping[str, Any], key: str, n: int) -> Array | None:
     values = h.get(key)
     if values is None or len(values) == 0:
         return None
-    arr = np.array([np.nan if v is None else v for v in values], dtype=float)
+    arr = _floats(values)
     if arr.shape != (n,):
         raise ShapeError(f"history: {key!r} has {arr.size} values but 'cost' has {n}")
     return None if np.isnan(arr).all() else arr
@@ -170,7 +175,7 @@ def plot_cost_curve(history: Mapping[str, Any] | Any, ax: Axes | None = None) ->
     h = history.to_dict() if hasattr(history, "to_dict") else history
     if not isinstance(h, Mapping) or h.get("cost") is None:
         raise ConfigError("history: expected a mapping with a 'cost' list (one value per epoch)")
-    cost = np.array([np.nan if v is None else v for v in h["cost"]], dtype=float)
+    cost = _floats(h["cost"])
     if cost.ndim != 1 or cost.size == 0:
         raise ShapeError(f"history: 'cost' must be a non-empty list, got shape {cost.shape}")
     n = cost.size
@@ -338,11 +343,10 @@ def plot_network(network: Network, ax: Axes | None = None) -> Axes:
     w_max = max(float(np.abs(W).max()) for W in network.W) or 1.0
     segments, colors, widths = [], [], []
     for l, W in enumerate(network.W):
-        rows, cols = np.nonzero(np.ones_like(W, dtype=bool))
-        for r, c in zip(rows, cols):
+        for (r, c), w in np.ndenumerate(W):
             segments.append([(l, y[l][c]), (l + 1, y[l + 1][r])])
-            colors.append(POSITIVE if W[r, c] > 0 else NEGATIVE)
-            widths.append(0.2 + 2.8 * abs(W[r, c]) / w_max)
+            colors.append(POSITIVE if w > 0 else NEGATIVE)
+            widths.append(0.2 + 2.8 * abs(w) / w_max)
 
     ax = _axes(ax, (max(4.0, 1.6 * len(sizes)), max(3.0, min(0.45 * tallest, 12.0))))
     ax.add_collection(LineCollection(segments, colors=colors, linewidths=widths, alpha=0.8,
