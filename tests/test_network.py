@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from chainrule import ConfigError, DataError, Network, ShapeError, parse_param
+from chainrule import ConfigError, DataError, Network, ShapeError, get_cost, parse_param
 from chainrule.network import ParamRef
 
 
@@ -223,3 +225,16 @@ def test_pickle_and_copies_keep_the_views_on_the_flat_vector(rng, how):
     twin.params += 0.1  # training the twin changes its predictions, not the original's
     assert not np.array_equal(twin.predict(X), net.predict(X))
     assert len(pickle.dumps(net)) < 2000  # structure and parameters, no batch buffers
+
+
+def test_chain_rule_takes_the_first_factor_formula_from_the_cost(rng):
+    # A Cost built by the user (get_cost passes it through) names its own ∂C_k/∂a.
+    se = get_cost("squared_error")
+    mine = dataclasses.replace(se, name="my_squared_error", dC_dA_formula="2(a − y), mine")
+    net = Network([2, 3, 2], "tanh", cost=mine, random_state=0)
+    x, y = rng.normal(size=2), rng.normal(size=2)
+    chain = net.chain_rule(x, y, "W1[0,1]")
+    assert chain.factors[0].formula == "my_squared_error: 2(a − y), mine"
+    assert chain.value == pytest.approx(chain.backprop, rel=1e-12)
+    assert Network([2, 2]).chain_rule(x, y, "b1[0]").factors[0].formula == (
+        "squared_error: 2(a − y)")

@@ -55,10 +55,14 @@ class Cost:
         ``C_k`` for every row.
     dC_dA : callable ``(A, Y) -> (N, n_out)``
         ``∂C_k/∂a`` for every row (the first factor of the chain rule).
+    dC_dA_formula : str
+        ``∂C_k/∂a`` as a formula, for display.
     delta : callable ``(Z, A, Y, out) -> out``
         ``∂C/∂Z`` of the *mean* cost, written into ``out``.
     output_activations : tuple of str or None
         The output activations this cost is defined with (None: any).
+    default_output_activation : str or None
+        The output activation a network gets with this cost unless told otherwise.
     """
 
     name: str
@@ -68,6 +72,7 @@ class Cost:
     delta: Callable[[Array, Array, Array, Array], Array]
     output_activations: tuple[str, ...] | None = None
     default_output_activation: str | None = None
+    dC_dA_formula: str = "∂C_k/∂a"
 
     def __call__(self, Z: Array, A: Array, Y: Array) -> float:
         """The training-set cost ``C = mean_k C_k``."""
@@ -177,11 +182,12 @@ COSTS: dict[str, Cost] = {
     c.name: c
     for c in [
         Cost("squared_error", "|a − y|² = Σ_i (a_i − y_i)²", _se_per_example, _se_dC_dA,
-             _se_delta_dA, None, None),
+             _se_delta_dA, None, None, "2(a − y)"),
         Cost("binary_cross_entropy", "−Σ_i [y_i log a_i + (1 − y_i) log(1 − a_i)]",
-             _bce_per_example, _bce_dC_dA, _xent_delta, ("logistic",), "logistic"),
+             _bce_per_example, _bce_dC_dA, _xent_delta, ("logistic",), "logistic",
+             "(a − y)/(a(1 − a))"),
         Cost("cross_entropy", "−Σ_i y_i log a_i", _cce_per_example, _cce_dC_dA, _cce_delta,
-             ("softmax",), "softmax"),
+             ("softmax",), "softmax", "−y/a"),
     ]
 }
 ALIASES = {

@@ -688,7 +688,7 @@ class Network:
 
         N, i = self.n_layers, p.layer
         acts = self.activations
-        factors = [Factor(f"∂C/∂a({N})", f"{self.cost.name}: " + _dC_da_formula(self.cost),
+        factors = [Factor(f"∂C/∂a({N})", f"{self.cost.name}: {self.cost.dC_dA_formula}",
                           self.cost.dC_dA(a[N][None, :], Y2)[0])]
         for j in range(N, i, -1):
             J = acts[j - 1].jacobian(z[j - 1]) @ self.W[j - 1]  # (n_j, n_{j-1})
@@ -704,11 +704,6 @@ class Network:
             e[p.row] = 1
             factors.append(Factor(f"∂z({i})/∂b({i})[{p.row}]", f"1 in row {p.row}", e))
         return ChainRule(p, tuple(factors), backprop, z, a)
-
-
-def _dC_da_formula(cost: Cost) -> str:
-    return {"squared_error": "2(a − y)", "binary_cross_entropy": "(a − y)/(a(1 − a))",
-            "cross_entropy": "−y/a"}[cost.name]
 
 
 def _check_sizes(layer_sizes: Sequence[int]) -> tuple[int, ...]:
