@@ -58,14 +58,16 @@ class ParamRef:
     col: int | None = None
 
     def __str__(self) -> str:
-        idx = f"{self.row},{self.col}" if self.kind == "W" else f"{self.row}"
-        return f"{self.kind}{self.layer}[{idx}]"
+        return f"{self.kind}{self.layer}[{self._index}]"
 
     @property
     def symbol(self) -> str:
         """The seed's notation, e.g. ``W(1)[0,2]``."""
-        idx = f"{self.row},{self.col}" if self.kind == "W" else f"{self.row}"
-        return f"{self.kind}({self.layer})[{idx}]"
+        return f"{self.kind}({self.layer})[{self._index}]"
+
+    @property
+    def _index(self) -> str:
+        return f"{self.row},{self.col}" if self.kind == "W" else f"{self.row}"
 
 
 def parse_param(spec: str | ParamRef) -> ParamRef:
@@ -139,7 +141,7 @@ class _Buffers:
         """Make room for n examples in Z, A and dZ; True if the storage was reallocated."""
         if n <= self.capacity:
             return False
-        cap = max(n, self.capacity * 2) if self.capacity else n
+        cap = max(n, self.capacity * 2)
         widths = self.sizes[1:]
         self.Z = [np.empty(cap * w, self.dtype) for w in widths]
         # An identity layer's activation is its weighted sum: share the buffer.
@@ -207,13 +209,13 @@ class _Plan:
                         As[l] is Zs[l]) for l in range(L - 1)]
         self.output = (net.W[-1], net.b[-1][:, None], Zs[-1].T, Zs[-1], As[-1],
                        acts[-1].forward, work[-1], As[-1] is Zs[-1])
-        # backward, from the output down: (dZ(l)ᵀ, dZ(l), dW, db, ones, l, the layer below)
-        ones = buf.ones[:N]
+        # backward, from the output down: (dZ(l)ᵀ, dZ(l), dW, db, l, the layer below)
+        self.ones = buf.ones[:N]
         self.backward = []
         for l in range(L - 1, -1, -1):
             below = (net.W[l], dZs[l - 1], Zs[l - 1], As[l - 1], acts[l - 1].backward,
                      work[l - 1]) if l > 0 else None
-            self.backward.append((dZs[l].T, dZs[l], net.dW[l], net.db[l], ones, l, below))
+            self.backward.append((dZs[l].T, dZs[l], net.dW[l], net.db[l], l, below))
 
 
 # ---------------------------------------------------------------------------
@@ -278,30 +280,27 @@ class ChainRule:
 
 def _layer_activations(n_layers: int, activation: str | Sequence[str],
                        output_activation: str | None, cost: Cost) -> list[Activation]:
+    """σ of every layer.  The output's is the first of: ``output_activation``, the last
+    of one name per layer, the cost's default, the hidden σ (identity if there is none)."""
     if isinstance(activation, str | Activation):
         hidden = [get_activation(activation)] * (n_layers - 1)
-        default_out = get_activation(activation)
+        named_out, fallback = None, get_activation(activation)
     else:
         names = list(activation)
-        if len(names) == n_layers:  # one per layer, output included
-            *hidden_acts, out_act = [get_activation(a) for a in names]
-            if output_activation is not None:
-                out_act = get_activation(output_activation)
-            _check_hidden(hidden_acts)
-            return [*hidden_acts, out_act]
-        if len(names) != n_layers - 1:
+        if len(names) not in (n_layers, n_layers - 1):
             raise ConfigError(
                 f"activation: expected one name or {n_layers - 1} (one per hidden layer), "
                 f"got {len(names)}"
             )
         hidden = [get_activation(a) for a in names]
-        default_out = hidden[-1] if hidden else get_activation("identity")
+        named_out = hidden.pop() if len(names) == n_layers else None  # output included
+        fallback = hidden[-1] if hidden else get_activation("identity")
     if output_activation is not None:
         out = get_activation(output_activation)
-    elif cost.default_output_activation is not None:
-        out = get_activation(cost.default_output_activation)
+    elif named_out is not None:
+        out = named_out
     else:
-        out = default_out
+        out = get_activation(cost.default_output_activation or fallback)
     _check_hidden(hidden)
     return [*hidden, out]
 
@@ -580,9 +579,8 @@ class Network:
         c = plan.cache
         output_delta(self.cost, self.activations[-1], c.Z[-1], c.A[-1], Y, c.dZ[-1],
                      plan.work[-1])
-        dot = np.dot
-        A = c.A
-        for dZT, dZ, dW, db, ones, l, below in plan.backward:
+        dot, A, ones = np.dot, c.A, plan.ones
+        for dZT, dZ, dW, db, l, below in plan.backward:
             dot(dZT, A[l], out=dW)  # (n_l, n_{l-1}) = (n_l, N) @ (N, n_{l-1})
             dot(ones, dZ, out=db)  # (n_l,): Σ over the examples, as a BLAS product
             if below is not None:
