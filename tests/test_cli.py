@@ -6,6 +6,7 @@ which is run once, in a subprocess, as a newcomer would run it.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -284,6 +285,25 @@ def test_divergent_run_exits_1_and_leaves_finite_weights(tmp_path: Path):
     r = invoke("train", "--dataset", "xor", "--activation", "relu", "--output-activation",
                "identity", "--lr", "1e3", "--epochs", "500", "-o", model, "--debug", "-q")
     assert r.exit_code == 1 and "Traceback" in r.stderr  # --debug shows where
+
+
+def test_a_full_disk_is_a_failed_run_whatever_the_file(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch):
+    model = tmp_path / "xor.safetensors"
+    assert invoke("train", "--dataset", "xor", "--epochs", "2", "-q", "-o", model).exit_code == 0
+
+    def fsync(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    before = set(tmp_path.iterdir())
+    for args in (["predict", model, "--out", tmp_path / "p.csv"],
+                 ["explain", model, "--x", "0,1", "--y", "1", "--latex", tmp_path / "c.tex"],
+                 ["landscape", "--resolution", "5", "--steps", "0", "-o", tmp_path / "m.png"]):
+        r = invoke(*args)
+        assert r.exit_code == 1, (args[0], r.stderr)  # the input was fine: exit 1, not 2
+        assert_one_line_error(r.stderr, "space left on device")
+    assert set(tmp_path.iterdir()) == before
 
 
 def test_usage_error_from_typer_is_one_line(tmp_path: Path):

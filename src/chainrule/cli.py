@@ -104,16 +104,28 @@ _RESOURCE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO}
 
 
 def _exit_code(exc: BaseException) -> int:
-    """2 for bad input or usage, 1 for a run that failed (diverged, or the disk filled up)."""
+    """2 for bad input or usage, 1 for a run that failed (diverged, the disk filled up, a bug)."""
     cause: BaseException | None = exc
     while cause is not None:  # a full disk is no fault of the input, whatever wraps it
         if isinstance(cause, OSError) and cause.errno in _RESOURCE_ERRNOS:
             return EXIT_FAILED
         cause = cause.__cause__
-    if isinstance(exc, ValueError | OSError | KeyError | TypeError) and not isinstance(
-            exc, DivergenceError):
-        return EXIT_USAGE
-    return EXIT_FAILED
+    # chainrule's ValueErrors name a bad option, file or value (DivergenceError is not one);
+    # any other exception is a bug
+    bad_input = isinstance(exc, OSError) or (isinstance(exc, ChainruleError)
+                                             and isinstance(exc, ValueError))
+    return EXIT_USAGE if bad_input else EXIT_FAILED
+
+
+def _error_text(exc: Exception) -> str:
+    """What follows ``error:``."""
+    if isinstance(exc, ChainruleError | ImportError):  # ImportError: onnx or torch is missing
+        return _one_line(exc)
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    return (f"unexpected {type(exc).__name__}: {_one_line(exc)} "
+            "(run again with --debug for the traceback)")
 
 
 @contextlib.contextmanager
@@ -133,28 +145,11 @@ def _reporting(debug: bool) -> Iterator[None]:
             traceback.print_exc(file=sys.stderr)
         _say("error: interrupted")
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    except ChainruleError as exc:
-        if debug:
-            traceback.print_exc(file=sys.stderr)
-        _say(f"error: {_one_line(exc)}")
-        raise typer.Exit(_exit_code(exc)) from None
-    except ImportError as exc:  # an optional dependency (onnx, torch) is missing
-        if debug:
-            traceback.print_exc(file=sys.stderr)
-        _say(f"error: {_one_line(exc)}")
-        raise typer.Exit(EXIT_FAILED) from None
-    except OSError as exc:
-        if debug:
-            traceback.print_exc(file=sys.stderr)
-        where = f"{exc.filename}: " if exc.filename else ""
-        _say(f"error: {where}{exc.strerror or exc}")
-        raise typer.Exit(EXIT_USAGE) from None
     except Exception as exc:
         if debug:
             traceback.print_exc(file=sys.stderr)
-        _say(f"error: unexpected {type(exc).__name__}: {_one_line(exc)} "
-             "(run again with --debug for the traceback)")
-        raise typer.Exit(EXIT_FAILED) from None
+        _say(f"error: {_error_text(exc)}")
+        raise typer.Exit(_exit_code(exc)) from None
 
 
 class _Group(TyperGroup):
@@ -320,7 +315,7 @@ def _write_atomic(path: Path, write: Callable[[BinaryIO], None], what: str) -> N
         atomic_write(path, write)
     except OSError as exc:
         raise ConfigError(f"{what}: cannot write {path}: "
-                          f"{os_error_reason(exc, path.parent)}") from None
+                          f"{os_error_reason(exc, path.parent)}") from exc
 
 
 # ---------------------------------------------------------------------------
