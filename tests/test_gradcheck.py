@@ -114,6 +114,20 @@ def test_sampled_check_on_large_network(rng):
     assert result.passed, result.summary()
 
 
+def test_strided_theta_is_perturbed_in_place():
+    # θ a transposed view: the perturbations must reach the memory that f reads
+    M = np.arange(1.0, 13.0).reshape(3, 4)
+    theta = M.T
+
+    def f(t):
+        return float(np.sum(M**3))
+
+    result = check_gradient(f, lambda t: 3 * t**2, theta)
+    assert result.passed, result.summary()
+    np.testing.assert_allclose(result.numeric, 3 * theta.ravel() ** 2, rtol=1e-7)
+    np.testing.assert_array_equal(M, np.arange(1.0, 13.0).reshape(3, 4))  # restored
+
+
 def test_bad_arguments():
     with pytest.raises(ConfigError, match="grad"):
         check_gradient(cost, np.zeros(3), np.array([1.0, 2.0]))

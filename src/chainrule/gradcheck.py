@@ -36,8 +36,12 @@ class GradCheckResult:
         The claimed and the finite-difference derivatives at those positions.
     rel_error : ndarray
         ``|analytic − numeric| / max(|analytic|, |numeric|)`` (0 where both are 0).
+    abs_error : ndarray
+        ``|analytic − numeric|``.
     passed : bool
         Whether every component is within tolerance.
+    rtol, atol : float
+        The tolerances the check used.
     names : list of str or None
         Parameter names (e.g. ``'W1[0,2]'``) when known.
     """
@@ -83,7 +87,7 @@ def numerical_gradient(f: Callable[[Array], float], theta: Array, indices: Array
     theta = np.asarray(theta)
     if indices is None:
         indices = np.arange(theta.size)
-    flat = theta.reshape(-1)
+    flat = theta.flat  # C-order positions, written through to θ whatever its strides
     out = np.empty(len(indices), dtype=np.float64)
     for k, j in enumerate(indices):
         old = flat[j]
@@ -165,7 +169,7 @@ def check_network_gradient(network, X: object, Y: object, **kwargs: object) -> G
     X2, Y2 = network.check_XY(X, Y)
     params = network.params
 
-    def f(theta: Array) -> float:
+    def f(theta: Array) -> float:  # theta is params itself, perturbed in place
         network._forward(X2)
         return network._cost(Y2)
 
