@@ -39,9 +39,9 @@ def run(opt: Optimizer, theta0: np.ndarray, grads: list[np.ndarray]) -> np.ndarr
     return theta
 
 
-def make_all(dtype_lr: float = 0.1) -> list[Optimizer]:
-    return [GradientDescent(dtype_lr), SGD(dtype_lr, momentum=0.9),
-            SGD(dtype_lr, momentum=0.5, nesterov=True), Adam(dtype_lr)]
+def make_all(lr: float = 0.1) -> list[Optimizer]:
+    return [GradientDescent(lr), SGD(lr, momentum=0.9), SGD(lr, momentum=0.5, nesterov=True),
+            Adam(lr)]
 
 
 # ---------------------------------------------------------------------------
@@ -478,7 +478,7 @@ def test_lbfgs_rosenbrock_and_callback():
     np.testing.assert_array_equal(x0, stopped.x)
 
 
-def test_lbfgs_keeps_float32_and_respects_max_iter():
+def test_lbfgs_keeps_float32_and_respects_max_fun():
     received = []
 
     def fun_and_grad(theta):

@@ -277,9 +277,6 @@ class GradientDescent(Optimizer):
 
     name = "gd"
 
-    def __init__(self, learning_rate: float = 0.1):
-        super().__init__(learning_rate)
-
     def _update(self, params: Array, grads: Array, scratch: Array) -> None:
         eta = params.dtype.type(self.learning_rate)
         np.multiply(grads, eta, out=scratch)  # s = η g
