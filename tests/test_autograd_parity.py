@@ -94,7 +94,7 @@ def test_backprop_matches_central_differences(seed):
 
 
 def test_every_activation_and_cost_is_covered():
-    seen = {(random_problem(s)[0].activations[0].name, random_problem(s)[0].cost.name)
-            for s in range(0, 240, 3)}
+    nets = [random_problem(s)[0] for s in range(0, 240, 3)]
+    seen = {(net.activations[0].name, net.cost.name) for net in nets}
     assert {a for a, _ in seen} == set(HIDDEN)
     assert {c for _, c in seen} == set(COST_OUTPUTS)
