@@ -203,3 +203,23 @@ def test_bad_arguments():
         explain(net, X, Y, "W2[0,0]")
     with pytest.raises(ShapeError):
         explain(net, X, Y[:1], "W1[0,0]")
+
+
+@pytest.mark.parametrize(("sizes", "act", "out", "cost"), ARCHITECTURES)
+def test_every_example_matches_its_own_chain(rng, sizes, act, out, cost):
+    # the ledger works on the whole batch at once; Network.chain_rule, one example
+    # at a time, is the reference for every row
+    net, X, Y = make_problem(sizes, act, out, cost, rng, n=5)
+    name = some_params(net, rng, n=1)[0]
+    ledger = explain(net, X, Y, name)
+    chains = [net.chain_rule(X[k], Y[k], name) for k in range(5)]
+    np.testing.assert_allclose(ledger.per_example, [c.value for c in chains], rtol=1e-12,
+                               atol=1e-15)
+    norms = [[np.linalg.norm(v) for v in c.running_products()] for c in chains]
+    np.testing.assert_allclose([g.dC_da_norm for g in ledger.layers], np.mean(norms, axis=0),
+                               rtol=1e-12)
+    L = net.n_layers
+    sigma = [[np.mean(np.abs(np.diag(net.activations[j - 1].jacobian(c.z[j - 1]))))
+              for j in range(L, ledger.param.layer - 1, -1)] for c in chains]
+    np.testing.assert_allclose([g.sigma_prime for g in ledger.layers], np.mean(sigma, axis=0),
+                               rtol=1e-12)

@@ -290,18 +290,10 @@ def explain(network: Network, x: object, y: object, param: str | ParamRef, *,
     example = int(example)
 
     L, i = network.n_layers, p.layer
-    per_example = np.empty(N)
-    norms = np.empty((N, L - i + 1))  # ‖∂C_k/∂a(j)‖ for j = N … i
-    sigma = np.empty((N, L - i + 1))  # mean |σ'(z(j))| for j = N … i
-    shown = None
-    for n in range(N):
-        chain = network.chain_rule(X[n], Y[n], p)
-        per_example[n] = chain.value
-        norms[n] = [np.linalg.norm(v) for v in chain.running_products()]
-        sigma[n] = [_mean_sigma_prime(network, chain, j) for j in range(L, i - 1, -1)]
-        if n == example:
-            shown = chain
-    assert shown is not None
+    per_example, norms, sigma = _per_example(network, X, Y, p)
+    shown = network.chain_rule(X[example], Y[example], p)
+    # the shown example's entry is its product exactly, as the factors give it
+    per_example[example] = shown.value
 
     network.backprop(X, Y)
     backprop = float(network.grads[k])
@@ -319,9 +311,37 @@ def explain(network: Network, x: object, y: object, param: str | ParamRef, *,
                   network.cost.name, network.cost.formula, network.layer_sizes)
 
 
-def _mean_sigma_prime(network: Network, chain: ChainRule, j: int) -> float:
-    """Mean of |σ'(z(j))| over layer j's neurons: the diagonal of ∂a(j)/∂z(j)."""
-    return float(np.mean(np.abs(np.diag(network.activations[j - 1].jacobian(chain.z[j - 1])))))
+def _per_example(network: Network, X: Array, Y: Array,
+                 p: ParamRef) -> tuple[Array, Array, Array]:
+    """The chain of every example at once, as :meth:`Network.chain_rule` has it for one.
+
+    Row k of ``g`` is ``∂C_k/∂a(j)``; one step down multiplies it by
+    ``∂a(j)/∂a(j−1) = σ'(z(j)) W(j)``, i.e. ``g ← (g ⊙ σ'(z(j))) W(j)``.
+
+    Returns
+    -------
+    per_example : ndarray of shape (N,)
+        ``∂C_k/∂θ``.
+    norms, sigma : ndarray of shape (N, N_layers − i + 1)
+        ``‖∂C_k/∂a(j)‖`` and the mean of ``|σ'(z(j))|`` over layer j, for j = N … i.
+    """
+    L, i = network.n_layers, p.layer
+    c = network._forward(X)
+    g = network.cost.dC_dA(c.A[L], Y)  # (N, n_L)
+    norms, sigma = [], []
+    for j in range(L, i - 1, -1):
+        act, Z, A = network.activations[j - 1], c.Z[j - 1], c.A[j]
+        norms.append(np.linalg.norm(g, axis=1))
+        # |σ'| is the diagonal of ∂a(j)/∂z(j): a(1 − a) for softmax
+        sigma_prime = act.derivative(Z, A) if act.elementwise else A * (1 - A)
+        sigma.append(np.abs(sigma_prime).mean(axis=1))
+        act.backward(g, Z, A)  # g is now ∂C_k/∂z(j)
+        if j > i:
+            g = g @ network.W[j - 1]  # (N, n_{j−1})
+    # ∂z(i)/∂θ is a(i−1)[col] (a weight) or 1 (a bias) in row p.row
+    dz_dtheta = c.A[i - 1][:, p.col] if p.kind == "W" else 1.0
+    per_example = (g[:, p.row] * dz_dtheta).astype(np.float64)
+    return per_example, np.column_stack(norms), np.column_stack(sigma)
 
 
 def _central_difference(network: Network, X: Array, Y: Array, k: int, eps: float) -> float:
@@ -352,7 +372,8 @@ def _array_text(f: Factor, n: int, last: int) -> str:
         return f"{float(v.reshape(-1)[0]):.6g}"
     if n == last:
         v = v[:, None]  # shown as a column
-    # elide the middle of any axis longer than MAX_SHOWN (threshold 0 summarises all of them)
+    # once an axis is longer than MAX_SHOWN, summarise (threshold 0): every axis longer
+    # than 2·edgeitems then shows only its first and last two entries
     big = max(v.shape) > MAX_SHOWN
     return np.array2string(v, precision=3, suppress_small=True, threshold=0 if big else v.size,
                            edgeitems=2, max_line_width=1000)
