@@ -589,6 +589,17 @@ def test_standardizer_on_memmap(tmp_path, rng):
     assert isinstance(X, np.memmap)  # untouched
 
 
+def test_standardizer_names_the_row_of_a_nan_in_a_later_block(tmp_path):
+    # Row 10 lies in the second block of 7 rows: the message counts from the top of X.
+    A = np.ones((20, 2))
+    A[10, 1] = np.nan
+    np.save(tmp_path / "nan.npy", A)
+    mapped = np.load(tmp_path / "nan.npy", mmap_mode="r")  # load_array would refuse the NaN
+    for X in (A, mapped):
+        with pytest.raises(DataError, match=r"NaN at row 10, column 1$"):
+            Standardizer(chunk_rows=7).fit(X)
+
+
 def test_standardizer_dict_round_trip_through_json(rng):
     X = rng.normal(size=(20, 2))
     s = Standardizer().fit(X)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mmap
 import os
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -53,29 +54,39 @@ def check_numeric(X: object, name: str) -> Array:
 def check_finite(A: Array, name: str, block_bytes: int = BLOCK_BYTES) -> None:
     """Raise :class:`DataError` naming the first row and column holding NaN or infinity.
 
-    Works in blocks of about ``block_bytes``.  A memory-mapped array is read from its
-    file block by block (:class:`FileRows`), never through the mapping, so it is
-    neither loaded whole nor left mapped into the process.
+    Works in blocks of about ``block_bytes``, read by :func:`row_blocks`, so a
+    memory-mapped array is neither loaded whole nor left mapped into the process.
     """
     if A.dtype.kind not in "fc":
         return
     A2 = A.reshape(A.shape[0], -1) if A.ndim > 1 else A.reshape(-1, 1)
-    n, row_bytes = A2.shape[0], max(1, A2.shape[1] * A2.itemsize)
-    rows = max(1, block_bytes // row_bytes)
-    reader = FileRows.open(A2, name)
+    rows = max(1, block_bytes // max(1, A2.shape[1] * A2.itemsize))
+    for start, block in row_blocks(A2, rows, name):
+        check_finite_block(block, name, start)
+
+
+def row_blocks(A: Array, rows: int, name: str) -> Iterator[tuple[int, Array]]:
+    """``(start, A[start:start + rows])`` for each block of rows of the 2-D ``A``.
+
+    A memory-mapped ``A`` is read from its file (:class:`FileRows`) into one
+    buffer, never through the mapping; each block is then only valid until the
+    next one is yielded.
+    """
+    n = A.shape[0]
+    reader = FileRows.open(A, name)
     if reader is None:
         for start in range(0, n, rows):
-            _check_block(A2[start:start + rows], name, start)
+            yield start, A[start:start + rows]
         return
     with reader:
-        buf = np.empty((min(rows, n), A2.shape[1]), A2.dtype)
+        buf = np.empty((min(rows, n), A.shape[1]), A.dtype)
         for start in range(0, n, rows):
             stop = min(start + rows, n)
-            _check_block(reader.read_range(start, stop, buf[:stop - start]), name, start)
+            yield start, reader.read_range(start, stop, buf[:stop - start])
 
 
-def _check_block(block: Array, name: str, start: int) -> None:
-    """Raise DataError for the first non-finite entry of ``block`` (rows ``start``, ...)."""
+def check_finite_block(block: Array, name: str, start: int) -> None:
+    """Raise DataError for the first non-finite entry of ``block`` (its rows ``start``, ...)."""
     # Any NaN or infinity makes the sum non-finite, and the sum needs no temporary; a
     # non-finite sum of finite values (overflow) falls through to the exact test.
     with np.errstate(over="ignore", invalid="ignore"):

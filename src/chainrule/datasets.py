@@ -43,7 +43,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._validation import as_float_dtype, check_finite, check_numeric
+from ._validation import (
+    as_float_dtype,
+    check_finite,
+    check_finite_block,
+    check_numeric,
+    row_blocks,
+)
 from .errors import ChainruleError, ConfigError, DataError, ModelFileError, ShapeError
 
 __all__ = [
@@ -1097,9 +1103,8 @@ class Standardizer:
     def __init__(self, chunk_rows: int = CHUNK_ROWS) -> None:
         self.chunk_rows = chunk_rows
 
-    def _blocks(self, A: Array) -> range:
-        step = _check_int(self.chunk_rows, "chunk_rows", 1)
-        return range(0, A.shape[0], step)
+    def _step(self) -> int:
+        return _check_int(self.chunk_rows, "chunk_rows", 1)
 
     @staticmethod
     def _rows(X: object, name: str) -> Array:
@@ -1118,15 +1123,16 @@ class Standardizer:
         with ``δ = m_b − m``.
         """
         A = self._rows(X, "X")
-        # Work on X − X[0]: for a column like 1e6 ± 1e-3 the shift keeps the block
-        # means small, so merging them does not cancel away the variance.
-        shift = np.asarray(A[0], dtype=np.float64)
         n, mean, M2 = 0, np.zeros(A.shape[1]), np.zeros(A.shape[1])
-        for start in self._blocks(A):
-            block = np.asarray(A[start:start + self.chunk_rows], dtype=np.float64)
-            if not np.isfinite(block).all():
-                check_finite(block, "X")  # raises, naming the row within the block
-            block = block - shift
+        shift: Array = np.zeros(A.shape[1])  # replaced by row 0 in the first block
+        for start, rows in row_blocks(A, self._step(), "X"):
+            block = rows.astype(np.float64)  # a copy: shifted in place below
+            check_finite_block(block, "X", start)
+            if start == 0:
+                # Work on X − X[0]: for a column like 1e6 ± 1e-3 the shift keeps the
+                # block means small, so merging them does not cancel away the variance.
+                shift = block[0].copy()
+            block -= shift
             n_b = block.shape[0]
             m_b = block.mean(axis=0)
             M2_b = np.square(block - m_b).sum(axis=0)
@@ -1137,10 +1143,11 @@ class Standardizer:
             n = total
         std = np.sqrt(M2 / n)
         mean += shift
-        # A constant column's std is 0 up to the rounding of its mean.
+        # A column whose values differ only in the last bits of its mean counts as
+        # constant (std 0 included): dividing by that std would blow rounding up to units.
         constant = std <= 16 * np.finfo(np.float64).eps * np.abs(mean)
         self.mean_ = mean
-        self.scale_ = np.where(constant | (std == 0), 1.0, std)
+        self.scale_ = np.where(constant, 1.0, std)
         self.n_features_in_ = int(A.shape[1])
         self.n_samples_seen_ = int(n)
         return self
@@ -1157,14 +1164,14 @@ class Standardizer:
     def _apply(self, A: Array, forward: bool) -> Array:
         # float32 data stays float32; anything else becomes float64.
         out = np.empty(A.shape, np.float32 if A.dtype == np.float32 else np.float64)
-        for start in self._blocks(A):
-            rows = slice(start, start + self.chunk_rows)
+        for start, rows in row_blocks(A, self._step(), "X"):
+            out_rows = out[start:start + rows.shape[0]]
             if forward:
-                np.subtract(A[rows], self.mean_, out=out[rows])
-                np.divide(out[rows], self.scale_, out=out[rows])
+                np.subtract(rows, self.mean_, out=out_rows)
+                np.divide(out_rows, self.scale_, out=out_rows)
             else:
-                np.multiply(A[rows], self.scale_, out=out[rows])
-                np.add(out[rows], self.mean_, out=out[rows])
+                np.multiply(rows, self.scale_, out=out_rows)
+                np.add(out_rows, self.mean_, out=out_rows)
         return out
 
     def transform(self, X: object) -> Array:
