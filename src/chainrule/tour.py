@@ -33,9 +33,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from .errors import ConfigError
-from .gradcheck import check_gradient, numerical_gradient
-from .landscape import cost_surface, descent_path, not_toy
-from .network import Network
+from .gradcheck import GradCheckResult, check_gradient, numerical_gradient
+from .landscape import DescentPath, Landscape, cost_surface, descent_path, not_toy
+from .network import ChainRule, Network
 
 __all__ = ["SEED_W", "SEED_b", "TourResult", "run_tour"]
 
@@ -278,7 +278,7 @@ def _new_axes(size: tuple[float, float]) -> Any:
     return Figure(figsize=size).subplots()
 
 
-def _draw_landscape(land: Any, path: Any, png: Path) -> Path:
+def _draw_landscape(land: Landscape, path: DescentPath, png: Path) -> Path:
     from .plotting import plot_landscape, save_figure
 
     ax = plot_landscape(land, ax=_new_axes((6.0, 5.0)), path=path)
@@ -478,7 +478,8 @@ def _question_6(console: Console) -> dict[str, Any]:
                                         "∂a(j)/∂a(j−1) = σ'(z(j)) W(j−1)": wrong.passed}}
 
 
-def _q6_options(net: Network, chain: Any, x: Array, y: Array) -> tuple[Any, Any]:
+def _q6_options(net: Network, chain: ChainRule, x: Array,
+                y: Array) -> tuple[GradCheckResult, GradCheckResult]:
     """check_gradient on all of ∂C_k/∂W(1), built from the right and from the wrong ∂a(2)/∂a(1)."""
     values = [f.value for f in chain.factors]
     j = [f.symbol for f in chain.factors].index("∂a(2)/∂a(1)")
