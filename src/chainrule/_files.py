@@ -26,8 +26,15 @@ def temp_prefix(path: str | os.PathLike[str]) -> str:
     return f".{Path(path).name}.tmp-"
 
 
-def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> Path:
+def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None], *,
+                 before_replace: Callable[[], None] | None = None) -> Path:
     """Call ``write(f)`` on a temporary file, then publish it as ``path``.
+
+    Parameters
+    ----------
+    before_replace : callable, optional
+        Called once the temporary file is complete on disk, just before it
+        replaces ``path`` (checkpoints keep the file about to be replaced there).
 
     Raises
     ------
@@ -45,6 +52,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
             f.flush()
             os.fsync(f.fileno())  # the bytes are on disk before the rename publishes them
         os.chmod(tmp, mode)
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):

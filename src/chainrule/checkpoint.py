@@ -36,7 +36,6 @@ import logging
 import math
 import os
 import secrets
-import tempfile
 import warnings
 from dataclasses import dataclass
 from itertools import pairwise
@@ -46,7 +45,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 
 from . import _safetensors as st
-from ._files import _new_file_mode, fsync_folder, os_error_reason, temp_prefix
+from ._files import atomic_write, os_error_reason
 from ._validation import FileRows
 from .activations import get_activation
 from .errors import ChainruleError, ConfigError, ModelFileError
@@ -389,43 +388,31 @@ def _write_keeping_previous(path: Path, blob: bytes) -> None:
     if not folder.is_dir():
         raise CheckpointError(f"{path}: cannot write checkpoint: folder '{folder}' does not "
                               "exist")
-    mode = _new_file_mode(path)
-    tmp = link = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), dir=folder)
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-            f.flush()
-            os.fsync(f.fileno())  # on disk before the rename makes it the checkpoint
-        os.chmod(tmp, mode)
-        if path.is_file():
-            link = folder / f".{path.name}.link-{secrets.token_hex(6)}"
-            try:
-                # A hard link keeps `path` in place until the new file replaces it.
-                os.link(path, link)
-                os.replace(link, previous_path(path))
-                link = None
-            except OSError:
-                # File systems without hard links: for a moment only PATH.prev exists,
-                # which load_latest_checkpoint also reads.
-                if link is not None:
-                    with contextlib.suppress(OSError):
-                        os.unlink(link)
-                    link = None
-                os.replace(path, previous_path(path))
-        os.replace(tmp, path)
-        tmp = None
+        atomic_write(path, lambda f: f.write(blob), before_replace=lambda: _keep_previous(path))
+    except OSError as exc:
+        raise CheckpointError(f"{path}: cannot write checkpoint: "
+                              f"{os_error_reason(exc, folder)}") from exc
+
+
+def _keep_previous(path: Path) -> None:
+    """Make the checkpoint about to be replaced ``PATH.prev``, leaving ``path`` in place."""
+    if not path.is_file():
+        return
+    link = path.parent / f".{path.name}.link-{secrets.token_hex(6)}"
+    try:
+        # A hard link keeps `path` in place until the new file replaces it.
+        os.link(path, link)
+        os.replace(link, previous_path(path))
     except BaseException as exc:
-        # Also on KeyboardInterrupt: leave no temporary file behind, then re-raise.
-        for leftover in (tmp, link):
-            if leftover is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(leftover)
-        if isinstance(exc, OSError):
-            raise CheckpointError(f"{path}: cannot write checkpoint: "
-                                  f"{os_error_reason(exc, folder)}") from exc
-        raise
-    fsync_folder(folder)
+        # Also on KeyboardInterrupt: leave no link behind.
+        with contextlib.suppress(OSError):
+            os.unlink(link)
+        if not isinstance(exc, OSError):
+            raise
+        # File systems without hard links: for a moment only PATH.prev exists,
+        # which load_latest_checkpoint also reads.
+        os.replace(path, previous_path(path))
 
 
 def looks_like_checkpoint(path: str | os.PathLike[str]) -> bool:
