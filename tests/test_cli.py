@@ -107,8 +107,8 @@ def test_train_csv_then_predict_reproduces_network_predict(files: dict[str, Path
     assert meta["feature_names"] == ["a", "b", "c"] and meta["target_names"] == ["label"]
     table = np.loadtxt(files["cls"], delimiter=",", skiprows=1)
     X, labels = table[:, :3], table[:, 3]
-    expected = net.predict(preprocessed(X, meta))
     Xs = preprocessed(X, meta)
+    expected = net.predict(Xs)
     assert abs(Xs.mean(axis=0)).max() < 1e-12 and np.allclose(Xs.std(axis=0), 1)
 
     r = invoke("predict", model, files["cls"])  # CSV on stdout

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from .datasets import Dataset
+    from .io import ModelInfo
     from .training import EpochInfo, History
 
 __all__ = ["app", "main"]
@@ -473,11 +474,8 @@ def _recipe(data: _Data, *, hidden: str | None, activation: str | None,
             output_activation: str | None, cost: str | None, optimizer: str | None,
             lr: float | None, epochs: int | None, batch_size: str | None) -> Recipe:
     """The data's recipe with the user's options applied."""
-    if data.dataset is not None:
-        base = RECIPES.get(data.dataset, FILE_CLASSIFICATION if data.task == "classification"
-                           else FILE_REGRESSION)
-    else:
-        base = FILE_CLASSIFICATION if data.task == "classification" else FILE_REGRESSION
+    for_files = FILE_CLASSIFICATION if data.task == "classification" else FILE_REGRESSION
+    base = RECIPES.get(data.dataset or "", for_files)  # a built-in set without a recipe too
     changes: dict[str, Any] = {}
     if hidden is not None:
         changes["hidden"] = _hidden_sizes(hidden)
@@ -520,10 +518,9 @@ class _Progress:
     the same as one line every ``every`` epochs (about :data:`PLAIN_LINES` in all).
     """
 
-    def __init__(self, mode: str, n_epochs: int, n_batches: int):
+    def __init__(self, mode: str, n_epochs: int):
         self.mode = mode
         self.n_epochs = n_epochs
-        self.n_batches = n_batches
         self.every = max(1, math.ceil(n_epochs / PLAIN_LINES))
         self.history: History | None = None
         self.last: EpochInfo | None = None
@@ -624,6 +621,8 @@ class _Progress:
 
     def on_batch(self, epoch: int, batch: int, n_batches: int) -> None:
         """The batch callback: moves the bar within long epochs."""
+        if n_batches == 1:  # on_epoch moves it
+            return
         now = time.perf_counter()
         if now - self._moved >= BAR_INTERVAL:
             self._moved = now
@@ -781,6 +780,14 @@ def _result_line(s: dict[str, Any], cost_name: str) -> str:
     return text + f"), after {s['epochs_run']} epochs in {s['seconds']:.1f} s"
 
 
+def _files_only_backend() -> None:
+    """Agg, unless pyplot is already in use: the CLI writes files and never opens a window."""
+    import matplotlib
+
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
+
+
 def _save_plot(ax: Any, path: Path) -> None:
     """Save the Axes' figure atomically and close it (the CLI keeps no figures open)."""
     import matplotlib.pyplot as plt
@@ -796,12 +803,9 @@ def _save_plot(ax: Any, path: Path) -> None:
 def _write_plots(folder: Path, net: Network, data: _Data, X_in: Array,
                  history: History) -> list[tuple[Path, str]]:
     """The pictures that fit the task; returns (path, what it shows) pairs."""
-    import matplotlib
-
     from . import plotting
 
-    if "matplotlib.pyplot" not in sys.modules:
-        matplotlib.use("Agg")  # files only: never open a window
+    _files_only_backend()
     _make_folder(folder, "--plot")
     written: list[tuple[Path, str]] = []
     P = net.predict(X_in)  # (N, n_out)
@@ -934,7 +938,6 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
         raise ConfigError("give either a data file or --dataset, not both")
     if resume and checkpoint is None:
         raise ConfigError("--resume: needs --checkpoint PATH (the checkpoint to resume from)")
-    default_job = data is None and dataset is None
     if data is not None:
         d = _from_file(data, target, task, cost)
     else:
@@ -944,9 +947,9 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
     recipe = _recipe(d, hidden=hidden, activation=activation,
                      output_activation=output_activation, cost=cost, optimizer=optimizer,
                      lr=lr, epochs=epochs, batch_size=batch_size)
-    default_job = default_job and all(v is None for v in (hidden, activation, output_activation,
-                                                          cost, optimizer, lr, epochs,
-                                                          batch_size))
+    default_job = data is None and dataset is None and all(
+        v is None for v in (hidden, activation, output_activation, cost, optimizer, lr, epochs,
+                            batch_size))
     net = Network([d.X.shape[1], *recipe.hidden, d.Y.shape[1]], recipe.activation,
                   recipe.output_activation, recipe.cost, dtype=dtype.value, random_state=seed)
     # Built here rather than inside fit so that bad options fail before anything is printed.
@@ -967,11 +970,8 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
     if not quiet:
         for line in _describe(d, net, recipe, seed, validation, standardized, default_job):
             _say(line)
-    n = d.X.shape[0]
-    n_train = n - round(validation * n)
-    B = n_train if recipe.batch_size is None else min(recipe.batch_size, max(n_train, 1))
     mode = "quiet" if quiet else ("bar" if _stderr_is_terminal() else "lines")
-    progress = _Progress(mode, recipe.epochs, -(-n_train // max(B, 1)))
+    progress = _Progress(mode, recipe.epochs)
     ck_options: dict[str, Any] = {}
     if checkpoint is not None:
         ck_options = {"checkpoint": checkpoint, "resume": resume,
@@ -988,8 +988,7 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
                 history = fit(net, X_in, d.Y, epochs=recipe.epochs, trainer=trainer,
                               random_state=seed, validation_split=validation,
                               callbacks=[progress.on_epoch],
-                              batch_callback=progress.on_batch
-                              if mode == "bar" and progress.n_batches > 1 else None,
+                              batch_callback=progress.on_batch if mode == "bar" else None,
                               **ck_options)
             except DivergenceError as exc:
                 status, failure = "diverged", exc
@@ -997,7 +996,7 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
                 status = "terminated" if signals.terminated else "interrupted"
         seconds = time.perf_counter() - start
         history = history if history is not None else progress.history
-        summary = _summary(history, status, seconds, recipe, seed, validation, n)
+        summary = _summary(history, status, seconds, recipe, seed, validation, d.X.shape[0])
         metadata = {
             "dataset": d.dataset,
             "data_file": d.data_file,
@@ -1055,14 +1054,6 @@ def _load(model: Path) -> tuple[Network, dict[str, Any]]:
     return load_model(model)
 
 
-def _csv_table(path: Path) -> tuple[Array, list[str]]:
-    """Every column of a CSV file (header row required), as numbers, with the column names."""
-    from .datasets import load_csv
-
-    X, _, names, _ = load_csv(path, target=())  # no target: every column is read
-    return X, list(names)
-
-
 def _select_columns(table: Array, names: list[str], wanted: list[str] | None, n: int,
                     src: str, what: str) -> Array:
     """The ``wanted`` columns by name, or the whole table when it has exactly ``n`` columns."""
@@ -1109,13 +1100,9 @@ def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: 
     targets = meta.get("target_names")
     suffix = data.suffix.lower()
     if suffix == ".csv":
-        if need_targets:
-            X, y, fnames, _ = load_csv(data, target=targets or None)
-            X = _select_columns(X, list(fnames), features, net.n_inputs, src, "feature columns")
-        else:
-            table, names = _csv_table(data)
-            X, y = _select_columns(table, names, features, net.n_inputs, src,
-                                   "feature columns"), None
+        # without targets every column is read, and the features picked by name
+        X, y, fnames, _ = load_csv(data, target=(targets or None) if need_targets else ())
+        X = _select_columns(X, list(fnames), features, net.n_inputs, src, "feature columns")
     elif suffix in (".npy", ".npz"):
         X, y, _, _ = load_array(data, target="last" if need_targets and suffix == ".npy"
                                 else None)
@@ -1248,7 +1235,7 @@ def evaluate(
             typer.echo(text)
 
 
-def _info_lines(info: Any) -> list[str]:
+def _info_lines(info: ModelInfo) -> list[str]:
     meta = info.metadata
     sizes = list(info.layer_sizes)
     lines = [
@@ -1396,13 +1383,9 @@ def landscape(
             begin = tuple(_numbers(start, "--start", 2)) if start is not None else None
             path = descent_path(net, X, Y, param_x, param_y, start=begin, learning_rate=lr,
                                 n_steps=steps)
-        import matplotlib
-
         from .plotting import plot_landscape
 
-        if "matplotlib.pyplot" not in sys.modules:
-            matplotlib.use("Agg")
-        _make_folder(out.parent, "--out")
+        _files_only_backend()
         _save_plot(plot_landscape(land, path=path), out)
         j, i = np.unravel_index(int(np.argmin(land.C)), land.C.shape)
         result: dict[str, Any] = {
