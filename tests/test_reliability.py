@@ -16,6 +16,7 @@ import functools
 import gc
 import hashlib
 import io
+import os
 import pathlib
 import pickle
 import random
@@ -28,6 +29,7 @@ import tempfile
 import textwrap
 import time
 import tracemalloc
+import zipfile
 import zlib
 from itertools import count
 
@@ -396,8 +398,6 @@ def _object_npy(marker: pathlib.Path) -> bytes:
 
 def _object_npz(marker: pathlib.Path) -> bytes:
     zbuf = io.BytesIO()
-    import zipfile
-
     with zipfile.ZipFile(zbuf, "w") as z:
         z.writestr("X.npy", _object_npy(marker))
         z.writestr("y.npy", _npy_bytes(np.zeros((2, 1))))
@@ -405,8 +405,6 @@ def _object_npz(marker: pathlib.Path) -> bytes:
 
 
 def _torch_like_zip(marker: pathlib.Path) -> bytes:
-    import zipfile
-
     zbuf = io.BytesIO()
     with zipfile.ZipFile(zbuf, "w") as z:
         z.writestr("archive/data.pkl", pickle.dumps(_Touch(marker)))
@@ -655,15 +653,9 @@ def test_two_fresh_processes_give_the_same_bits():
     for hash_seed in ("0", "12345"):  # string hashing differs; the weights must not
         out = subprocess.run([sys.executable, "-c", FRESH_PROCESS_RUN], capture_output=True,
                              text=True, check=True, timeout=120,
-                             env={**_env(), "PYTHONHASHSEED": hash_seed})
+                             env={**os.environ, "PYTHONHASHSEED": hash_seed})
         digests.add(out.stdout.strip())
     assert len(digests) == 1 and len(digests.pop()) == 64
-
-
-def _env():
-    import os
-
-    return dict(os.environ)
 
 
 def test_sha_of_weights_changes_with_the_seed():

@@ -149,7 +149,7 @@ class FileRows:
     @classmethod
     def open(cls, A: Array, name: str) -> FileRows | None:
         """A reader for ``A`` if it is a 2-D view of a file-backed memmap, else None."""
-        if not hasattr(os, "preadv") or A.ndim != 2 or A.shape[0] == 0 or A.size == 0:
+        if not hasattr(os, "preadv") or A.ndim != 2 or A.size == 0:
             return None
         if A.shape[1] > 1 and A.strides[1] != A.itemsize:
             return None  # a row is not one run of bytes (Fortran order, column slices)

@@ -1258,4 +1258,5 @@ def split(X: object, y: object = None, fraction: float = 0.2,
         raise ConfigError(f"fraction: {fraction} of {n} examples leaves {n_held} held out and "
                           f"{n - n_held} for training; each part needs at least one")
     perm = _rng(random_state).permutation(n)
-    return np.sort(perm[n_held:]).astype(np.intp), np.sort(perm[:n_held]).astype(np.intp)
+    return (np.sort(perm[n_held:]).astype(np.intp, copy=False),
+            np.sort(perm[:n_held]).astype(np.intp, copy=False))
