@@ -370,6 +370,26 @@ def test_convergence_warning_only_when_max_iter_is_reached():
     assert reg.n_iter_ < 500
 
 
+def test_warnings_name_the_callers_line(monkeypatch):
+    X, y = regression()
+    small = dict(hidden_layer_sizes=(3,), random_state=0, max_iter=1)
+    with pytest.warns(Warning) as record:
+        MLPRegressor(**small, batch_size=500).fit(X, y)  # batch_size clipped, max_iter
+        MLPRegressor(**small, batch_size=500).partial_fit(X, y)
+        MLPRegressor(**small, solver="lbfgs").fit(X, y)
+    assert [w.category for w in record] == [UserWarning, ConvergenceWarning, UserWarning,
+                                            ConvergenceWarning]
+    assert {w.filename for w in record} == {__file__}
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("chainrule.training.Trainer.run", interrupt)
+    with pytest.warns(UserWarning, match="interrupted by user") as record:
+        MLPRegressor(**small).fit(X, y)
+    assert record[0].filename == __file__
+
+
 def test_verbose_prints_the_loss(capsys):
     X, y = regression()
     reg = MLPRegressor(hidden_layer_sizes=(3,), random_state=0, max_iter=500, tol=1.0,

@@ -177,6 +177,8 @@ class _BaseMLP(BaseEstimator):
     # -- fitting -----------------------------------------------------------------
 
     def _fit(self, X: object, y: object, incremental: bool) -> _BaseMLP:
+        # Warnings name the caller's line: their stacklevel counts the frames from the
+        # warning up through _fit and fit/partial_fit to the caller.
         dtype = self._check_params()
         hidden = _hidden_sizes(self.hidden_layer_sizes)
         first_pass = "network_" not in self.__dict__ or (not self.warm_start and not incremental)
@@ -251,7 +253,7 @@ class _BaseMLP(BaseEstimator):
             return min(200, n)
         if self.batch_size > n:
             warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going "
-                          "to be clipped", UserWarning, stacklevel=4)
+                          "to be clipped", UserWarning, stacklevel=5)
         return int(np.clip(self.batch_size, 1, n))
 
     def _fit_stochastic(self, X: Array, Y: Array, y_labels: Array,
@@ -288,13 +290,13 @@ class _BaseMLP(BaseEstimator):
             t.run(X, Y, t.epoch + (1 if incremental else self.max_iter), validation=None,
                   callbacks=[end_of_epoch])
         except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.", stacklevel=3)
+            warnings.warn("Training interrupted by user.", stacklevel=4)
         if self.early_stopping:
             self.network_.params[...] = self._best_params
         if state["reached_max_iter"]:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                           "and the optimization hasn't converged yet.", ConvergenceWarning,
-                          stacklevel=3)
+                          stacklevel=4)
 
     def _end_of_epoch(self, info: EpochInfo, n: int, X_val: Array | None, y_val: Array | None,
                       incremental: bool, state: dict[str, bool]) -> bool:
