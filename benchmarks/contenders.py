@@ -47,14 +47,14 @@ def prepare_chainrule(p: Problem, seed: int, marks: list[int] | None = None) -> 
 
 def prepare_numpy(p: Problem, seed: int, marks: list[int] | None = None) -> Run:
     """The obvious NumPy loop of :mod:`benchmarks.baseline`."""
+    W0 = [w.astype(p.dtype, copy=False) for w in p.W0]  # train() copies them
+    b0 = [v.astype(p.dtype, copy=False) for v in p.b0]
+
     def run() -> Params:
-        W, b, _, _ = baseline.train(p.W0 if p.dtype == np.float64 else
-                                 [w.astype(p.dtype) for w in p.W0],
-                                 [v.astype(p.dtype) for v in p.b0], p.X, p.Y,
-                                 hidden=p.hidden, output=p.output, cost=p.cost,
-                                 optimizer=p.optimizer, learning_rate=p.learning_rate,
-                                 batch_size=p.batch_size, epochs=p.epochs, shuffle=p.shuffle,
-                                 seed=seed, marks=marks)
+        W, b, _, _ = baseline.train(W0, b0, p.X, p.Y, hidden=p.hidden, output=p.output,
+                                    cost=p.cost, optimizer=p.optimizer,
+                                    learning_rate=p.learning_rate, batch_size=p.batch_size,
+                                    epochs=p.epochs, shuffle=p.shuffle, seed=seed, marks=marks)
         return W, b
 
     return run

@@ -15,7 +15,6 @@ import platform
 import resource
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from chainrule._files import atomic_write
 
 Array = np.ndarray
 
@@ -145,28 +146,12 @@ def environment(argv: Sequence[str]) -> dict[str, Any]:
 # Output
 
 
-def readable_mode(fd: int) -> None:
-    """Give a new temporary file the mode a plain ``open`` would (mkstemp makes it 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.fchmod(fd, 0o666 & ~umask)
-
-
 def write_json(path: str | os.PathLike[str], data: Any) -> Path:
-    """Write ``data`` as JSON atomically: a temporary file in the same folder, then a rename."""
+    """Write ``data`` as JSON atomically (chainrule's :func:`~chainrule._files.atomic_write`)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        readable_mode(fd)
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, default=_jsonable)
-            f.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return target
+    text = json.dumps(data, indent=1, default=_jsonable) + "\n"
+    return atomic_write(target, lambda f: f.write(text.encode()))
 
 
 def _jsonable(obj: Any) -> Any:

@@ -12,7 +12,6 @@ of every fit being left out as a warm-up.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,9 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from chainrule import Network, fit
+from chainrule._files import atomic_write
 
-from .harness import fmt_seconds, readable_mode
+from .harness import fmt_seconds
 
 N_FEATURES, N_CLASSES, BATCH = 64, 10, 200
 SLOPE_RANGE = (0.95, 1.05)
@@ -111,16 +111,7 @@ def save_plot(out: dict[str, Any], path: str | os.PathLike[str]) -> Path:
         ax.legend()
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".png", dir=target.parent)
-    readable_mode(fd)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, target)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return target
+    return atomic_write(target, lambda f: fig.savefig(f, dpi=110, format="png"))
 
 
 def report(out: dict[str, Any]) -> str:
