@@ -211,7 +211,7 @@ def _fingerprint(*arrays: np.ndarray) -> str:
         h.update(json.dumps(list(A.shape)).encode())
         n = A.shape[0]
         rows = np.unique(np.linspace(0, n - 1, num=min(n, 64)).astype(np.int64))
-        reader = FileRows.open(A, "X") if A.ndim == 2 else None
+        reader = FileRows.open(A, "X")  # None unless rows can be read from a file
         if reader is None:
             picked = A[rows]
         else:  # positional reads: a memmap's pages are not mapped into the process

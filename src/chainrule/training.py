@@ -149,9 +149,9 @@ class _Rows:
         # id(A) -> (A, its reader or None); A is held so that its id is not reused
         self._readers: dict[int, tuple[Array, FileRows | None]] = {}
 
-    def take(self, A: Array, sel: Array, dtype: np.dtype, out: Array | None = None, *,
+    def take(self, A: Array, sel: Array, dtype: np.dtype, out: Array, *,
              name: str = "X") -> Array:
-        """Rows ``A[sel]`` in ``dtype`` (into ``out`` when given), as :func:`_gather`."""
+        """Rows ``A[sel]`` in ``dtype``, written into ``out``, as :func:`_gather`."""
         entry = self._readers.get(id(A))
         if entry is None or entry[0] is not A:
             entry = self._readers[id(A)] = (A, FileRows.open(A, name))
@@ -171,11 +171,8 @@ class _Rows:
         self.close()
 
 
-def _gather(X: Array, sel: Array, dtype: np.dtype, out: Array | None = None) -> Array:
-    """Rows ``X[sel]`` of an in-memory array in ``dtype``, into ``out`` when given."""
-    if out is None:
-        rows = X[sel]
-        return rows if rows.dtype == dtype else rows.astype(dtype)
+def _gather(X: Array, sel: Array, dtype: np.dtype, out: Array) -> Array:
+    """Rows ``X[sel]`` of an in-memory array in ``dtype``, written into ``out``."""
     if X.dtype == dtype:
         return np.take(X, sel, axis=0, out=out)
     np.copyto(out, X[sel], casting="same_kind")
