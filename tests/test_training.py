@@ -405,6 +405,9 @@ def test_evaluate_in_chunks_equals_direct(rng):
     cost, acc = evaluate(net, X, Y, batch_size=7)
     assert cost == pytest.approx(net.compute_cost(X, Y), rel=1e-12)
     assert acc == pytest.approx(np.mean(net.predict(X).argmax(1) == Y.argmax(1)))
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(ConfigError, match="batch_size: expected a positive integer"):
+            evaluate(net, X, Y, batch_size=bad)
 
 
 @pytest.mark.parametrize(("kwargs", "fragment"), [

@@ -112,11 +112,14 @@ def evaluate(network: Network, X: object, Y: object, *, batch_size: int = 4096,
              indices: Array | None = None) -> tuple[float, float | None]:
     """Mean cost (and accuracy, for cross-entropy networks) over a data set, in chunks.
 
-    Returns ``(C, accuracy)``; ``accuracy`` is None for squared-error networks.
+    Returns ``(C, accuracy)``, ``C = (1/N) Σ_k C_k``; ``accuracy`` is None for
+    squared-error networks.
     """
+    chunk = _positive_int(batch_size, "batch_size")
+    assert chunk is not None
     X, Y = _as_arrays(network, X, Y)
     with _Rows() as rows:
-        return _evaluate(network, X, Y, indices, batch_size, rows)
+        return _evaluate(network, X, Y, indices, chunk, rows)
 
 
 def _evaluate(network: Network, X: Array, Y: Array, indices: Array | None, batch_size: int,
