@@ -97,6 +97,11 @@ def short(x: object, limit: int = 120) -> str:
     return r if len(r) <= limit else r[:limit] + "…"
 
 
+def file_name(path: object) -> str:
+    """The name messages give ``path``: the path itself, or the repr of a non-path."""
+    return os.fspath(path) if isinstance(path, str | os.PathLike) else repr(path)
+
+
 def is_int(x: object) -> bool:
     """Whether ``x`` is a JSON integer (bool and float are not sizes)."""
     return type(x) is int

@@ -443,7 +443,7 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
         If the file is missing, unreadable or malformed; the message names the
         file and the problem.
     """
-    name = os.fspath(path) if isinstance(path, str | os.PathLike) else repr(path)
+    name = st.file_name(path)
     with st.reading(name, _KIND):
         with st.open_regular(name, _KIND) as f:
             doc, tensors = _read_file(f, name)
@@ -572,9 +572,9 @@ def _decode(name: str, doc: dict[str, Any], tensors: dict[str, np.ndarray]) -> C
     s = c.dict(doc["state"], "state", ("epoch", "batch", "epoch_cost_sum", "epoch_correct",
                                        "epoch_seconds", "best_score", "bad_epochs", "rng",
                                        "optimizer", "schedule", "history"))
-    float_code = _DTYPES[_FLOAT_CODE[network["dtype"]]].newbyteorder("=")
+    float_dtype = _DTYPES[_FLOAT_CODE[network["dtype"]]].newbyteorder("=")
     state: dict[str, Any] = {
-        "params": c.vector(tensors, "params", n_params, float_code),
+        "params": c.vector(tensors, "params", n_params, float_dtype),
         "epoch": c.int(s["epoch"], "state.epoch"),
         "batch": c.int(s["batch"], "state.batch"),
         "epoch_cost_sum": c.float(s["epoch_cost_sum"], "state.epoch_cost_sum"),
@@ -584,10 +584,10 @@ def _decode(name: str, doc: dict[str, Any], tensors: dict[str, np.ndarray]) -> C
         "bad_epochs": c.int(s["bad_epochs"], "state.bad_epochs"),
         "rng": _check_rng(c, s["rng"]),
     }
-    state["best_params"] = (c.vector(tensors, "best_params", n_params, float_code)
+    state["best_params"] = (c.vector(tensors, "best_params", n_params, float_dtype)
                             if "best_params" in tensors else None)
     state["optimizer"] = _check_optimizer(c, training, s["optimizer"], tensors, n_params,
-                                          float_code)
+                                          float_dtype)
     state["schedule"] = _check_schedule(c, training, s["schedule"])
     _check_indices(c, state, tensors, training, data["n_examples"])
     state["history"] = _check_history(c, s["history"], tensors, state["epoch"])

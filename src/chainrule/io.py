@@ -219,7 +219,7 @@ def load_model(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]:
         If the file is missing, unreadable, or not a valid chainrule model;
         the message names the file and the problem.
     """
-    name = os.fspath(path) if isinstance(path, str | os.PathLike) else repr(path)
+    name = st.file_name(path)
     with st.reading(name, _KIND):
         with st.open_regular(name, _KIND) as f:
             hdr = _read_header(f, name)
@@ -247,7 +247,7 @@ def read_model_info(path: str | os.PathLike[str]) -> ModelInfo:
     ModelFileError
         As :func:`load_model`.
     """
-    name = os.fspath(path) if isinstance(path, str | os.PathLike) else repr(path)
+    name = st.file_name(path)
     with st.reading(name, _KIND):
         with st.open_regular(name, _KIND) as f:
             hdr = _read_header(f, name)
