@@ -98,13 +98,13 @@ def _bad(name: str, expected: str, value: object) -> ConfigError:
 def _check_number(est: BaseEstimator, name: str, low: float, high: float = math.inf, *,
                   low_open: bool = False, high_open: bool = False) -> None:
     value = getattr(est, name)
-    lo, hi = "(" if low_open else "[", ")" if high_open else "]"
-    expected = f"a number in {lo}{low:g}, {high:g}{hi}"
-    if isinstance(value, bool) or not isinstance(value, Real) or math.isnan(value):
-        raise _bad(name, expected, value)
-    if value < low or (low_open and value == low) or value > high or (high_open and
-                                                                      value == high):
-        raise _bad(name, expected, value)
+    # NaN fails every comparison, so it is out of range too
+    in_range = isinstance(value, Real) and not isinstance(value, bool) and \
+        (low < value if low_open else low <= value) and \
+        (value < high if high_open else value <= high)
+    if not in_range:
+        lo, hi = "(" if low_open else "[", ")" if high_open else "]"
+        raise _bad(name, f"a number in {lo}{low:g}, {high:g}{hi}", value)
 
 
 def _check_int(est: BaseEstimator, name: str, low: int = 1) -> None:
@@ -121,8 +121,7 @@ def _check_choice(est: BaseEstimator, name: str, choices: tuple[str, ...]) -> No
 
 def _hidden_sizes(value: object) -> list[int]:
     """``hidden_layer_sizes`` as a list: an int is one layer, a sequence one entry per layer."""
-    sizes = [value] if isinstance(value, Integral | Real) or np.ndim(value) == 0 else \
-        list(np.ravel(value))  # type: ignore[arg-type]
+    sizes = [value] if np.ndim(value) == 0 else list(np.ravel(value))  # type: ignore[arg-type]
     for s in sizes:
         if isinstance(s, bool | np.bool_) or not isinstance(s, Integral) or s < 1:
             raise _bad("hidden_layer_sizes", "positive integers (one per hidden layer)", value)
@@ -145,8 +144,9 @@ class _BaseMLP(BaseEstimator):
 
     # -- hyperparameters -------------------------------------------------------
 
-    def _check_params(self) -> np.dtype:
-        _hidden_sizes(self.hidden_layer_sizes)
+    def _check_params(self) -> tuple[list[int], np.dtype]:
+        """The hidden layer sizes and the dtype, once every hyperparameter is checked."""
+        hidden = _hidden_sizes(self.hidden_layer_sizes)
         _check_choice(self, "activation", HIDDEN_ACTIVATIONS)
         _check_choice(self, "solver", SOLVERS)
         _check_choice(self, "learning_rate", SCHEDULES)
@@ -168,7 +168,7 @@ class _BaseMLP(BaseEstimator):
         for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise _bad(name, "True or False", getattr(self, name))
-        return as_float_dtype(self.dtype, "dtype")
+        return hidden, as_float_dtype(self.dtype, "dtype")
 
     def _l2(self, cost: str) -> float:
         """The Trainer's ``l2`` for ``alpha``: doubled for the squared error (no ½ in C)."""
@@ -179,8 +179,7 @@ class _BaseMLP(BaseEstimator):
     def _fit(self, X: object, y: object, incremental: bool) -> _BaseMLP:
         # Warnings name the caller's line: their stacklevel counts the frames from the
         # warning up through _fit and fit/partial_fit to the caller.
-        dtype = self._check_params()
-        hidden = _hidden_sizes(self.hidden_layer_sizes)
+        hidden, dtype = self._check_params()
         first_pass = "network_" not in self.__dict__ or (not self.warm_start and not incremental)
         X, Y, y_labels = self._validate_input(X, y, incremental, first_pass, dtype)
         rs = check_random_state(self.random_state)
