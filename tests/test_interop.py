@@ -139,6 +139,13 @@ def test_chainrule_estimators_move_with_their_labels_and_feature_names():
     back = from_sklearn(ours)  # a copy of the estimator's network
     assert back is not ours.network_
     np.testing.assert_array_equal(back.params, ours.network_.params)
+    # the seed's squared error on one-hot targets: a regressor of the outputs, without labels
+    seed = MLPClassifier((5,), loss="squared_error", solver="lbfgs", random_state=0,
+                         max_iter=300).fit(X, y)
+    reg = to_sklearn(seed)
+    assert isinstance(reg, sk.MLPRegressor)
+    assert not hasattr(reg, "classes_") and not hasattr(reg, "_label_binarizer")
+    np.testing.assert_allclose(reg.predict(X), seed.predict_proba(X)[:, 1], atol=1e-12)
 
 
 def test_sklearn_conversion_errors_name_the_problem(rng):

@@ -131,13 +131,11 @@ def to_sklearn(model: Network | Any, *, classes: object = None) -> Any:
         again starts from scratch, as scikit-learn always does.
     """
     from sklearn.neural_network import MLPClassifier, MLPRegressor
-    from sklearn.preprocessing import LabelBinarizer
 
     net = _as_network(model, "to_sklearn")
     hidden = _hidden_activation(net)
     out = net.activations[-1].name
     Ws, bs = [W.T.copy() for W in net.W], [b.copy() for b in net.b]  # (n_{l-1}, n_l), (n_l,)
-    lb = copy.deepcopy(getattr(model, "_label_binarizer", None))
     if net.cost.name == "squared_error":
         if out not in SKLEARN_OUTPUT:
             raise ConfigError(f"to_sklearn: scikit-learn's MLP has no {out!r} output "
@@ -145,14 +143,16 @@ def to_sklearn(model: Network | Any, *, classes: object = None) -> Any:
         est: Any = MLPRegressor(hidden_layer_sizes=net.layer_sizes[1:-1], activation=hidden)
     else:
         est = MLPClassifier(hidden_layer_sizes=net.layer_sizes[1:-1], activation=hidden)
-        k = net.n_outputs
-        if out == "softmax" and k == 2:
+        if out == "softmax" and net.n_outputs == 2:
             # softmax over (z₀, z₁) is the logistic σ(z₁ − z₀) of one output
             Ws[-1] = Ws[-1][:, 1:] - Ws[-1][:, :1]
             bs[-1] = bs[-1][1:] - bs[-1][:1]
             out = "logistic"
-        if lb is None:
-            lb = _label_binarizer(LabelBinarizer, net, classes)
+        # scikit-learn's predict decodes labels with it; a regressor has none, even one
+        # made from a chainrule classifier with loss='squared_error'
+        lb = copy.deepcopy(getattr(model, "_label_binarizer", None))
+        est._label_binarizer = _label_binarizer(net, classes) if lb is None else lb
+        est.classes_ = est._label_binarizer.classes_
     est.coefs_, est.intercepts_ = Ws, bs
     est.out_activation_ = out
     est.n_layers_ = net.n_layers + 1
@@ -162,13 +162,12 @@ def to_sklearn(model: Network | Any, *, classes: object = None) -> Any:
     names = getattr(model, "feature_names_in_", None)
     if names is not None:
         est.feature_names_in_ = np.asarray(names, dtype=object)
-    if lb is not None:
-        est._label_binarizer = lb  # scikit-learn's predict decodes labels with it
-        est.classes_ = lb.classes_
     return est
 
 
-def _label_binarizer(cls: type, net: Network, classes: object) -> Any:
+def _label_binarizer(net: Network, classes: object) -> Any:
+    from sklearn.preprocessing import LabelBinarizer
+
     k = net.n_outputs
     multilabel = net.cost.name == "binary_cross_entropy" and k > 1
     n_classes = 2 if k == 1 else k
@@ -176,7 +175,7 @@ def _label_binarizer(cls: type, net: Network, classes: object) -> Any:
     if labels.ndim != 1 or len(labels) != n_classes or len(np.unique(labels)) != n_classes:
         raise ConfigError(f"classes: the network has {k} output(s), so expected "
                           f"{n_classes} distinct labels, got {classes!r}")
-    lb = cls()
+    lb = LabelBinarizer()
     if multilabel:
         if classes is not None and not np.array_equal(labels, np.arange(k)):
             raise ConfigError(f"classes: multilabel outputs are labelled 0 … {k - 1}, "
