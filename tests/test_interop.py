@@ -261,6 +261,7 @@ def test_from_torch_reads_hand_written_sequentials(rng):
      "only be used on the output layer"),
     (lambda nn: [nn.Linear(3, 4, dtype=torch.float16)], "float32 or all float64"),
     (lambda nn: [nn.Linear(3, 4), nn.Linear(4, 1, dtype=torch.float64)], "float32 or all"),
+    (lambda nn: [nn.Linear(3, 4, dtype=torch.bfloat16), nn.Tanh()], r"got \['bfloat16'\]"),
     (lambda nn: [], "no Linear layer"),
 ])
 def test_from_torch_refuses_what_it_cannot_represent(modules, message):

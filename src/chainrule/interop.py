@@ -291,20 +291,23 @@ def from_torch(module: Any, *, cost: str | None = None) -> Network:
     weights: list[Array] = []
     biases: list[Array] = []
     acts: list[str] = []
-    dtypes = set()
+    dtypes: set[str] = set()
     for i, m in enumerate(_flat_modules(module, nn)):
         where = f"module {i} ({type(m).__name__})"
         if isinstance(m, nn.Linear):
-            W = m.weight.detach().cpu().numpy()  # (n_l, n_{l-1})
+            weight = m.weight.detach().cpu()
+            dtypes.add(str(weight.dtype).removeprefix("torch."))  # NumPy's name
+            if weight.dtype not in (torch.float32, torch.float64):
+                weight = weight.double()  # refused below; NumPy has no bfloat16
+            W = weight.numpy()  # (n_l, n_{l-1})
             if weights and W.shape[1] != weights[-1].shape[0]:
                 raise ConfigError(f"from_torch: {where} takes {W.shape[1]} inputs but the "
                                   f"previous Linear gives {weights[-1].shape[0]}")
             b = np.zeros(W.shape[0], W.dtype) if m.bias is None else \
-                m.bias.detach().cpu().numpy()
+                m.bias.detach().cpu().to(weight.dtype).numpy()
             weights.append(W)
             biases.append(b)
             acts.append("identity")
-            dtypes.add(W.dtype)
             continue
         name = _activation_name(m, nn, where)
         if name is None:
@@ -317,14 +320,14 @@ def from_torch(module: Any, *, cost: str | None = None) -> Network:
         acts[-1] = name
     if not weights:
         raise ConfigError("from_torch: found no Linear layer")
-    if len(dtypes) > 1 or not dtypes <= {np.dtype(np.float32), np.dtype(np.float64)}:
+    if len(dtypes) > 1 or not dtypes <= {"float32", "float64"}:
         raise ConfigError(f"from_torch: weights must all be float32 or all float64, got "
-                          f"{sorted(d.name for d in dtypes)}")
+                          f"{sorted(dtypes)}")
     if cost is None:
         cost = {"softmax": "cross_entropy", "logistic": "binary_cross_entropy"}.get(
             acts[-1], "squared_error")
     sizes = [weights[0].shape[1], *(W.shape[0] for W in weights)]
-    return Network(sizes, acts, cost=cost, dtype=dtypes.pop(), weights=weights,
+    return Network(sizes, acts, cost=cost, dtype=weights[0].dtype, weights=weights,
                    biases=biases)
 
 
