@@ -671,6 +671,7 @@ def fit(
     l2 : float
         L2 penalty α: the cost gains ``(α / 2N) Σ W²`` (weights only), as in scikit-learn.
     schedule : {'constant', 'invscaling', 'adaptive'} or LRSchedule
+        How η changes during training (see :func:`chainrule.optim.get_schedule`).
     callbacks : sequence of callables
         Called with an :class:`EpochInfo` after every epoch; returning True stops training.
     batch_callback : callable ``(epoch, batch, n_batches)``, optional
