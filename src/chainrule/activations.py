@@ -104,13 +104,11 @@ def _work(scratch: Scratch | None, like: Array) -> Array:
     return np.empty_like(like) if scratch is None else scratch.values
 
 
-def _mask_as_float(scratch: Scratch | None, Z: Array, positive: bool) -> Array:
-    """``[z > 0]`` (or ``[z <= 0]``) as 0.0/1.0 in Z's dtype, via a bool buffer."""
+def _positive_mask(scratch: Scratch | None, Z: Array) -> Array:
+    """``[z > 0]`` as 0.0/1.0 in Z's dtype, via a bool buffer."""
     if scratch is None:
-        mask = np.greater(Z, 0) if positive else np.less_equal(Z, 0)
-        return mask.astype(Z.dtype)
-    mask = np.greater(Z, 0, out=scratch.mask) if positive else np.less_equal(
-        Z, 0, out=scratch.mask)
+        return np.greater(Z, 0).astype(Z.dtype)
+    mask = np.greater(Z, 0, out=scratch.mask)
     # bool -> uint8 is a free reinterpretation; uint8 -> float is a fast vectorised cast
     np.copyto(scratch.values, mask.view(np.uint8))
     return scratch.values
@@ -171,7 +169,7 @@ def _relu_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array
 
 
 def _relu_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = None) -> None:
-    np.multiply(dA, _mask_as_float(scratch, Z, True), out=dA)
+    np.multiply(dA, _positive_mask(scratch, Z), out=dA)
 
 
 def _relu_derivative(Z: Array, A: Array) -> Array:
@@ -187,7 +185,7 @@ def _leaky_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Arra
 
 def _leaky_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = None) -> None:
     # σ' = 0.01 + 0.99 [z > 0]: exactly 0.01 or 1.0 after rounding, in float64 and float32
-    slope = _mask_as_float(scratch, Z, True)
+    slope = _positive_mask(scratch, Z)
     np.multiply(slope, slope.dtype.type(1 - LEAKY_SLOPE), out=slope)
     np.add(slope, slope.dtype.type(LEAKY_SLOPE), out=slope)
     np.multiply(dA, slope, out=dA)
