@@ -299,7 +299,8 @@ def test_a_full_disk_is_a_failed_run_whatever_the_file(tmp_path: Path,
     before = set(tmp_path.iterdir())
     for args in (["predict", model, "--out", tmp_path / "p.csv"],
                  ["explain", model, "--x", "0,1", "--y", "1", "--latex", tmp_path / "c.tex"],
-                 ["landscape", "--resolution", "5", "--steps", "0", "-o", tmp_path / "m.png"]):
+                 ["landscape", "--resolution", "5", "--steps", "0", "-o", tmp_path / "m.png"],
+                 ["export", model, "--out", tmp_path / "m.onnx"]):
         r = invoke(*args)
         assert r.exit_code == 1, (args[0], r.stderr)  # the input was fine: exit 1, not 2
         assert_one_line_error(r.stderr, "space left on device")

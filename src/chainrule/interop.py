@@ -430,4 +430,4 @@ def to_onnx(model: Network | Any, path: str | os.PathLike[str]) -> Path:
         return atomic_write(target, lambda f: f.write(blob))
     except OSError as exc:
         raise ConfigError(f"path: cannot write {target}: "
-                          f"{os_error_reason(exc, target.parent)}") from None
+                          f"{os_error_reason(exc, target.parent)}") from exc
