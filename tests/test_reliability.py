@@ -595,12 +595,27 @@ def test_an_overflowing_update_mid_epoch_keeps_finite_weights(rng):
 def test_a_huge_learning_rate_stops_with_finite_weights():
     X = np.array([[0.0, 0], [0, 1], [1, 0], [1, 1]])
     Y = np.array([[0.0], [1], [1], [0]]) * 1e3
-    for batch_size in (None, 2):
+    for batch_size in (None, 2):  # the first update overflows: the start is put back
         net = Network([2, 3, 1], "tanh", "identity", random_state=0)
         start = net.params.copy()
-        with pytest.raises(DivergenceError, match="smaller learning rate"):
-            fit(net, X, Y, optimizer="gd", learning_rate=1e306, epochs=5, batch_size=batch_size)
-        np.testing.assert_array_equal(net.params, start)  # nothing finite came after
+        with pytest.raises(DivergenceError, match=r"smaller learning rate.*before training"):
+            fit(net, X, Y, optimizer="gd", learning_rate=1e306, epochs=5, batch_size=batch_size,
+                shuffle=False)
+        np.testing.assert_array_equal(net.params, start)
+
+
+def test_a_huge_but_finite_update_stays_and_the_next_cost_stops_it():
+    # The first batch holds the two y = 0 rows: its gradient is small, so the update lands
+    # near 1e306, finite. Those weights stay; the next batch's cost (a ≈ 1e306) is infinite.
+    X = np.array([[0.0, 0], [1, 1], [0, 1], [1, 0]])
+    Y = np.array([[0.0], [0], [1], [1]]) * 1e3
+    net = Network([2, 3, 1], "tanh", "identity", random_state=0)
+    start = net.params.copy()
+    with pytest.raises(DivergenceError, match=r"epoch 1, batch 1.*last finite weights are kept"):
+        fit(net, X, Y, optimizer="gd", learning_rate=1e306, epochs=5, batch_size=2,
+            shuffle=False)
+    assert np.isfinite(net.params).all()
+    assert np.abs(net.params - start).max() > 1e300
 
 
 # ---------------------------------------------------------------------------
