@@ -128,7 +128,8 @@ def test_divergence_names_epoch_and_batch_and_keeps_finite_weights(rng):
     Y = rng.normal(size=(64, 1)) * 10
     net = Network([3, 16, 1], "relu", "identity", random_state=0)
     with pytest.raises(DivergenceError, match=r"epoch \d+, batch \d+.*smaller learning rate") as e:
-        fit(net, X, Y, optimizer="sgd", learning_rate=1e3, epochs=50, batch_size=8)
+        fit(net, X, Y, optimizer="sgd", learning_rate=1e3, epochs=50, batch_size=8,
+            random_state=0)
     assert e.value.epoch >= 1 and e.value.batch is not None
     assert np.isfinite(net.params).all()
 
