@@ -23,3 +23,22 @@ def test_py_typed_and_version():
     assert resources.files("chainrule").joinpath("py.typed").is_file()
     assert chainrule.__version__.count(".") == 2
     assert set(chainrule.__all__) <= set(dir(chainrule))
+
+
+def test_docstring_examples_run():
+    # every >>> example in the package's docstrings is executed and must print what it shows
+    import doctest
+    import importlib
+    import pkgutil
+
+    attempted = 0
+    for info in pkgutil.iter_modules(chainrule.__path__, "chainrule."):
+        if info.name == "chainrule.__main__":
+            continue  # importing it runs the command line
+        module = importlib.import_module(info.name)
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, report=True)
+        assert result.failed == 0, info.name
+        attempted += result.attempted
+    result = doctest.testmod(chainrule)
+    assert result.failed == 0
+    assert attempted + result.attempted >= 5  # the examples of landscape and __init__

@@ -129,8 +129,8 @@ def not_toy() -> NotToy:
     """The seed's NOT example: one tanh neuron, w(1) = 1.3, b(1) = −0.1, (0 → 1) and (1 → 0).
 
     >>> net, X, Y = not_toy()
-    >>> round(net.compute_cost(X, Y), 3)   # ½(C_0 + C_1) = ½(1.2 + 0.696)
-    0.953
+    >>> round(net.compute_cost(X, Y), 3)   # ½(C_0 + C_1) = ½(1.209 + 0.695), seed: 1.2, 0.696
+    0.952
     """
     net = Network([1, 1], "tanh", weights=[[[1.3]]], biases=[[-0.1]])
     return NotToy(net, np.array([[0.0], [1.0]]), np.array([[1.0], [0.0]]))
