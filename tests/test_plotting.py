@@ -104,7 +104,12 @@ def test_landscape_with_descent_path_and_gradient_arrows(not_toy_map, tmp_path):
     plt.close(fig)
 
 
-def test_cost_curve_with_validation_and_accuracy():
+def assert_png(ax_or_fig, path, shape):
+    """save_figure writes a valid PNG of ``shape`` (rows, columns, RGBA) at 40 dpi."""
+    assert mpimg.imread(save_figure(ax_or_fig, path, dpi=40)).shape == shape
+
+
+def test_cost_curve_with_validation_and_accuracy(tmp_path):
     history = {"epoch": [1, 2, 3, 4], "cost": [1.0, 0.5, 0.2, 0.1],
                "val_cost": [1.1, None, 0.3, 0.25], "val_accuracy": [0.5, 0.6, None, 0.9]}
     ax = plot_cost_curve(history)
@@ -115,6 +120,7 @@ def test_cost_curve_with_validation_and_accuracy():
     assert len(ax.figure.axes) == 2  # a twin axis for the accuracy
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["training cost", "validation cost", "validation accuracy"]
+    assert_png(ax, tmp_path / "cost.png", (160, 240, 4))  # its default 6 × 4 inches
     plt.close(ax.figure)
 
 
@@ -139,7 +145,7 @@ def test_cost_curve_bad_history():
     assert plt.get_fignums() == []  # nothing opened before the error
 
 
-def test_fit_1d_sorts_by_x_and_draws_each_output():
+def test_fit_1d_sorts_by_x_and_draws_each_output(tmp_path):
     x = np.array([3.0, 1.0, 2.0])
     y_true = np.array([[9.0, 1.0], [1.0, 2.0], [4.0, 3.0]])
     ax = plot_fit_1d(x[:, None], y_true, y_true + 0.1)
@@ -148,18 +154,21 @@ def test_fit_1d_sorts_by_x_and_draws_each_output():
     np.testing.assert_array_equal(lines[0].get_xdata(), [1.0, 2.0, 3.0])
     np.testing.assert_array_equal(lines[0].get_ydata(), [1.0, 4.0, 9.0])
     np.testing.assert_allclose(lines[3].get_ydata(), [2.1, 3.1, 1.1])
+    ax.figure.set_size_inches(5, 3)
+    assert_png(ax.figure, tmp_path / "fit.png", (120, 200, 4))
     plt.close(ax.figure)
     with pytest.raises(ShapeError):
         plot_fit_1d(x, y_true, y_true[:2])
 
 
-def test_curve_2d_has_equal_aspect():
+def test_curve_2d_has_equal_aspect(tmp_path):
     t = np.linspace(0, 2 * np.pi, 50)
     target = np.column_stack([16 * np.sin(t) ** 3, 13 * np.cos(t) - 5 * np.cos(2 * t)])
-    fig, ax = plt.subplots()
+    fig, ax = plt.subplots(figsize=(4, 4))
     assert plot_curve_2d(target, 0.9 * target, ax=ax) is ax
     assert ax.get_aspect() == 1.0
     np.testing.assert_array_equal(ax.get_lines()[1].get_xdata(), 0.9 * target[:, 0])
+    assert_png(fig, tmp_path / "curve.png", (160, 160, 4))
     plt.close(fig)
     with pytest.raises(ShapeError):
         plot_curve_2d(target[:, :1], target)
@@ -197,9 +206,9 @@ def test_decision_regions_softmax_and_checks(rng):
         plot_decision_regions(net, X, np.zeros(29))
 
 
-def test_network_diagram_edges_by_sign_and_size():
+def test_network_diagram_edges_by_sign_and_size(tmp_path):
     net = Network([2, 3, 1], "tanh", random_state=0)
-    fig, ax = plt.subplots()
+    fig, ax = plt.subplots(figsize=(3, 2))
     assert plot_network(net, ax=ax) is ax
     edges = [c for c in ax.collections if isinstance(c, LineCollection)]
     assert len(edges) == 1
@@ -215,6 +224,7 @@ def test_network_diagram_edges_by_sign_and_size():
     assert np.all(np.diff(widths[np.argsort(np.abs(weights))]) >= 0)
     # one scatter of neurons per layer
     assert len(ax.collections) == 1 + len(net.layer_sizes)
+    assert_png(ax, tmp_path / "network.png", (80, 120, 4))
     plt.close(fig)
 
 
