@@ -187,6 +187,17 @@ BAD_INPUTS = [
      "expected 1 of each"),
     ("only weights", lambda n: Network([2, 1], weights=[np.ones((1, 2))]), ConfigError,
      "give both"),
+    ("text weights", lambda n: Network([2, 1], weights=[[["a", "b"]]], biases=[[0.0]]),
+     DataError, r"weights\[0\]: expected numbers, got \[\['a', 'b'\]\]"),
+    ("NaN bias", lambda n: Network([2, 1], weights=[[[1.0, 2.0]]], biases=[[np.nan]]),
+     DataError, r"biases\[0\]: contains NaN"),
+    ("no activation", lambda n: Network([2, 2], None), ConfigError,
+     "activation: expected a name or a list of names, got None"),
+    ("sizes as a string", lambda n: Network("23"), ConfigError,
+     "layer_sizes: expected a sequence of integers"),
+    ("X too large for float32",
+     lambda n: Network([3, 2], dtype="float32").predict([[0.0, 1e300, 0.0]]), DataError,
+     "X: value 1e.300 at row 0, column 1 does not fit float32"),
 ]
 
 

@@ -305,6 +305,23 @@ def test_check_finite_of_a_memmap_reads_blocks_and_names_row_and_column(tmp_path
         _validation.check_finite(big, "X", block_bytes=48)
 
 
+def test_float64_data_too_large_for_a_float32_network_is_named(tmp_path, rng):
+    # the batches would be converted to float32 as they are read, and 1e300 to infinity
+    X = rng.normal(size=(300, 3))
+    X[217, 1] = -1e300
+    Y = rng.normal(size=(300, 1))
+    for data in (X, save_npy(tmp_path / "X.npy", X)):
+        net = Network([3, 2, 1], "tanh", dtype="float32", random_state=0)
+        start = net.params.copy()
+        with pytest.raises(DataError, match=r"X: value -1e\+300 at row 217, column 1 does "
+                                            r"not fit float32"):
+            fit(net, data, Y, epochs=1, batch_size=32, random_state=0)
+        np.testing.assert_array_equal(net.params, start)  # refused before any step
+    X[217, 1] = -3e38  # within float32's range: trains
+    fit(Network([3, 2, 1], "tanh", dtype="float32", random_state=0), X, Y, epochs=1,
+        random_state=0)
+
+
 # A fresh interpreter trains from a memory-mapped X.npy and Y.npy and prints how much
 # its resident memory grew (VmHWM, its own peak, reset before fit where the kernel
 # allows it, minus VmRSS before fit), in bytes.

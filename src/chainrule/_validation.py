@@ -51,18 +51,38 @@ def check_numeric(X: object, name: str) -> Array:
     return A
 
 
-def check_finite(A: Array, name: str, block_bytes: int = BLOCK_BYTES) -> None:
+def check_finite(A: Array, name: str, block_bytes: int = BLOCK_BYTES, *,
+                 fits: np.dtype | None = None) -> None:
     """Raise :class:`DataError` naming the first row and column holding NaN or infinity.
 
-    Works in blocks of about ``block_bytes``, read by :func:`row_blocks`, so a
-    memory-mapped array is neither loaded whole nor left mapped into the process.
+    With ``fits`` (a narrower float dtype that ``A`` is about to be converted
+    to), a finite value too large for it (|x| > its largest finite number, which
+    the conversion would turn into infinity) is an error too.  Works in blocks of
+    about ``block_bytes``, read by :func:`row_blocks`, so a memory-mapped array is
+    neither loaded whole nor left mapped into the process.
     """
     if A.dtype.kind not in "fc":
         return
+    limit = None
+    if fits is not None and np.dtype(fits).kind == "f" and \
+            np.finfo(fits).max < np.finfo(A.dtype).max:
+        limit = float(np.finfo(fits).max)
     A2 = A.reshape(A.shape[0], -1) if A.ndim > 1 else A.reshape(-1, 1)
     rows = max(1, block_bytes // max(1, A2.shape[1] * A2.itemsize))
     for start, block in row_blocks(A2, rows, name):
         check_finite_block(block, name, start)
+        if limit is not None:
+            _check_fits_block(block, name, start, limit, np.dtype(fits))
+
+
+def _check_fits_block(block: Array, name: str, start: int, limit: float,
+                      dtype: np.dtype) -> None:
+    """Raise DataError for the first entry of the finite ``block`` with |x| > ``limit``."""
+    if block.max() <= limit and block.min() >= -limit:  # two passes, no temporaries
+        return
+    r, c = np.argwhere(np.abs(block) > limit)[0]
+    raise DataError(f"{name}: value {block[r, c]:g} at row {start + r}, column {c} does not "
+                    f"fit {dtype.name} (whose largest value is {limit:.4g})")
 
 
 def row_blocks(A: Array, rows: int, name: str) -> Iterator[tuple[int, Array]]:
@@ -301,7 +321,11 @@ def as_2d(X: object, name: str, width: int | None, dtype: np.dtype | None,
         noun = "features (columns)" if name.lower().startswith("x") else "columns"
         raise ShapeError(f"{name}: expected {width} {noun}, got {A.shape[1]}")
     if dtype is not None and A.dtype != dtype:
-        A = A.astype(dtype)
+        if check_values:  # before converting: a value too large for dtype would become ±inf
+            check_finite(A, name, fits=dtype)
+            check_values = False
+        with np.errstate(over="ignore"):
+            A = A.astype(dtype)
     if check_values:
         check_finite(A, name)
     return A, single

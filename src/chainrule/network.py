@@ -33,7 +33,7 @@ import numpy as np
 
 from ._validation import as_2d, as_float_dtype, check_same_rows
 from .activations import Activation, Scratch, get_activation
-from .errors import ConfigError, ShapeError
+from .errors import ConfigError, DataError, ShapeError
 from .losses import Cost, get_cost, output_delta
 
 __all__ = ["Cache", "ChainRule", "Factor", "Network", "ParamRef", "parse_param"]
@@ -286,7 +286,11 @@ def _layer_activations(n_layers: int, activation: str | Sequence[str],
         hidden = [get_activation(activation)] * (n_layers - 1)
         named_out, fallback = None, get_activation(activation)
     else:
-        names = list(activation)
+        try:
+            names = list(activation)
+        except TypeError:
+            raise ConfigError(f"activation: expected a name or a list of names, "
+                              f"got {activation!r}") from None
         if len(names) not in (n_layers, n_layers - 1):
             raise ConfigError(
                 f"activation: expected one name or {n_layers - 1} (one per hidden layer), "
@@ -496,12 +500,16 @@ class Network:
         for l, (Wl, bl) in enumerate(zip(weights, biases)):
             for name, val, dst in ((f"weights[{l}]", Wl, self.W[l]),
                                    (f"biases[{l}]", bl, self.b[l])):
-                arr = np.asarray(val, dtype=float).reshape(-1) if np.ndim(val) == 0 else \
-                    np.asarray(val, dtype=float)
+                try:
+                    arr = np.asarray(val, dtype=float)
+                except (TypeError, ValueError):
+                    raise DataError(f"{name}: expected numbers, got "
+                                    f"{_short_repr(val)}") from None
+                arr = arr.reshape(-1) if arr.ndim == 0 else arr
                 if arr.shape != dst.shape:
                     raise ShapeError(f"{name}: expected shape {dst.shape}, got {arr.shape}")
                 if not np.isfinite(arr).all():
-                    raise ShapeError(f"{name}: contains NaN or infinity")
+                    raise DataError(f"{name}: contains NaN or infinity")
                 dst[...] = arr
         return self
 
@@ -704,7 +712,15 @@ class Network:
         return ChainRule(p, tuple(factors), backprop, z, a)
 
 
+def _short_repr(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _check_sizes(layer_sizes: Sequence[int]) -> tuple[int, ...]:
+    if isinstance(layer_sizes, str | bytes):  # "23" would read as the sizes (2, 3)
+        raise ConfigError(f"layer_sizes: expected a sequence of integers such as [2, 3, 1], "
+                          f"got the string {layer_sizes!r}")
     try:
         sizes = tuple(int(s) for s in layer_sizes)
         ok = len(sizes) >= 2 and all(

@@ -189,7 +189,7 @@ def _as_arrays(network: Network, X: object, Y: object) -> tuple[Array, Array]:
         if Xa.shape[1] != network.n_inputs:
             raise ShapeError(f"X: expected {network.n_inputs} features (columns), "
                              f"got {Xa.shape[1]}")
-        check_finite(Xa, "X")
+        check_finite(Xa, "X", fits=network.dtype)  # batches are converted as they are read
     else:
         Xa, _ = as_2d(X, "X", network.n_inputs, network.dtype)
     Ya, _ = as_2d(Y, "y", network.n_outputs, network.dtype)
