@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from autograd import grad
 
-from chainrule import Network, check_network_gradient
+from chainrule import COSTS, Network, check_network_gradient
 
 REFERENCE_ACTIVATIONS = {
     "identity": lambda z: z,
@@ -26,6 +26,7 @@ REFERENCE_ACTIVATIONS = {
 
 REFERENCE_COSTS = {
     "squared_error": lambda A, Y: anp.mean(anp.sum((A - Y) ** 2, axis=1)),
+    "half_squared_error": lambda A, Y: anp.mean(0.5 * anp.sum((A - Y) ** 2, axis=1)),
     "binary_cross_entropy": lambda A, Y: -anp.mean(
         anp.sum(Y * anp.log(A) + (1 - Y) * anp.log(1 - A), axis=1)),
     "cross_entropy": lambda A, Y: -anp.mean(anp.sum(Y * anp.log(A), axis=1)),
@@ -34,6 +35,7 @@ REFERENCE_COSTS = {
 HIDDEN = ["identity", "tanh", "logistic", "relu", "leaky_relu", "softplus"]
 COST_OUTPUTS = {
     "squared_error": HIDDEN,
+    "half_squared_error": HIDDEN,
     "binary_cross_entropy": ["logistic"],
     "cross_entropy": ["softmax"],
 }
@@ -62,7 +64,7 @@ def random_problem(seed):
     net = Network(sizes, hidden, out, cost, init="glorot", random_state=seed)
     N = int(rng.integers(1, 65))
     X = rng.normal(size=(N, sizes[0]))
-    if cost == "squared_error":
+    if cost in ("squared_error", "half_squared_error"):
         Y = rng.normal(size=(N, n_out))
     elif cost == "binary_cross_entropy":
         Y = rng.uniform(size=(N, n_out))
@@ -83,7 +85,7 @@ def test_backprop_matches_autograd(seed):
     np.testing.assert_allclose(g, ref_grad, rtol=1e-10, atol=1e-10 * scale)
 
 
-@pytest.mark.parametrize("seed", range(0, 240, 8))
+@pytest.mark.parametrize("seed", range(0, 240, 9))  # 9 and len(CASES) are coprime
 def test_backprop_matches_central_differences(seed):
     net, X, Y = random_problem(seed)
     # |analytic − numeric| ≤ 1e-8 + 1e-6 max(|analytic|, |numeric|): the atol covers the
@@ -97,4 +99,6 @@ def test_every_activation_and_cost_is_covered():
     nets = [random_problem(s)[0] for s in range(0, 240, 3)]
     seen = {(net.activations[0].name, net.cost.name) for net in nets}
     assert {a for a, _ in seen} == set(HIDDEN)
-    assert {c for _, c in seen} == set(COST_OUTPUTS)
+    assert {c for _, c in seen} == set(COST_OUTPUTS) == set(COSTS)
+    # and the seeds of the central-difference test reach every cost as well
+    assert {random_problem(s)[0].cost.name for s in range(0, 240, 9)} == set(COSTS)

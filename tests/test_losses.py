@@ -1,4 +1,4 @@
-"""Costs: the seed's squared error (no ½) and the fused cross-entropies."""
+"""Costs: the seed's squared error (no ½), scikit-learn's half of it, the fused cross-entropies."""
 
 from __future__ import annotations
 
@@ -16,6 +16,30 @@ def test_squared_error_has_no_half_and_is_a_mean_over_examples():
     np.testing.assert_allclose(se.per_example(A, A, Y), [1.25, 2.0])
     assert se(A, A, Y) == pytest.approx(1.625)
     np.testing.assert_allclose(se.dC_dA(A, Y), 2 * (A - Y))  # ∂C_k/∂a = 2(a − y)
+
+
+def test_half_squared_error_is_half_the_seeds_with_delta_a_minus_y():
+    half, se = get_cost("half_squared_error"), get_cost("squared_error")
+    A = np.array([[0.5, 1.0], [0.0, 0.0]])
+    Y = np.array([[0.0, 0.0], [1.0, 1.0]])
+    np.testing.assert_allclose(half.per_example(A, A, Y), [0.625, 1.0])  # ½ Σ_i (a_i − y_i)²
+    assert half(A, A, Y) == pytest.approx(0.8125) == se(A, A, Y) / 2
+    np.testing.assert_array_equal(half.dC_dA(A, Y), A - Y)  # ∂C_k/∂a = a − y
+    Z = np.array([[0.3, -0.4], [1.2, 0.1]])
+    tanh = get_activation("tanh")
+    dZ = output_delta(half, tanh, Z, tanh(Z), Y, np.empty_like(Z))
+    np.testing.assert_allclose(dZ, (tanh(Z) - Y) / np.cosh(Z) ** 2 / 2, rtol=1e-14)  # N = 2
+    # float32 stays float32
+    A32, Y32 = A.astype(np.float32), Y.astype(np.float32)
+    assert half.per_example(A32, A32, Y32).dtype == np.float32
+
+
+def test_every_cost_states_its_formulas():
+    for name, cost in COSTS.items():
+        assert cost.name == name and get_cost(name) is cost
+        assert cost.formula and cost.dC_dA_formula != "∂C_k/∂a"  # not the placeholder
+    assert COSTS["half_squared_error"].formula.startswith("½|a − y|²")
+    assert COSTS["half_squared_error"].dC_dA_formula == "a − y"
 
 
 def test_binary_cross_entropy_from_z_is_stable():
@@ -57,3 +81,13 @@ def test_registry_aliases_and_pairing():
         get_cost("hinge")
     with pytest.raises(ConfigError, match="needs a logistic output"):
         Network([2, 1], "relu", "relu", "binary_cross_entropy")
+
+
+def test_model_files_store_the_half_squared_error_by_name(tmp_path):
+    from chainrule.io import load_model, save_model
+
+    net = Network([2, 3, 1], "tanh", "identity", "half_squared_error", random_state=0)
+    save_model(tmp_path / "m.safetensors", net)
+    back, _ = load_model(tmp_path / "m.safetensors")
+    assert back.cost is COSTS["half_squared_error"]
+    np.testing.assert_array_equal(back.params, net.params)

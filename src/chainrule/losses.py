@@ -7,6 +7,9 @@ that is both cheaper and more stable:
 
 * squared error, ``C_k = |a − y|² = Σ_i (a_i − y_i)²`` (no ½), so
   ``∂C_k/∂a = 2(a − y)`` as in the seed; any output activation.
+* half squared error, ``C_k = ½|a − y|²``, so ``∂C_k/∂a = a − y``: the
+  objective scikit-learn's MLPs minimise (its estimators use it); any output
+  activation.
 * binary cross-entropy with a logistic output,
   ``C_k = −Σ_i [y_i log a_i + (1 − y_i) log(1 − a_i)]``; the factors
   ``∂C_k/∂a = (a − y)/(a(1 − a))`` and ``∂a/∂z = a(1 − a)`` cancel, so
@@ -127,6 +130,23 @@ def _se_delta_dA(Z: Array, A: Array, Y: Array, out: Array) -> Array:
     return out
 
 
+# half squared error: C_k = ½ Σ_i (a_i − y_i)²
+def _hse_per_example(Z: Array, A: Array, Y: Array) -> Array:
+    C = _se_per_example(Z, A, Y)
+    return np.multiply(C, C.dtype.type(0.5), out=C)
+
+
+def _hse_dC_dA(A: Array, Y: Array) -> Array:
+    return A - Y
+
+
+def _hse_delta_dA(Z: Array, A: Array, Y: Array, out: Array) -> Array:
+    # ∂C/∂A of the mean cost: (A − Y)/N; the caller applies σ'
+    np.subtract(A, Y, out=out)
+    np.multiply(out, out.dtype.type(1.0 / A.shape[0]), out=out)
+    return out
+
+
 # binary cross-entropy from z: −[y log σ(z) + (1−y) log σ(−z)] = softplus(z) − y z
 def _softplus(Z: Array) -> Array:
     return np.maximum(Z, 0) + np.log1p(np.exp(-np.abs(Z)))
@@ -183,6 +203,8 @@ COSTS: dict[str, Cost] = {
     for c in [
         Cost("squared_error", "|a − y|² = Σ_i (a_i − y_i)²", _se_per_example, _se_dC_dA,
              _se_delta_dA, None, None, "2(a − y)"),
+        Cost("half_squared_error", "½|a − y|² = ½ Σ_i (a_i − y_i)²", _hse_per_example,
+             _hse_dC_dA, _hse_delta_dA, None, None, "a − y"),
         Cost("binary_cross_entropy", "−Σ_i [y_i log a_i + (1 − y_i) log(1 − a_i)]",
              _bce_per_example, _bce_dC_dA, _xent_delta, ("logistic",), "logistic",
              "(a − y)/(a(1 − a))"),
@@ -198,7 +220,7 @@ ALIASES = {
 
 
 def get_cost(name: str | Cost) -> Cost:
-    """Look a cost up by name: 'squared_error', 'binary_cross_entropy' or 'cross_entropy'.
+    """Look a cost up by name: a key of :data:`COSTS` or an alias ('mse', 'log_loss', ...).
 
     Raises
     ------
@@ -219,7 +241,8 @@ def output_delta(cost: Cost, activation: Activation, Z: Array, A: Array, Y: Arra
                  out: Array, scratch: Scratch | None = None) -> Array:
     """``dZ(N) = ∂C/∂Z(N)`` of the mean cost, into ``out``.
 
-    For squared error this is ``2(A − Y)/N ⊙ σ'(Z)``; for the cross-entropies the
+    For squared error this is ``2(A − Y)/N ⊙ σ'(Z)`` (``(A − Y)/N ⊙ σ'(Z)`` for the
+    half squared error); for the cross-entropies the
     fused forms above.  ``scratch`` (shaped like ``Z``) spares σ' its temporaries.
     """
     cost.delta(Z, A, Y, out)
