@@ -16,6 +16,7 @@ import functools
 import gc
 import hashlib
 import io
+import math
 import os
 import pathlib
 import pickle
@@ -571,7 +572,8 @@ def test_weights_are_checked_after_every_epoch_and_the_last_finite_ones_kept(rng
     net = Network([2, 3, 1], "tanh", random_state=0)
     ends = {}
     # 4 batches an epoch; step 12 is the last of epoch 3: only the end-of-epoch check sees it
-    with pytest.raises(DivergenceError, match=r"weights became non-finite in epoch 3") as err:
+    with pytest.raises(DivergenceError, match=r"weights became non-finite in epoch 3.*end of "
+                                              r"epoch 2, the last with a finite cost") as err:
         fit(net, X, Y, optimizer=_Overflowing(at=12, index=3), epochs=10, batch_size=10,
             shuffle=False,
             callbacks=[lambda info: ends.update({info.epoch: net.params.copy()})])
@@ -586,7 +588,8 @@ def test_an_overflowing_update_mid_epoch_keeps_finite_weights(rng):
     net = Network([2, 3, 1], "tanh", "identity", random_state=0)
     ends = {}
     # b2 = ∞ after step 6 (epoch 2, batch 1) makes the cost of the next batch infinite
-    with pytest.raises(DivergenceError, match=r"epoch 2, batch 2.*end of epoch 1, are kept"):
+    with pytest.raises(DivergenceError, match=r"epoch 2, batch 2.*end of epoch 1, the last "
+                                              r"with a finite cost, are kept"):
         fit(net, X, Y, optimizer=_Overflowing(at=6, index=-1), epochs=10, batch_size=10,
             callbacks=[lambda info: ends.update({info.epoch: net.params.copy()})])
     np.testing.assert_array_equal(net.params, ends[1])
@@ -604,18 +607,37 @@ def test_a_huge_learning_rate_stops_with_finite_weights():
         np.testing.assert_array_equal(net.params, start)
 
 
-def test_a_huge_but_finite_update_stays_and_the_next_cost_stops_it():
+def test_a_huge_but_finite_update_is_undone_when_the_next_cost_is_infinite():
     # The first batch holds the two y = 0 rows: its gradient is small, so the update lands
-    # near 1e306, finite. Those weights stay; the next batch's cost (a ≈ 1e306) is infinite.
+    # near 1e306, finite, but the next batch's cost (a ≈ 1e306) is infinite: weights whose
+    # cost overflows are of no use, so the start (the last with a finite cost) comes back.
     X = np.array([[0.0, 0], [1, 1], [0, 1], [1, 0]])
     Y = np.array([[0.0], [0], [1], [1]]) * 1e3
     net = Network([2, 3, 1], "tanh", "identity", random_state=0)
     start = net.params.copy()
-    with pytest.raises(DivergenceError, match=r"epoch 1, batch 1.*last finite weights are kept"):
+    seen = []
+    with pytest.raises(DivergenceError, match=r"epoch 1, batch 1.*from before training"):
         fit(net, X, Y, optimizer="gd", learning_rate=1e306, epochs=5, batch_size=2,
-            shuffle=False)
-    assert np.isfinite(net.params).all()
-    assert np.abs(net.params - start).max() > 1e300
+            shuffle=False, batch_callback=lambda *a: seen.append(net.params.copy()))
+    assert np.isfinite(seen[0]).all() and np.abs(seen[0] - start).max() > 1e300
+    np.testing.assert_array_equal(net.params, start)
+
+
+def test_the_weights_kept_after_divergence_have_a_finite_cost():
+    # relu with an identity output and η = 1e3: the weights grow each epoch until the cost
+    # overflows; those kept are the last epoch end whose cost was still finite
+    X = np.array([[0.0, 0], [0, 1], [1, 0], [1, 1]])
+    Y = np.array([[0.0], [1], [1], [0]])
+    net = Network([2, 4, 1], "relu", "identity", random_state=0)
+    ends = {}
+    with pytest.raises(DivergenceError, match=r"end of epoch (\d+), the last with a finite") as e:
+        fit(net, X, Y, optimizer="gd", learning_rate=1e3, epochs=500, batch_size=None,
+            callbacks=[lambda info: ends.update({info.epoch: net.params.copy()})])
+    kept = int(re.search(r"end of epoch (\d+)", str(e.value)).group(1))
+    assert kept == e.value.epoch - 2  # epoch e−1's end gave the infinite cost of epoch e
+    np.testing.assert_array_equal(net.params, ends[kept])
+    with np.errstate(over="raise", invalid="raise"):
+        assert math.isfinite(net.compute_cost(X, Y))
 
 
 # ---------------------------------------------------------------------------
@@ -686,6 +708,26 @@ def test_sigint_handler_is_restored_after_training(rng):
     before = signal.getsignal(signal.SIGINT)
     fit(Network([2, 2, 1], "tanh", random_state=0), X, Y, epochs=2, batch_size=5)
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_an_ignored_sigint_stays_ignored_during_training(rng):
+    # a program started with Ctrl-C ignored (`cmd &` in a script) must not start obeying it
+    X = rng.normal(size=(20, 2))
+    Y = (X[:, :1] > 0).astype(float)
+    seen = []
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        def interrupt(epoch, batch, n_batches):
+            seen.append(signal.getsignal(signal.SIGINT))
+            os.kill(os.getpid(), signal.SIGINT)
+
+        h = fit(Network([2, 2, 1], "tanh", random_state=0), X, Y, epochs=2, batch_size=5,
+                random_state=0, batch_callback=interrupt)
+        assert len(h) == 2 and h.n_steps == 8  # every step ran
+        assert set(seen) == {signal.SIG_IGN}
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_two_command_line_runs_with_one_seed_write_the_same_weights(tmp_path):

@@ -38,7 +38,7 @@ class ModelFileError(ChainruleError, ValueError):
 
 
 class DivergenceError(ChainruleError, ArithmeticError):
-    """Training produced a non-finite cost or weight; the last finite weights are kept.
+    """Training produced a non-finite cost or weight; the last weights with a finite cost are kept.
 
     Attributes
     ----------

@@ -205,6 +205,9 @@ def _deferred_interrupt() -> Iterator[list[bool]]:
         yield flag
         return
     previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:  # started with Ctrl-C ignored (e.g. `cmd &`): leave it so
+        yield flag
+        return
 
     def handler(signum: int, frame: object) -> None:
         if flag[0]:
@@ -297,7 +300,13 @@ class Trainer:
         self._scratch: Array | None = None
         self._classifier = _classification(network)
         self.lbfgs_result: Any = None  # scipy.optimize.OptimizeResult of the last L-BFGS run
-        self._last_finite: Array | None = None
+        # Divergence puts back _good: the weights at the last epoch end (or the start) whose
+        # cost was seen to be finite.  An epoch end's weights wait in _pending until the
+        # next batch's cost, computed at them, is finite.
+        self._good: Array | None = None
+        self._good_epoch = 0
+        self._pending: Array | None = None
+        self._pending_epoch: int | None = None
         self._rows: _Rows | None = None  # the gatherer of the running run()
         # Called at the end of every epoch with final=True on the last one (checkpoints).
         self.on_epoch_end: Callable[[bool], None] | None = None
@@ -370,7 +379,8 @@ class Trainer:
         """Train until ``epochs`` epochs are complete (counting those already done)."""
         self._prepare_l2()
         self.interrupted = False
-        self._last_finite = self.network.params.copy()  # refreshed at every epoch end
+        self._good, self._good_epoch = self.network.params.copy(), self.epoch
+        self._pending, self._pending_epoch = np.empty_like(self._good), None
         # Overflow is detected (and reported with its epoch and batch) by _step, not warned
         # about.  The files of memory-mapped data stay open until run() ends, however it ends.
         with _Rows() as rows, _deferred_interrupt() as interrupted, \
@@ -459,6 +469,9 @@ class Trainer:
         # _diverged then puts back the last finite weights.
         if not math.isfinite(batch_cost):
             self._diverged(k)
+        if self._pending_epoch is not None:  # the last epoch end's weights have a finite cost
+            self._good, self._pending = self._pending, self._good
+            self._good_epoch, self._pending_epoch = self._pending_epoch, None
         if self._classifier:
             self.epoch_correct += _n_correct(c.A[-1], Yb)
         self.epoch_cost_sum += batch_cost
@@ -469,16 +482,15 @@ class Trainer:
     def _diverged(self, k: int | None) -> None:
         """Raise DivergenceError for epoch ``self.epoch + 1``, batch ``k`` (None: at its end).
 
-        Finite weights stay; non-finite ones (an update overflowed) are replaced by
-        those of the last epoch end, the last weights known to be finite.
+        The weights go back to the last ones whose cost was seen to be finite: those
+        of the last epoch end whose next batch still had a finite cost, or the start.
         """
         net = self.network
-        kept = "The last finite weights are kept"
-        if not np.isfinite(net.params).all() and self._last_finite is not None:
-            net.params[...] = self._last_finite
-            kept = ("The last finite weights, those " + (f"at the end of epoch {self.epoch}"
-                                                        if self.epoch else "before training")
-                    + ", are kept")
+        if self._good is not None:
+            net.params[...] = self._good
+        e = self._good_epoch
+        kept = (f"The weights at the end of epoch {e}, the last with a finite cost, are kept"
+                if e else "The weights from before training are kept")
         lr = self.optimizer.learning_rate if self.optimizer is not None else float("nan")
         where = f"the cost became non-finite in epoch {self.epoch + 1}, batch {k}" \
             if k is not None else f"the weights became non-finite in epoch {self.epoch + 1}"
@@ -493,7 +505,9 @@ class Trainer:
         params = net.params
         if not math.isfinite(float(np.add.reduce(params))) and not np.isfinite(params).all():
             self._diverged(None)
-        np.copyto(self._last_finite, net.params)
+        if self._pending is not None:
+            np.copyto(self._pending, net.params)
+            self._pending_epoch = self.epoch + 1
         self.epoch += 1
         self.batch = 0
         cost = self.epoch_cost_sum / n
@@ -696,8 +710,9 @@ def fit(
     Raises
     ------
     DivergenceError
-        If the cost or a weight becomes non-finite; the network keeps the last
-        finite weights and the message names the epoch and batch.
+        If the cost or a weight becomes non-finite; the network goes back to the
+        last weights whose cost was seen to be finite (an epoch end, or the
+        start) and the message names the epoch, the batch and those weights.
     ConfigError
         With ``resume``, if the checkpoint was written for another architecture,
         other data or other training options (``epochs`` may differ).
