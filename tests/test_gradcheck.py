@@ -135,3 +135,40 @@ def test_bad_arguments():
         check_gradient(cost, np.zeros(2), np.array([1.0, 2.0]), eps=0)
     with pytest.raises(ConfigError, match="theta"):
         check_gradient(cost, np.zeros(2), np.array([1, 2]))
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_float32_networks_are_checked_against_a_float64_twin(seed):
+    # differences taken in float32 would be rounding noise (ε₃₂/h ≈ 0.1): the reference is
+    # the same network widened to float64, the tolerances float32's
+    rng = np.random.default_rng(seed)
+    cost = ["squared_error", "cross_entropy", "binary_cross_entropy"][seed % 3]
+    sizes = [int(rng.integers(1, 12)) for _ in range(int(rng.integers(2, 5)))]
+    sizes[-1] = max(2, sizes[-1]) if cost == "cross_entropy" else sizes[-1]
+    hidden = ["tanh", "logistic", "softplus", "identity"][seed % 4]  # smooth: no kinks
+    net = Network(sizes, hidden, cost=cost, dtype="float32", random_state=seed)
+    X = rng.normal(size=(16, sizes[0]))
+    Y = {"squared_error": rng.normal(size=(16, sizes[-1])),
+         "cross_entropy": np.eye(sizes[-1])[rng.integers(0, sizes[-1], 16)],
+         "binary_cross_entropy": rng.integers(0, 2, (16, sizes[-1])).astype(float)}[cost]
+    start = net.params.copy()
+    result = check_network_gradient(net, X, Y)
+    assert result.passed, result.summary()
+    assert result.rtol == 1e-3 and net.params.dtype == np.float32
+    np.testing.assert_array_equal(net.params, start)  # the float32 weights were not touched
+
+
+def test_a_float32_gradient_one_percent_off_fails(rng, monkeypatch):
+    net = Network([3, 5, 2], "tanh", dtype="float32", random_state=0)
+    X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
+    assert check_network_gradient(net, X, Y).passed
+    backward = net._backward
+
+    def wrong(Y2):
+        g = backward(Y2)
+        g[4] *= 1.01
+        return g
+
+    monkeypatch.setattr(net, "_backward", wrong)
+    result = check_network_gradient(net, X, Y)
+    assert not result.passed and list(result.failures) == [4]

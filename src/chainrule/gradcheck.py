@@ -165,14 +165,29 @@ def check_network_gradient(network, X: object, Y: object, **kwargs: object) -> G
     """Check :meth:`Network.backprop` on a batch against central differences.
 
     Keyword arguments go to :func:`check_gradient` (``n_samples=`` for large networks).
+    A float32 network's gradient is compared with central differences of a float64
+    twin (the same weights, widened exactly), since differences taken in float32
+    would carry rounding errors of about ε₃₂/h ≈ 0.1; the default tolerances are then
+    float32's: ``rtol=1e-3`` and ``atol = 1e-4 · max_j |∂C/∂θ_j|`` (back-propagation
+    in float32 rounds each component to a few ε₃₂ of the largest terms summed into it).
     """
+    from .network import Network
+
     X2, Y2 = network.check_XY(X, Y)
-    params = network.params
-
-    def f(theta: Array) -> float:  # theta is params itself, perturbed in place
-        network._forward(X2)
-        return network._cost(Y2)
-
     network._forward(X2)
-    g = network._backward(Y2).copy()
-    return check_gradient(f, g, params, names=network.param_names(), **kwargs)  # type: ignore[arg-type]
+    g = network._backward(Y2).astype(np.float64)  # a copy, widened if float32
+    twin = network
+    if network.dtype != np.float64:
+        twin = Network(network.layer_sizes, [a.name for a in network.activations],
+                       cost=network.cost.name, dtype=np.float64,
+                       weights=[W.astype(np.float64) for W in network.W],
+                       biases=[b.astype(np.float64) for b in network.b])
+        X2, Y2 = X2.astype(np.float64), Y2.astype(np.float64)
+        kwargs.setdefault("rtol", 1e-3)
+        kwargs.setdefault("atol", 1e-4 * float(np.abs(g).max(initial=0.0)))
+
+    def f(theta: Array) -> float:  # theta is the twin's params, perturbed in place
+        twin._forward(X2)
+        return twin._cost(Y2)
+
+    return check_gradient(f, g, twin.params, names=network.param_names(), **kwargs)  # type: ignore[arg-type]
