@@ -238,25 +238,50 @@ def _numbers(text: str, option: str, count: int | None = None) -> list[float]:
 
 
 def _hidden_sizes(text: str) -> tuple[int, ...]:
-    """``"6,7"`` → ``(6, 7)``; ``"none"`` → no hidden layer (Network checks the sizes)."""
+    """``"6,7"`` → ``(6, 7)``; ``"none"`` → no hidden layer."""
     if text.strip().lower() in ("", "none", "-"):
         return ()
     try:
-        return tuple(int(p) for p in text.replace(" ", "").split(","))
+        sizes = tuple(int(p) for p in text.replace(" ", "").split(","))
     except ValueError:
         raise ConfigError(f"--hidden: expected layer sizes such as 6,7 (or 'none'), "
                           f"got {text!r}") from None
+    if min(sizes) < 1:
+        raise ConfigError(f"--hidden: every hidden layer needs at least one neuron, got {text!r} "
+                          "('none' for no hidden layer)")
+    return sizes
 
 
 def _batch_size(text: str) -> int | None:
-    """``"full"`` → None (every example in each step); otherwise an int, checked by fit."""
+    """``"full"`` → None (every example in each step); otherwise a positive int."""
     if text.strip().lower() in ("full", "all", "none"):
         return None
     try:
-        return int(text)
+        size = int(text)
     except ValueError:
         raise ConfigError(f"--batch-size: expected a whole number or 'full', got {text!r}") \
             from None
+    if size < 1:
+        raise ConfigError(f"--batch-size: expected at least 1 example per step (or 'full'), "
+                          f"got {size}")
+    return size
+
+
+def _positive(value: float, option: str) -> float:
+    """A finite number > 0 (a learning rate), or ConfigError naming ``option``."""
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigError(f"{option}: expected a positive number, got {value!r}")
+    return value
+
+
+def _known_name(name: str, option: str, lookup: Callable[[str], object]) -> str:
+    """``name`` if the library's ``lookup`` knows it; else its error, naming ``option``."""
+    try:
+        lookup(name)
+    except ConfigError as exc:
+        reason = str(exc).split(": ", 1)[-1]  # drop the library's argument name
+        raise ConfigError(f"{option}: {reason}") from None
+    return name
 
 
 def _plain(value: object) -> Any:
@@ -470,31 +495,69 @@ FILE_REGRESSION = Recipe((16,), "tanh", "identity", "squared_error", "adam", 0.0
 FILE_CLASSIFICATION = Recipe((16,), "tanh", None, "cross_entropy", "adam", 0.01, 200, 32)
 
 
-def _recipe(data: _Data, *, hidden: str | None, activation: str | None,
-            output_activation: str | None, cost: str | None, optimizer: str | None,
-            lr: float | None, epochs: int | None, batch_size: str | None) -> Recipe:
-    """The data's recipe with the user's options applied."""
-    for_files = FILE_CLASSIFICATION if data.task == "classification" else FILE_REGRESSION
-    base = RECIPES.get(data.dataset or "", for_files)  # a built-in set without a recipe too
+def _optimizer_name(name: str) -> str:
+    """The optimisers `train` knows: those of chainrule.optim and L-BFGS (run by fit)."""
+    from .optim import OPTIMIZERS
+
+    known = [*OPTIMIZERS, "lbfgs"]
+    if name.lower() not in (*known, "l-bfgs"):
+        raise ConfigError(f"optimizer: expected one of {', '.join(known)}, got {name!r}")
+    return name
+
+
+def _check_validation(validation: float, n: int | None = None) -> None:
+    """``--validation`` is a fraction in [0, 1) that leaves examples on both sides of ``n``."""
+    if not (math.isfinite(validation) and 0 <= validation < 1):
+        raise ConfigError(f"--validation: expected a fraction in [0, 1), e.g. 0.1, "
+                          f"got {validation!r}")
+    if n is None or validation == 0:
+        return
+    n_val = round(validation * n)  # as training.fit splits
+    if not 1 <= n_val < n:
+        raise ConfigError(f"--validation: {validation:g} of {n} examples leaves {n_val} for "
+                          f"validation and {n - n_val} for training; each needs at least one")
+
+
+def _option_changes(*, hidden: str | None, activation: str | None,
+                    output_activation: str | None, cost: str | None, optimizer: str | None,
+                    lr: float | None, epochs: int | None,
+                    batch_size: str | None) -> dict[str, Any]:
+    """The user's options as changes to a :class:`Recipe`, each checked and named by its flag.
+
+    Called before any data is read, so a bad option fails at once.
+    """
+    from .activations import get_activation
+    from .losses import get_cost
+
     changes: dict[str, Any] = {}
     if hidden is not None:
         changes["hidden"] = _hidden_sizes(hidden)
     if activation is not None:
-        changes["activation"] = activation
+        changes["activation"] = _known_name(activation, "--activation", get_activation)
     if cost is not None:
-        changes["cost"] = cost
+        changes["cost"] = _known_name(cost, "--cost", get_cost)
         # A new cost brings its own output layer unless one is named.
         changes["output_activation"] = None
     if output_activation is not None:
-        changes["output_activation"] = output_activation
+        changes["output_activation"] = _known_name(output_activation, "--output-activation",
+                                                   get_activation)
     if optimizer is not None:
-        changes["optimizer"] = optimizer
+        changes["optimizer"] = _known_name(optimizer, "--optimizer", _optimizer_name)
     if lr is not None:
-        changes["learning_rate"] = lr
+        changes["learning_rate"] = _positive(lr, "--lr")
     if epochs is not None:
+        if epochs < 1:
+            raise ConfigError(f"--epochs: expected at least 1, got {epochs}")
         changes["epochs"] = epochs
     if batch_size is not None:
         changes["batch_size"] = _batch_size(batch_size)
+    return changes
+
+
+def _recipe(data: _Data, changes: dict[str, Any]) -> Recipe:
+    """The data's recipe with the user's options (:func:`_option_changes`) applied."""
+    for_files = FILE_CLASSIFICATION if data.task == "classification" else FILE_REGRESSION
+    base = RECIPES.get(data.dataset or "", for_files)  # a built-in set without a recipe too
     return replace(base, **changes)
 
 
@@ -938,15 +1001,18 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
         raise ConfigError("give either a data file or --dataset, not both")
     if resume and checkpoint is None:
         raise ConfigError("--resume: needs --checkpoint PATH (the checkpoint to resume from)")
+    changes = _option_changes(hidden=hidden, activation=activation,
+                              output_activation=output_activation, cost=cost,
+                              optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size)
+    _check_validation(validation)
     if data is not None:
         d = _from_file(data, target, task, cost)
     else:
         if target is not None:
             raise ConfigError("--target: only for a data file; built-in sets know their target")
         d = _builtin(dataset or "heart", task, cost)
-    recipe = _recipe(d, hidden=hidden, activation=activation,
-                     output_activation=output_activation, cost=cost, optimizer=optimizer,
-                     lr=lr, epochs=epochs, batch_size=batch_size)
+    _check_validation(validation, d.X.shape[0])
+    recipe = _recipe(d, changes)
     default_job = data is None and dataset is None and all(
         v is None for v in (hidden, activation, output_activation, cost, optimizer, lr, epochs,
                             batch_size))

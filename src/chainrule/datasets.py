@@ -58,6 +58,7 @@ __all__ = [
     "DatasetInfo",
     "Standardizer",
     "circle",
+    "csv_row_numbers",
     "describe_datasets",
     "digits",
     "gaussians",
@@ -722,6 +723,17 @@ def load_csv(path: PathLike, target: str | Sequence[str] | None = None, *,
     return X, y, tuple(header[j] for j in x_cols), tuple(targets)
 
 
+def csv_row_numbers(path: PathLike, *, delimiter: str = ",") -> list[int]:
+    """The file row (1-based, the header is row 1) of each data row of a CSV file.
+
+    Blank lines are skipped by :func:`load_csv`, so data row ``k`` of its ``X``
+    sits in file row ``csv_row_numbers(path)[k]``: for messages that name the
+    row as an editor shows it.
+    """
+    p, src = _existing_file(path)
+    return _read_csv_rows(p, src, delimiter)[2]
+
+
 # ---------------------------------------------------------------------------
 # .npy / .npz
 # ---------------------------------------------------------------------------
@@ -1085,6 +1097,12 @@ def one_hot(labels: object, classes: object = None) -> tuple[Array, Array]:
     return Y, C
 
 
+def _exponent_above(block: Array) -> Array:
+    """Per column the least ``e`` with ``|x| < 2^e`` for every ``x`` of the block (0 for zeros)."""
+    big = np.maximum(np.abs(block.max(axis=0)), np.abs(block.min(axis=0)))
+    return np.frexp(big)[1].astype(np.int64)  # big = m · 2^e with 0.5 ≤ m < 1
+
+
 class Standardizer:
     """Per-column standardisation ``Xs = (X − mean_) / scale_``.
 
@@ -1120,14 +1138,27 @@ class Standardizer:
         Each block contributes its count ``n_b``, mean ``m_b`` and squared
         deviations ``M2_b``; merged into the running ``(n, m, M2)`` as
         ``m += δ n_b / (n + n_b)`` and ``M2 += M2_b + δ² n n_b / (n + n_b)``
-        with ``δ = m_b − m``.
+        with ``δ = m_b − m``.  The sums are kept in units ``u = x / 2^e`` per
+        column, ``2^e`` the power of two above the largest ``|x|`` seen so far:
+        dividing by a power of two is exact, and ``Σ u²`` cannot overflow even
+        for values near the float64 limit (``(1e300)²`` would).
         """
         A = self._rows(X, "X")
-        n, mean, M2 = 0, np.zeros(A.shape[1]), np.zeros(A.shape[1])
-        shift: Array = np.zeros(A.shape[1])  # replaced by row 0 in the first block
+        n_cols = A.shape[1]
+        n, mean, M2 = 0, np.zeros(n_cols), np.zeros(n_cols)
+        shift: Array = np.zeros(n_cols)  # replaced by row 0 in the first block (in units u)
+        e = np.full(n_cols, np.iinfo(np.int32).min // 2)  # exponents of the units
         for start, rows in row_blocks(A, self._step(), "X"):
-            block = rows.astype(np.float64)  # a copy: shifted in place below
+            block = rows.astype(np.float64)  # a copy: scaled and shifted in place below
             check_finite_block(block, "X", start)
+            e_new = np.maximum(e, _exponent_above(block))
+            if start > 0 and (e_new > e).any():
+                r = np.ldexp(1.0, e - e_new)  # ≤ 1, a power of two: exact rescaling
+                mean *= r
+                M2 *= r * r
+                shift *= r
+            e = e_new
+            np.ldexp(block, -e, out=block)
             if start == 0:
                 # Work on X − X[0]: for a column like 1e6 ± 1e-3 the shift keeps the
                 # block means small, so merging them does not cancel away the variance.
@@ -1141,14 +1172,14 @@ class Standardizer:
             mean += delta * (n_b / total)
             M2 += M2_b + np.square(delta) * (n * n_b / total)
             n = total
-        std = np.sqrt(M2 / n)
-        mean += shift
+        std = np.ldexp(np.sqrt(M2 / n), e)
+        mean = np.ldexp(mean + shift, e)
         # A column whose values differ only in the last bits of its mean counts as
         # constant (std 0 included): dividing by that std would blow rounding up to units.
         constant = std <= 16 * np.finfo(np.float64).eps * np.abs(mean)
         self.mean_ = mean
         self.scale_ = np.where(constant, 1.0, std)
-        self.n_features_in_ = int(A.shape[1])
+        self.n_features_in_ = int(n_cols)
         self.n_samples_seen_ = int(n)
         return self
 
@@ -1161,30 +1192,68 @@ class Standardizer:
                              f"got {A.shape[1]}")
         return A
 
-    def _apply(self, A: Array, forward: bool) -> Array:
+    def _apply(self, A: Array, forward: bool, out: Array | None) -> Array:
         # float32 data stays float32; anything else becomes float64.
-        out = np.empty(A.shape, np.float32 if A.dtype == np.float32 else np.float64)
+        dtype = np.float32 if A.dtype == np.float32 else np.float64
+        if out is None:
+            out = np.empty(A.shape, dtype)
+        elif not isinstance(out, np.ndarray) or out.shape != A.shape \
+                or out.dtype.kind != "f" or not out.flags.writeable:
+            raise ShapeError(f"out: expected a writable float array of shape {A.shape}, got "
+                             f"{getattr(out, 'shape', None)} of {getattr(out, 'dtype', type(out))}")
         for start, rows in row_blocks(A, self._step(), "X"):
             out_rows = out[start:start + rows.shape[0]]
-            if forward:
-                np.subtract(rows, self.mean_, out=out_rows)
-                np.divide(out_rows, self.scale_, out=out_rows)
-            else:
-                np.multiply(rows, self.scale_, out=out_rows)
-                np.add(out_rows, self.mean_, out=out_rows)
+            with np.errstate(over="ignore", invalid="ignore"):
+                if forward:
+                    np.subtract(rows, self.mean_, out=out_rows)
+                    np.divide(out_rows, self.scale_, out=out_rows)
+                else:
+                    np.multiply(rows, self.scale_, out=out_rows)
+                    np.add(out_rows, self.mean_, out=out_rows)
+            self._check_result(out_rows, rows, start, forward)
         return out
 
-    def transform(self, X: object) -> Array:
-        """``(X − mean_) / scale_``, computed block by block into a new array."""
-        return self._apply(self._check_fitted(X, "X"), forward=True)
+    def _check_result(self, out_rows: Array, rows: Array, start: int, forward: bool) -> None:
+        """DataError for a finite input whose result overflows ``out``'s dtype."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(out_rows.sum()):
+                return
+        bad = ~np.isfinite(out_rows)
+        if not bad.any():
+            return
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        what = "(x − mean) / scale" if forward else "x · scale + mean"
+        raise DataError(f"X: row {start + i}, column {j}: {what} of {float(rows[i, j]):g} "
+                        f"overflows {out_rows.dtype} (mean {self.mean_[j]:g}, scale "
+                        f"{self.scale_[j]:g})")
+
+    def transform(self, X: object, out: Array | None = None) -> Array:
+        """``(X − mean_) / scale_``, computed block by block.
+
+        Parameters
+        ----------
+        X : array-like of shape (N, n_features)
+            A memory-mapped ``X`` is read block by block, never mapped whole.
+        out : ndarray of shape (N, n_features), optional
+            Written in place and returned (e.g. a memory-mapped file, so that a
+            large ``X`` is never held in memory); a new array by default, float32
+            for float32 ``X`` and float64 otherwise.
+
+        Raises
+        ------
+        DataError
+            For a value whose result overflows (a column spanning nearly the
+            whole float64 range), naming its row and column.
+        """
+        return self._apply(self._check_fitted(X, "X"), True, out)
 
     def fit_transform(self, X: object) -> Array:
         """:meth:`fit` then :meth:`transform`."""
         return self.fit(X).transform(X)
 
-    def inverse_transform(self, Xs: object) -> Array:
-        """``Xs · scale_ + mean_``, undoing :meth:`transform`."""
-        return self._apply(self._check_fitted(Xs, "Xs"), forward=False)
+    def inverse_transform(self, Xs: object, out: Array | None = None) -> Array:
+        """``Xs · scale_ + mean_``, undoing :meth:`transform` (``out`` as there)."""
+        return self._apply(self._check_fitted(Xs, "Xs"), False, out)
 
     def to_dict(self) -> dict[str, list[float]]:
         """``{"mean": [...], "scale": [...]}`` as plain floats, for JSON metadata."""
