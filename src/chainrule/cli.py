@@ -863,9 +863,27 @@ def _save_plot(ax: Any, path: Path) -> None:
         plt.close(ax.figure)
 
 
-def _write_plots(folder: Path, net: Network, data: _Data, X_in: Array,
+def _in_data_units(net: Network, scaler: Any) -> Network:
+    """A copy of ``net`` that takes raw inputs: the standardisation folded into layer 1.
+
+    ``W(1) (x − m) / s + b(1) = W' x + b'`` with ``W' = W(1) diag(1/s)`` and
+    ``b' = b(1) − W' m``.
+    """
+    if scaler is None:
+        return net
+    raw = net.copy()
+    W1 = net.W[0] / scaler.scale_  # (n1, n0): column i divided by s_i
+    raw.W[0][...] = W1
+    raw.b[0][...] = net.b[0] - W1 @ scaler.mean_
+    return raw
+
+
+def _write_plots(folder: Path, net: Network, data: _Data, X_in: Array, scaler: Any,
                  history: History) -> list[tuple[Path, str]]:
-    """The pictures that fit the task; returns (path, what it shows) pairs."""
+    """The pictures that fit the task, drawn in the data's own units (not standardised).
+
+    Returns (path, what it shows) pairs.
+    """
     from . import plotting
 
     _files_only_backend()
@@ -883,10 +901,15 @@ def _write_plots(folder: Path, net: Network, data: _Data, X_in: Array,
         written.append((folder / f"{data.dataset or 'curve'}.png",
                         "the network's curve (red) over the target (grey)"))
     elif regression and net.n_inputs == 1:
-        ax = plotting.plot_fit_1d(X_in, data.Y, P)
+        ax = plotting.plot_fit_1d(data.X, data.Y, P)
+        ax.set_xlabel(data.feature_names[0])
+        if len(data.target_names) == 1:
+            ax.set_ylabel(data.target_names[0])
         written.append((folder / "fit.png", "the network's output over the targets"))
     elif data.task == "classification" and net.n_inputs == 2:
-        ax = plotting.plot_decision_regions(net, X_in, data.Y)
+        ax = plotting.plot_decision_regions(_in_data_units(net, scaler), data.X, data.Y)
+        ax.set_xlabel(data.feature_names[0])
+        ax.set_ylabel(data.feature_names[1])
         written.append((folder / "decision_regions.png",
                         "the decision regions with the data on top"))
     else:
@@ -948,7 +971,7 @@ def train(
         rich_help_panel="Training",
         help="Examples per step, or 'full' for full-batch gradient descent.")] = None,
     seed: Annotated[int, typer.Option(
-        rich_help_panel="Training", help="Seed of the initial weights and shuffling.")] = 0,
+        min=0, rich_help_panel="Training", help="Seed of the initial weights and shuffling.")] = 0,
     validation: Annotated[float, typer.Option(
         rich_help_panel="Training",
         help="Fraction of the examples held out for validation, e.g. 0.1.")] = 0.0,
@@ -1093,7 +1116,7 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
                     f"saved to {out_path}{resume_hint}", signals.exit_code)
 
     assert history is not None
-    plots = _write_plots(plot, net, d, X_in, history) if plot is not None else []
+    plots = _write_plots(plot, net, d, X_in, scaler, history) if plot is not None else []
     if json_output:
         typer.echo(json.dumps({**summary, "model": os.fspath(out_path),
                                "plots": [os.fspath(p) for p, _ in plots],
@@ -1133,10 +1156,11 @@ def _select_columns(table: Array, names: list[str], wanted: list[str] | None, n:
 
 
 def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: str | None,
-                need_targets: bool) -> tuple[Array, Array | None, str]:
+                need_targets: bool, data_option: str = "DATA") -> tuple[Array, Array | None, str]:
     """Inputs (raw) and, if asked, targets encoded as in training, from a file or a built-in set.
 
-    Without ``data`` or ``dataset``, the model's own built-in training set is used.
+    Without ``data`` or ``dataset``, the model's own built-in training set is used;
+    ``data_option`` is how the command takes its data file (for messages).
     """
     from .datasets import load_array, load_csv, load_dataset
 
@@ -1147,8 +1171,8 @@ def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: 
     if data is None:
         name = dataset or meta.get("dataset")
         if name is None:
-            raise ConfigError("DATA: give a data file (this model was not trained on a built-in "
-                              "set)")
+            raise ConfigError(f"{data_option}: give a data file (this model was not trained on "
+                              "a built-in set)")
         ds: Dataset = load_dataset(name)
         if ds.n_features != net.n_inputs:
             raise ShapeError(f"dataset {ds.name!r} has {ds.n_features} features; the model takes "
@@ -1384,9 +1408,28 @@ def datasets(json_output: JsonFlag = False, debug: Debug = False) -> None:
 # ---------------------------------------------------------------------------
 
 
-def _range(text: str | None, option: str, n: int) -> Array | None:
+# The cost grid C of `landscape` (resolution² float64 values) may take at most this much memory.
+MAX_GRID_BYTES = 256 * 2**20
+
+
+def _check_resolution(resolution: int) -> None:
+    """At least 2 points per axis, and a grid that fits :data:`MAX_GRID_BYTES`."""
+    if resolution < 2:
+        raise ConfigError(f"--resolution: expected at least 2 points, got {resolution}")
+    most = math.isqrt(MAX_GRID_BYTES // 8)
+    if resolution > most:
+        size = resolution * resolution * 8
+        raise ConfigError(f"--resolution: {resolution} points per axis make a {resolution}×"
+                          f"{resolution} grid ({size / 2**30:.3g} GiB of float64); "
+                          f"at most {most}")
+
+
+def _range(text: str | None, option: str, n: int, param: str, net: Network) -> Array:
+    """``n`` grid values from ``LOW,HIGH``; by default ±4 around the parameter's value."""
+    from .landscape import default_values
+
     if text is None:
-        return None
+        return default_values(float(net.params[net.flat_index(param)]), n=n)
     lo, hi = _numbers(text, option, 2)
     if not lo < hi:
         raise ConfigError(f"{option}: expected LOW,HIGH with LOW < HIGH, got {text!r}")
@@ -1415,7 +1458,8 @@ def landscape(
         help="X,Y where the gradient-descent path starts (default: the current values).",
         show_default=False)] = None,
     lr: Annotated[float, typer.Option("--lr", help="Step size η of the descent path.")] = 0.5,
-    steps: Annotated[int, typer.Option(help="Steps of the descent path (0: no path).")] = 50,
+    steps: Annotated[int, typer.Option(
+        min=0, help="Steps of the descent path (0: no path).")] = 50,
     out: Annotated[Path, typer.Option("--out", "-o", help="The PNG to write.")]
         = Path("landscape.png"),
     json_output: JsonFlag = False,
@@ -1425,8 +1469,9 @@ def landscape(
     from .landscape import cost_surface, descent_path, not_toy
 
     with _reporting(debug):
-        if resolution < 2:
-            raise ConfigError(f"--resolution: expected at least 2 points, got {resolution}")
+        _check_resolution(resolution)
+        if steps > 0:
+            _positive(lr, "--lr")
         if out.suffix.lower() != ".png":
             raise ConfigError(f"--out: expected a .png file name, got {out}")
         _check_writable(out, "--out")
@@ -1439,11 +1484,13 @@ def landscape(
             y_range = y_range or "-4,4"
         else:
             net, meta = _load(model)
-            X_raw, Y_opt, source = _model_data(net, meta, data, dataset, need_targets=True)
+            X_raw, Y_opt, source = _model_data(net, meta, data, dataset, need_targets=True,
+                                               data_option="--data")
             assert Y_opt is not None
             X, Y = _preprocess(X_raw, meta), Y_opt
-        land = cost_surface(net, X, Y, param_x, param_y, _range(x_range, "--x-range", resolution),
-                            _range(y_range, "--y-range", resolution))
+        xs = _range(x_range, "--x-range", resolution, param_x, net)
+        ys = _range(y_range, "--y-range", resolution, param_y, net)
+        land = cost_surface(net, X, Y, param_x, param_y, xs, ys)
         path = None
         if steps > 0:
             begin = tuple(_numbers(start, "--start", 2)) if start is not None else None
@@ -1480,18 +1527,44 @@ def landscape(
                        f"{path.costs[-1]:.4g}")
 
 
+def _class_of(text: str, classes: list[Any], names: list[str]) -> Any | None:
+    """The class that ``text`` names: a label as stored (``7`` also as ``7.0``) or a class name."""
+    for c in classes:
+        if str(c) == text:
+            return c
+    if text in names and len(names) == len(classes):
+        return classes[names.index(text)]
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    for c in classes:
+        if isinstance(c, int | float) and not isinstance(c, bool) and c == number:
+            return c
+    return None
+
+
 def _example_targets(text: str, net: Network, meta: dict[str, Any]) -> Array:
-    """``--y``: the outputs, or one class label for a classifier."""
+    """``--y``: the outputs, comma-separated; for a classifier, one class label instead.
+
+    A classifier's ``--y`` without a comma must name one of its classes (the
+    labels in the model's metadata, or their names); an output vector, such as
+    a one-hot row, has commas (or the model has a single output).
+    """
     classes = meta.get("classes")
-    if classes is not None:
-        labels = [c for c in classes if str(c) == text.strip()]
-        names = meta.get("class_names") or []
-        if not labels and text.strip() in names:
-            labels = [classes[names.index(text.strip())]]
-        if labels:
-            Y, _ = _encode_labels(np.asarray(labels), classes, net.cost.name, "--y")
-            return Y[0]
-    return np.asarray(_numbers(text, "--y", net.n_outputs))
+    text = text.strip()
+    if classes is None or "," in text or ";" in text:
+        return np.asarray(_numbers(text, "--y", net.n_outputs))
+    names = [str(c) for c in (meta.get("class_names") or [])]
+    label = _class_of(text, list(classes), names)
+    if label is None:
+        known = ", ".join(str(c) for c in classes)
+        if names and names != [str(c) for c in classes]:
+            known += f" (or by name: {', '.join(names)})"
+        raise ConfigError(f"--y: {text!r} is not a class of this model; its classes are "
+                          f"{known}; or give its {net.n_outputs} outputs, comma-separated")
+    Y, _ = _encode_labels(np.asarray([label]), classes, net.cost.name, "--y")
+    return Y[0]
 
 
 @app.command(name="explain")
@@ -1527,7 +1600,8 @@ def explain_command(
             X = np.asarray([_numbers(x, "--x", net.n_inputs)])
             Y = _example_targets(y or "", net, meta)[None, :]
         else:
-            X, Y_opt, _ = _model_data(net, meta, data, dataset, need_targets=True)
+            X, Y_opt, _ = _model_data(net, meta, data, dataset, need_targets=True,
+                                      data_option="--data")
             assert Y_opt is not None
             Y = Y_opt
         if latex is not None:

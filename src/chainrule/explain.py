@@ -151,7 +151,7 @@ class Ledger:
     def _checks(self) -> list[tuple[str, str, str]]:
         p, N = self.product, self.n_examples
         rows = [
-            ("product ∂C_k/∂θ", "the factors, left to right", f"{p:.10g}"),
+            ("product ∂C_k/∂θ", "the factors, left to right", _fmt(p, ".10g")),
             ("back-propagation", "Network.backprop on example k",
              _with_diff(self.example_backprop, p)),
             ("finite difference", "(C_k(θ + h) − C_k(θ − h)) / 2h",
@@ -160,7 +160,7 @@ class Ledger:
         if N > 1:
             m = self.value
             rows += [
-                ("∂C/∂θ", f"(1/N) Σ_k ∂C_k/∂θ over N = {N}", f"{m:.10g}"),
+                ("∂C/∂θ", f"(1/N) Σ_k ∂C_k/∂θ over N = {N}", _fmt(m, ".10g")),
                 ("back-propagation", "Network.backprop on the batch", _with_diff(self.backprop, m)),
                 ("finite difference", "(C(θ + h) − C(θ − h)) / 2h", _with_diff(self.numeric, m)),
             ]
@@ -178,8 +178,8 @@ class Ledger:
         table.add_column("mean |σ'(z(j))|", justify="right")
         table.add_column("Π σ' from N down to j", justify="right")
         for g in self.layers:
-            table.add_row(str(g.layer), f"{g.dC_da_norm:.4g}", f"{g.sigma_prime:.4g}",
-                          f"{g.sigma_prime_product:.4g}")
+            table.add_row(str(g.layer), _fmt(g.dC_da_norm, ".4g"), _fmt(g.sigma_prime, ".4g"),
+                          _fmt(g.sigma_prime_product, ".4g"))
         return table
 
     def render(self, console: Console | None = None) -> None:
@@ -366,27 +366,43 @@ def _shape_text(f: Factor, n: int, last: int) -> str:
     return "×".join(str(s) for s in f.shape)
 
 
+def _fmt(x: float, spec: str) -> str:
+    """``format(x, spec)``, never showing a negative zero: a value that rounds to zero
+    at ``spec``'s precision prints as ``0``, not ``-0``."""
+    text = format(float(x) + 0.0, spec)  # + 0.0 turns −0.0 into 0.0
+    if text.startswith("-") and float(text) == 0.0:
+        return text[1:]  # e.g. -1e-20 in a fixed-point spec
+    return text
+
+
+# Decimals shown in an array factor.
+ARRAY_DECIMALS = 3
+
+
 def _array_text(f: Factor, n: int, last: int) -> str:
-    v = f.value + 0.0  # + 0.0 turns −0 into 0
+    v = f.value
     if v.size == 1:
-        return f"{float(v.reshape(-1)[0]):.6g}"
+        return _fmt(v.reshape(-1)[0], ".6g")
     if n == last:
         v = v[:, None]  # shown as a column
+    # Round first: array2string would print −0.0004 as "-0."; rounded it is −0.0,
+    # and + 0.0 turns every −0.0 into 0.0.
+    v = np.round(v, ARRAY_DECIMALS) + 0.0
     # once an axis is longer than MAX_SHOWN, summarise (threshold 0): every axis longer
     # than 2·edgeitems then shows only its first and last two entries
     big = max(v.shape) > MAX_SHOWN
-    return np.array2string(v, precision=3, suppress_small=True, threshold=0 if big else v.size,
-                           edgeitems=2, max_line_width=1000)
+    return np.array2string(v, precision=ARRAY_DECIMALS, suppress_small=True,
+                           threshold=0 if big else v.size, edgeitems=2, max_line_width=1000)
 
 
 def _with_diff(value: float, reference: float) -> str:
     scale = max(abs(value), abs(reference))
     rel = abs(value - reference) / scale if scale > 0 else 0.0
-    return f"{value:.10g} (rel. diff {rel:.0e})"
+    return f"{_fmt(value, '.10g')} (rel. diff {_fmt(rel, '.0e')})"
 
 
 def _tex_number(x: float, digits: int) -> str:
-    text = f"{x + 0.0:.{digits}g}"  # + 0.0 turns −0 into 0
+    text = _fmt(x, f".{digits}g")
     if "e" in text:
         mantissa, exponent = text.split("e")
         return rf"{mantissa} \times 10^{{{int(exponent)}}}"
