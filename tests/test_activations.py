@@ -93,3 +93,22 @@ def test_registry_names_and_aliases():
         get_activation("gelu")
     with pytest.raises(ConfigError):
         get_activation(None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_logistic_is_exact_to_rounding_in_both_tails(dtype):
+    # relative to σ(z) itself, wherever σ(z) is a normal number: far into the left tail
+    # σ(z) ≈ e^z is tiny, and a form such as ½(1 + tanh(z/2)) would round it to 0
+    import math
+
+    info = np.finfo(dtype)
+    lo = math.log(float(info.tiny)) + 1  # σ(lo) is just above the smallest normal number
+    z = np.concatenate([np.linspace(lo, 40, 2001), [-36.5, -20, -1e-6, 0, 1e-6]])
+    z = z.astype(dtype)
+    exact = np.array([math.exp(v) / (1 + math.exp(v)) if v < 0 else 1 / (1 + math.exp(-v))
+                      for v in z.astype(float)])
+    a = get_activation("logistic")(z[None, :])[0].astype(float)
+    assert np.max(np.abs(a - exact) / exact) <= 4 * float(info.eps)
+    # beyond: subnormal or 0, no warning (pytest turns warnings into errors)
+    far = get_activation("logistic")(np.array([[-1e4, 2 * lo, -1e30]], dtype))
+    assert far.dtype == dtype and np.all(far >= 0) and np.all(far < 2 * float(info.tiny))

@@ -5,7 +5,10 @@ turns an upstream gradient ``dA = ∂C/∂A`` into ``dZ = ∂C/∂Z`` using the 
 ``Z`` and ``A`` of the forward pass (nothing is recomputed).  Where the
 derivative is a function of the output it is taken from ``A``, as scikit-learn
 does: for tanh ``σ'(z) = 1/cosh² z = 1 − tanh² z = 1 − a²``, which never
-overflows.
+overflows.  Its error is within rounding of 1 in absolute terms; deep in
+saturation, where σ' is itself below ε (|z| > 18 for tanh, z > 36 for the
+logistic in float64), it comes out as 0 or ε instead of its tiny true value, as
+in scikit-learn and PyTorch, whose backward passes also work from the output.
 
 Activations are looked up by name in :data:`ACTIVATIONS`; model files store the
 name, never code.
@@ -140,16 +143,25 @@ def _tanh_derivative(Z: Array, A: Array) -> Array:
     return 1 - A * A
 
 
-# logistic: σ(z) = 1/(1 + e^−z) = ½(1 + tanh(z/2)), σ'(z) = a(1 − a)
+# logistic: σ(z) = 1/(1 + e^−z), σ'(z) = a(1 − a)
 def _logistic_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array:
-    # ½(1 + tanh(z/2)) never overflows, for any |z|, and is within rounding of σ(z) in
-    # absolute terms.  Far into the left tail (z < −37 in float64) it gives 0 where σ(z)
-    # is below 1e-16; costs are taken from z (chainrule.losses), so they keep full precision.
-    np.multiply(Z, 0.5, out=out)
-    np.tanh(out, out=out)
+    # 1/(1 + e^−z) is correct to rounding, relative to σ(z), wherever σ(z) is a normal
+    # number (½(1 + tanh(z/2)), the form without exp, loses all digits below z ≈ −37).
+    # e^−z overflows to ∞ only where σ(z) is subnormal or 0, and 1/(1 + ∞) = 0 is then
+    # right: the overflow is expected and not warned about.
+    np.negative(Z, out=out)
+    if out.size and np.maximum.reduce(out, axis=None) > _EXP_SAFE[out.dtype.char]:
+        with np.errstate(over="ignore"):  # rare: only far in the left tail
+            np.exp(out, out=out)
+    else:
+        np.exp(out, out=out)
     np.add(out, 1, out=out)
-    np.multiply(out, 0.5, out=out)
+    np.divide(1, out, out=out)
     return out
+
+
+# below the largest x with e^x finite, per float dtype ('d': float64, 'f': float32, 'e': float16)
+_EXP_SAFE = {c: 0.999 * float(np.log(np.finfo(c).max)) for c in "dfe"}
 
 
 def _logistic_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = None) -> None:
