@@ -440,6 +440,8 @@ def test_evaluate_in_chunks_equals_direct(rng):
     (dict(validation_split=0.01), "validation_split"),
     (dict(l2=-1.0), "l2"),
     (dict(patience=0), "patience"),
+    (dict(random_state=-1), "random_state: expected None, an integer >= 0"),
+    (dict(random_state=1.5), "random_state: expected None, an integer >= 0"),
 ])
 def test_bad_options_name_the_argument(kwargs, fragment):
     net = Network([2, 3, 1], "tanh", random_state=0)

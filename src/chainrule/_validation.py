@@ -51,6 +51,25 @@ def check_numeric(X: object, name: str) -> Array:
     return A
 
 
+def as_generator(random_state: object, name: str = "random_state") -> np.random.Generator:
+    """``np.random.default_rng(random_state)``, or :class:`ConfigError` naming ``name``.
+
+    Accepts None, a non-negative int (NumPy integers too), a Generator, a
+    BitGenerator or a SeedSequence; booleans, negative or fractional seeds and
+    anything else are refused by name.
+    """
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.BitGenerator | np.random.SeedSequence):
+        return np.random.default_rng(random_state)
+    ok = random_state is None or (isinstance(random_state, int | np.integer)
+                                  and not isinstance(random_state, bool) and random_state >= 0)
+    if not ok:
+        raise ConfigError(f"{name}: expected None, an integer >= 0 or a numpy Generator, "
+                          f"got {random_state!r}")
+    return np.random.default_rng(random_state)  # type: ignore[arg-type]
+
+
 def check_finite(A: Array, name: str, block_bytes: int = BLOCK_BYTES, *,
                  fits: np.dtype | None = None) -> None:
     """Raise :class:`DataError` naming the first row and column holding NaN or infinity.

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._validation import as_generator
 from .errors import ConfigError
 
 __all__ = ["GradCheckResult", "check_gradient", "check_network_gradient", "numerical_gradient"]
@@ -146,7 +147,7 @@ def check_gradient(
         raise ConfigError(f"grad: expected {theta.size} components (one per parameter), "
                           f"got {g.size}")
     if n_samples is not None and n_samples < theta.size:
-        rng = np.random.default_rng(random_state)
+        rng = as_generator(random_state)
         idx = np.sort(rng.choice(theta.size, size=n_samples, replace=False))
     else:
         idx = np.arange(theta.size)

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_2d, as_float_dtype, check_same_rows
+from ._validation import as_2d, as_float_dtype, as_generator, check_same_rows
 from .activations import Activation, Scratch, get_activation
 from .errors import ConfigError, DataError, ShapeError
 from .losses import Cost, get_cost, output_delta
@@ -472,7 +472,7 @@ class Network:
     def initialize(self, random_state: int | np.random.Generator | None = None,
                    init: str = "auto") -> Network:
         """(Re)draw all parameters; see the class docstring for the schemes."""
-        rng = np.random.default_rng(random_state)
+        rng = as_generator(random_state)
         if init not in ("auto", "glorot", "he"):
             raise ConfigError(f"init: expected 'auto', 'glorot' or 'he', got {init!r}")
         for l, act in enumerate(self.activations):

@@ -33,7 +33,14 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import FileRows, as_2d, check_finite, check_numeric, check_same_rows
+from ._validation import (
+    FileRows,
+    as_2d,
+    as_generator,
+    check_finite,
+    check_numeric,
+    check_same_rows,
+)
 from .checkpoint import (
     Checkpointer,
     check_compatible,
@@ -282,7 +289,7 @@ class Trainer:
         self.patience = _positive_int(patience, "patience")
         self.shuffle, self.l2, self.tol = bool(shuffle), float(l2), float(tol)
         self.early_stopping, self.restore_best = bool(early_stopping), bool(restore_best)
-        self.rng = np.random.default_rng(random_state)
+        self.rng = as_generator(random_state)
         self.history = History()
         # loop position: epochs completed, and inside the current epoch
         self.epoch = 0
