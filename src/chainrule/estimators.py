@@ -18,8 +18,20 @@ What is the same as scikit-learn
       split (``train_test_split``, stratified for single-output classifiers)
       comes next from the same generator; mini-batch shuffling then uses a
       NumPy ``Generator`` seeded from it.
-    * Gradients: for log-loss, the output delta ``∂C/∂Z = (A − Y)/m`` and the
-      L2 term ``(α/m) W`` on a batch of ``m`` examples, exactly scikit-learn's.
+    * Costs and gradients: ``loss='squared_error'`` (the regressor's default)
+      minimises scikit-learn's ``J = (1/N) Σ_k ½|a_k − y_k|² + (α/2N) Σ_l ‖W(l)‖²``
+      (the network's cost 'half_squared_error'), ``loss='log_loss'`` the
+      cross-entropies plus the same penalty.  On a batch of ``m`` examples the
+      output delta is ``∂C/∂Z = (A − Y)/m`` (times ``σ'(Z)`` for a squared
+      error after another output activation than the identity) and the L2
+      term ``(α/m) W``, exactly scikit-learn's, so with the same
+      ``learning_rate_init`` the same steps are taken.
+    * ``loss_`` and ``loss_curve_``: the epoch's mean batch cost plus the
+      penalty.  For ``loss='squared_error'`` the data part is, as scikit-learn
+      reports it, the mean over examples *and outputs* of ``½(a − y)²`` (for
+      ``n_outputs_ > 1`` that is ``J``'s data part divided by ``n_outputs_``;
+      the gradient stays that of ``½|a − y|²`` summed over the outputs, as
+      scikit-learn's is), so tol-based stopping happens at the same epochs.
     * Stopping: an epoch counts as no improvement when the training loss is
       ``> best_loss_ − tol`` (or, with ``early_stopping``, the validation
       score is ``< best_validation_score_ + tol``); after more than
@@ -31,22 +43,37 @@ What is the same as scikit-learn
       issued when ``max_iter`` epochs end without stopping.
 
 What differs
-    * The squared error is the seed's ``C = (1/N) Σ_k |a_k − y_k|²``, without
-      scikit-learn's ½.  The penalty is doubled with it, so the objective
-      ``J = C + (α/N) Σ W²`` is exactly twice scikit-learn's (for one output):
-      the same minimiser, ``loss_`` and ``loss_curve_`` twice as large, and
-      with ``solver='sgd'`` steps twice as long for the same
-      ``learning_rate_init`` (Adam's steps do not depend on the scale).
+    * ``loss='seed_squared_error'`` (both estimators) minimises the seed's
+      cost ``C = (1/N) Σ_k |a_k − y_k|²``, without scikit-learn's ½ (the
+      network's cost 'squared_error').  The penalty is doubled with it, so
+      ``J = C + (α/N) Σ W²`` is exactly twice scikit-learn's objective (for
+      one output): the same minimiser, ``loss_`` and ``loss_curve_`` twice as
+      large (and summed over the outputs, not averaged), and with
+      ``solver='sgd'`` steps twice as long for the same ``learning_rate_init``
+      (Adam's steps do not depend on the scale).
     * ``loss_`` adds the L2 penalty once per epoch, at the epoch's end
       weights; scikit-learn adds it once per mini-batch.
+    * L-BFGS with several outputs: scikit-learn hands SciPy the per-output
+      mean as the value but the gradient of the sum over the outputs;
+      chainrule minimises ``J`` with its own gradient and only *reports*
+      ``loss_`` per output, so such fits may take other iterations (with one
+      output the two are the same).
+    * float32 predictions depend on how many rows are predicted together, by
+      up to about 3 ε₃₂ ≈ 3.6e-7 relative: BLAS rounds a row's float32
+      matrix product differently with the number of rows sharing the GEMM
+      (and NumPy uses a matrix-vector product for one row).  scikit-learn's
+      ``check_methods_subset_invariance`` compares with an absolute 1e-7,
+      which float32 outputs of size ~1 cannot meet; our tests run the same
+      check with a float32 tolerance instead.  float64 differs by ~1e-16.
     * Sparse input and ``sample_weight`` are not supported; ``loss='poisson'``
       neither.
     * Extra options: ``activation`` may also be 'leaky_relu' or 'softplus';
       ``output_activation`` replaces the output layer's σ (e.g. the seed's
       'tanh' for a regressor, 'logistic' one-vs-rest outputs for a multiclass
       classifier); ``dtype`` ('float64' or 'float32') is the precision of the
-      weights and of the arithmetic; the classifier's ``loss`` may be
-      'squared_error' (the seed's cost on one-hot targets).
+      weights and of the arithmetic; the classifier's ``loss`` may also be
+      'squared_error' (``½|a − y|²`` on the one-hot targets) or
+      'seed_squared_error' (``|a − y|²``, as above).
 """
 
 from __future__ import annotations
@@ -85,6 +112,9 @@ SOLVERS = ("lbfgs", "sgd", "adam")
 SCHEDULES = ("constant", "invscaling", "adaptive")
 PREDICT_CHUNK = 4096  # rows per forward pass when predicting: bounds the network's buffers
 MIN_ADAPTIVE_LR = 1e-6  # scikit-learn stops 'adaptive' SGD when η falls to this
+# the estimators' squared-error ``loss`` → the network's cost: scikit-learn's ½|a − y|², or the
+# seed's |a − y|² (whose L2 term is doubled with it, see _BaseMLP._l2)
+SQUARED_LOSSES = {"squared_error": "half_squared_error", "seed_squared_error": "squared_error"}
 
 
 # ---------------------------------------------------------------------------
@@ -97,14 +127,19 @@ def _bad(name: str, expected: str, value: object) -> ConfigError:
 
 def _check_number(est: BaseEstimator, name: str, low: float, high: float = math.inf, *,
                   low_open: bool = False, high_open: bool = False) -> None:
+    """A finite real number in the range; else ConfigError naming the hyperparameter."""
     value = getattr(est, name)
-    # NaN fails every comparison, so it is out of range too
+    # NaN fails every comparison; ±inf is refused here rather than by whatever uses it
     in_range = isinstance(value, Real) and not isinstance(value, bool) and \
-        (low < value if low_open else low <= value) and \
+        math.isfinite(value) and (low < value if low_open else low <= value) and \
         (value < high if high_open else value <= high)
     if not in_range:
-        lo, hi = "(" if low_open else "[", ")" if high_open else "]"
-        raise _bad(name, f"a number in {lo}{low:g}, {high:g}{hi}", value)
+        if math.isinf(high):
+            expected = f"a finite number {'>' if low_open else '>='} {low:g}"
+        else:
+            lo, hi = "(" if low_open else "[", ")" if high_open else "]"
+            expected = f"a number in {lo}{low:g}, {high:g}{hi}"
+        raise _bad(name, expected, value)
 
 
 def _check_int(est: BaseEstimator, name: str, low: int = 1) -> None:
@@ -171,8 +206,28 @@ class _BaseMLP(BaseEstimator):
         return hidden, as_float_dtype(self.dtype, "dtype")
 
     def _l2(self, cost: str) -> float:
-        """The Trainer's ``l2`` for ``alpha``: doubled for the squared error (no ½ in C)."""
+        """The Trainer's ``l2`` for ``alpha``: doubled for the seed's squared error (no ½ in C).
+
+        The penalty is then ``(l2 / 2N) Σ W²``: scikit-learn's ``(α/2N) Σ W²`` next
+        to its ½|a − y|² and the cross-entropies, twice it next to the seed's |a − y|².
+        """
         return 2.0 * self.alpha if cost == "squared_error" else float(self.alpha)
+
+    def _penalty(self, n: int) -> float:
+        """``(l2 / 2n) Σ_l ‖W(l)‖²`` at the current weights, as the Trainer adds it."""
+        l2 = self._l2(self.network_.cost.name)
+        if l2 == 0:
+            return 0.0
+        return 0.5 * l2 * sum(float(np.vdot(W, W)) for W in self.network_.W) / n
+
+    def _per_output(self) -> bool:
+        """Whether ``loss_`` divides the data part by ``n_outputs_`` (scikit-learn's habit).
+
+        scikit-learn reports its squared error as the mean over examples and outputs
+        of ½(a − y)², though its gradient is that of ½|a − y|² summed over the
+        outputs; the tol-based stopping sees the reported value.
+        """
+        return self.network_.cost.name == "half_squared_error" and self.n_outputs_ > 1
 
     # -- fitting -----------------------------------------------------------------
 
@@ -231,6 +286,11 @@ class _BaseMLP(BaseEstimator):
         if net.dtype != dtype:
             raise ConfigError(f"dtype: the fitted network is {net.dtype.name}, now "
                               f"{dtype.name} is asked for (set warm_start=False to start again)")
+        cost = self._output_spec(n_outputs)[1]
+        if net.cost.name != cost:
+            raise ConfigError(f"loss: the fitted network minimises {net.cost.name!r}, "
+                              f"loss={self.loss!r} needs {cost!r} (set warm_start=False to "
+                              f"start again)")
 
     def _make_trainer(self, rs: np.random.RandomState, batch_size: int) -> Trainer:
         options: dict[str, Any]
@@ -302,7 +362,12 @@ class _BaseMLP(BaseEstimator):
         """scikit-learn's end-of-iteration bookkeeping; returns True to stop training."""
         self.n_iter_ += 1
         self.t_ += n
-        self.loss_ = float(info.cost)
+        if self._per_output():
+            # the Trainer's epoch cost is C + penalty, C summed over the outputs
+            data = self._trainer.epoch_cost_sum / n  # type: ignore[union-attr]
+            self.loss_ = data / self.n_outputs_ + self._penalty(n)
+        else:
+            self.loss_ = float(info.cost)
         self.loss_curve_.append(self.loss_)
         if self.verbose:
             print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
@@ -373,8 +438,16 @@ class _BaseMLP(BaseEstimator):
             cost = total / n + 0.5 * l2 * float(np.dot(W, W)) / n
             return cost, l2_penalty_grad(grad, theta, mask, l2 / n, out=scratch)
 
+        def reported(fun: float, theta: Array) -> float:
+            # J = C + penalty, optimised as it is (value and gradient consistent); loss_ as
+            # scikit-learn reports it, C per output (see _per_output)
+            if not self._per_output():
+                return float(fun)
+            penalty = 0.5 * l2 * float(np.dot(theta[mask], theta[mask])) / n
+            return (float(fun) - penalty) / self.n_outputs_ + penalty
+
         def record(result: Any) -> None:
-            self.loss_curve_.append(float(result.fun))
+            self.loss_curve_.append(reported(result.fun, result.x))
 
         # SciPy's gtol must be > 0; tol=0 means "never stop on the gradient"
         tol = float(self.tol) or float(np.finfo(np.float64).tiny)
@@ -382,7 +455,7 @@ class _BaseMLP(BaseEstimator):
             result = minimize_lbfgs(cost_and_gradient, net.params, max_iter=int(self.max_iter),
                                     tol=tol, max_fun=int(self.max_fun), callback=record)
         self.n_iter_ = min(int(result.nit), int(self.max_iter))
-        self.loss_ = float(result.fun)
+        self.loss_ = reported(result.fun, result.x)
         self.best_loss_ = min([self.loss_, *self.loss_curve_])
         if not np.isfinite(net.params).all():
             raise ValueError("Solver produced non-finite parameter weights. The input data may "
@@ -460,15 +533,19 @@ def _as_1d_if_single(y: Array) -> Array:
 class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multi-layer perceptron regressor trained by back-propagation (scikit-learn's API).
 
-    Minimises the seed's squared error plus an L2 penalty,
-    ``J = (1/N) Σ_k |a_k − y_k|² + (α/N) Σ_l ‖W(l)‖²``, which is twice
-    scikit-learn's ``½ MSE + (α/2N) Σ ‖W‖²``: the same minimiser, with
-    ``loss_`` and ``loss_curve_`` on the seed's scale (twice scikit-learn's).
+    By default minimises scikit-learn's objective,
+    ``J = (1/N) Σ_k ½|a_k − y_k|² + (α/2N) Σ_l ‖W(l)‖²``; with
+    ``loss='seed_squared_error'`` the seed's
+    ``J = (1/N) Σ_k |a_k − y_k|² + (α/N) Σ_l ‖W(l)‖²``, twice as large.
 
     Parameters
     ----------
-    loss : {'squared_error'}, default='squared_error'
-        ``C_k = |a_k − y_k|²`` (no ½, see above).
+    loss : {'squared_error', 'seed_squared_error'}, default='squared_error'
+        'squared_error': ``C_k = ½|a_k − y_k|²`` (the network's cost
+        'half_squared_error'), with ``loss_`` reported as scikit-learn does,
+        ``½(a − y)²`` averaged over examples and outputs, plus the penalty.
+        'seed_squared_error': ``C_k = |a_k − y_k|²`` (no ½, the network's cost
+        'squared_error'), the penalty doubled with it; ``loss_`` is ``J``.
     hidden_layer_sizes : int or array-like of int, default=(100,)
         Neurons of each hidden layer.
     activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'softplus'}, \
@@ -476,7 +553,8 @@ default='relu'
         σ of the hidden layers.
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
     alpha : float, default=0.0001
-        L2 strength α (weights only, divided by the number of examples).
+        L2 strength α (weights only, divided by the number of examples; doubled
+        with 'seed_squared_error').
     batch_size : int or 'auto', default='auto'
         Examples per step; 'auto' is ``min(200, n_samples)``.  Not used by 'lbfgs'.
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
@@ -591,7 +669,7 @@ default='relu'
 
     def _validate_input(self, X: object, y: object, incremental: bool, reset: bool,
                         dtype: np.dtype) -> tuple[Array, Array, Array]:
-        _check_choice(self, "loss", ("squared_error",))
+        _check_choice(self, "loss", tuple(SQUARED_LOSSES))
         X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=dtype,
                              reset=reset)
         y = _as_1d_if_single(y)
@@ -600,7 +678,7 @@ default='relu'
 
     def _output_spec(self, n_outputs: int) -> tuple[str, str]:
         out = "identity" if self.output_activation is None else self.output_activation
-        return out, "squared_error"
+        return out, SQUARED_LOSSES[self.loss]
 
     def _score_arrays(self, X: Array, y: Array) -> float:
         pred = self._output(X)
@@ -644,8 +722,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     cross-entropy, multiclass targets a softmax output and the cross-entropy,
     multilabel targets (an indicator matrix) logistic outputs and the binary
     cross-entropy, each plus ``(α/2N) Σ ‖W‖²``.  With ``loss='squared_error'``
-    the seed's cost ``|a − y|²`` on the one-hot targets is minimised instead
-    (penalty ``(α/N) Σ ‖W‖²``, as in :class:`MLPRegressor`).
+    ``½|a − y|²`` on the one-hot targets is minimised instead (penalty
+    ``(α/2N) Σ ‖W‖²``), with ``loss='seed_squared_error'`` the seed's
+    ``|a − y|²`` (penalty ``(α/N) Σ ‖W‖²``), as in :class:`MLPRegressor`.
 
     Parameters
     ----------
@@ -654,7 +733,9 @@ learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose, warm
 momentum, nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2, epsilon, \
 n_iter_no_change, max_fun
         As in :class:`MLPRegressor` (early stopping watches the accuracy).
-    loss : {'log_loss', 'squared_error'}, default='log_loss'
+    loss : {'log_loss', 'squared_error', 'seed_squared_error'}, default='log_loss'
+        The squared errors as in :class:`MLPRegressor` (``loss_`` of
+        'squared_error' per output, as there).
     output_activation : {'logistic', 'softmax'}, optional
         Default: logistic for binary and multilabel targets, softmax for
         multiclass.  'logistic' on multiclass targets trains one-vs-rest
@@ -737,7 +818,7 @@ best_validation_score_
 
     def _validate_input(self, X: object, y: object, incremental: bool, reset: bool,
                         dtype: np.dtype) -> tuple[Array, Array, Array]:
-        _check_choice(self, "loss", ("log_loss", "squared_error"))
+        _check_choice(self, "loss", ("log_loss", *SQUARED_LOSSES))
         X, y = validate_data(self, X, y, multi_output=True, dtype=dtype, reset=reset)
         y = _as_1d_if_single(y)
         check_classification_targets(y)
@@ -766,8 +847,8 @@ best_validation_score_
             expected = "'logistic' or 'softmax'" if multiclass else "'logistic'"
             raise _bad("output_activation",
                        f"{expected} for {self._label_binarizer.y_type_} targets", out)
-        if self.loss == "squared_error":
-            return out, "squared_error"
+        if self.loss in SQUARED_LOSSES:
+            return out, SQUARED_LOSSES[self.loss]
         return out, "cross_entropy" if out == "softmax" else "binary_cross_entropy"
 
     def _labels(self, A: Array) -> Array:
