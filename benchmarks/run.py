@@ -81,7 +81,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not args.threads or min(args.threads) < 1:
         parser.error("--threads: expected positive thread counts")
     args.peers = [p for p in args.peers.split(",") if p]
+    for option, path in (("--out", args.out), ("--plot", args.plot)):
+        problem = _unwritable(path)
+        if problem:  # found now, not after minutes of measuring
+            parser.error(f"{option}: cannot write {path}: {problem}")
     return args
+
+
+def _unwritable(path: Path | None) -> str | None:
+    """Why ``path`` cannot be written (its folder is made if missing), or None."""
+    if path is None:
+        return None
+    if path.is_dir():
+        return "it is a folder"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"the folder {path.parent} is not writable"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

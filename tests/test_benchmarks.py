@@ -96,3 +96,17 @@ def test_bad_options_are_refused():
                           env=env, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2
     assert "--tasks: unknown task(s) z" in proc.stderr
+
+
+def test_an_unwritable_out_is_refused_before_measuring(tmp_path):
+    # checked up front: nothing is measured and no traceback is printed
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    for option, path in (("--out", blocker / "x.json"), ("--plot", tmp_path)):
+        proc = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--tasks", "e",
+                               option, str(path)], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert f"{option}: cannot write {path}" in proc.stderr
+        assert "Traceback" not in proc.stderr and proc.stdout == ""
