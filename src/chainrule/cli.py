@@ -49,6 +49,7 @@ from typer.core import TyperGroup
 
 from . import __version__
 from ._files import atomic_write, os_error_reason
+from ._validation import BLOCK_BYTES
 from .errors import ChainruleError, ConfigError, DataError, DivergenceError, ShapeError
 from .network import Network
 
@@ -399,13 +400,25 @@ def _encode_labels(labels: Array, classes: Sequence[Any] | None, cost: str | Non
 
 
 def _looks_like_labels(y: Array) -> bool:
-    """One column of few distinct whole numbers: class labels rather than a quantity."""
-    if y.shape[1] != 1:
+    """One column of few distinct whole numbers: class labels rather than a quantity.
+
+    Read block by block and stopped at the first fraction or once more than
+    :data:`MAX_AUTO_CLASSES` values are seen, so a memory-mapped regression
+    target is not read whole.
+    """
+    from ._validation import row_blocks
+
+    if y.ndim != 2 or y.shape[1] != 1:
         return False
-    col = np.asarray(y[:, 0], dtype=np.float64)
-    if not np.array_equal(col, np.round(col)):
-        return False
-    return 2 <= np.unique(col).size <= MAX_AUTO_CLASSES
+    seen: set[float] = set()
+    for _, block in row_blocks(y, _block_rows(1), "y"):
+        col = np.asarray(block[:, 0], dtype=np.float64)
+        if not np.array_equal(col, np.round(col)):
+            return False
+        seen.update(np.unique(col).tolist())
+        if len(seen) > MAX_AUTO_CLASSES:
+            return False
+    return len(seen) >= 2
 
 
 def _builtin(name: str, task: Task, cost: str | None) -> _Data:
@@ -432,23 +445,72 @@ def _split_target(target: str | None, suffix: str) -> str | list[str] | None:
     return names[0] if len(names) == 1 else names
 
 
+def _as_number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _csv_labels(path: Path, target: str | None, task: Task) -> tuple[Array, Array, list[str],
+                                                                      list[str], bool]:
+    """A CSV whose one target column may hold text class labels (``cat``, ``dog``).
+
+    Returns ``X``, ``y`` and the names as :func:`load_csv` does, and whether the
+    labels are text: ``y`` is then a 1-D array of str, otherwise float64 of shape
+    (N, 1) exactly as the numeric loader gives it.  A column of numbers with a
+    stray word stays an error (a typo in a numeric target) unless ``--task
+    classification`` says the words are classes.
+    """
+    from .datasets import csv_row_numbers, load_csv
+
+    src = os.fspath(path)
+    X, labels, fnames, tnames = load_csv(path, target=target, labels=True)
+    assert labels is not None
+    values = [_as_number(t) for t in labels.tolist()]
+    is_number = [v is not None for v in values]
+    if all(is_number):
+        y = np.asarray(values, dtype=np.float64).reshape(-1, 1)  # (N, 1)
+        bad = np.flatnonzero(~np.isfinite(y[:, 0]))
+        if bad.size:
+            k = int(bad[0])
+            what = "NaN" if np.isnan(y[k, 0]) else "infinity"
+            raise DataError(f"{src}: row {csv_row_numbers(path)[k]}, column {tnames[0]!r}: "
+                            f"{what} is not allowed; every cell must be a finite number")
+        return X, y, list(fnames), list(tnames), False
+    if any(is_number) and task is not Task.classification:
+        k = is_number.index(False)
+        raise DataError(f"{src}: row {csv_row_numbers(path)[k]}, column {tnames[0]!r}: cannot "
+                        f"read {labels[k]!r} as a number (for text class labels in a column of "
+                        "numbers, pass --task classification)")
+    return X, labels, list(fnames), list(tnames), True
+
+
 def _from_file(path: Path, target: str | None, task: Task, cost: str | None) -> _Data:
     from .datasets import load_data
 
     src = os.fspath(path)
-    X, y, fnames, tnames = load_data(path, target=_split_target(target, path.suffix.lower()))
+    wanted = _split_target(target, path.suffix.lower())
+    text_labels = False
+    if path.suffix.lower() == ".csv" and task is not Task.regression \
+            and not isinstance(wanted, list):
+        X, y, fnames, tnames, text_labels = _csv_labels(path, wanted, task)
+    else:
+        X, y, fnames_t, tnames_t = load_data(path, target=wanted)
+        fnames, tnames = list(fnames_t), list(tnames_t)
     if y is None:
         raise DataError(f"{src}: has no target; for a .npy file pass --target last (the last "
                         "column), for a .npz file store an array 'y' or name it with --target")
     if task is Task.auto:
-        if _is_classification_cost(cost) or (cost is None and _looks_like_labels(y)):
+        if text_labels or _is_classification_cost(cost) \
+                or (cost is None and _looks_like_labels(y)):
             task = Task.classification
         else:
             task = Task.regression
     data = _Data(X, y, task.value, src, None, src, f"{X.shape[0]} rows of {path.name}",
-                 list(fnames), list(tnames))
+                 fnames, tnames)
     if task is Task.classification:
-        if y.shape[1] != 1:
+        if y.ndim == 2 and y.shape[1] != 1:
             raise ConfigError(f"--task: classification needs one label column, {src} has "
                               f"{y.shape[1]} target columns ({', '.join(tnames)})")
         data.Y, data.classes = _encode_labels(y, None, cost, src)
@@ -1000,8 +1062,8 @@ def train(
     debug: Debug = False,
 ) -> None:
     """Train a network and save it (no arguments: the course's heart curve)."""
-    with _reporting(debug), _warnings_as_notes():
-        _train(data=data, dataset=dataset, target=target, task=task, hidden=hidden,
+    with _reporting(debug), _warnings_as_notes(), contextlib.ExitStack() as stack:
+        _train(stack=stack, data=data, dataset=dataset, target=target, task=task, hidden=hidden,
                activation=activation, output_activation=output_activation, cost=cost,
                optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size, seed=seed,
                validation=validation, out=out, plot=plot, quiet=quiet, json_output=json_output,
@@ -1015,7 +1077,7 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
            batch_size: str | None, seed: int, validation: float, out: Path | None,
            plot: Path | None, quiet: bool, json_output: bool, dtype: DType,
            standardize: bool | None, checkpoint: Path | None, checkpoint_every: int | None,
-           resume: bool) -> None:
+           resume: bool, stack: contextlib.ExitStack) -> None:
     from .datasets import Standardizer
     from .io import save_model
     from .training import Trainer, fit
@@ -1046,7 +1108,11 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
                       batch_size=recipe.batch_size, random_state=seed)
     standardized = standardize if standardize is not None else d.data_file is not None
     scaler = Standardizer().fit(d.X) if standardized else None
-    X_in = scaler.transform(d.X) if scaler is not None else d.X
+    csv_file = Path(d.data_file) if d.data_file and d.data_file.lower().endswith(".csv") \
+        else None
+    source = _Source(d.source, d.feature_names, csv=csv_file)
+    _check_fits(d.X, scaler, net, source)
+    X_in = _standardized(d.X, scaler, source, stack)  # a memmap stays on disk
 
     name = d.dataset or (Path(d.data_file).stem if d.data_file else "model")
     out_path = out if out is not None else Path(f"{name}.safetensors")
@@ -1155,12 +1221,41 @@ def _select_columns(table: Array, names: list[str], wanted: list[str] | None, n:
                      f"{table.shape[1]} columns: {', '.join(repr(c) for c in names)}")
 
 
+@dataclass
+class _Source:
+    """Where a model's inputs came from, to name a row and column in messages."""
+
+    name: str  # the file path or the built-in set's name
+    columns: list[str]  # the names of X's columns
+    csv: Path | None = None  # a CSV file: rows are named as the file counts them
+
+    def where(self, i: int, j: int) -> str:
+        """``"FILE: row R, column 'c'"`` for row ``i`` (0-based) and column ``j`` of X."""
+        if self.csv is not None:
+            from .datasets import csv_row_numbers
+
+            row = f"row {csv_row_numbers(self.csv)[i]}"  # 1-based, the header is row 1
+        else:
+            row = f"row {i}"
+        column = self.columns[j] if j < len(self.columns) else str(j)
+        return f"{self.name}: {row}, column {column!r}"
+
+
+def _text_classes(classes: object) -> bool:
+    return isinstance(classes, list) and any(isinstance(c, str) for c in classes)
+
+
 def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: str | None,
-                need_targets: bool, data_option: str = "DATA") -> tuple[Array, Array | None, str]:
+                need_targets: bool, data_option: str = "DATA",
+                target: str | None = None) -> tuple[Array, Array | None, _Source]:
     """Inputs (raw) and, if asked, targets encoded as in training, from a file or a built-in set.
 
     Without ``data`` or ``dataset``, the model's own built-in training set is used;
     ``data_option`` is how the command takes its data file (for messages).
+    ``target`` names the file's target as ``--target`` does for ``train`` (CSV
+    column names, ``last`` for a .npy, the array of a .npz): those columns are
+    not inputs.  By default a CSV's targets are the model's target columns and a
+    .npy's is its last column when targets are needed.
     """
     from .datasets import load_array, load_csv, load_dataset
 
@@ -1169,6 +1264,8 @@ def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: 
     if data is not None and dataset is not None:
         raise ConfigError("give either a data file or --dataset, not both")
     if data is None:
+        if target is not None:
+            raise ConfigError("--target: only for a data file; built-in sets know their target")
         name = dataset or meta.get("dataset")
         if name is None:
             raise ConfigError(f"{data_option}: give a data file (this model was not trained on "
@@ -1183,46 +1280,151 @@ def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: 
                 Y, _ = _encode_labels(ds.labels, classes, cost, ds.name)
             else:
                 Y = ds.y
-        return ds.X, Y, ds.name
+        return ds.X, Y, _Source(ds.name, list(ds.feature_names))
 
     src = os.fspath(data)
     features = meta.get("feature_names")
-    targets = meta.get("target_names")
     suffix = data.suffix.lower()
     if suffix == ".csv":
+        wanted = _split_target(target, suffix) if target is not None \
+            else (meta.get("target_names") or None) if need_targets else ()
+        labels = need_targets and _text_classes(classes)
+        if labels and isinstance(wanted, list):
+            wanted = wanted[0] if len(wanted) == 1 else wanted
         # without targets every column is read, and the features picked by name
-        X, y, fnames, _ = load_csv(data, target=(targets or None) if need_targets else ())
+        X, y, fnames, _ = load_csv(data, target=wanted, labels=labels)
         X = _select_columns(X, list(fnames), features, net.n_inputs, src, "feature columns")
+        by_name = bool(features) and all(f in fnames for f in features)
+        names = list(features) if by_name else list(fnames)
+        source = _Source(src, names, csv=data)
     elif suffix in (".npy", ".npz"):
-        X, y, _, _ = load_array(data, target="last" if need_targets and suffix == ".npy"
-                                else None)
+        if target is None and need_targets and suffix == ".npy":
+            target = "last"
+        X, y, fnames, _ = load_array(data, target=target)
+        source = _Source(src, list(fnames))
     else:
         raise DataError(f"{src}: unknown file type {suffix or 'without suffix'!r}; expected "
                         ".csv, .npy or .npz")
     if X.shape[1] != net.n_inputs:
+        hint = ""
+        if suffix == ".npy" and target is None and X.shape[1] == net.n_inputs + 1:
+            hint = " (if its last column is the target, pass --target last)"
         raise ShapeError(f"{src}: has {X.shape[1]} feature columns; the model takes "
-                         f"{net.n_inputs}")
+                         f"{net.n_inputs}{hint}")
     if not need_targets:
-        return X, None, src
+        return X, None, source
     if y is None:
         raise DataError(f"{src}: has no targets to evaluate against (a .npz needs an array "
                         "'y'; a .npy holds them in its last column)")
-    if classes is not None and not (y.shape[1] == net.n_outputs and net.n_outputs > 1):
+    if classes is not None and not (y.ndim == 2 and y.shape[1] == net.n_outputs
+                                    and net.n_outputs > 1):
         Y, _ = _encode_labels(y, classes, cost, src)
     else:
         Y = y
     if Y.shape[1] != net.n_outputs:
         raise ShapeError(f"{src}: has {Y.shape[1]} target columns; the model has "
                          f"{net.n_outputs} outputs")
-    return X, Y, src
+    return X, Y, source
 
 
-def _preprocess(X: Array, meta: dict[str, Any]) -> Array:
-    """The input scaling stored at training time (none if there was none)."""
+def _scaler(meta: dict[str, Any]) -> Any:
+    """The input scaling stored at training time (None if there was none)."""
     from .datasets import Standardizer
 
     scaling = meta.get("standardizer")
-    return Standardizer.from_dict(scaling).transform(X) if scaling else X
+    return Standardizer.from_dict(scaling) if scaling else None
+
+
+def _block_rows(n_columns: int) -> int:
+    """Rows per block so that a block of ``n_columns`` float64 takes about BLOCK_BYTES."""
+    return max(1, BLOCK_BYTES // (8 * max(1, n_columns)))
+
+
+def _transform(scaler: Any, block: Array, start: int, source: _Source,
+               out: Array | None = None) -> Array:
+    """``scaler.transform(block)`` for rows ``start, ...`` of the data; an overflow is
+    reported naming the file, row and column."""
+    try:
+        return scaler.transform(block, out=out)
+    except DataError:
+        with np.errstate(over="ignore", invalid="ignore"):
+            bad = ~np.isfinite((np.asarray(block, np.float64) - scaler.mean_) / scaler.scale_)
+        if not bad.any():
+            raise
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        raise DataError(f"{source.where(start + i, j)}: {float(block[i, j]):g} overflows "
+                        f"float64 once standardised as in training, (x − {scaler.mean_[j]:g}) / "
+                        f"{scaler.scale_[j]:g}") from None
+
+
+def _standardized(X: Array, scaler: Any, source: _Source, stack: contextlib.ExitStack) -> Array:
+    """``(X − mean) / scale``, without holding a memory-mapped ``X`` in memory.
+
+    An ordinary array is transformed in memory.  A memory-mapped one (a large .npy)
+    is transformed block by block into a temporary .npy file (in the system's
+    temporary folder, removed when ``stack`` closes) and returned memory-mapped
+    from there, so memory does not grow with the file: the library reads it in
+    batches, as it reads the original.
+    """
+    if scaler is None:
+        return X
+    if not isinstance(X, np.memmap):
+        return _transform(scaler, X, 0, source)
+    from ._validation import row_blocks
+
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chainrule-")))
+    path = folder / "X_standardised.npy"
+    dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
+    rows = _block_rows(X.shape[1])
+    buf = np.empty((min(rows, X.shape[0]), X.shape[1]), dtype)
+    with open(path, "wb") as f:
+        np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(dtype),
+                                                 "fortran_order": False, "shape": X.shape})
+        for start, block in row_blocks(X, rows, "X"):
+            f.write(_transform(scaler, block, start, source, out=buf[:block.shape[0]]).data)
+    return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
+def _transform_all(X: Array, meta: dict[str, Any], source: _Source) -> Array:
+    """``X`` scaled as in training, in memory (for what needs all of it at once)."""
+    scaler = _scaler(meta)
+    return _transform(scaler, X, 0, source) if scaler is not None else X
+
+
+def _check_fits(X: Array, scaler: Any, net: Network, source: _Source) -> None:
+    """A float32 network's inputs must fit float32: name the file, row and column of a
+    value that does not (instead of an infinity met later).  ``X`` holds the file's
+    values, given to the network after ``scaler`` (None: as they are)."""
+    if net.dtype != np.float32:
+        return
+    from ._validation import row_blocks
+
+    limit = float(np.finfo(np.float32).max)
+    for start, block in row_blocks(X, _block_rows(X.shape[1]), "X"):
+        Xb = _transform(scaler, block, start, source) if scaler is not None else block
+        big = np.abs(Xb) > limit
+        if not big.any():
+            continue
+        i, j = (int(v) for v in np.argwhere(big)[0])
+        after = f" ({float(Xb[i, j]):.4g} once standardised as in training)" \
+            if scaler is not None else ""
+        raise DataError(f"{source.where(start + i, j)}: {float(block[i, j]):g}{after} does not "
+                        f"fit float32, the network's dtype (largest {limit:.4g})")
+
+
+def _predictions(net: Network, X: Array, scaler: Any,
+                 source: _Source) -> Iterator[tuple[int, Array]]:
+    """``(start, P)`` for each block of rows: scaled as in training, then predicted.
+
+    Block by block, so predicting on a large memory-mapped file needs memory for
+    one block only.
+    """
+    from ._validation import row_blocks
+
+    rows = _block_rows(max(net.layer_sizes) * 4)  # the forward pass keeps a few layers
+    for start, block in row_blocks(X, rows, "X"):
+        Xb = _transform(scaler, block, start, source) if scaler is not None else block
+        yield start, net.predict(Xb)  # (rows, n_out)
 
 
 def _output_names(net: Network, meta: dict[str, Any]) -> list[str]:
@@ -1245,14 +1447,31 @@ def _predicted_labels(P: Array, meta: dict[str, Any]) -> list[Any] | None:
     return [classes[i] for i in k]
 
 
-def _csv_text(P: Array, names: list[str], labels: list[Any] | None) -> str:
-    """Predictions as CSV; ``repr`` of each float reads back to the same number exactly."""
+def _csv_text(P: Array, names: list[str] | None, labels: list[Any] | None) -> str:
+    """Predictions as CSV (with a header row unless ``names`` is None); ``repr`` of each
+    float reads back to the same number exactly."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(names + (["predicted"] if labels is not None else []))
+    if names is not None:
+        writer.writerow(names + (["predicted"] if labels is not None else []))
     for k, row in enumerate(P.tolist()):
         writer.writerow([repr(v) for v in row] + ([labels[k]] if labels is not None else []))
     return buf.getvalue()
+
+
+def _write_predictions(f: BinaryIO, blocks: Iterator[tuple[int, Array]], n: int, net: Network,
+                       meta: dict[str, Any], npy: bool) -> None:
+    """Predictions written block by block: an .npy array (N, n_out), or CSV text."""
+    if npy:
+        np.lib.format.write_array_header_1_0(f, {
+            "descr": np.lib.format.dtype_to_descr(net.dtype), "fortran_order": False,
+            "shape": (n, net.n_outputs)})
+    for start, P in blocks:
+        if npy:
+            f.write(np.ascontiguousarray(P, net.dtype).data)
+        else:
+            names = _output_names(net, meta) if start == 0 else None
+            f.write(_csv_text(P, names, _predicted_labels(P, meta)).encode())
 
 
 # ---------------------------------------------------------------------------
@@ -1269,11 +1488,18 @@ DatasetOpt = Annotated[str | None, typer.Option("--dataset", "-d",
                                                 help="Use a built-in data set instead.")]
 
 
+TargetOpt = Annotated[str | None, typer.Option(
+    help="The file's target column(s), left out of the inputs: CSV column names, "
+         "comma-separated; 'last' for a .npy; the target array of a .npz (as for train).",
+    show_default=False)]
+
+
 @app.command()
 def predict(
     model: ModelArg,
     data: DataArg = None,
     dataset: DatasetOpt = None,
+    target: TargetOpt = None,
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="Write to this .csv or .npy file (default: CSV on stdout).",
         show_default=False)] = None,
@@ -1286,16 +1512,27 @@ def predict(
         if out is not None:
             _check_writable(out, "--out")
         net, meta = _load(model)
-        X, _, _ = _model_data(net, meta, data, dataset, need_targets=False)
-        P = net.predict(_preprocess(X, meta))  # (N, n_out)
-        if out is not None and out.suffix.lower() == ".npy":
-            _write_atomic(out, lambda f: np.save(f, P, allow_pickle=False), "--out")
+        X, _, source = _model_data(net, meta, data, dataset, need_targets=False, target=target)
+        scaler = _scaler(meta)
+        _check_fits(X, scaler, net, source)  # before any output: stdout gets all or nothing
+        npy = out is not None and out.suffix.lower() == ".npy"
+
+        def write(f: BinaryIO) -> None:
+            _write_predictions(f, _predictions(net, X, scaler, source), X.shape[0], net, meta,
+                               npy)
+
+        if out is not None:
+            _write_atomic(out, write, "--out")
             return
-        text = _csv_text(P, _output_names(net, meta), _predicted_labels(P, meta))
-        if out is None:
-            typer.echo(text, nl=False)
-        else:
-            _write_atomic(out, lambda f: f.write(text.encode()), "--out")
+        stdout = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
+        if stdout is not None:
+            sys.stdout.flush()
+            write(stdout)
+            stdout.flush()
+        else:  # a text-only stream (e.g. a test's capture)
+            buf = io.BytesIO()
+            write(buf)
+            typer.echo(buf.getvalue().decode(), nl=False)
 
 
 @app.command()
@@ -1303,17 +1540,21 @@ def evaluate(
     model: ModelArg,
     data: DataArg = None,
     dataset: DatasetOpt = None,
+    target: TargetOpt = None,
     json_output: JsonFlag = False,
     debug: Debug = False,
 ) -> None:
     """Cost (and accuracy, for classifiers) of a saved model on a data set."""
     from .training import evaluate as evaluate_network
 
-    with _reporting(debug):
+    with _reporting(debug), contextlib.ExitStack() as stack:
         net, meta = _load(model)
-        X, Y, src = _model_data(net, meta, data, dataset, need_targets=True)
+        X, Y, source = _model_data(net, meta, data, dataset, need_targets=True, target=target)
         assert Y is not None
-        C, acc = evaluate_network(net, _preprocess(X, meta), Y)
+        scaler = _scaler(meta)
+        _check_fits(X, scaler, net, source)
+        C, acc = evaluate_network(net, _standardized(X, scaler, source, stack), Y)
+        src = source.name
         result = {"data": src, "n_examples": int(X.shape[0]), "cost": _plain(C),
                   "cost_name": net.cost.name, "accuracy": _plain(acc)}
         if json_output:
@@ -1484,10 +1725,11 @@ def landscape(
             y_range = y_range or "-4,4"
         else:
             net, meta = _load(model)
-            X_raw, Y_opt, source = _model_data(net, meta, data, dataset, need_targets=True,
-                                               data_option="--data")
+            X_raw, Y_opt, src = _model_data(net, meta, data, dataset, need_targets=True,
+                                            data_option="--data")
             assert Y_opt is not None
-            X, Y = _preprocess(X_raw, meta), Y_opt
+            _check_fits(X_raw, _scaler(meta), net, src)
+            X, Y, source = _transform_all(X_raw, meta, src), Y_opt, src.name
         xs = _range(x_range, "--x-range", resolution, param_x, net)
         ys = _range(y_range, "--y-range", resolution, param_y, net)
         land = cost_surface(net, X, Y, param_x, param_y, xs, ys)
@@ -1599,14 +1841,17 @@ def explain_command(
                 raise ConfigError("--x/--y: give one example or --data/--dataset, not both")
             X = np.asarray([_numbers(x, "--x", net.n_inputs)])
             Y = _example_targets(y or "", net, meta)[None, :]
+            source = _Source("--x", list(meta.get("feature_names") or []))
         else:
-            X, Y_opt, _ = _model_data(net, meta, data, dataset, need_targets=True,
-                                      data_option="--data")
+            X, Y_opt, source = _model_data(net, meta, data, dataset, need_targets=True,
+                                           data_option="--data")
             assert Y_opt is not None
             Y = Y_opt
+        _check_fits(X, _scaler(meta), net, source)
         if latex is not None:
             _check_writable(latex, "--latex")
-        ledger = explain_network(net, _preprocess(X, meta), Y, param, example=example)
+        ledger = explain_network(net, _transform_all(X, meta, source), Y, param,
+                                 example=example)
         if latex is not None:
             tex = ledger.to_latex() + "\n"
             _write_atomic(latex, lambda f: f.write(tex.encode()), "--latex")
