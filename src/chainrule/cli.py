@@ -481,8 +481,8 @@ def _csv_labels(path: Path, target: str | None, task: Task) -> tuple[Array, Arra
     if any(is_number) and task is not Task.classification:
         k = is_number.index(False)
         raise DataError(f"{src}: row {csv_row_numbers(path)[k]}, column {tnames[0]!r}: cannot "
-                        f"read {labels[k]!r} as a number (for text class labels in a column of "
-                        "numbers, pass --task classification)")
+                        f"read {str(labels[k])!r} as a number (for text class labels in a column "
+                        "of numbers, pass --task classification)")
     return X, labels, list(fnames), list(tnames), True
 
 
@@ -1241,6 +1241,25 @@ class _Source:
         return f"{self.name}: {row}, column {column!r}"
 
 
+def _csv_targets(data: Path, target: str | None, meta: dict[str, Any],
+                 need_targets: bool) -> list[str]:
+    """The target columns of a CSV to use with a model: ``--target``, else the model's.
+
+    Without targets to read (predict), the model's target columns that the file
+    has are still left out of the inputs: they may hold text class labels.
+    """
+    from .datasets import csv_header
+
+    if target is not None:
+        names = _split_target(target, ".csv")
+        return [names] if isinstance(names, str) else list(names or [])
+    model_targets = list(meta.get("target_names") or [])
+    if need_targets:
+        return model_targets or [csv_header(data)[-1]]
+    header = csv_header(data)
+    return [t for t in model_targets if t in header]
+
+
 def _text_classes(classes: object) -> bool:
     return isinstance(classes, list) and any(isinstance(c, str) for c in classes)
 
@@ -1286,13 +1305,10 @@ def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: 
     features = meta.get("feature_names")
     suffix = data.suffix.lower()
     if suffix == ".csv":
-        wanted = _split_target(target, suffix) if target is not None \
-            else (meta.get("target_names") or None) if need_targets else ()
-        labels = need_targets and _text_classes(classes)
-        if labels and isinstance(wanted, list):
-            wanted = wanted[0] if len(wanted) == 1 else wanted
+        wanted = _csv_targets(data, target, meta, need_targets)
+        labels = _text_classes(classes) and len(wanted) == 1
         # without targets every column is read, and the features picked by name
-        X, y, fnames, _ = load_csv(data, target=wanted, labels=labels)
+        X, y, fnames, _ = load_csv(data, target=wanted[0] if labels else wanted, labels=labels)
         X = _select_columns(X, list(fnames), features, net.n_inputs, src, "feature columns")
         by_name = bool(features) and all(f in fnames for f in features)
         names = list(features) if by_name else list(fnames)

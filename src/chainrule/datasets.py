@@ -58,6 +58,7 @@ __all__ = [
     "DatasetInfo",
     "Standardizer",
     "circle",
+    "csv_header",
     "csv_row_numbers",
     "describe_datasets",
     "digits",
@@ -721,6 +722,29 @@ def load_csv(path: PathLike, target: str | Sequence[str] | None = None, *,
     X = np.ascontiguousarray(table[:, x_cols], dtype=dt)  # (N, n_features)
     y = np.ascontiguousarray(table[:, y_cols], dtype=dt) if y_cols else None
     return X, y, tuple(header[j] for j in x_cols), tuple(targets)
+
+
+def csv_header(path: PathLike, *, delimiter: str = ",") -> list[str]:
+    """The column names of a CSV file (its first non-blank row), reading nothing more.
+
+    Raises
+    ------
+    DataError
+        As :func:`load_csv` does for a missing, unreadable or empty file or a bad header.
+    """
+    p, src = _existing_file(path)
+    try:
+        with open(p, newline="", encoding="utf-8-sig") as f:
+            for cells in csv.reader(f, delimiter=delimiter):
+                if cells and (len(cells) > 1 or cells[0].strip()):
+                    return _check_header(cells, src)
+    except UnicodeDecodeError:
+        raise DataError(f"{src}: is not UTF-8 text (is it a binary file?)") from None
+    except csv.Error as exc:
+        raise DataError(f"{src}: row 1: not valid CSV ({exc})") from None
+    except OSError as exc:
+        raise DataError(f"{src}: cannot be read ({exc.strerror or exc})") from None
+    raise DataError(f"{src}: is empty; expected a header row of column names and data rows")
 
 
 def csv_row_numbers(path: PathLike, *, delimiter: str = ",") -> list[int]:
