@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -78,7 +79,11 @@ def test_from_sklearn_predicts_what_sklearn_predicts(sklearn_models, kind):
     A = net.predict(X)
     if kind == "regression":
         np.testing.assert_allclose(A[:, 0], model.predict(X), rtol=1e-12, atol=1e-12)
-        assert net.cost.name == "squared_error"
+        assert net.cost.name == "half_squared_error"  # scikit-learn's objective
+        assert net.cost(A, A, A + 0.1) == pytest.approx(0.5 * 0.1**2, rel=1e-12)  # ½|a − y|²
+        again = to_sklearn(net)
+        assert isinstance(again, sk.MLPRegressor)
+        np.testing.assert_allclose(again.predict(X), model.predict(X), rtol=1e-12, atol=1e-12)
         return
     expected = model.predict_proba(X)
     if kind == "binary":
@@ -93,6 +98,7 @@ def test_from_sklearn_predicts_what_sklearn_predicts(sklearn_models, kind):
 
 @pytest.mark.parametrize(("acts", "cost"), [
     (["tanh", "tanh", "identity"], "squared_error"),
+    (["tanh", "tanh", "identity"], "half_squared_error"),
     (["relu", "relu", "tanh"], "squared_error"),  # the seed's tanh output survives
     (["logistic", "logistic", "softmax"], "cross_entropy"),
     (["identity", "identity", "logistic"], "binary_cross_entropy"),
@@ -102,7 +108,7 @@ def test_to_sklearn_predicts_what_the_network_predicts(rng, acts, cost):
     X = inputs(rng)
     est = to_sklearn(net)
     A = net.predict(X)
-    if cost == "squared_error":
+    if cost in ("squared_error", "half_squared_error"):
         assert isinstance(est, sk.MLPRegressor)
         np.testing.assert_allclose(est.predict(X), A, rtol=1e-12, atol=1e-12)
     else:
@@ -139,13 +145,48 @@ def test_chainrule_estimators_move_with_their_labels_and_feature_names():
     back = from_sklearn(ours)  # a copy of the estimator's network
     assert back is not ours.network_
     np.testing.assert_array_equal(back.params, ours.network_.params)
-    # the seed's squared error on one-hot targets: a regressor of the outputs, without labels
-    seed = MLPClassifier((5,), loss="squared_error", solver="lbfgs", random_state=0,
-                         max_iter=300).fit(X, y)
-    reg = to_sklearn(seed)
+    reg = MLPRegressor(hidden_layer_sizes=(4,), solver="lbfgs", random_state=0,
+                       max_iter=300).fit(X, X["c"])
+    theirs = to_sklearn(reg)
+    assert isinstance(theirs, sk.MLPRegressor)
+    np.testing.assert_allclose(theirs.predict(X), reg.predict(X), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "seed_squared_error"])
+def test_squared_error_classifiers_are_refused_but_their_networks_convert(loss):
+    """scikit-learn's MLPClassifier trains only log-loss: no classifier of it predicts the same."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(80, 3))
+    y = np.where(X[:, 0] + X[:, 1] > 0, "up", "down")
+    clf = MLPClassifier((5,), loss=loss, solver="lbfgs", random_state=0, max_iter=300).fit(X, y)
+    with pytest.raises(ConfigError, match=r"trains only log-loss.*to_sklearn\(model.network_\)"):
+        to_sklearn(clf)
+    reg = to_sklearn(clf.network_)  # a regressor of its scores, without labels
     assert isinstance(reg, sk.MLPRegressor)
     assert not hasattr(reg, "classes_") and not hasattr(reg, "_label_binarizer")
-    np.testing.assert_allclose(reg.predict(X), seed.predict_proba(X)[:, 1], atol=1e-12)
+    np.testing.assert_allclose(reg.predict(X), clf.predict_proba(X)[:, 1], atol=1e-12)
+
+
+def test_multiclass_one_vs_rest_classifier_is_refused_but_its_network_converts():
+    """chainrule normalises one-vs-rest rows in predict_proba; scikit-learn would not."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(90, 2))
+    y = np.digitize(X[:, 0] + 0.5 * X[:, 1], [-0.5, 0.5])
+    clf = MLPClassifier((6,), output_activation="logistic", solver="lbfgs", random_state=0,
+                        max_iter=300).fit(X, y)
+    with pytest.raises(ConfigError, match=r"one-vs-rest.*normalises each row"):
+        to_sklearn(clf)
+    multilabel = to_sklearn(clf.network_)  # the raw logistic outputs, exactly
+    assert multilabel.out_activation_ == "logistic" and multilabel.n_outputs_ == 3
+    np.testing.assert_allclose(multilabel.predict_proba(X), clf.network_.predict(X),
+                               rtol=1e-12, atol=1e-12)
+    P = clf.predict_proba(X)
+    np.testing.assert_allclose(P, clf.network_.predict(X) / clf.network_.predict(X).sum(
+        axis=1, keepdims=True), rtol=1e-12)
+    # a softmax classifier of the same targets still converts
+    softmax = MLPClassifier((6,), solver="lbfgs", random_state=0, max_iter=300).fit(X, y)
+    np.testing.assert_allclose(to_sklearn(softmax).predict_proba(X), softmax.predict_proba(X),
+                               atol=1e-12)
 
 
 def test_sklearn_conversion_errors_name_the_problem(rng):
@@ -336,3 +377,54 @@ def test_onnx_from_a_fitted_classifier(tmp_path):
     Y = run_onnx(to_onnx(clf, tmp_path / "clf.onnx"), X.astype(np.float32))
     np.testing.assert_allclose(Y, clf.predict_proba(X), rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(clf.classes_[Y.argmax(axis=1)], clf.predict(X))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(("acts", "cost"), NETWORKS[:2])
+def test_onnx_input_scaling_takes_raw_inputs(tmp_path, rng, dtype, acts, cost):
+    net = make_net(acts, cost, dtype=dtype)
+    mean = np.array([100.0, -3.0, 0.5, 2e3])
+    scale = np.array([20.0, 0.25, 1.0, 5e2])
+    path = to_onnx(net, tmp_path / "scaled.onnx", input_scaling=(mean, scale))
+    model = onnx.load(str(path))
+    assert [n.op_type for n in model.graph.node][:3] == ["Sub", "Div", "Gemm"]
+    meta = json.loads({p.key: p.value for p in model.metadata_props}["chainrule"])
+    assert meta["input_scaling"] == {"mean": mean.tolist(), "scale": scale.tolist()}
+    raw = (mean + scale * inputs(rng)).astype(dtype)
+    Y = run_onnx(path, raw)
+    assert Y.dtype == dtype
+    standardised = (raw - mean.astype(dtype)) / scale.astype(dtype)
+    expected = net.predict(standardised)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(Y, expected, rtol=tol, atol=tol)
+    # the raw inputs themselves would give something else: the scaling is really applied
+    assert np.abs(net.predict(raw) - expected).max() > 1e-2
+
+
+def test_onnx_input_scaling_from_a_standard_scaler(tmp_path, rng):
+    from sklearn.preprocessing import StandardScaler
+
+    X = rng.normal(loc=[5.0, -2.0, 40.0, 0.0], scale=[2.0, 0.1, 10.0, 3.0], size=(60, 4))
+    scaler = StandardScaler().fit(X)
+    net = make_net(["tanh", "relu", "identity"], "half_squared_error")
+    path = to_onnx(net, tmp_path / "m.onnx", input_scaling=(scaler.mean_, scaler.scale_))
+    np.testing.assert_allclose(run_onnx(path, X), net.predict(scaler.transform(X)),
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(("scaling", "message"), [
+    (([0.0] * 3, [1.0] * 4), r"mean must have one value per input column, shape \(4,\)"),
+    (([0.0] * 4, [[1.0] * 4]), r"scale must have one value .* got shape \(1, 4\)"),
+    (([0.0, np.nan, 0.0, 0.0], [1.0] * 4), "mean must be finite; column 1 is nan"),
+    (([0.0] * 4, [1.0, 1.0, np.inf, 1.0]), "scale must be finite; column 2 is inf"),
+    (([0.0] * 4, [1.0, 0.0, 1.0, 1.0]), r"scale must be > 0; column 1 is 0.0"),
+    (([0.0] * 4, [1.0, 1.0, 1.0, -2.0]), r"scale must be > 0; column 3 is -2.0"),
+    (([0.0] * 4, ["a", 1.0, 1.0, 1.0]), "scale must be numbers"),
+    (([0.0] * 4,), r"expected a pair \(mean, scale\)"),
+    ("standard", r"expected a pair \(mean, scale\), got str"),
+])
+def test_onnx_input_scaling_is_validated(tmp_path, scaling, message):
+    net = make_net(["tanh", "tanh", "identity"], "squared_error")
+    with pytest.raises(ConfigError, match=r"^input_scaling: " + message):
+        to_onnx(net, tmp_path / "m.onnx", input_scaling=scaling)
+    assert not list(tmp_path.iterdir())  # nothing written

@@ -10,7 +10,8 @@ retrained, so predictions agree to rounding:
   ``(n_l, n_{l−1})``: our ``W(l)`` as it is.  A network becomes
   ``nn.Sequential(Linear, σ, Linear, σ, …)`` in the network's dtype.
 * ONNX: ``Gemm(A, W, b, transB=1) = A Wᵀ + b`` per layer, then the
-  activation's operator.
+  activation's operator; optionally ``Sub`` and ``Div`` first, so the model
+  takes raw inputs and standardises them itself.
 
 PyTorch, ``onnx`` and ``onnxruntime`` are optional extras, imported only by
 the functions that need them.
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._files import atomic_write, os_error_reason
 from .errors import ChainruleError, ConfigError
@@ -37,6 +39,8 @@ Array = np.ndarray
 
 SKLEARN_HIDDEN = ("identity", "logistic", "tanh", "relu")
 SKLEARN_OUTPUT = ("identity", "logistic", "tanh", "relu", "softmax")
+# both are scikit-learn's regressor objective up to a factor: ½|a − y|² is exactly it
+SQUARED_ERRORS = ("half_squared_error", "squared_error")
 # softplus(z) = log(1 + e^z) = z + log(1 + e^−z): above this torch's Softplus returns z, and
 # e^−40 ≈ 4e-18 is below the rounding of z, so the cut-off changes nothing in float64
 TORCH_SOFTPLUS_THRESHOLD = 40.0
@@ -64,8 +68,10 @@ def from_sklearn(mlp: Any) -> Network:
 
     ``W(l) = coefs_[l]ᵀ`` and ``b(l) = intercepts_[l]``; the cost is the
     model's: cross-entropy for a softmax classifier, binary cross-entropy for
-    a logistic one, the squared error for a regressor.  The dtype is that of
-    ``coefs_``.
+    a logistic one, and for a regressor 'half_squared_error'
+    (``C_k = ½|a − y|²``, scikit-learn's objective).  The dtype is that of
+    ``coefs_``.  A fitted chainrule estimator gives a copy of its
+    ``network_``, with the cost it was trained with.
 
     Raises
     ------
@@ -88,7 +94,7 @@ def from_sklearn(mlp: Any) -> Network:
     if is_classifier(mlp):
         cost = "cross_entropy" if out == "softmax" else "binary_cross_entropy"
     else:
-        cost = "squared_error"
+        cost = "half_squared_error"
     coefs, intercepts = mlp.coefs_, mlp.intercepts_
     sizes = [coefs[0].shape[0], *(c.shape[1] for c in coefs)]
     return Network(sizes, mlp.activation, out, cost, dtype=coefs[0].dtype,
@@ -113,11 +119,12 @@ def to_sklearn(model: Network | Any, *, classes: object = None) -> Any:
     Parameters
     ----------
     model : Network or fitted chainrule MLPClassifier / MLPRegressor
-        A squared-error network becomes an ``MLPRegressor`` (its output
-        activation kept); a binary cross-entropy network an ``MLPClassifier``
-        with logistic outputs (binary for one output, multilabel for more); a
-        cross-entropy (softmax) network a multiclass ``MLPClassifier``.  A
-        two-output softmax becomes scikit-learn's single logistic output with
+        A squared-error network ('half_squared_error' or 'squared_error')
+        becomes an ``MLPRegressor`` (its output activation kept); a binary
+        cross-entropy network an ``MLPClassifier`` with logistic outputs
+        (binary for one output, multilabel for more); a cross-entropy
+        (softmax) network a multiclass ``MLPClassifier``.  A two-output
+        softmax becomes scikit-learn's single logistic output with
         ``z = z₁ − z₀`` (the same probabilities).
     classes : array-like, optional
         Class labels of a classifier network (default ``0 … n−1``); a
@@ -129,14 +136,24 @@ def to_sklearn(model: Network | Any, *, classes: object = None) -> Any:
         With ``coefs_``, ``intercepts_``, ``out_activation_``, ``n_layers_``,
         ``n_outputs_``, ``n_features_in_`` (and ``classes_``) set; fitting it
         again starts from scratch, as scikit-learn always does.
+
+    Raises
+    ------
+    ConfigError
+        For an activation scikit-learn lacks, hidden layers with different
+        activations, wrong ``classes``, and two chainrule classifiers that
+        scikit-learn's MLPClassifier cannot reproduce: one trained with a
+        squared-error ``loss`` and a multiclass one with logistic
+        (one-vs-rest) outputs.  Their ``network_`` converts.
     """
     from sklearn.neural_network import MLPClassifier, MLPRegressor
 
     net = _as_network(model, "to_sklearn")
+    _check_chainrule_classifier(model, net)
     hidden = _hidden_activation(net)
     out = net.activations[-1].name
     Ws, bs = [W.T.copy() for W in net.W], [b.copy() for b in net.b]  # (n_{l-1}, n_l), (n_l,)
-    if net.cost.name == "squared_error":
+    if net.cost.name in SQUARED_ERRORS:
         if out not in SKLEARN_OUTPUT:
             raise ConfigError(f"to_sklearn: scikit-learn's MLP has no {out!r} output "
                               f"activation; supported: {', '.join(SKLEARN_OUTPUT)}")
@@ -148,8 +165,7 @@ def to_sklearn(model: Network | Any, *, classes: object = None) -> Any:
             Ws[-1] = Ws[-1][:, 1:] - Ws[-1][:, :1]
             bs[-1] = bs[-1][1:] - bs[-1][:1]
             out = "logistic"
-        # scikit-learn's predict decodes labels with it; a regressor has none, even one
-        # made from a chainrule classifier with loss='squared_error'
+        # scikit-learn's predict decodes labels with it
         lb = copy.deepcopy(getattr(model, "_label_binarizer", None))
         est._label_binarizer = _label_binarizer(net, classes) if lb is None else lb
         est.classes_ = est._label_binarizer.classes_
@@ -163,6 +179,26 @@ def to_sklearn(model: Network | Any, *, classes: object = None) -> Any:
     if names is not None:
         est.feature_names_in_ = np.asarray(names, dtype=object)
     return est
+
+
+def _check_chainrule_classifier(model: object, net: Network) -> None:
+    """Refuse the chainrule classifiers whose scikit-learn copy would predict otherwise."""
+    lb = getattr(model, "_label_binarizer", None)
+    if model is net or lb is None:
+        return
+    whose = f"to_sklearn: this chainrule MLPClassifier (loss={getattr(model, 'loss', None)!r}"
+    if net.cost.name in SQUARED_ERRORS:
+        raise ConfigError(f"{whose}) minimises {net.cost.name!r}, but scikit-learn's "
+                          f"MLPClassifier trains only log-loss, so no scikit-learn classifier "
+                          f"predicts what it predicts; to_sklearn(model.network_) gives an "
+                          f"MLPRegressor of its scores")
+    if lb.y_type_ == "multiclass" and net.activations[-1].name == "logistic" \
+            and net.n_outputs > 1:
+        raise ConfigError(f"{whose}, output_activation='logistic') has one-vs-rest logistic "
+                          f"outputs for multiclass targets and normalises each row of "
+                          f"predict_proba; scikit-learn's MLPClassifier would not (its "
+                          f"probabilities would differ); to_sklearn(model.network_) gives a "
+                          f"multilabel classifier of the raw outputs")
 
 
 def _label_binarizer(net: Network, classes: object) -> Any:
@@ -380,7 +416,33 @@ def _onnx_activation(g: _Graph, name: str, Z: str, out: str | None) -> str:
     raise ConfigError(f"to_onnx: activation {name!r} has no ONNX operator here")
 
 
-def to_onnx(model: Network | Any, path: str | os.PathLike[str]) -> Path:
+def _input_scaling(value: object, n_inputs: int) -> tuple[Array, Array]:
+    """``(mean, scale)`` as two float64 vectors of length ``n_inputs``, finite, scale > 0."""
+    name = "input_scaling"
+    if not isinstance(value, tuple | list | np.ndarray) or len(value) != 2:
+        raise ConfigError(f"{name}: expected a pair (mean, scale), got {type(value).__name__}")
+    arrays = []
+    for part, v in zip(("mean", "scale"), value):
+        try:
+            a = np.asarray(v, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name}: {part} must be numbers, got {v!r}") from None
+        if a.shape != (n_inputs,):
+            raise ConfigError(f"{name}: {part} must have one value per input column, shape "
+                              f"({n_inputs},), got shape {a.shape}")
+        bad = np.flatnonzero(~np.isfinite(a))
+        if bad.size:
+            raise ConfigError(f"{name}: {part} must be finite; column {bad[0]} is {a[bad[0]]}")
+        arrays.append(a)
+    mean, scale = arrays
+    bad = np.flatnonzero(scale <= 0)
+    if bad.size:
+        raise ConfigError(f"{name}: scale must be > 0; column {bad[0]} is {scale[bad[0]]}")
+    return mean, scale
+
+
+def to_onnx(model: Network | Any, path: str | os.PathLike[str], *,
+            input_scaling: tuple[ArrayLike, ArrayLike] | None = None) -> Path:
     """Write the network as an ONNX model (input ``X``: (N, n_in), output ``Y``: (N, n_out)).
 
     Each layer is ``Gemm(A, W, b, transB=1)`` followed by its activation
@@ -388,10 +450,27 @@ def to_onnx(model: Network | Any, path: str | os.PathLike[str]) -> Path:
     dtype; opset 17.  The file is written to a temporary file in the same
     folder and renamed over ``path``, so it is never left half-written.
 
+    Parameters
+    ----------
+    model : Network or fitted chainrule estimator
+    path : path-like
+    input_scaling : (mean, scale), optional
+        One value per input column each: the graph then starts with
+        ``Sub`` and ``Div``, ``x' = (x − mean) / scale``, so the model takes
+        raw inputs and gives the network's outputs on the standardised ones
+        (the values are stored in the network's dtype).  ``scale`` must be
+        positive, both finite.
+
     Returns
     -------
     pathlib.Path
         ``path``.
+
+    Raises
+    ------
+    ConfigError
+        If ``input_scaling`` is not two such arrays (the message names it), or
+        ``path`` cannot be written.
     """
     try:
         import onnx
@@ -401,9 +480,14 @@ def to_onnx(model: Network | Any, path: str | os.PathLike[str]) -> Path:
     from . import __version__
 
     net = _as_network(model, "to_onnx")
+    scaling = None if input_scaling is None else _input_scaling(input_scaling, net.n_inputs)
     elem = onnx.TensorProto.DOUBLE if net.dtype == np.float64 else onnx.TensorProto.FLOAT
     g = _Graph(helper, numpy_helper, net.dtype)
     A = "X"
+    if scaling is not None:
+        mean, scale = scaling
+        A = g.op("Div", [g.op("Sub", [A, g.const("input_mean", mean)]),
+                         g.const("input_scale", scale)], "X_scaled")  # (N, n_in)
     for l, (W, b, act) in enumerate(zip(net.W, net.b, net.activations), 1):
         last = l == net.n_layers
         identity = act.name == "identity"
@@ -419,10 +503,13 @@ def to_onnx(model: Network | Any, path: str | os.PathLike[str]) -> Path:
     onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", ONNX_OPSET)],
                                    producer_name="chainrule", producer_version=__version__)
     onnx_model.ir_version = ONNX_IR_VERSION
-    helper.set_model_props(onnx_model, {"chainrule": json.dumps({
+    props: dict[str, Any] = {
         "layer_sizes": list(net.layer_sizes),
         "activations": [a.name for a in net.activations],
-        "cost": net.cost.name, "dtype": net.dtype.name})})
+        "cost": net.cost.name, "dtype": net.dtype.name}
+    if scaling is not None:
+        props["input_scaling"] = {"mean": scaling[0].tolist(), "scale": scaling[1].tolist()}
+    helper.set_model_props(onnx_model, {"chainrule": json.dumps(props)})
     onnx.checker.check_model(onnx_model)
     target = Path(path)
     blob = onnx_model.SerializeToString()
