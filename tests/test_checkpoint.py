@@ -20,6 +20,7 @@ from chainrule import ConfigError, ModelFileError, Network
 from chainrule.checkpoint import (
     CheckpointError,
     CheckpointWarning,
+    checksum,
     load_checkpoint,
     load_latest_checkpoint,
     previous_path,
@@ -200,6 +201,58 @@ def test_damaged_newest_checkpoint_falls_back_to_the_previous_one(data, tmp_path
     assert_same_run(net_a, h_a, net_b, h_b)
 
 
+def _flip_in_tensor(path, key, index=3, factor=1.5):
+    """Scale one value of tensor ``key`` in the file's bytes, leaving the header alone."""
+    with safe_open(str(path), "np") as f:
+        meta = f.metadata()
+    blob = bytearray(path.read_bytes())
+    n = int.from_bytes(blob[:8], "little")
+    info = json.loads(blob[8:8 + n])[key]
+    start = 8 + n + info["data_offsets"][0]
+    dtype = np.dtype({"F64": "<f8", "F32": "<f4"}[info["dtype"]])
+    at = start + index * dtype.itemsize
+    value = np.frombuffer(bytes(blob[at:at + dtype.itemsize]), dtype)[0]
+    blob[at:at + dtype.itemsize] = np.array([value * factor], dtype).tobytes()
+    path.write_bytes(bytes(blob))
+    assert "chainrule.checksum" in meta
+
+
+@pytest.mark.parametrize(("key", "factor"), [("params", 1.5), ("optimizer.v", 100.0),
+                                             ("optimizer.m", -1.0)])
+def test_a_changed_weight_or_moment_is_caught_and_the_previous_checkpoint_used(
+        data, tmp_path, key, factor):
+    # well-formed bytes with one value changed: only the checksum can tell
+    X, Y = data
+    net_a = make()
+    h_a = fit(net_a, X, Y, epochs=5, batch_size=60, random_state=2)
+    ck = tmp_path / "ck"
+    fit(make(), X, Y, epochs=3, batch_size=60, random_state=2, checkpoint=ck)
+    _flip_in_tensor(ck, key, factor=factor)
+    with pytest.raises(CheckpointError, match=r"damaged checkpoint: its content does not match "
+                                              r"its checksum"):
+        load_checkpoint(ck)
+    net_b = make()
+    with pytest.warns(CheckpointWarning, match=r"does not match its checksum.*ck\.prev"):
+        h_b = fit(net_b, X, Y, epochs=5, batch_size=60, random_state=2, checkpoint=ck,
+                  resume=True)
+    assert_same_run(net_a, h_a, net_b, h_b)
+
+
+def test_an_impossible_adam_state_is_refused(good, tmp_path):
+    def negative_v(t):
+        t["optimizer.v"] = -np.abs(t["optimizer.v"]) - 1.0
+
+    bad = rewrite(good, tmp_path / "bad.ckpt", edit_tensors=negative_v)
+    with pytest.raises(CheckpointError, match=r"'optimizer.v' .* is negative"):
+        load_checkpoint(bad)
+    with safe_open(str(good), "np") as f:
+        meta = f.metadata()
+    tensors = load_file(str(good))
+    save_file(tensors, str(tmp_path / "no_sum.ckpt"), metadata={"chainrule": meta["chainrule"]})
+    with pytest.raises(CheckpointError, match="damaged checkpoint: its content has no checksum"):
+        load_checkpoint(tmp_path / "no_sum.ckpt")
+
+
 def test_explicit_validation_data_resumes_exactly_and_must_not_change(data, tmp_path):
     X, Y = data
     Xv, Yv = X[:40] + 0.5, Y[:40]
@@ -374,7 +427,10 @@ def rewrite(src, dst, edit_doc=None, edit_tensors=None):
         edit_doc(doc)
     if edit_tensors:
         edit_tensors(tensors)
-    save_file(tensors, str(dst), metadata={"chainrule": json.dumps(doc)})
+    text = json.dumps(doc)
+    # a well-formed file with a valid checksum, so that the checks of its content are tested
+    save_file(tensors, str(dst), metadata={"chainrule": text,
+                                           "chainrule.checksum": checksum(text, tensors)})
     return dst
 
 

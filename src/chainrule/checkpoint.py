@@ -63,6 +63,7 @@ __all__ = [
     "CheckpointError",
     "CheckpointWarning",
     "check_compatible",
+    "checksum",
     "data_summary",
     "load_checkpoint",
     "load_latest_checkpoint",
@@ -75,6 +76,7 @@ __all__ = [
 FORMAT = "chainrule-checkpoint"
 FORMAT_VERSION = 1
 METADATA_KEY = "chainrule"
+CHECKSUM_KEY = "chainrule.checksum"  # BLAKE2b of the document and every tensor's bytes
 PREV_SUFFIX = ".prev"
 
 # A checkpoint header is a few kB (the history lives in tensors); 16 MiB is generous.
@@ -345,7 +347,23 @@ def _serialise(state: dict[str, Any], network: dict[str, Any], training: dict[st
     # only NumPy.
     from safetensors.numpy import save as safetensors_bytes
 
-    return safetensors_bytes(tensors, metadata={METADATA_KEY: text})
+    return safetensors_bytes(tensors, metadata={METADATA_KEY: text,
+                                                CHECKSUM_KEY: checksum(text, tensors)})
+
+
+def checksum(text: str, tensors: dict[str, np.ndarray]) -> str:
+    """BLAKE2b (128 bits) of the JSON document and of every tensor: name, dtype, shape, bytes.
+
+    The structural checks of :func:`load_checkpoint` catch a damaged header or a
+    truncated file; this catches what they cannot, a changed weight or moment.
+    """
+    h = hashlib.blake2b(digest_size=16)
+    h.update(text.encode())
+    for key in sorted(tensors):
+        A = np.ascontiguousarray(tensors[key])
+        h.update(json.dumps([key, A.dtype.str, list(A.shape)]).encode())
+        h.update(A.view(np.uint8).reshape(-1).data if A.size else b"")
+    return h.hexdigest()
 
 
 def save_checkpoint(path: str | os.PathLike[str], trainer: Trainer, *,
@@ -497,7 +515,12 @@ def _read_file(f: BinaryIO, name: str) -> tuple[dict[str, Any], dict[str, np.nda
              for key, info in entries.items()}
     st.check_tiling(name, spans, header.data_len, _KIND)
     data = st.read_data(f, name, header, _KIND)
-    return doc, {key: st.read_tensor(data, t) for key, t in spans.items()}
+    tensors = {key: st.read_tensor(data, t) for key, t in spans.items()}
+    if meta.get(CHECKSUM_KEY) != checksum(meta[METADATA_KEY], tensors):
+        what = "has no checksum" if CHECKSUM_KEY not in meta else \
+            "does not match its checksum (a weight, moment or entry was changed)"
+        raise CheckpointError(f"{name}: damaged checkpoint: its content {what}")
+    return doc, tensors
 
 
 # -- checks of the decoded contents ---------------------------------------------
@@ -687,6 +710,8 @@ def _check_optimizer(c: _Checker, training: dict[str, Any], scalars: Any,
         if buf not in opt._buffers:
             raise c.fail(f"tensor {key!r} is not part of the state of {opt.name}")
         state[buf] = c.vector(tensors, key, n_params, dtype)
+    if "v" in state and isinstance(state["v"], np.ndarray) and (state["v"] < 0).any():
+        raise c.fail("tensor 'optimizer.v' (Adam's mean of squared gradients) is negative")
     try:
         opt.load_state_dict(state)
     except ChainruleError as exc:
