@@ -116,6 +116,7 @@ FLOAT32_TOLERANCE = {
         MLPRegressor(max_iter=100, dtype="float32"),
         MLPRegressor(solver="lbfgs", activation="softplus", max_iter=100, dtype="float32"),
         MLPRegressor(loss="seed_squared_error", max_iter=100),
+        MLPClassifier(solver="lbfgs", max_iter=100, dtype="float32"),
     ],
 )
 def test_sklearn_estimator_checks(estimator, check):
@@ -479,6 +480,23 @@ def test_float32_networks():
     assert reg.predict(X).dtype == np.float64
     np.testing.assert_array_equal(reg.predict(X), reg.predict(X.astype(np.float32)))
     assert reg.score(X, y) > 0.95
+
+
+def test_float32_classifier_probabilities_follow_the_inputs_precision():
+    """σ of a float32 network's logits in float64 for float64 input: below 1 up to z ≈ 36."""
+    X, y = iris()
+    clf = MLPClassifier((8,), solver="lbfgs", random_state=0, max_iter=500, dtype="float32")
+    clf.fit(X, y == 0)  # separable: logits far beyond float32's σ(z) = 1 from z ≈ 17
+    z = clf._output(X.astype(np.float32), logits=True)[:, 0]
+    assert np.abs(z).max() > 17
+    P = clf.predict_proba(X)
+    assert P.dtype == np.float64 and P.max() < 1
+    np.testing.assert_allclose(P[:, 1], 1 / (1 + np.exp(-z.astype(np.float64))), rtol=1e-12)
+    P32 = clf.predict_proba(X.astype(np.float32))
+    assert P32.dtype == np.float32
+    np.testing.assert_allclose(P32, P, rtol=1e-6, atol=1e-7)
+    soft = MLPClassifier((8,), solver="lbfgs", random_state=0, max_iter=500, dtype="float32")
+    assert soft.fit(X, y).predict_proba(X).dtype == np.float64
 
 
 def test_multi_output_regression():

@@ -520,6 +520,11 @@ def _check_solver(est: _BaseMLP) -> bool:
     return True
 
 
+def _result_dtype(X: object) -> type[np.floating]:
+    """scikit-learn's habit: results in float32 for float32 input, else in float64."""
+    return np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
+
+
 def _as_1d_if_single(y: Array) -> Array:
     if y.ndim == 2 and y.shape[1] == 1:
         return column_or_1d(y, warn=True)
@@ -706,8 +711,7 @@ default='relu'
         As in scikit-learn, predictions come back as float32 for float32 input and as
         float64 otherwise, whatever ``dtype`` the network computes in.
         """
-        wanted = np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
-        out = self._validated_output(X).astype(wanted, copy=False)
+        out = self._validated_output(X).astype(_result_dtype(X), copy=False)
         return out.ravel() if out.shape[1] == 1 else out
 
 
@@ -894,12 +898,16 @@ best_validation_score_
 
         Logistic outputs are evaluated as ``σ(z)`` from the output layer's Z (and the
         negative class of a binary problem as ``σ(−z)``, not ``1 − σ(z)``), so small
-        probabilities keep their relative precision.
+        probabilities keep their relative precision.  As :meth:`MLPRegressor.predict`,
+        the result is float32 for float32 input and float64 otherwise; σ is evaluated
+        in that precision, so a float32 network's probabilities stay below 1 for
+        ``z < 36`` when float64 is asked for (in float32, σ(z) rounds to 1 from z ≈ 17).
         """
         check_is_fitted(self)
+        wanted = _result_dtype(X)
         if self.out_activation_ == "softmax":
-            return self._validated_output(X)
-        Z = self._validated_output(X, logits=True)
+            return self._validated_output(X).astype(wanted, copy=False)
+        Z = self._validated_output(X, logits=True).astype(wanted, copy=False)
         if self.n_outputs_ == 1:
             return expit(np.hstack([-Z, Z]))  # (N, 2): P(negative), P(positive)
         P = expit(Z)
