@@ -112,3 +112,18 @@ def test_logistic_is_exact_to_rounding_in_both_tails(dtype):
     # beyond: subnormal or 0, no warning (pytest turns warnings into errors)
     far = get_activation("logistic")(np.array([[-1e4, 2 * lo, -1e30]], dtype))
     assert far.dtype == dtype and np.all(far >= 0) and np.all(far < 2 * float(info.tiny))
+
+
+@pytest.mark.parametrize("name", ["tanh", "logistic"])
+def test_derivative_from_z_agrees_and_survives_saturation(name):
+    act = get_activation(name)
+    z = np.linspace(-6, 6, 101)
+    a = act(z[None, :])[0]
+    np.testing.assert_allclose(act.derivative_from_z(z), act.derivative(z, a), rtol=1e-13,
+                               atol=1e-15)
+    np.testing.assert_allclose(np.diag(act.jacobian(z)), act.derivative_from_z(z), rtol=0)
+    # deep in saturation the output-based form gives 0; the z-based one the true value
+    far = np.array([40.0, -40.0])
+    exact = 4 * np.exp(-80.0) if name == "tanh" else np.exp(-40.0)
+    assert np.all(act.derivative(far, act(far[None, :])[0]) <= 2.3e-16)
+    np.testing.assert_allclose(act.derivative_from_z(far), exact, rtol=1e-12)

@@ -253,3 +253,27 @@ def test_chain_rule_takes_the_first_factor_formula_from_the_cost(rng):
     assert chain.value == pytest.approx(chain.backprop, rel=1e-12)
     assert Network([2, 2]).chain_rule(x, y, "b1[0]").factors[0].formula == (
         "squared_error: 2(a − y)")
+
+
+def test_chain_rule_stays_exact_and_quiet_in_saturation():
+    # a logistic output at z = 150 rounds a to 1: from a, ∂C/∂a = (a − y)/(a(1 − a)) is 0/0
+    # or ∞ and σ' = a(1 − a) is 0; from z both are exact and their product is a − y
+    for y, expected in ((1.0, -7.175095973164411e-66), (0.0, 1.0)):
+        net = Network([1, 1], "logistic", cost="binary_cross_entropy", weights=[[[150.0]]],
+                      biases=[[0.0]])
+        cr = net.chain_rule([1.0], [y], "b1[0]")
+        assert cr.value == pytest.approx(expected, rel=1e-12)
+        assert cr.value == pytest.approx(cr.backprop, abs=1e-15)
+        assert all(np.isfinite(f.value).all() for f in cr.factors)
+    # tanh units at z = 30 and −25: 1 − a² is 0, 1/cosh² z is 3.5e-26 and 7.7e-22
+    net = Network([1, 2, 1], "tanh", weights=[[[30.0], [-25.0]], [[1.0, 2.0]]],
+                  biases=[[0.0, 0.0], [0.0]])
+    J = net.chain_rule([1.0], [0.3], "W1[0,0]").factors[-2].value
+    np.testing.assert_allclose(np.diag(J), [4 * np.exp(-60.0), 4 * np.exp(-50.0)], rtol=1e-12)
+    # a softmax output rounded to 0 for the true class: an infinite factor, a NaN product,
+    # and no warning (pytest turns warnings into errors)
+    net = Network([1, 3], "identity", cost="cross_entropy", weights=[[[800.0], [0.0], [-800.0]]],
+                  biases=[[0.0, 0.0, 0.0]])
+    cr = net.chain_rule([1.0], [0.0, 0.0, 1.0], "b1[2]")
+    assert np.isinf(cr.factors[0].value[2]) and cr.factors[0].value[0] == 0
+    assert np.isnan(cr.value) and cr.backprop == pytest.approx(-1.0)

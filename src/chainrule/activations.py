@@ -71,6 +71,10 @@ class Activation:
         The element-wise derivative as a new array (not for softmax).
     elementwise : bool
         False for softmax, whose Jacobian ∂a/∂z is a full matrix.
+    derivative_from_z : callable ``Z -> σ'(Z)`` or None
+        σ' from z alone, exact relative to σ' even deep in saturation (where
+        ``derivative``, working from the rounded output, gives 0); used by
+        :meth:`jacobian` for the chain-rule ledger, not by training.
     """
 
     name: str
@@ -80,6 +84,7 @@ class Activation:
     backward: Callable[..., None]
     derivative: Callable[[Array, Array], Array]
     elementwise: bool = True
+    derivative_from_z: Callable[[Array], Array] | None = None
 
     def __call__(self, Z: Array) -> Array:
         """Return ``σ(Z)`` as a new array."""
@@ -92,6 +97,8 @@ class Activation:
         ``diag(σ'(z))`` for element-wise activations; ``diag(a) − a aᵀ`` for softmax.
         """
         z = np.asarray(z)
+        if self.derivative_from_z is not None:
+            return np.diag(self.derivative_from_z(z))
         a = self(z[None, :])[0]
         if self.elementwise:
             return np.diag(self.derivative(z, a))
@@ -143,6 +150,12 @@ def _tanh_derivative(Z: Array, A: Array) -> Array:
     return 1 - A * A
 
 
+def _tanh_derivative_from_z(Z: Array) -> Array:
+    # 1/cosh² z = 4e^{−2|z|}/(1 + e^{−2|z|})²: no overflow, and no 1 − a² cancellation
+    e = np.exp(-2 * np.abs(Z))
+    return 4 * e / ((1 + e) * (1 + e))
+
+
 # logistic: σ(z) = 1/(1 + e^−z), σ'(z) = a(1 − a)
 def _logistic_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array:
     # 1/(1 + e^−z) is correct to rounding, relative to σ(z), wherever σ(z) is a normal
@@ -173,6 +186,12 @@ def _logistic_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = 
 
 def _logistic_derivative(Z: Array, A: Array) -> Array:
     return A * (1 - A)
+
+
+def _logistic_derivative_from_z(Z: Array) -> Array:
+    # σ(z) σ(−z) = e^{−|z|}/(1 + e^{−|z|})²: no 1 − a cancellation as a → 1
+    e = np.exp(-np.abs(Z))
+    return e / ((1 + e) * (1 + e))
 
 
 # relu: σ(z) = max(z, 0), σ'(z) = [z > 0]
@@ -254,9 +273,10 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("identity", "z", "1", _identity_forward, _identity_backward,
                    lambda Z, A: np.ones_like(A)),
         Activation("tanh", "tanh(z)", "1/cosh²(z) = 1 − a²", _tanh_forward, _tanh_backward,
-                   _tanh_derivative),
+                   _tanh_derivative, derivative_from_z=_tanh_derivative_from_z),
         Activation("logistic", "1/(1 + e^−z)", "a(1 − a)", _logistic_forward,
-                   _logistic_backward, _logistic_derivative),
+                   _logistic_backward, _logistic_derivative,
+                   derivative_from_z=_logistic_derivative_from_z),
         Activation("relu", "max(z, 0)", "[z > 0]", _relu_forward, _relu_backward,
                    _relu_derivative),
         Activation("leaky_relu", "max(z, 0.01 z)", "1 if z > 0 else 0.01", _leaky_forward,

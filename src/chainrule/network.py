@@ -256,10 +256,16 @@ class ChainRule:
 
     @property
     def value(self) -> float:
-        """The product of the factors, multiplied left to right."""
+        """The product of the factors, multiplied left to right.
+
+        Equal to ``backprop`` to rounding, except where a softmax output has
+        underflowed to 0 for a class with y > 0: its factor −y/a is then
+        infinite and the product NaN (back-propagation's fused a − y stays exact).
+        """
         v = self.factors[0].value
-        for f in self.factors[1:]:
-            v = v @ f.value
+        with np.errstate(invalid="ignore", over="ignore"):
+            for f in self.factors[1:]:
+                v = v @ f.value
         return float(v)
 
     def running_products(self) -> list[Array]:
@@ -268,8 +274,9 @@ class ChainRule:
         Watching their size layer by layer shows vanishing or exploding gradients.
         """
         out = [self.factors[0].value]
-        for f in self.factors[1:-2]:
-            out.append(out[-1] @ f.value)
+        with np.errstate(invalid="ignore", over="ignore"):
+            for f in self.factors[1:-2]:
+                out.append(out[-1] @ f.value)
         return out
 
 
@@ -694,13 +701,18 @@ class Network:
 
         N, i = self.n_layers, p.layer
         acts = self.activations
-        factors = [Factor(f"∂C/∂a({N})", f"{self.cost.name}: {self.cost.dC_dA_formula}",
-                          self.cost.dC_dA(a[N][None, :], Y2)[0])]
-        for j in range(N, i, -1):
-            J = acts[j - 1].jacobian(z[j - 1]) @ self.W[j - 1]  # (n_j, n_{j-1})
-            factors.append(Factor(f"∂a({j})/∂a({j - 1})", f"σ'(z({j})) W({j})", J))
-        factors.append(Factor(f"∂a({i})/∂z({i})", f"σ'(z({i})) = {acts[i - 1].derivative_formula}",
-                              acts[i - 1].jacobian(z[i - 1])))
+        # Saturated units (a rounded to 0 or 1) give infinite or 0/0 factors when taken
+        # from a; the factors are taken from z where that is exact, and what is left
+        # (a softmax output rounded to 0 where y > 0) is infinite without a warning.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            factors = [Factor(f"∂C/∂a({N})", f"{self.cost.name}: {self.cost.dC_dA_formula}",
+                              self._dC_da(z[N - 1], a[N], Y2[0]))]
+            for j in range(N, i, -1):
+                J = acts[j - 1].jacobian(z[j - 1]) @ self.W[j - 1]  # (n_j, n_{j-1})
+                factors.append(Factor(f"∂a({j})/∂a({j - 1})", f"σ'(z({j})) W({j})", J))
+            factors.append(Factor(f"∂a({i})/∂z({i})",
+                                  f"σ'(z({i})) = {acts[i - 1].derivative_formula}",
+                                  acts[i - 1].jacobian(z[i - 1])))
         e = np.zeros(self.layer_sizes[i], self.dtype)
         if p.kind == "W":
             e[p.row] = a[i - 1][p.col]
@@ -711,6 +723,21 @@ class Network:
             factors.append(Factor(f"∂z({i})/∂b({i})[{p.row}]", f"1 in row {p.row}", e))
         return ChainRule(p, tuple(factors), backprop, z, a)
 
+
+    def _dC_da(self, z: Array, a: Array, y: Array) -> Array:
+        """∂C_k/∂a(N) for one example, exact where a is rounded to 0 or 1.
+
+        A term whose weight y (or 1 − y) is 0 contributes 0, as in C itself; for a
+        logistic output with binary cross-entropy, 1 − a is taken as σ(−z).
+        """
+        name = self.cost.name
+        if name == "binary_cross_entropy":
+            one_minus_a = self.activations[-1](-z[None, :])[0]  # σ(−z) = 1 − σ(z), exactly
+            return (np.where(y != 0, -y / a, 0.0)
+                    + np.where(y != 1, (1 - y) / one_minus_a, 0.0)).astype(self.dtype)
+        if name == "cross_entropy":
+            return np.where(y != 0, -y / a, 0.0).astype(self.dtype)
+        return self.cost.dC_dA(a[None, :], y[None, :])[0]
 
 def _short_repr(value: object, limit: int = 60) -> str:
     text = repr(value)
