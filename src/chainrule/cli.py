@@ -411,7 +411,7 @@ def _looks_like_labels(y: Array) -> bool:
     if y.ndim != 2 or y.shape[1] != 1:
         return False
     seen: set[float] = set()
-    for _, block in row_blocks(y, _block_rows(1), "y"):
+    for _, block in row_blocks(y, _block_rows(y), "y"):
         col = np.asarray(block[:, 0], dtype=np.float64)
         if not np.array_equal(col, np.round(col)):
             return False
@@ -1351,9 +1351,15 @@ def _scaler(meta: dict[str, Any]) -> Any:
     return Standardizer.from_dict(scaling) if scaling else None
 
 
-def _block_rows(n_columns: int) -> int:
-    """Rows per block so that a block of ``n_columns`` float64 takes about BLOCK_BYTES."""
-    return max(1, BLOCK_BYTES // (8 * max(1, n_columns)))
+def _block_rows(A: Array, floats_per_row: int | None = None) -> int:
+    """Rows of ``A`` per block so that a block takes about BLOCK_BYTES.
+
+    A column of a memory-mapped table is read with the rest of each row, so a
+    row costs its stride in the file, not just its own bytes; ``floats_per_row``
+    counts float64 work per row beyond that (e.g. a forward pass).
+    """
+    per_row = max(abs(A.strides[0]), A.shape[1] * A.itemsize, 8 * (floats_per_row or 0), 1)
+    return max(1, BLOCK_BYTES // per_row)
 
 
 def _transform(scaler: Any, block: Array, start: int, source: _Source,
@@ -1391,7 +1397,7 @@ def _standardized(X: Array, scaler: Any, source: _Source, stack: contextlib.Exit
     folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chainrule-")))
     path = folder / "X_standardised.npy"
     dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
-    rows = _block_rows(X.shape[1])
+    rows = _block_rows(X)
     buf = np.empty((min(rows, X.shape[0]), X.shape[1]), dtype)
     with open(path, "wb") as f:
         np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(dtype),
@@ -1416,7 +1422,7 @@ def _check_fits(X: Array, scaler: Any, net: Network, source: _Source) -> None:
     from ._validation import row_blocks
 
     limit = float(np.finfo(np.float32).max)
-    for start, block in row_blocks(X, _block_rows(X.shape[1]), "X"):
+    for start, block in row_blocks(X, _block_rows(X), "X"):
         Xb = _transform(scaler, block, start, source) if scaler is not None else block
         big = np.abs(Xb) > limit
         if not big.any():
@@ -1437,7 +1443,7 @@ def _predictions(net: Network, X: Array, scaler: Any,
     """
     from ._validation import row_blocks
 
-    rows = _block_rows(max(net.layer_sizes) * 4)  # the forward pass keeps a few layers
+    rows = _block_rows(X, 4 * max(net.layer_sizes))  # the forward pass keeps a few layers
     for start, block in row_blocks(X, rows, "X"):
         Xb = _transform(scaler, block, start, source) if scaler is not None else block
         yield start, net.predict(Xb)  # (rows, n_out)
@@ -1917,24 +1923,35 @@ def tour(
 @app.command()
 def export(
     model: ModelArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="The .onnx file to write.",
-                                      show_default=False)],
+    onnx_path: Annotated[Path | None, typer.Option(
+        "--onnx", help="The .onnx file to write.", show_default=False)] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", hidden=True, help="The same as --onnx.", show_default=False)] = None,
     debug: Debug = False,
 ) -> None:
-    """Write a saved model as ONNX (input X: (N, n_in), output Y: (N, n_out))."""
+    """Write a saved model as ONNX: input X (N, n_in) in the data's own units, output Y.
+
+    The model's stored input standardisation is part of the graph (Sub, Div
+    before the first layer), so the ONNX model takes the same raw inputs as
+    `chainrule predict`.
+    """
     from .interop import to_onnx
 
     with _reporting(debug):
-        if out.suffix.lower() != ".onnx":
-            raise ConfigError(f"--out: expected an .onnx file name, got {out}")
-        _check_writable(out, "--out")
+        if onnx_path is not None and out is not None:
+            raise ConfigError("--onnx and --out: give one (--out is another name for --onnx)")
+        path = onnx_path if onnx_path is not None else out
+        if path is None:
+            raise ConfigError("--onnx: give the .onnx file to write, e.g. --onnx model.onnx")
+        option = "--onnx" if onnx_path is not None else "--out"
+        if path.suffix.lower() != ".onnx":
+            raise ConfigError(f"{option}: expected an .onnx file name, got {path}")
+        _check_writable(path, option)
         net, meta = _load(model)
-        to_onnx(net, out)
-        typer.echo(f"wrote {out}: {'-'.join(map(str, net.layer_sizes))} network, "
-                   f"{net.dtype.name}, input X ({net.n_inputs} columns), output Y "
-                   f"({net.n_outputs} columns)")
-        scaling = meta.get("standardizer")
-        if scaling:
-            _say("note: the ONNX graph expects standardised inputs, (x - mean) / scale per "
-                 f"column, with mean = {scaling['mean']} and scale = {scaling['scale']} "
-                 f"(see: chainrule info {model} --json)")
+        scaler = _scaler(meta)
+        scaling = None if scaler is None else (scaler.mean_, scaler.scale_)
+        to_onnx(net, path, input_scaling=scaling)
+        typer.echo(f"wrote {path}: {'-'.join(map(str, net.layer_sizes))} network, "
+                   f"{net.dtype.name}, input X ({net.n_inputs} columns"
+                   + (", standardised inside the graph" if scaler is not None else "")
+                   + f"), output Y ({net.n_outputs} columns)")

@@ -43,6 +43,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import _validation
 from ._validation import (
     as_float_dtype,
     check_finite,
@@ -1145,8 +1146,11 @@ class Standardizer:
     def __init__(self, chunk_rows: int = CHUNK_ROWS) -> None:
         self.chunk_rows = chunk_rows
 
-    def _step(self) -> int:
-        return _check_int(self.chunk_rows, "chunk_rows", 1)
+    def _step(self, A: Array) -> int:
+        """Rows per block: ``chunk_rows``, fewer for wide rows (a block of float64 stays
+        within about :data:`chainrule._validation.BLOCK_BYTES`)."""
+        rows = _check_int(self.chunk_rows, "chunk_rows", 1)
+        return min(rows, max(1, _validation.BLOCK_BYTES // (8 * max(1, A.shape[1]))))
 
     @staticmethod
     def _rows(X: object, name: str) -> Array:
@@ -1172,7 +1176,7 @@ class Standardizer:
         n, mean, M2 = 0, np.zeros(n_cols), np.zeros(n_cols)
         shift: Array = np.zeros(n_cols)  # replaced by row 0 in the first block (in units u)
         e = np.full(n_cols, np.iinfo(np.int32).min // 2)  # exponents of the units
-        for start, rows in row_blocks(A, self._step(), "X"):
+        for start, rows in row_blocks(A, self._step(A), "X"):
             block = rows.astype(np.float64)  # a copy: scaled and shifted in place below
             check_finite_block(block, "X", start)
             e_new = np.maximum(e, _exponent_above(block))
@@ -1225,7 +1229,7 @@ class Standardizer:
                 or out.dtype.kind != "f" or not out.flags.writeable:
             raise ShapeError(f"out: expected a writable float array of shape {A.shape}, got "
                              f"{getattr(out, 'shape', None)} of {getattr(out, 'dtype', type(out))}")
-        for start, rows in row_blocks(A, self._step(), "X"):
+        for start, rows in row_blocks(A, self._step(A), "X"):
             out_rows = out[start:start + rows.shape[0]]
             with np.errstate(over="ignore", invalid="ignore"):
                 if forward:
