@@ -4,7 +4,8 @@ A write goes to a temporary file in the destination's folder, is flushed and
 fsync'ed, gets the permissions a normal file would have, and is then renamed
 over the destination with ``os.replace``.  A reader, a crash or a SIGKILL sees
 either the old file or the new one, never part of one; a failed write leaves
-no temporary file behind.
+no temporary file behind, and one left by a killed writer is removed by the next
+write to the same destination.
 """
 
 from __future__ import annotations
@@ -18,12 +19,47 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_write", "fsync_folder", "os_error_reason", "temp_prefix"]
+__all__ = ["atomic_write", "fsync_folder", "os_error_reason", "remove_stale_temporaries",
+           "temp_prefix"]
 
 
 def temp_prefix(path: str | os.PathLike[str]) -> str:
     """Name prefix of the temporary files written next to ``path`` (safe to delete)."""
     return f".{Path(path).name}.tmp-"
+
+
+def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temporary files left next to ``path`` by writers that were killed.
+
+    Each temporary file is named ``.NAME.tmp-PID-…`` after the process writing
+    it; one whose process no longer exists (killed by SIGKILL or a power cut,
+    which no cleanup survives) is removed.  Files of running processes, and
+    names without a PID, are left alone.  Returns the paths removed.
+    """
+    target = Path(path)
+    prefix = temp_prefix(target)
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(target.parent):
+            pid_text = entry.name[len(prefix):].split("-", 1)[0]
+            if not entry.name.startswith(prefix) or not pid_text.isdigit():
+                continue
+            if int(pid_text) == os.getpid() or _alive(int(pid_text)):
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or not a PID at all: leave it
+    return True
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None], *,
@@ -45,7 +81,8 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
     """
     target = Path(path)
     mode = _new_file_mode(target)
-    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target), dir=target.parent)
+    remove_stale_temporaries(target)
+    fd, tmp = tempfile.mkstemp(prefix=f"{temp_prefix(target)}{os.getpid()}-", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
