@@ -232,6 +232,11 @@ BAD = [
     (["info", "{t}"], 2, "folder"),
     (["landscape", "--param-x", "W1[3,3]"], 2, "out of range"),
     (["landscape", "--x-range", "2,1"], 2, "--x-range"),
+    (["landscape", "--steps", "-1"], 2, "--steps"),
+    (["landscape", "--resolution", "100000"], 2,
+     "--resolution: 100000 points per axis make a 100000×100000 grid (74.5 GiB"),
+    (["landscape", "--lr", "0"], 2, "--lr: expected a positive number"),
+    (["export", "{t}/m.safetensors"], 2, "--onnx: give the .onnx file"),
 ]
 
 
@@ -434,12 +439,283 @@ def test_export_writes_an_onnx_model(tmp_path: Path):
 
     model = tmp_path / "xor.safetensors"
     assert invoke("train", "--dataset", "xor", "--epochs", "5", "-q", "-o", model).exit_code == 0
-    r = invoke("export", model, "--out", tmp_path / "xor.onnx")
+    r = invoke("export", model, "--out", tmp_path / "xor.onnx")  # --out: the old name
     assert r.exit_code == 0, r.stderr
     onnx.checker.check_model(onnx.load(tmp_path / "xor.onnx"))
+    assert "--onnx" in invoke("export", "--help").stdout
+    r = invoke("export", model, "--onnx", tmp_path / "a.onnx", "--out", tmp_path / "b.onnx")
+    assert r.exit_code == 2 and "give one" in r.stderr
+
+
+@pytest.mark.parametrize(("dtype", "tol"), [("float64", 1e-9), ("float32", 1e-5)])
+def test_exported_onnx_standardises_raw_inputs_as_predict_does(files: dict[str, Path],
+                                                               tmp_path: Path, dtype: str,
+                                                               tol: float):
+    import onnx
+    import onnxruntime as ort
+
+    model = tmp_path / "cls.safetensors"
+    r = invoke("train", files["cls"], "--epochs", "5", "--dtype", dtype, "-q", "-o", model)
+    assert r.exit_code == 0, r.stderr
+    assert load_model(model)[1]["standardizer"] is not None  # a CSV is standardised by default
+    path = tmp_path / "cls.onnx"
+    r = invoke("export", model, "--onnx", path)
+    assert r.exit_code == 0, r.stderr
+    assert r.stderr == ""  # no note about standardised inputs any more
+    assert [n.op_type for n in onnx.load(path).graph.node[:2]] == ["Sub", "Div"]
+    raw = np.loadtxt(files["cls"], delimiter=",", skiprows=1)[:, :3]  # raw units: 1, 10, 100
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(None, {"X": raw.astype(dtype)})[0]
+    pred = tmp_path / "p.npy"
+    assert invoke("predict", model, files["cls"], "-o", pred).exit_code == 0
+    np.testing.assert_allclose(got, np.load(pred), rtol=tol, atol=tol)
 
 
 def test_tour_without_the_heart(tmp_path: Path):
     r = invoke("tour", "--no-heart", "--out", tmp_path / "tour")
     assert r.exit_code == 0, r.stderr
     assert "0.834" in r.stdout and (tmp_path / "tour" / "q2_landscape.png").is_file()
+
+
+# ---------------------------------------------------------------------------
+# landscape options, explain --y, plots in data units
+# ---------------------------------------------------------------------------
+
+
+def test_landscape_resolution_applies_to_a_default_axis(files: dict[str, Path],
+                                                        tmp_path: Path):
+    png = tmp_path / "map.png"
+    r = invoke("landscape", "--x-range", "-1,1", "--resolution", "11", "--steps", "0",
+               "-o", png, "--json")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["resolution"] == [11, 11]
+    model = tmp_path / "xor.safetensors"
+    assert invoke("train", "--dataset", "xor", "--epochs", "2", "-q", "-o", model).exit_code == 0
+    r = invoke("landscape", "--model", model, "--resolution", "7", "-o", png, "--json")
+    assert r.exit_code == 0, r.stderr
+    result = json.loads(r.stdout)
+    net, _ = load_model(model)
+    w, b = float(net.W[0][0, 0]), float(net.b[0][0])
+    assert result["resolution"] == [7, 7]
+    assert result["x_range"] == pytest.approx([w - 4, w + 4], abs=1e-12)
+    assert result["y_range"] == pytest.approx([b - 4, b + 4], abs=1e-12)
+    cls = tmp_path / "cls.safetensors"
+    assert invoke("train", files["cls"], "--epochs", "2", "-q", "-o", cls).exit_code == 0
+    r = invoke("landscape", "--model", cls, "-o", png)
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "--data: give a data file")
+
+
+def test_explain_takes_a_class_label_for_a_classifier(files: dict[str, Path], tmp_path: Path):
+    model = tmp_path / "cls.safetensors"
+    assert invoke("train", files["cls"], "--epochs", "2", "-q", "-o", model).exit_code == 0
+
+    def product(y: str) -> float:
+        r = invoke("explain", model, "--x", "0.1,5,-50", "--y", y, "--json")
+        assert r.exit_code == 0, r.stderr
+        return json.loads(r.stdout)["product"]
+
+    assert product("7") == product("7.0") == product("0,0,1") != product("3")
+    r = invoke("explain", model, "--x", "0.1,5,-50", "--y", "9")
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "--y: '9' is not a class of this model; its classes are "
+                                    "3, 5, 7")
+    spiral = tmp_path / "spiral.safetensors"
+    assert invoke("train", "-d", "spiral", "--epochs", "1", "-q", "-o", spiral).exit_code == 0
+    r = invoke("explain", spiral, "--x", "0.5,0.5", "--y", "arm_1", "--json")
+    assert r.exit_code == 0, r.stderr
+    r = invoke("explain", spiral, "--x", "0.5,0.5", "--y", "arm_9")
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "(or by name: arm_0, arm_1)")
+
+
+def test_plots_are_drawn_in_the_data_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from chainrule import plotting
+    from chainrule.cli import _in_data_units
+
+    x = np.linspace(-2, 2, 41)
+    data = tmp_path / "sin.csv"
+    data.write_text("x,y\n" + "".join(f"{a!r},{float(np.sin(a))!r}\n" for a in x.tolist()))
+    seen: dict[str, object] = {}
+    real = plotting.plot_fit_1d
+
+    def spy(x_plot, y_true, y_pred, ax=None):
+        seen["x"] = np.asarray(x_plot)
+        ax = real(x_plot, y_true, y_pred, ax)
+        seen["label"] = ax.get_xlabel()
+        return ax
+
+    monkeypatch.setattr(plotting, "plot_fit_1d", spy)
+    r = invoke("train", data, "--target", "y", "--epochs", "2", "-q", "-o",
+               tmp_path / "sin.safetensors", "--plot", tmp_path / "plots")
+    assert r.exit_code == 0, r.stderr
+    np.testing.assert_array_equal(np.asarray(seen["x"]).ravel(), x)  # not −1.7 … 1.7
+    assert seen["label"] == "x"
+    assert (tmp_path / "plots" / "fit.png").read_bytes()[:8] == PNG_MAGIC
+
+    # the decision regions are drawn by a copy that takes raw inputs
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(30, 2)) * [10.0, 0.1] + [100.0, 0.0]
+    net, scaler = load_dataset_net(X)
+    raw = _in_data_units(net, scaler)
+    np.testing.assert_allclose(raw.predict(X), net.predict(scaler.transform(X)), rtol=1e-12,
+                               atol=1e-12)
+
+
+def load_dataset_net(X: np.ndarray):
+    from chainrule.network import Network
+
+    net = Network([2, 3, 2], "tanh", None, "cross_entropy", random_state=0)
+    return net, Standardizer().fit(X)
+
+
+# ---------------------------------------------------------------------------
+# predict --target, text labels, values beyond float32, memory
+# ---------------------------------------------------------------------------
+
+
+def test_predict_drops_the_target_column_of_the_training_npy(tmp_path: Path):
+    rng = np.random.default_rng(4)
+    table = rng.normal(size=(40, 4))
+    data = tmp_path / "t.npy"
+    np.save(data, table)
+    model = tmp_path / "t.safetensors"
+    r = invoke("train", data, "--target", "last", "--epochs", "2", "-q", "-o", model)
+    assert r.exit_code == 0, r.stderr
+    r = invoke("predict", model, data)
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "has 4 feature columns; the model takes 3 (if its last "
+                                    "column is the target, pass --target last)")
+    features = tmp_path / "x.npy"
+    np.save(features, table[:, :3])
+    a, b = tmp_path / "a.npy", tmp_path / "b.npy"
+    assert invoke("predict", model, data, "--target", "last", "-o", a).exit_code == 0
+    assert invoke("predict", model, features, "-o", b).exit_code == 0
+    np.testing.assert_array_equal(np.load(a), np.load(b))
+    r = invoke("evaluate", model, data, "--target", "last", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["n_examples"] == 40
+
+
+def test_text_class_labels_in_a_csv(tmp_path: Path):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(60, 2))
+    names = np.where(X[:, 0] > 0.5, "dog", np.where(X[:, 0] < -0.5, "cat", "bird"))
+    data = tmp_path / "pets.csv"
+    data.write_text("a,b,animal\n" + "".join(f"{u!r},{v!r}, {k}\n" for (u, v), k in
+                                             zip(X.tolist(), names.tolist())))
+    model = tmp_path / "pets.safetensors"
+    r = invoke("train", data, "--epochs", "30", "-q", "-o", model)
+    assert r.exit_code == 0, r.stderr
+    net, meta = load_model(model)
+    assert meta["task"] == "classification" and meta["classes"] == ["bird", "cat", "dog"]
+    r = invoke("predict", model, data)  # the label column is not read as an input
+    assert r.exit_code == 0, r.stderr
+    header, *rows = r.stdout.splitlines()
+    assert header == "p_bird,p_cat,p_dog,predicted"
+    P = net.predict(preprocessed(X, meta))
+    assert [row.split(",")[-1] for row in rows] == \
+        [["bird", "cat", "dog"][k] for k in P.argmax(axis=1)]
+    r = invoke("evaluate", model, data, "--json")
+    assert r.exit_code == 0, r.stderr
+    Y = (names[:, None] == np.array(["bird", "cat", "dog"])).astype(float)
+    assert json.loads(r.stdout)["cost"] == evaluate(net, preprocessed(X, meta), Y)[0]
+    r = invoke("explain", model, "--x", "1,0", "--y", "dog", "--json")
+    assert r.exit_code == 0, r.stderr
+
+    typo = tmp_path / "typo.csv"  # a numeric target with a stray word is not a class
+    typo.write_text("a,y\n1,0.5\n\n2,oops\n3,0.25\n")
+    r = invoke("train", typo, "--epochs", "1", "-q", "-o", tmp_path / "t.safetensors")
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "typo.csv: row 4, column 'y': cannot read 'oops' as a number")
+    r = invoke("train", typo, "--task", "classification", "--epochs", "1", "-q", "-o",
+               tmp_path / "t.safetensors")
+    assert r.exit_code == 0, r.stderr
+    assert load_model(tmp_path / "t.safetensors")[1]["classes"] == ["0.25", "0.5", "oops"]
+
+
+def test_values_beyond_float32_or_float64_squares_are_named(tmp_path: Path):
+    data = tmp_path / "hugeval.csv"
+    data.write_text("a,b,c,label\n1e300,2,3,0\n1,2,3,1\n")
+    # float64: the statistics no longer overflow ((1e300)² would), so it trains
+    r = invoke("train", data, "--target", "label", "-q", "--epochs", "3", "-o",
+               tmp_path / "h.safetensors")
+    assert r.exit_code == 0, r.stderr
+    assert "warning" not in r.stderr
+    _, meta = load_model(tmp_path / "h.safetensors")
+    assert meta["standardizer"]["mean"][0] == 5e299 and meta["standardizer"]["scale"][0] == 5e299
+    r = invoke("train", data, "--target", "label", "-q", "--epochs", "3", "--dtype", "float32",
+               "--no-standardize", "-o", tmp_path / "f.safetensors")
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "hugeval.csv: row 2, column 'a': 1e+300 does not fit "
+                                    "float32")
+    assert not (tmp_path / "f.safetensors").exists()
+    small = tmp_path / "small.csv"
+    small.write_text("a,b,c,label\n1,2,3,0\n2,2,3,1\n3,1,1,0\n")
+    model = tmp_path / "f32.safetensors"
+    r = invoke("train", small, "-q", "--epochs", "2", "--dtype", "float32", "-o", model)
+    assert r.exit_code == 0, r.stderr
+    for command in ("predict", "evaluate"):
+        r = invoke(command, model, data)
+        assert r.exit_code == 2 and r.stdout == ""
+        assert_one_line_error(r.stderr, "hugeval.csv: row 2, column 'a': 1e+300 (")
+        assert "does not fit float32" in r.stderr and "warning" not in r.stderr.lower()
+
+
+MEMORY_SCRIPT = """
+import json, sys, tracemalloc
+import numpy as np
+from chainrule import _validation, cli, training
+
+path, model, out = sys.argv[1:4]
+block = 1 << 16  # 64 KiB blocks everywhere, so that a whole-file copy stands out
+_validation.BLOCK_BYTES = cli.BLOCK_BYTES = block
+_validation.check_finite.__defaults__ = (block,)
+seen = {}
+real_fit = training.fit
+
+def recording_fit(net, X, Y, **kw):
+    seen["peak_before_fit"] = tracemalloc.get_traced_memory()[1]
+    seen["memmap"] = isinstance(X, np.memmap)
+    seen["temp"] = str(X.filename)
+    tracemalloc.stop()  # the library's own batches are not measured here
+    return real_fit(net, X, Y, **kw)
+
+# a first run on a small file imports every module: imports are not what is measured
+small = path.replace(".npy", "_small.npy")
+np.save(small, np.load(path, mmap_mode="r")[:100])
+assert cli.main(["train", small, "--target", "last", "--epochs", "1", "-q", "-o", model]) == 0
+assert cli.main(["predict", model, small, "--target", "last", "-o", out]) == 0
+training.fit = recording_fit
+tracemalloc.start()
+assert cli.main(["train", path, "--target", "last", "--epochs", "1", "--hidden", "1",
+                 "--batch-size", "4096", "-q", "-o", model]) == 0
+tracemalloc.start()
+assert cli.main(["predict", model, path, "--target", "last", "-o", out]) == 0
+seen["peak_predict"] = tracemalloc.get_traced_memory()[1]
+print(json.dumps(seen))
+"""
+
+
+def test_a_memory_mapped_npy_is_never_copied_whole(tmp_path: Path):
+    n, k = 20_000, 26  # 4 MiB: about 64 of the script's blocks
+    data = tmp_path / "big.npy"
+    A = np.lib.format.open_memmap(data, mode="w+", dtype=np.float64, shape=(n, k))
+    A[:] = np.random.default_rng(6).normal(size=(n, k))
+    A.flush()
+    del A
+    model, out = tmp_path / "big.safetensors", tmp_path / "p.npy"
+    r = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, data, model, out],
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    seen = json.loads(r.stdout.splitlines()[-1])
+    size = data.stat().st_size
+    # the standardised copy went to a temporary file, since removed
+    assert seen["memmap"] and not Path(seen["temp"]).exists()
+    # a whole copy would be 4 MiB; what is left (under 1 MiB) does not grow with the file
+    assert seen["peak_before_fit"] < size / 4, (seen, size)
+    assert seen["peak_predict"] < size / 4, (seen, size)
+    net, meta = load_model(model)
+    table = np.load(data)
+    # blocks of rows go through BLAS in other groupings: equal to rounding
+    np.testing.assert_allclose(np.load(out), net.predict(preprocessed(table[:, :-1], meta)),
+                               rtol=1e-12, atol=1e-14)
