@@ -650,3 +650,47 @@ def test_split_rejects_bad_fractions(fraction):
 def test_split_checks_rows():
     with pytest.raises(ShapeError, match="y: has 4 examples"):
         split(np.ones((5, 1)), np.ones(4))
+
+
+def test_standardizer_statistics_do_not_overflow_near_the_float64_limit():
+    # (1e300)² overflows float64: the sums are kept in units of a power of two instead
+    X = np.array([[1e300, 2.0], [1.0, 2.0], [-3e300, 2.0]])
+    s = Standardizer(chunk_rows=1).fit(X)  # the unit grows from block to block
+    ref = Standardizer().fit(X / 2.0**1000)  # the same data, scaled exactly
+    np.testing.assert_array_equal(s.mean_, ref.mean_ * 2.0**1000)
+    np.testing.assert_array_equal(s.scale_[0], ref.scale_[0] * 2.0**1000)
+    assert s.scale_[1] == 1.0 and np.isfinite(s.transform(X)).all()
+    np.testing.assert_allclose(s.transform(X)[:, 0], (X[:, 0] - X[:, 0].mean())
+                               / (X[:, 0] / 1e300).std() / 1e300, rtol=1e-13)
+    wide = np.array([[1.7e308], [-1.7e308], [1.6e308]])
+    s = Standardizer(chunk_rows=1).fit(wide)
+    with pytest.raises(DataError, match=r"X: row 1, column 0: \(x − mean\) / scale of "
+                                        r"-1.7e\+308 overflows float64"):
+        s.transform(wide)
+
+
+def test_standardizer_writes_into_out_block_by_block(rng, tmp_path):
+    X = rng.normal(size=(50, 3)) * [1.0, 5.0, 0.01]
+    s = Standardizer(chunk_rows=7).fit(X)
+    out = np.lib.format.open_memmap(tmp_path / "out.npy", mode="w+", dtype=np.float64,
+                                    shape=X.shape)
+    assert s.transform(X, out=out) is out
+    np.testing.assert_array_equal(out, s.transform(X))
+    back = np.empty_like(X)
+    assert s.inverse_transform(out, out=back) is back
+    np.testing.assert_allclose(back, X, rtol=1e-12)
+    with pytest.raises(ShapeError, match="out: expected a writable float array of shape"):
+        s.transform(X, out=np.empty((49, 3)))
+
+
+def test_csv_row_numbers_and_header(tmp_path):
+    from chainrule.datasets import csv_header, csv_row_numbers
+
+    p = tmp_path / "gaps.csv"
+    p.write_text("\n a ,b\n1,2\n\n3,4\n5,6\n")
+    assert csv_header(p) == ["a", "b"]
+    assert csv_row_numbers(p) == [3, 5, 6]  # as an editor numbers the lines
+    empty = tmp_path / "empty.csv"
+    empty.write_text("\n\n")
+    with pytest.raises(DataError, match="is empty"):
+        csv_header(empty)

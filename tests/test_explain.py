@@ -159,6 +159,22 @@ def test_latex_numbers():
     assert _tex_number(-0.123456, 3) == "-0.123"
 
 
+def test_render_never_shows_a_negative_zero():
+    import re
+
+    # W(2) holds tiny negative weights: the factor σ'(z(2)) W(2) printed them as
+    # "-0." (three decimals); a zero input makes ∂z(1)/∂W(1)[0,0] = a(0)[0] a −0.0 too.
+    net = Network([2, 3, 1], "tanh", "identity", cost="squared_error", random_state=0)
+    net.W[1][...] = [[-1e-5, 0.5, -4e-4]]
+    net.b[1][...] = -0.0
+    ledger = explain(net, [[-0.0, 1.0]], [[0.5]], "W1[0,0]")
+    console = Console(record=True, width=160)
+    ledger.render(console)
+    text = console.export_text()
+    assert "∂a(2)/∂a(1)" in text
+    assert not re.search(r"-0(\.0*)?(?![0-9])", text), text  # no -0, -0., -0.000
+
+
 def test_render_shows_the_formulas(rng):
     net, X, Y = make_problem([3, 4, 2], "tanh", None, "squared_error", rng, n=4)
     ledger = explain(net, X, Y, "W1[0,2]")
