@@ -719,3 +719,28 @@ def test_a_memory_mapped_npy_is_never_copied_whole(tmp_path: Path):
     # blocks of rows go through BLAS in other groupings: equal to rounding
     np.testing.assert_allclose(np.load(out), net.predict(preprocessed(table[:, :-1], meta)),
                                rtol=1e-12, atol=1e-14)
+
+
+def test_label_detection_reads_blocks_and_stops_early(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch):
+    from chainrule import cli
+
+    assert cli._looks_like_labels(np.array([[3.0], [5.0], [7.0], [3.0]]))
+    assert not cli._looks_like_labels(np.ones((4, 1)))  # one class
+    assert not cli._looks_like_labels(np.array([[0.0], [0.5]]))
+    monkeypatch.setattr(cli, "BLOCK_BYTES", 800)  # blocks of 100 rows
+    y = np.arange(10_000.0).reshape(-1, 1)  # whole numbers, but far too many to be classes
+    np.save(tmp_path / "y.npy", y)
+    from chainrule import _validation
+
+    blocks = []
+    real = _validation.row_blocks
+
+    def counting(A, rows, name):
+        for item in real(A, rows, name):
+            blocks.append(rows)
+            yield item
+
+    monkeypatch.setattr(_validation, "row_blocks", counting)
+    assert not cli._looks_like_labels(np.load(tmp_path / "y.npy", mmap_mode="r"))
+    assert blocks == [100]  # 100 distinct values in the first block: no need to read on

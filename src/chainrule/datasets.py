@@ -1135,6 +1135,8 @@ class Standardizer:
     or 1 for a constant column (so it passes through centred, not divided by
     zero).  Statistics are gathered block by block with Chan et al.'s pairwise
     update, so a memory-mapped ``X`` is read in pieces and never held whole.
+    A block holds ``chunk_rows`` rows, fewer where rows are wide (a block of
+    float64 stays within about 16 MiB).
 
     Attributes
     ----------
