@@ -324,6 +324,29 @@ def _check_writable(path: Path, what: str) -> None:
                           f"({exc.strerror or exc})") from None
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file (through links too, once they exist)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet
+        return a.resolve() == b.resolve()
+
+
+def _check_not_an_input(path: Path, option: str,
+                        inputs: Sequence[tuple[Path | None, str]]) -> None:
+    """Refuse an output that names one of the command's inputs: writing would destroy it."""
+    for other, what in inputs:
+        if other is not None and _same_file(path, other):
+            raise ConfigError(f"{option}: {path} is {what}; writing there would overwrite "
+                              f"it (choose another file name)")
+
+
+def _checkpoint_previous(checkpoint: Path) -> Path:
+    from .checkpoint import previous_path
+
+    return previous_path(checkpoint)
+
+
 def _make_folder(folder: Path, what: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -385,9 +408,18 @@ def _is_classification_cost(cost: str | None) -> bool:
 def _encode_labels(labels: Array, classes: Sequence[Any] | None, cost: str | None,
                    src: str) -> tuple[Array, list[Any]]:
     """One-hot rows (one column for binary cross-entropy) and the classes in column order."""
-    from .datasets import one_hot
+    from .datasets import csv_row_numbers, one_hot
 
-    Y, found = one_hot(labels, classes=None if classes is None else np.asarray(classes))
+    try:
+        Y, found = one_hot(labels, classes=None if classes is None else np.asarray(classes))
+    except DataError as exc:
+        k = getattr(exc, "row", None)
+        if k is None or classes is None:
+            raise
+        is_csv = src.lower().endswith(".csv") and Path(src).is_file()
+        where = f"row {csv_row_numbers(src)[k]}" if is_csv else f"row {k} (counting from 0)"
+        raise DataError(f"{src}: {where}: label {_label(exc.label)!r} is not one of the "
+                        f"model's classes {[_label(c) for c in classes]}") from None
     if classes is None and found.size < 2:
         raise DataError(f"{src}: the target has only one class ({_label(found[0])!r}); "
                         "classification needs at least two")
@@ -1117,10 +1149,15 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
     name = d.dataset or (Path(d.data_file).stem if d.data_file else "model")
     out_path = out if out is not None else Path(f"{name}.safetensors")
     _check_writable(out_path, "--out")
+    ck_files = [] if checkpoint is None else [
+        (checkpoint, "the --checkpoint file"),
+        (_checkpoint_previous(checkpoint), "the previous checkpoint")]
+    _check_not_an_input(out_path, "--out", [(data, "the data file"), *ck_files])
     if plot is not None:
         _check_writable(plot / "cost_curve.png", "--plot")
     if checkpoint is not None:
         _check_writable(checkpoint, "--checkpoint")
+        _check_not_an_input(checkpoint, "--checkpoint", [(data, "the data file")])
 
     if not quiet:
         for line in _describe(d, net, recipe, seed, validation, standardized, default_job):
@@ -1533,6 +1570,8 @@ def predict(
             raise ConfigError(f"--out: expected a .csv or .npy file name, got {out}")
         if out is not None:
             _check_writable(out, "--out")
+            _check_not_an_input(out, "--out", [(data, "the data file"),
+                                               (model, "the model file")])
         net, meta = _load(model)
         X, _, source = _model_data(net, meta, data, dataset, need_targets=False, target=target)
         scaler = _scaler(meta)

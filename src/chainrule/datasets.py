@@ -1115,8 +1115,10 @@ def one_hot(labels: object, classes: object = None) -> tuple[Array, Array]:
                         f"{C.dtype} ({C.tolist()})") from None
     if not found.all():
         k = int(np.flatnonzero(~found)[0])
-        raise DataError(f"labels: row {k} has label {y[k].item()!r}, which is not one of the "
-                        f"classes {C.tolist()}")
+        error = DataError(f"labels: row {k} has label {y[k].item()!r}, which is not one of the "
+                          f"classes {C.tolist()}")
+        error.row, error.label = k, y[k].item()  # for callers that know the file's rows
+        raise error
     Y = np.zeros((y.shape[0], C.size))  # (N, K)
     Y[np.arange(y.shape[0]), order[pos]] = 1.0
     return Y, C
