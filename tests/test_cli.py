@@ -745,3 +745,28 @@ def test_label_detection_reads_blocks_and_stops_early(tmp_path: Path,
     monkeypatch.setattr(_validation, "row_blocks", counting)
     assert not cli._looks_like_labels(np.load(tmp_path / "y.npy", mmap_mode="r"))
     assert blocks == [100]  # 100 distinct values in the first block: no need to read on
+
+
+def test_a_second_ctrl_c_inside_a_step_saves_nothing_and_says_so(tmp_path, monkeypatch, capsys):
+    # The library raises KeyboardInterrupt at once on a second Ctrl-C, in the middle of a
+    # step (its weights may be half updated): nothing is saved, the last checkpoint stays.
+    from chainrule import cli, training
+
+    ck, out = tmp_path / "run.ckpt", tmp_path / "m.safetensors"
+    assert cli.main(["train", "--dataset", "xor", "--epochs", "3", "-q", "--checkpoint",
+                     str(ck), "--out", str(out)]) == 0
+    out.unlink()
+    before = ck.read_bytes()
+
+    def interrupted_mid_step(*args, **kwargs):
+        raise KeyboardInterrupt  # trainer.interrupted stays False
+
+    monkeypatch.setattr(training, "fit", interrupted_mid_step)
+    capsys.readouterr()
+    code = cli.main(["train", "--dataset", "xor", "--epochs", "6", "-q", "--checkpoint",
+                     str(ck), "--resume", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 130 and "Traceback" not in err
+    assert "interrupted at once, in the middle of a step: the model was not saved" in err
+    assert f"continue with --checkpoint {ck} --resume" in err
+    assert not out.exists() and ck.read_bytes() == before

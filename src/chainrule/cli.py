@@ -17,8 +17,9 @@ predictions, tables, ``--json`` documents); progress, notes and errors go to
 standard error.  An error is one line, ``error: ...`` (``--debug`` adds the
 traceback).  Exit codes: 0 success, 1 a failed run (training diverged), 2 bad
 usage or input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).  An
-interrupted or diverged ``train`` still saves the last finite weights,
-atomically, and says where.
+interrupted ``train`` saves the weights of the last completed batch, a diverged
+one the last weights whose cost was finite, atomically, and says where; a second
+Ctrl-C stops at once and saves nothing more.
 """
 
 from __future__ import annotations
@@ -339,6 +340,17 @@ def _check_not_an_input(path: Path, option: str,
         if other is not None and _same_file(path, other):
             raise ConfigError(f"{option}: {path} is {what}; writing there would overwrite "
                               f"it (choose another file name)")
+
+
+def _stopped_at_once(status: str, out: Path, checkpoint: Path | None) -> str:
+    """The message for a run stopped in the middle of a step (a second Ctrl-C)."""
+    text = (f"{status} at once, in the middle of a step: the model was not saved "
+            f"({out} was left as it was)")
+    if checkpoint is not None and (checkpoint.exists()
+                                   or _checkpoint_previous(checkpoint).exists()):
+        text += (f"; the last checkpoint written is kept: continue with --checkpoint "
+                 f"{checkpoint} --resume")
+    return text
 
 
 def _checkpoint_previous(checkpoint: Path) -> Path:
@@ -1186,6 +1198,9 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
                 status, failure = "diverged", exc
             except KeyboardInterrupt:
                 status = "terminated" if signals.terminated else "interrupted"
+                if not trainer.interrupted:  # a second Ctrl-C: stopped inside a step
+                    raise _Stop(_stopped_at_once(status, out_path, checkpoint),
+                                signals.exit_code) from None
         seconds = time.perf_counter() - start
         history = history if history is not None else progress.history
         summary = _summary(history, status, seconds, recipe, seed, validation, d.X.shape[0])
