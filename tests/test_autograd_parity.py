@@ -16,7 +16,7 @@ from chainrule import COSTS, Network, check_network_gradient
 REFERENCE_ACTIVATIONS = {
     "identity": lambda z: z,
     "tanh": anp.tanh,
-    "logistic": lambda z: 0.5 * (anp.tanh(0.5 * z) + 1),
+    "logistic": lambda z: 1 / (1 + anp.exp(-z)),
     "relu": lambda z: anp.maximum(z, 0.0),
     "leaky_relu": lambda z: anp.where(z > 0, z, 0.01 * z),
     "softplus": lambda z: anp.logaddexp(0.0, z),

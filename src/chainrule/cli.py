@@ -1064,7 +1064,7 @@ def train(
         = None,
     cost: Annotated[str | None, typer.Option(
         rich_help_panel="Network",
-        help="squared_error, binary_cross_entropy or cross_entropy.")] = None,
+        help="squared_error, half_squared_error, binary_cross_entropy or cross_entropy.")] = None,
     dtype: Annotated[DType, typer.Option(
         rich_help_panel="Network", help="Precision of the network.")] = DType.float64,
     optimizer: Annotated[str | None, typer.Option(
