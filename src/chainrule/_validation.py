@@ -124,17 +124,26 @@ def row_blocks(A: Array, rows: int, name: str) -> Iterator[tuple[int, Array]]:
             yield start, reader.read_range(start, stop, buf[:stop - start])
 
 
-def check_finite_block(block: Array, name: str, start: int) -> None:
-    """Raise DataError for the first non-finite entry of ``block`` (its rows ``start``, ...)."""
+def first_non_finite(block: Array) -> tuple[int, int] | None:
+    """``(row, column)`` of the first NaN or infinity in the 2-D ``block``, or None."""
     # Any NaN or infinity makes the sum non-finite, and the sum needs no temporary; a
     # non-finite sum of finite values (overflow) falls through to the exact test.
     with np.errstate(over="ignore", invalid="ignore"):
         if np.isfinite(block.sum()):
-            return
+            return None
     bad = ~np.isfinite(block)
     if not bad.any():
-        return
+        return None
     r, c = np.argwhere(bad)[0]
+    return int(r), int(c)
+
+
+def check_finite_block(block: Array, name: str, start: int) -> None:
+    """Raise DataError for the first non-finite entry of ``block`` (its rows ``start``, ...)."""
+    where = first_non_finite(block)
+    if where is None:
+        return
+    r, c = where
     what = "NaN" if np.isnan(block[r, c]) else "infinity"
     raise DataError(f"{name}: contains {what} at row {start + r}, column {c}")
 

@@ -49,6 +49,7 @@ from ._validation import (
     check_finite,
     check_finite_block,
     check_numeric,
+    first_non_finite,
     row_blocks,
 )
 from .errors import ChainruleError, ConfigError, DataError, ModelFileError, ShapeError
@@ -1247,13 +1248,10 @@ class Standardizer:
 
     def _check_result(self, out_rows: Array, rows: Array, start: int, forward: bool) -> None:
         """DataError for a finite input whose result overflows ``out``'s dtype."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            if np.isfinite(out_rows.sum()):
-                return
-        bad = ~np.isfinite(out_rows)
-        if not bad.any():
+        where = first_non_finite(out_rows)
+        if where is None:
             return
-        i, j = (int(v) for v in np.argwhere(bad)[0])
+        i, j = where
         what = "(x − mean) / scale" if forward else "x · scale + mean"
         raise DataError(f"X: row {start + i}, column {j}: {what} of {float(rows[i, j]):g} "
                         f"overflows {out_rows.dtype} (mean {self.mean_[j]:g}, scale "
