@@ -581,7 +581,7 @@ def test_sigkill_mid_save_never_leaves_a_broken_file(tmp_path):
         leftovers = [p for p in tmp_path.iterdir() if p != dest]
         assert len(leftovers) <= 1, leftovers
         for leftover in leftovers:
-            assert leftover.name.startswith(f"{temp_prefix(dest)}{child.pid}-"), leftover.name
+            assert leftover.name.startswith(f"{temp_prefix(dest)}{child.pid}@"), leftover.name
     # The kills landed while the children were busy overwriting, not before they began.
     assert len(finished) >= 3
     save_model(dest, reference)  # a save in a live process clears what the last kill left
@@ -590,18 +590,24 @@ def test_sigkill_mid_save_never_leaves_a_broken_file(tmp_path):
 
 
 def test_only_the_temporaries_of_dead_writers_are_removed(tmp_path):
-    from chainrule._files import remove_stale_temporaries
+    from chainrule._files import _writer_tag, remove_stale_temporaries
 
     dest = tmp_path / "m.safetensors"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)
     dead_pid = int(dead.stdout)  # that process has exited
+    host = _writer_tag().split("@")[1]  # 8 hex digits and a dot
     prefix = temp_prefix(dest)
-    names = {"dead": f"{prefix}{dead_pid}-abc", "alive": f"{prefix}{os.getppid()}-def",
-             "mine": f"{prefix}{os.getpid()}-ghi", "no pid": f"{prefix}xyz",
-             "other file": ".other.safetensors.tmp-1-abc", "the model": dest.name}
+    names = {"dead": f"{prefix}{dead_pid}@{host}abc", "alive": f"{prefix}{os.getppid()}@{host}d",
+             "mine": f"{prefix}{os.getpid()}@{host}ghi",
+             "dead, other host": f"{prefix}{dead_pid}@0badc0de.abc",
+             "no pid": f"{prefix}xyz", "unicode digit": f"{prefix}²@{host}abc",
+             "other file": f".other.safetensors.tmp-{dead_pid}@{host}abc",
+             "the model": dest.name}
     for name in names.values():
         (tmp_path / name).write_bytes(b"x")
     assert remove_stale_temporaries(dest) == [tmp_path / names["dead"]]
     left = {p.name for p in tmp_path.iterdir()}
     assert left == set(names.values()) - {names["dead"]}
+    save_model(dest, Network([1, 1], random_state=0))  # writes through the odd names
+    assert {p.name for p in tmp_path.iterdir()} == left

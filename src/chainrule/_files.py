@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
+import socket
 import stat
 import tempfile
 from collections.abc import Callable
@@ -28,23 +30,35 @@ def temp_prefix(path: str | os.PathLike[str]) -> str:
     return f".{Path(path).name}.tmp-"
 
 
+def _writer_tag() -> str:
+    """``PID@HOST.`` for this process: HOST is 8 hex digits of a hash of the host name."""
+    host = hashlib.blake2b(socket.gethostname().encode(), digest_size=4).hexdigest()
+    return f"{os.getpid()}@{host}."
+
+
 def remove_stale_temporaries(path: str | os.PathLike[str]) -> list[Path]:
     """Delete the temporary files left next to ``path`` by writers that were killed.
 
-    Each temporary file is named ``.NAME.tmp-PID-…`` after the process writing
-    it; one whose process no longer exists (killed by SIGKILL or a power cut,
-    which no cleanup survives) is removed.  Files of running processes, and
-    names without a PID, are left alone.  Returns the paths removed.
+    Each temporary file is named ``.NAME.tmp-PID@HOST.…`` after the process and
+    the host writing it.  One written on this host by a process that no longer
+    exists (killed by SIGKILL or a power cut, which no cleanup survives) is
+    removed.  Files of running processes, of other hosts sharing the folder (a
+    process ID means nothing there) and names in any other form are left alone.
+    Returns the paths removed.
     """
     target = Path(path)
     prefix = temp_prefix(target)
+    host = _writer_tag().split("@", 1)[1]
     removed = []
     with contextlib.suppress(OSError):
         for entry in os.scandir(target.parent):
-            pid_text = entry.name[len(prefix):].split("-", 1)[0]
-            if not entry.name.startswith(prefix) or not pid_text.isdigit():
+            if not entry.name.startswith(prefix):
                 continue
-            if int(pid_text) == os.getpid() or _alive(int(pid_text)):
+            pid_text, at, rest = entry.name[len(prefix):].partition("@")
+            if not (at and rest.startswith(host) and pid_text.isascii() and pid_text.isdigit()):
+                continue
+            pid = int(pid_text)
+            if pid == os.getpid() or _alive(pid):
                 continue
             with contextlib.suppress(OSError):
                 os.unlink(entry.path)
@@ -57,7 +71,7 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OverflowError):
+    except (PermissionError, OverflowError, ValueError):
         return True  # another user's process, or not a PID at all: leave it
     return True
 
@@ -82,7 +96,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
     target = Path(path)
     mode = _new_file_mode(target)
     remove_stale_temporaries(target)
-    fd, tmp = tempfile.mkstemp(prefix=f"{temp_prefix(target)}{os.getpid()}-", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target) + _writer_tag(), dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)

@@ -163,7 +163,7 @@ def _logistic_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> A
     # e^−z overflows to ∞ only where σ(z) is subnormal or 0, and 1/(1 + ∞) = 0 is then
     # right: the overflow is expected and not warned about.
     np.negative(Z, out=out)
-    if out.size and np.maximum.reduce(out, axis=None) > _EXP_SAFE[out.dtype.char]:
+    if out.size and np.maximum.reduce(out, axis=None) > _exp_safe(out.dtype):
         with np.errstate(over="ignore"):  # rare: only far in the left tail
             np.exp(out, out=out)
     else:
@@ -173,8 +173,15 @@ def _logistic_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> A
     return out
 
 
-# below the largest x with e^x finite, per float dtype ('d': float64, 'f': float32, 'e': float16)
-_EXP_SAFE = {c: 0.999 * float(np.log(np.finfo(c).max)) for c in "dfe"}
+_EXP_SAFE: dict[np.dtype, float] = {}
+
+
+def _exp_safe(dtype: np.dtype) -> float:
+    """A bound below the largest x whose e^x is finite in ``dtype`` (found once per dtype)."""
+    bound = _EXP_SAFE.get(dtype)
+    if bound is None:
+        bound = _EXP_SAFE[dtype] = 0.999 * float(np.log(np.finfo(dtype).max))
+    return bound
 
 
 def _logistic_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = None) -> None:
