@@ -623,6 +623,20 @@ def test_a_huge_but_finite_update_is_undone_when_the_next_cost_is_infinite():
     np.testing.assert_array_equal(net.params, start)
 
 
+def test_weights_whose_cost_overflows_at_the_very_end_are_not_returned():
+    # the last epoch's end has no next batch to compute a cost at it: fit computes one
+    X, Y = np.array([[1.0], [2.0], [3.0]]), np.array([[1.0], [5.0], [2.0]])
+    net = Network([1, 1], "identity", weights=[[[0.5]]], biases=[[0.0]])
+    ends = {}
+    with pytest.raises(DivergenceError, match=r"the cost at the weights training ended with "
+                                              r"\(epoch 2\) is not finite.*end of epoch 1") as e:
+        fit(net, X, Y, epochs=2, optimizer="gd", learning_rate=1e150, batch_size=None,
+            callbacks=[lambda info: ends.update({info.epoch: net.params.copy()})])
+    assert e.value.epoch == 2 and e.value.batch is None
+    np.testing.assert_array_equal(net.params, ends[1])
+    assert math.isfinite(net.compute_cost(X, Y))
+
+
 def test_the_weights_kept_after_divergence_have_a_finite_cost():
     # relu with an identity output and η = 1e3: the weights grow each epoch until the cost
     # overflows; those kept are the last epoch end whose cost was still finite

@@ -449,6 +449,15 @@ class Trainer:
         if interrupted[0]:  # Ctrl-C at the end of the last epoch: still an interrupt
             self.interrupted = True
             raise KeyboardInterrupt
+        if self._pending_epoch is not None:  # no batch cost was computed at these weights
+            sel = base[:B]
+            Xb = X_all[:B] if full_batch else rows.take(X, sel, net.dtype, Xb_buf[:sel.size])
+            Yb = Y[:B] if full_batch else rows.take(Y, sel, net.dtype, Yb_buf[:sel.size],
+                                                    name="y")
+            c = net._forward(Xb)
+            if not math.isfinite(float(np.add.reduce(net.cost.per_example(c.Z[-1], c.A[-1],
+                                                                          Yb)))):
+                self._diverged(None, final=True)
 
     def _prepare_l2(self) -> None:
         if self.l2 > 0 and self._l2_scale is None:
@@ -486,8 +495,10 @@ class Trainer:
         self.optimizer.step(net.params, g)
         self.schedule.on_step(self.optimizer)
 
-    def _diverged(self, k: int | None) -> None:
+    def _diverged(self, k: int | None, final: bool = False) -> None:
         """Raise DivergenceError for epoch ``self.epoch + 1``, batch ``k`` (None: at its end).
+
+        ``final``: the cost at the weights training ended with is not finite.
 
         The weights go back to the last ones whose cost was seen to be finite: those
         of the last epoch end whose next batch still had a finite cost, or the start.
@@ -499,10 +510,16 @@ class Trainer:
         kept = (f"The weights at the end of epoch {e}, the last with a finite cost, are kept"
                 if e else "The weights from before training are kept")
         lr = self.optimizer.learning_rate if self.optimizer is not None else float("nan")
-        where = f"the cost became non-finite in epoch {self.epoch + 1}, batch {k}" \
-            if k is not None else f"the weights became non-finite in epoch {self.epoch + 1}"
+        if final:
+            where = (f"the cost at the weights training ended with (epoch {self.epoch}) is "
+                     "not finite")
+        elif k is not None:
+            where = f"the cost became non-finite in epoch {self.epoch + 1}, batch {k}"
+        else:
+            where = f"the weights became non-finite in epoch {self.epoch + 1}"
+        epoch = self.epoch if final else self.epoch + 1
         raise DivergenceError(f"training diverged: {where}; try a smaller learning rate (now "
-                              f"{lr:g}). {kept}.", epoch=self.epoch + 1, batch=k)
+                              f"{lr:g}). {kept}.", epoch=epoch, batch=k)
 
     def _end_epoch(self, n: int, epochs: int,
                    validation: tuple[Array, Array, Array | None] | None,
