@@ -647,3 +647,27 @@ def test_input_errors_are_scikit_learns():
         reg.fit(X, y)
     with pytest.raises(ValueError, match="X has 4 features, but MLPRegressor is expecting 5"):
         reg.predict(X[:, :4])
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_the_penalty_in_loss_is_counted_per_mini_batch_as_scikit_learn_does(solver):
+    # scikit-learn adds (α/2m)‖W‖² to every mini-batch's loss, at the weights before its
+    # step: with α > 0 and several batches an epoch, loss_curve_ and the tol-based stop
+    # follow only if the penalty is counted the same way
+    X, y = iris()
+    params = dict(hidden_layer_sizes=(8,), random_state=1, shuffle=False, alpha=0.5,
+                  batch_size=16, solver=solver, learning_rate_init=0.01, max_iter=300)
+    ours, ref = MLPClassifier(**params).fit(X, y), sk.MLPClassifier(**params).fit(X, y)
+    assert ours.n_iter_ == ref.n_iter_ < 300  # stopped on tol, at the same epoch
+    np.testing.assert_allclose(ours.loss_curve_, ref.loss_curve_, rtol=1e-9)
+    assert max_abs_diff(ours.coefs_, ref.coefs_) < 1e-9
+
+
+def test_divergence_is_a_value_error_with_scikit_learns_words():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(100, 3)) * 100, rng.normal(size=100) * 100
+    est = MLPRegressor(solver="sgd", learning_rate_init=10.0, max_iter=50, random_state=0)
+    with pytest.raises(ValueError, match="Solver produced non-finite parameter weights") as e:
+        est.fit(X, y)
+    assert "training diverged" in str(e.value)
+    assert np.isfinite(est.network_.params).all()

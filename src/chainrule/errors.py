@@ -37,8 +37,11 @@ class ModelFileError(ChainruleError, ValueError):
     """A model or checkpoint file is not a valid chainrule file (names what is wrong)."""
 
 
-class DivergenceError(ChainruleError, ArithmeticError):
+class DivergenceError(ChainruleError, ArithmeticError, ValueError):
     """Training produced a non-finite cost or weight; the last weights with a finite cost are kept.
+
+    Also a ``ValueError``, as scikit-learn's "Solver produced non-finite parameter
+    weights" is.
 
     Attributes
     ----------

@@ -26,12 +26,15 @@ What is the same as scikit-learn
       error after another output activation than the identity) and the L2
       term ``(α/m) W``, exactly scikit-learn's, so with the same
       ``learning_rate_init`` the same steps are taken.
-    * ``loss_`` and ``loss_curve_``: the epoch's mean batch cost plus the
-      penalty.  For ``loss='squared_error'`` the data part is, as scikit-learn
-      reports it, the mean over examples *and outputs* of ``½(a − y)²`` (for
-      ``n_outputs_ > 1`` that is ``J``'s data part divided by ``n_outputs_``;
-      the gradient stays that of ``½|a − y|²`` summed over the outputs, as
-      scikit-learn's is), so tol-based stopping happens at the same epochs.
+    * ``loss_`` and ``loss_curve_``: the epoch's mean batch cost plus, as
+      scikit-learn counts it, the penalty ``(α/2m)‖W‖²`` of every mini-batch
+      of ``m`` examples at the weights before its step, weighted by ``m``
+      (``(α/2n) Σ_batches ‖W_b‖²`` per epoch).  For ``loss='squared_error'``
+      the data part is, as scikit-learn reports it, the mean over examples
+      *and outputs* of ``½(a − y)²`` (for ``n_outputs_ > 1`` that is ``J``'s
+      data part divided by ``n_outputs_``; the gradient stays that of
+      ``½|a − y|²`` summed over the outputs, as scikit-learn's is), so
+      tol-based stopping happens at the same epochs.
     * Stopping: an epoch counts as no improvement when the training loss is
       ``> best_loss_ − tol`` (or, with ``early_stopping``, the validation
       score is ``< best_validation_score_ + tol``); after more than
@@ -51,8 +54,10 @@ What differs
       large (and summed over the outputs, not averaged), and with
       ``solver='sgd'`` steps twice as long for the same ``learning_rate_init``
       (Adam's steps do not depend on the scale).
-    * ``loss_`` adds the L2 penalty once per epoch, at the epoch's end
-      weights; scikit-learn adds it once per mini-batch.
+    * A run that diverges stops at once with :class:`~chainrule.DivergenceError`
+      (a ``ValueError``, with scikit-learn's message first) and keeps the last
+      weights whose cost was finite; scikit-learn finishes its epochs and then
+      raises ``ValueError`` on non-finite weights.
     * L-BFGS with several outputs: scikit-learn hands SciPy the per-output
       mean as the value but the gradient of the sum over the outputs;
       chainrule minimises ``J`` with its own gradient and only *reports*
@@ -98,7 +103,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import as_float_dtype
-from .errors import ConfigError
+from .errors import ConfigError, DivergenceError
 from .network import Network
 from .optim import l2_penalty_grad, minimize_lbfgs
 from .training import EpochInfo, Trainer
@@ -213,12 +218,9 @@ class _BaseMLP(BaseEstimator):
         """
         return 2.0 * self.alpha if cost == "squared_error" else float(self.alpha)
 
-    def _penalty(self, n: int) -> float:
-        """``(l2 / 2n) Σ_l ‖W(l)‖²`` at the current weights, as the Trainer adds it."""
-        l2 = self._l2(self.network_.cost.name)
-        if l2 == 0:
-            return 0.0
-        return 0.5 * l2 * sum(float(np.vdot(W, W)) for W in self.network_.W) / n
+    def _weights_sq(self) -> float:
+        """``Σ_l ‖W(l)‖²`` at the current weights (biases are not penalised)."""
+        return sum(float(np.vdot(W, W)) for W in self.network_.W)
 
     def _per_output(self) -> bool:
         """Whether ``loss_`` divides the data part by ``n_outputs_`` (scikit-learn's habit).
@@ -342,14 +344,31 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_ = 0
         state = {"reached_max_iter": False}
 
+        # scikit-learn's loss_ adds the penalty (α/2m)‖W‖² of every mini-batch of m examples,
+        # at the weights before its step; summed over an epoch, weighted by m and divided
+        # by n, that is (α/2n) Σ_batches ‖W_b‖².  ‖W‖² is kept at the epoch's start and after
+        # every step (the last step's is the next epoch's start).
+        l2 = self._l2(self.network_.cost.name)
+        self._sq = {"start": self._weights_sq(), "steps": 0.0, "last": 0.0}
+
+        def after_step(epoch: int, batch: int, n_batches: int) -> None:
+            sq = self._weights_sq()
+            self._sq["steps"] += sq
+            self._sq["last"] = sq
+
         def end_of_epoch(info: EpochInfo) -> bool:
             return self._end_of_epoch(info, n, X_val, y_val, incremental, state)
 
         try:
             t.run(X, Y, t.epoch + (1 if incremental else self.max_iter), validation=None,
-                  callbacks=[end_of_epoch])
+                  callbacks=[end_of_epoch], batch_callback=after_step if l2 > 0 else None)
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=4)
+        except DivergenceError as exc:
+            raise DivergenceError(f"Solver produced non-finite parameter weights. The input "
+                                  f"data may contain large values and need to be "
+                                  f"preprocessed. ({exc})", epoch=exc.epoch,
+                                  batch=exc.batch) from exc
         if self.early_stopping:
             self.network_.params[...] = self._best_params
         if state["reached_max_iter"]:
@@ -362,12 +381,15 @@ class _BaseMLP(BaseEstimator):
         """scikit-learn's end-of-iteration bookkeeping; returns True to stop training."""
         self.n_iter_ += 1
         self.t_ += n
+        # the Trainer's epoch cost sum is C summed over the outputs, without the penalty
+        data = self._trainer.epoch_cost_sum / n  # type: ignore[union-attr]
         if self._per_output():
-            # the Trainer's epoch cost is C + penalty, C summed over the outputs
-            data = self._trainer.epoch_cost_sum / n  # type: ignore[union-attr]
-            self.loss_ = data / self.n_outputs_ + self._penalty(n)
-        else:
-            self.loss_ = float(info.cost)
+            data /= self.n_outputs_
+        sq = self._sq
+        l2 = self._l2(self.network_.cost.name)
+        batches_sq = sq["start"] + sq["steps"] - sq["last"] if l2 > 0 else 0.0
+        sq["start"], sq["steps"] = sq["last"], 0.0
+        self.loss_ = float(data + 0.5 * l2 * batches_sq / n)
         self.loss_curve_.append(self.loss_)
         if self.verbose:
             print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
