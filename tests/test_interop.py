@@ -387,18 +387,31 @@ def test_onnx_input_scaling_takes_raw_inputs(tmp_path, rng, dtype, acts, cost):
     scale = np.array([20.0, 0.25, 1.0, 5e2])
     path = to_onnx(net, tmp_path / "scaled.onnx", input_scaling=(mean, scale))
     model = onnx.load(str(path))
-    assert [n.op_type for n in model.graph.node][:3] == ["Sub", "Div", "Gemm"]
+    first = ["Sub", "Div", "Gemm"] if dtype == np.float64 else ["Sub", "Div", "Cast", "Gemm"]
+    assert [n.op_type for n in model.graph.node][:len(first)] == first
     meta = json.loads({p.key: p.value for p in model.metadata_props}["chainrule"])
     assert meta["input_scaling"] == {"mean": mean.tolist(), "scale": scale.tolist()}
-    raw = (mean + scale * inputs(rng)).astype(dtype)
+    # the scaling is done in float64, as chainrule's Standardizer does; then the network's dtype
+    assert model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    raw = mean + scale * inputs(rng)
     Y = run_onnx(path, raw)
     assert Y.dtype == dtype
-    standardised = (raw - mean.astype(dtype)) / scale.astype(dtype)
-    expected = net.predict(standardised)
+    expected = net.predict(((raw - mean) / scale).astype(dtype))
     tol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(Y, expected, rtol=tol, atol=tol)
     # the raw inputs themselves would give something else: the scaling is really applied
-    assert np.abs(net.predict(raw) - expected).max() > 1e-2
+    assert np.abs(net.predict(raw.astype(dtype)) - expected).max() > 1e-2
+
+
+def test_onnx_input_scaling_keeps_large_offsets_exact_in_float32(tmp_path, rng):
+    # latitude/longitude-like columns: rounding raw values to float32 before subtracting
+    # the mean would cost digits (4e-2 at offsets of 1e6); the graph subtracts in float64
+    net = make_net(["tanh", "tanh", "identity"], "half_squared_error", dtype=np.float32)
+    mean, scale = np.array([1e6, -2e5, 3e4, 1e5]), np.array([1.0, 0.5, 2.0, 1.0])
+    path = to_onnx(net, tmp_path / "geo.onnx", input_scaling=(mean, scale))
+    raw = mean + scale * inputs(rng)
+    expected = net.predict(((raw - mean) / scale).astype(np.float32))
+    np.testing.assert_allclose(run_onnx(path, raw), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_onnx_input_scaling_from_a_standard_scaler(tmp_path, rng):

@@ -1986,8 +1986,8 @@ def export(
     """Write a saved model as ONNX: input X (N, n_in) in the data's own units, output Y.
 
     The model's stored input standardisation is part of the graph (Sub, Div
-    before the first layer), so the ONNX model takes the same raw inputs as
-    `chainrule predict`.
+    before the first layer, in float64 as `chainrule predict` does it), so the
+    ONNX model takes the same raw inputs, as float64.
     """
     from .interop import to_onnx
 
@@ -2005,7 +2005,8 @@ def export(
         scaler = _scaler(meta)
         scaling = None if scaler is None else (scaler.mean_, scaler.scale_)
         to_onnx(net, path, input_scaling=scaling)
+        x_type = "float64" if scaler is not None else net.dtype.name
         typer.echo(f"wrote {path}: {'-'.join(map(str, net.layer_sizes))} network, "
-                   f"{net.dtype.name}, input X ({net.n_inputs} columns"
+                   f"{net.dtype.name}, input X ({x_type}, {net.n_inputs} columns"
                    + (", standardised inside the graph" if scaler is not None else "")
                    + f"), output Y ({net.n_outputs} columns)")

@@ -380,9 +380,9 @@ class _Graph:
         self.initializers: list[Any] = []
         self.count = 0
 
-    def const(self, name: str, value: Array) -> str:
+    def const(self, name: str, value: Array, dtype: np.dtype | None = None) -> str:
         self.initializers.append(self.numpy_helper.from_array(
-            np.ascontiguousarray(value, dtype=self.dtype), name))
+            np.ascontiguousarray(value, dtype=self.dtype if dtype is None else dtype), name))
         return name
 
     def op(self, op_type: str, inputs: list[str], output: str | None = None,
@@ -457,8 +457,10 @@ def to_onnx(model: Network | Any, path: str | os.PathLike[str], *,
     input_scaling : (mean, scale), optional
         One value per input column each: the graph then starts with
         ``Sub`` and ``Div``, ``x' = (x − mean) / scale``, so the model takes
-        raw inputs and gives the network's outputs on the standardised ones
-        (the values are stored in the network's dtype).  ``scale`` must be
+        raw inputs and gives the network's outputs on the standardised ones.
+        The input ``X`` is then float64 whatever the network's dtype: the
+        scaling is done in float64, as chainrule does it, and a float32
+        network gets the result through a ``Cast``.  ``scale`` must be
         positive, both finite.
 
     Returns
@@ -482,12 +484,18 @@ def to_onnx(model: Network | Any, path: str | os.PathLike[str], *,
     net = _as_network(model, "to_onnx")
     scaling = None if input_scaling is None else _input_scaling(input_scaling, net.n_inputs)
     elem = onnx.TensorProto.DOUBLE if net.dtype == np.float64 else onnx.TensorProto.FLOAT
+    x_elem = elem
     g = _Graph(helper, numpy_helper, net.dtype)
     A = "X"
     if scaling is not None:
+        # standardised in float64, as chainrule does, then converted: raw values rounded
+        # to float32 first would lose digits whenever |mean| is large next to scale
         mean, scale = scaling
-        A = g.op("Div", [g.op("Sub", [A, g.const("input_mean", mean)]),
-                         g.const("input_scale", scale)], "X_scaled")  # (N, n_in)
+        x_elem = onnx.TensorProto.DOUBLE
+        A = g.op("Div", [g.op("Sub", [A, g.const("input_mean", mean, np.float64)]),
+                         g.const("input_scale", scale, np.float64)], "X_scaled")  # (N, n_in)
+        if net.dtype != np.float64:
+            A = g.op("Cast", [A], "X_scaled_cast", to=elem)
     for l, (W, b, act) in enumerate(zip(net.W, net.b, net.activations), 1):
         last = l == net.n_layers
         identity = act.name == "identity"
@@ -497,7 +505,7 @@ def to_onnx(model: Network | Any, path: str | os.PathLike[str], *,
             A = _onnx_activation(g, act.name, A, "Y" if last else f"A{l}")
     graph = helper.make_graph(
         g.nodes, "chainrule_network",
-        [helper.make_tensor_value_info("X", elem, ["N", net.n_inputs])],
+        [helper.make_tensor_value_info("X", x_elem, ["N", net.n_inputs])],
         [helper.make_tensor_value_info("Y", elem, ["N", net.n_outputs])],
         initializer=g.initializers)
     onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", ONNX_OPSET)],
