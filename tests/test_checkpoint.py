@@ -253,6 +253,24 @@ def test_an_impossible_adam_state_is_refused(good, tmp_path):
         load_checkpoint(tmp_path / "no_sum.ckpt")
 
 
+def test_after_falling_back_the_good_previous_checkpoint_is_not_replaced_by_the_damaged_one(
+        data, tmp_path):
+    # the damaged newest file is set aside as PATH.damaged: the first save after resuming
+    # must not turn it into PATH.prev (a SIGKILL then would leave nothing loadable)
+    X, Y = data
+    ck = tmp_path / "ck"
+    fit(make(), X, Y, epochs=3, batch_size=60, random_state=2, checkpoint=ck)
+    damaged = ck.read_bytes()[:-9]
+    ck.write_bytes(damaged)
+    good_prev = previous_path(ck).read_bytes()
+    with pytest.warns(CheckpointWarning):  # resumes at epoch 2, saves once, at epoch 3
+        fit(make(), X, Y, epochs=3, batch_size=60, random_state=2, checkpoint=ck, resume=True)
+    assert (tmp_path / "ck.damaged").read_bytes() == damaged
+    assert previous_path(ck).read_bytes() == good_prev  # epoch 2, still loadable
+    assert load_checkpoint(previous_path(ck)).epoch == 2
+    assert load_checkpoint(ck).epoch == 3
+
+
 def test_explicit_validation_data_resumes_exactly_and_must_not_change(data, tmp_path):
     X, Y = data
     Xv, Yv = X[:40] + 0.5, Y[:40]

@@ -808,6 +808,11 @@ def _checkpointer(t: Trainer, path: str | os.PathLike[str], every: object,
         if ck is not None:
             check_compatible(ck, net_cfg, train_cfg, data)
             t.load_state_dict(ck.state)
+            if ck.path != path and path.is_file():
+                # Resumed from PATH.prev because PATH is damaged: set PATH aside, or the next
+                # save would make the damaged file PATH.prev in place of the good one.
+                with contextlib.suppress(OSError):
+                    os.replace(path, path.with_name(path.name + ".damaged"))
     else:
         for p in (path, previous_path(path)):
             if p.is_file() and not looks_like_checkpoint(p):
