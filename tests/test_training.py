@@ -455,3 +455,38 @@ def test_bad_data_is_refused():
         fit(net, X_XOR, Y_XOR[:3], epochs=1)
     with pytest.raises(ShapeError, match="X: expected 2 features"):
         fit(net, np.ones((4, 3)), Y_XOR, epochs=1)
+
+
+def test_accuracy_for_a_squared_error_classifier_when_asked(rng):
+    X, Y = blobs(rng)  # one-hot targets
+    net = Network([5, 8, 3], "tanh", "logistic", cost="squared_error", random_state=0)
+    h = fit(net, X, Y, epochs=5, batch_size=32, random_state=0, validation_split=0.2,
+            classification=True)
+    assert all(0 <= a <= 1 for a in h.accuracy + h.val_accuracy)
+    _, acc = evaluate(net, X, Y, classification=True)
+    assert acc == pytest.approx(np.mean(net.predict(X).argmax(1) == Y.argmax(1)))
+    assert evaluate(net, X, Y)[1] is None  # by default only cross-entropy networks count it
+    h = fit(net, X, Y, epochs=1, random_state=0)
+    assert np.isnan(h.accuracy).all()
+
+
+def test_a_second_ctrl_c_during_the_interrupt_checkpoint_is_not_a_graceful_stop(
+        rng, tmp_path, monkeypatch):
+    from chainrule import checkpoint as ck_module
+
+    X, Y = blobs(rng)
+    net = Network([5, 8, 3], "tanh", cost="cross_entropy", random_state=0)
+    t = Trainer(net, batch_size=32, random_state=0)
+
+    def interrupt(epoch, batch, n_batches):
+        if batch == 2:
+            os.kill(os.getpid(), signal.SIGINT)  # the first Ctrl-C: stop after this batch
+
+    def second_ctrl_c(self):
+        raise KeyboardInterrupt  # arrives while the checkpoint is written
+
+    monkeypatch.setattr(ck_module.Checkpointer, "save", second_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        fit(net, X, Y, epochs=3, trainer=t, checkpoint=tmp_path / "ck",
+            batch_callback=interrupt)
+    assert not t.interrupted and not t.in_step

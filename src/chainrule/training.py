@@ -116,21 +116,26 @@ def _n_correct(A: Array, Y: Array) -> int:
 
 
 def evaluate(network: Network, X: object, Y: object, *, batch_size: int = 4096,
-             indices: Array | None = None) -> tuple[float, float | None]:
-    """Mean cost (and accuracy, for cross-entropy networks) over a data set, in chunks.
+             indices: Array | None = None,
+             classification: bool | None = None) -> tuple[float, float | None]:
+    """Mean cost (and accuracy, for classifiers) over a data set, in chunks.
 
-    Returns ``(C, accuracy)``, ``C = (1/N) Σ_k C_k``; ``accuracy`` is None for
-    squared-error networks.
+    Returns ``(C, accuracy)``, ``C = (1/N) Σ_k C_k``.  ``accuracy`` (the share of
+    rows whose largest output is the target's, or, for one output, on the same
+    side of 0.5) is given for cross-entropy networks, or for any network with
+    ``classification=True`` (e.g. squared error on one-hot classes); else None.
     """
     chunk = _positive_int(batch_size, "batch_size")
     assert chunk is not None
     X, Y = _as_arrays(network, X, Y)
     with _Rows() as rows:
-        return _evaluate(network, X, Y, indices, chunk, rows)
+        return _evaluate(network, X, Y, indices, chunk, rows,
+                         _classification(network) if classification is None
+                         else bool(classification))
 
 
 def _evaluate(network: Network, X: Array, Y: Array, indices: Array | None, batch_size: int,
-              rows: _Rows) -> tuple[float, float | None]:
+              rows: _Rows, classification: bool) -> tuple[float, float | None]:
     """:func:`evaluate` on validated arrays, gathering rows with ``rows``."""
     idx = np.arange(X.shape[0]) if indices is None else np.asarray(indices)
     m_max = min(batch_size, idx.size)
@@ -144,7 +149,7 @@ def _evaluate(network: Network, X: Array, Y: Array, indices: Array | None, batch
         c = network._forward(Xb)
         total += float(np.sum(network.cost.per_example(c.Z[-1], c.A[-1], Yb)))
         correct += _n_correct(c.A[-1], Yb)
-    acc = correct / idx.size if _classification(network) else None
+    acc = correct / idx.size if classification else None
     return total / idx.size, acc
 
 
@@ -264,6 +269,7 @@ class Trainer:
         tol: float = 1e-4,
         restore_best: bool = True,
         optimizer_options: dict[str, Any] | None = None,
+        classification: bool | None = None,
     ):
         self.network = network
         self.lbfgs = isinstance(optimizer, str) and optimizer.lower() in ("lbfgs", "l-bfgs")
@@ -305,7 +311,11 @@ class Trainer:
         self.train_indices: Array | None = None
         self._l2_scale: Array | None = None
         self._scratch: Array | None = None
-        self._classifier = _classification(network)
+        # accuracy is counted for classifiers: cross-entropy networks unless told otherwise
+        # (a squared-error network trained on one-hot classes is one too)
+        self._classifier = _classification(network) if classification is None \
+            else bool(classification)
+        self.in_step = False  # True while a step is under way (a second Ctrl-C may stop it)
         self.lbfgs_result: Any = None  # scipy.optimize.OptimizeResult of the last L-BFGS run
         # Divergence puts back _good: the weights at the last epoch end (or the start) whose
         # cost was seen to be finite.  An epoch end's weights wait in _pending until the
@@ -432,7 +442,9 @@ class Trainer:
                     m = sel.size
                     Xb = rows.take(X, sel, net.dtype, Xb_buf[:m])
                     Yb = rows.take(Y, sel, net.dtype, Yb_buf[:m], name="y")
+                self.in_step = True
                 self._step(Xb, Yb, k)
+                self.in_step = False
                 self.batch += 1
                 self.history.n_steps += 1
                 if batch_callback is not None:
@@ -541,7 +553,7 @@ class Trainer:
         if validation is not None:
             Xv, Yv, idx = validation  # validated by fit: not checked again every epoch
             assert self._rows is not None
-            val_cost, val_acc = _evaluate(net, Xv, Yv, idx, 4096, self._rows)
+            val_cost, val_acc = _evaluate(net, Xv, Yv, idx, 4096, self._rows, self._classifier)
         acc = self.epoch_correct / n if self._classifier else None
         lr = self.optimizer.learning_rate if self.optimizer is not None else float("nan")
         h.epoch.append(self.epoch)
@@ -675,6 +687,7 @@ def fit(
     checkpoint_every: int = 1,
     checkpoint_every_batches: int | None = None,
     resume: bool = False,
+    classification: bool | None = None,
 ) -> History:
     """Train ``network`` on ``(X, y)`` by back-propagation; returns the :class:`History`.
 
@@ -730,6 +743,10 @@ def fit(
         network's parameters are overwritten with the saved ones; ``epochs``
         counts the epochs already done.  The result is bit-identical to a run
         that was never interrupted.
+    classification : bool, optional
+        Count accuracy (history and validation); by default only for
+        cross-entropy networks, so pass True for a squared-error network
+        trained on one-hot classes.
 
     Raises
     ------
@@ -756,7 +773,7 @@ def fit(
                            batch_size=batch_size, shuffle=shuffle, random_state=random_state,
                            l2=l2, schedule=schedule, early_stopping=early_stopping,
                            patience=patience, tol=tol, restore_best=restore_best,
-                           optimizer_options=optimizer_options)
+                           optimizer_options=optimizer_options, classification=classification)
     validation = None
     if validation_data is not None:
         validation = (*_as_arrays(network, *validation_data), None)
@@ -780,7 +797,11 @@ def fit(
                      batch_callback=batch_callback)
     except KeyboardInterrupt:
         if saver is not None and t.interrupted:
-            saver.save()  # the last completed batch; a second Ctrl-C here stops at once
+            try:
+                saver.save()  # the last completed batch
+            except KeyboardInterrupt:
+                t.interrupted = False  # a second Ctrl-C stopped the save: it stops at once
+                raise
         raise
     finally:
         t.on_epoch_end = None
