@@ -305,6 +305,22 @@ def test_check_finite_of_a_memmap_reads_blocks_and_names_row_and_column(tmp_path
         _validation.check_finite(big, "X", block_bytes=48)
 
 
+def test_a_column_of_a_wide_memmap_is_checked_in_spans_not_row_by_row(tmp_path, rng,
+                                                                    monkeypatch):
+    # y = the last column of a 9-column file: each block is one read of the span that
+    # covers its rows, and a block holds as many bytes of the file as a plain block would
+    X = rng.normal(size=(5000, 9))
+    X[4321, 8] = np.nan
+    y = save_npy(tmp_path / "X.npy", X)[:, -1:]
+    spy = ReadSpy(monkeypatch)
+    with pytest.raises(DataError, match="y: contains NaN at row 4321, column 0"):
+        _validation.check_finite(y, "y", block_bytes=9 * 8 * 1000)  # 1000 rows of the file
+    assert spy.reads == 5 and spy.all_closed()  # rows 0-999, …, 4000-4999
+    blocks = [(start, b.copy()) for start, b in _validation.row_blocks(y, 700, "y")]
+    np.testing.assert_array_equal(np.concatenate([b for _, b in blocks]), X[:, -1:])
+    assert [start for start, _ in blocks][:3] == [0, 77, 154]  # 700 · 8 / 72 rows a block
+
+
 def test_float64_data_too_large_for_a_float32_network_is_named(tmp_path, rng):
     # the batches would be converted to float32 as they are read, and 1e300 to infinity
     X = rng.normal(size=(300, 3))
