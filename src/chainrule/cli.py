@@ -131,11 +131,59 @@ def _error_text(exc: Exception) -> str:
             "(run again with --debug for the traceback)")
 
 
+class _Signals:
+    """Route SIGTERM into the Ctrl-C path, and remember that it came.
+
+    SIGTERM calls whatever SIGINT handler is installed: Python's own (raise
+    KeyboardInterrupt, so clean-up runs) while data is read or written, and during
+    :func:`fit` the library's, which holds it until the current batch is done: the
+    same graceful stop, with exit code 143 instead of 130.
+    """
+
+    def __init__(self) -> None:
+        self.terminated = False
+        self._previous: Any = None
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        self.terminated = True
+        handler = signal.getsignal(signal.SIGINT)
+        if callable(handler):
+            handler(signal.SIGINT, frame)
+        else:  # SIGINT ignored or default: stop here
+            raise KeyboardInterrupt
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_TERMINATED if self.terminated else EXIT_INTERRUPTED
+
+
 @contextlib.contextmanager
-def _reporting(debug: bool) -> Iterator[None]:
-    """Turn every exception of a command into ``error: ...`` and its exit code."""
+def _reporting(debug: bool) -> Iterator[_Signals]:
+    """Turn every exception of a command into ``error: ...`` and its exit code.
+
+    The whole command runs with SIGTERM routed into the Ctrl-C path (:class:`_Signals`,
+    yielded), so a terminated command cleans up as an interrupted one does and exits
+    143; the output folders it made and left empty are removed when it ends.
+    """
+    _created_folders.clear()
     try:
-        yield
+        with _Signals() as signals:
+            try:
+                yield signals
+            except KeyboardInterrupt:
+                if debug:
+                    traceback.print_exc(file=sys.stderr)
+                _say(f"error: {'terminated' if signals.terminated else 'interrupted'}")
+                raise typer.Exit(signals.exit_code) from None
     except typer.Exit:
         raise
     except _Stop as stop:
@@ -143,16 +191,13 @@ def _reporting(debug: bool) -> Iterator[None]:
             traceback.print_exception(stop.__cause__, file=sys.stderr)
         _say(f"error: {_one_line(stop)}")
         raise typer.Exit(stop.code) from None
-    except KeyboardInterrupt:
-        if debug:
-            traceback.print_exc(file=sys.stderr)
-        _say("error: interrupted")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
     except Exception as exc:
         if debug:
             traceback.print_exc(file=sys.stderr)
         _say(f"error: {_error_text(exc)}")
         raise typer.Exit(_exit_code(exc)) from None
+    finally:
+        _remove_empty_folders()
 
 
 class _Group(TyperGroup):
@@ -311,18 +356,29 @@ def _label(value: object) -> Any:
 def _check_writable(path: Path, what: str) -> None:
     """Refuse, before any work, an output path that cannot be written.
 
-    The folder is created if needed and a temporary file made in it: that is the only
-    test that also catches read-only file systems and privileged users.
+    Nothing is created: the folders missing on the way are made only when the
+    output is written.  A temporary file (unnamed where the system allows it) is
+    made and removed in the nearest folder that exists: that is the only test that
+    also catches read-only file systems and privileged users.
     """
     if path.is_dir():
         raise ConfigError(f"{what}: {path} is a folder; expected a file name")
-    _make_folder(path.parent, what)
+    folder = path.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"{what}: cannot create folder '{folder}': '{existing}' is a file, "
+                          "not a folder")
     try:
-        with tempfile.TemporaryFile(dir=path.parent):
+        with tempfile.TemporaryFile(dir=existing):
             pass
     except OSError as exc:
-        raise ConfigError(f"{what}: cannot write to folder '{path.parent}' "
-                          f"({exc.strerror or exc})") from None
+        reason = exc.strerror or exc
+        if existing == folder:
+            raise ConfigError(f"{what}: cannot write to folder '{folder}' ({reason})") from None
+        raise ConfigError(f"{what}: cannot create folder '{folder}' in '{existing}' "
+                          f"({reason})") from None
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -359,12 +415,30 @@ def _checkpoint_previous(checkpoint: Path) -> Path:
     return previous_path(checkpoint)
 
 
+# The folders the running command made for its outputs, outermost first (see _reporting).
+_created_folders: list[Path] = []
+
+
 def _make_folder(folder: Path, what: str) -> None:
+    """Create ``folder`` (and its parents) for an output, remembering what was made."""
+    missing = []
+    p = folder
+    while not p.exists() and p != p.parent:
+        missing.append(p)
+        p = p.parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"{what}: cannot create folder '{folder}': "
                           f"{exc.strerror or exc}") from None
+    _created_folders.extend(reversed(missing))
+
+
+def _remove_empty_folders() -> None:
+    """Remove the folders the command made that hold nothing (it failed before writing)."""
+    while _created_folders:
+        with contextlib.suppress(OSError):  # not empty: an output was written there
+            _created_folders.pop().rmdir()
 
 
 def _write_atomic(path: Path, write: Callable[[BinaryIO], None], what: str) -> None:
@@ -482,6 +556,25 @@ def _builtin(name: str, task: Task, cost: str | None) -> _Data:
     return data
 
 
+def _check_target_option(path: Path, target: str | None) -> None:
+    """``--target`` for a .npy file: only ``last`` (a .npy has no column names)."""
+    if path.suffix.lower() == ".npy" and target is not None and target != "last":
+        raise ConfigError(f"--target: a .npy file has no column names; give 'last' (its last "
+                          f"column is the target) or leave --target out, got {target!r}")
+
+
+@contextlib.contextmanager
+def _target_as_option() -> Iterator[None]:
+    """The data loaders' ``target: ...`` errors, worded for ``--target``."""
+    try:
+        yield
+    except ConfigError as exc:
+        text = str(exc)
+        if not text.startswith("target: "):
+            raise
+        raise ConfigError("--target: " + text.removeprefix("target: ")) from None
+
+
 def _split_target(target: str | None, suffix: str) -> str | list[str] | None:
     if target is None or suffix != ".csv":
         return target
@@ -512,8 +605,8 @@ def _csv_labels(path: Path, target: str | None, task: Task) -> tuple[Array, Arra
     X, labels, fnames, tnames = load_csv(path, target=target, labels=True)
     assert labels is not None
     values = [_as_number(t) for t in labels.tolist()]
-    is_number = [v is not None for v in values]
-    if all(is_number):
+    is_number = [v is not None and math.isfinite(v) for v in values]
+    if all(v is not None for v in values):  # no word: numbers (NaN and infinity refused)
         y = np.asarray(values, dtype=np.float64).reshape(-1, 1)  # (N, 1)
         bad = np.flatnonzero(~np.isfinite(y[:, 0]))
         if bad.size:
@@ -523,10 +616,18 @@ def _csv_labels(path: Path, target: str | None, task: Task) -> tuple[Array, Arra
                             f"{what} is not allowed; every cell must be a finite number")
         return X, y, list(fnames), list(tnames), False
     if any(is_number) and task is not Task.classification:
-        k = is_number.index(False)
+        k = values.index(None)
         raise DataError(f"{src}: row {csv_row_numbers(path)[k]}, column {tnames[0]!r}: cannot "
                         f"read {str(labels[k])!r} as a number (for text class labels in a column "
                         "of numbers, pass --task classification)")
+    # Words: the column holds text class labels.  'nan' among them is a missing label, refused
+    # as an empty cell is; 'inf' is just a word.
+    missing = [k for k, v in enumerate(values) if v is not None and math.isnan(v)]
+    if missing:
+        k = missing[0]
+        raise DataError(f"{src}: row {csv_row_numbers(path)[k]}, column {tnames[0]!r}: "
+                        f"{str(labels[k])!r} is a missing value (NaN), not a class label; "
+                        "every row needs a label")
     return X, labels, list(fnames), list(tnames), True
 
 
@@ -536,12 +637,14 @@ def _from_file(path: Path, target: str | None, task: Task, cost: str | None) -> 
     src = os.fspath(path)
     wanted = _split_target(target, path.suffix.lower())
     text_labels = False
-    if path.suffix.lower() == ".csv" and task is not Task.regression \
-            and not isinstance(wanted, list):
-        X, y, fnames, tnames, text_labels = _csv_labels(path, wanted, task)
-    else:
-        X, y, fnames_t, tnames_t = load_data(path, target=wanted)
-        fnames, tnames = list(fnames_t), list(tnames_t)
+    _check_target_option(path, target)
+    with _target_as_option():
+        if path.suffix.lower() == ".csv" and task is not Task.regression \
+                and not isinstance(wanted, list):
+            X, y, fnames, tnames, text_labels = _csv_labels(path, wanted, task)
+        else:
+            X, y, fnames_t, tnames_t = load_data(path, target=wanted)
+            fnames, tnames = list(fnames_t), list(tnames_t)
     if y is None:
         raise DataError(f"{src}: has no target; for a .npy file pass --target last (the last "
                         "column), for a .npz file store an array 'y' or name it with --target")
@@ -798,45 +901,6 @@ class _Progress:
             self._bar.update(self._task, completed=epoch - 1 + batch / n_batches)
 
 
-# ---------------------------------------------------------------------------
-# train: signals
-# ---------------------------------------------------------------------------
-
-
-class _Signals:
-    """Route SIGTERM into the library's Ctrl-C path, and remember that it came.
-
-    During :func:`fit` the library holds SIGINT until the current batch is done, so
-    SIGTERM calls whatever SIGINT handler is installed: the same graceful stop, with
-    exit code 143 instead of 130.
-    """
-
-    def __init__(self) -> None:
-        self.terminated = False
-        self._previous: Any = None
-
-    def _on_sigterm(self, signum: int, frame: Any) -> None:
-        self.terminated = True
-        handler = signal.getsignal(signal.SIGINT)
-        if callable(handler):
-            handler(signal.SIGINT, frame)
-        else:  # SIGINT ignored or default: stop here
-            raise KeyboardInterrupt
-
-    def __enter__(self) -> _Signals:
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGTERM, self._on_sigterm)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGTERM, self._previous)
-
-    @property
-    def exit_code(self) -> int:
-        return EXIT_TERMINATED if self.terminated else EXIT_INTERRUPTED
-
-
 @contextlib.contextmanager
 def _warnings_as_notes() -> Iterator[None]:
     """Library warnings (e.g. a damaged checkpoint replaced by the previous one) as notes."""
@@ -1004,7 +1068,7 @@ def _write_plots(folder: Path, net: Network, data: _Data, X_in: Array, scaler: A
             ax.set_ylabel("y(t), scaled")
             ax.set_title(f"The {'-'.join(map(str, net.layer_sizes))} network's curve "
                          "over the heart")
-        written.append((folder / f"{data.dataset or 'curve'}.png",
+        written.append((folder / _plot_names(data.dataset)[0],
                         "the network's curve (red) over the target (grey)"))
     elif regression and net.n_inputs == 1:
         ax = plotting.plot_fit_1d(data.X, data.Y, P)
@@ -1106,13 +1170,52 @@ def train(
     debug: Debug = False,
 ) -> None:
     """Train a network and save it (no arguments: the course's heart curve)."""
-    with _reporting(debug), _warnings_as_notes(), contextlib.ExitStack() as stack:
-        _train(stack=stack, data=data, dataset=dataset, target=target, task=task, hidden=hidden,
-               activation=activation, output_activation=output_activation, cost=cost,
-               optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size, seed=seed,
-               validation=validation, out=out, plot=plot, quiet=quiet, json_output=json_output,
-               dtype=dtype, standardize=standardize, checkpoint=checkpoint,
+    with _reporting(debug) as signals, _warnings_as_notes(), \
+            contextlib.ExitStack() as stack:
+        _train(stack=stack, signals=signals, data=data, dataset=dataset, target=target,
+               task=task, hidden=hidden, activation=activation,
+               output_activation=output_activation, cost=cost, optimizer=optimizer, lr=lr,
+               epochs=epochs, batch_size=batch_size, seed=seed, validation=validation, out=out,
+               plot=plot, quiet=quiet, json_output=json_output, dtype=dtype,
+               standardize=standardize, checkpoint=checkpoint,
                checkpoint_every=checkpoint_every, resume=resume)
+
+
+def _plot_names(dataset: str | None) -> list[str]:
+    """The files ``--plot`` may write (:func:`_write_plots` picks those that fit the task)."""
+    return [f"{dataset or 'curve'}.png", "fit.png", "decision_regions.png", "cost_curve.png"]
+
+
+def _check_train_outputs(out: Path, plot: Path | None, checkpoint: Path | None,
+                         data: Path | None, dataset: str | None) -> None:
+    """``--out``, ``--plot`` and ``--checkpoint``: writable, and naming none of the inputs
+    (nor each other).  Run before any data is read."""
+    _check_writable(out, "--out")
+    ck_files = [] if checkpoint is None else [
+        (checkpoint, "the --checkpoint file"),
+        (_checkpoint_previous(checkpoint), "the previous checkpoint")]
+    _check_not_an_input(out, "--out", [(data, "the data file"), *ck_files])
+    if plot is not None:
+        _check_writable(plot / "cost_curve.png", "--plot")
+        for name in _plot_names(dataset):
+            _check_not_an_input(plot / name, "--plot", [(data, "the data file"),
+                                                        (out, "the --out model file"),
+                                                        *ck_files])
+    if checkpoint is not None:
+        _check_writable(checkpoint, "--checkpoint")
+        _check_not_an_input(checkpoint, "--checkpoint", [(data, "the data file")])
+
+
+def _stopped_before_a_step(status: str, out: Path, checkpoint: Path | None) -> str:
+    """The message for a stop outside any step that the library did not handle: before
+    training started (while the data was checked) or by a second Ctrl-C between steps."""
+    text = (f"{status} before training started (or between steps): nothing was saved "
+            f"({out} was left as it was)")
+    if checkpoint is not None and (checkpoint.exists()
+                                   or _checkpoint_previous(checkpoint).exists()):
+        text += (f"; the last checkpoint written is kept: continue with --checkpoint "
+                 f"{checkpoint} --resume")
+    return text
 
 
 def _train(*, data: Path | None, dataset: str | None, target: str | None, task: Task,
@@ -1121,7 +1224,7 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
            batch_size: str | None, seed: int, validation: float, out: Path | None,
            plot: Path | None, quiet: bool, json_output: bool, dtype: DType,
            standardize: bool | None, checkpoint: Path | None, checkpoint_every: int | None,
-           resume: bool, stack: contextlib.ExitStack) -> None:
+           resume: bool, stack: contextlib.ExitStack, signals: _Signals) -> None:
     from .datasets import Standardizer
     from .io import save_model
     from .training import Trainer, fit
@@ -1135,11 +1238,21 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
                               optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size)
     _check_validation(validation)
     if data is not None:
-        d = _from_file(data, target, task, cost)
+        _check_target_option(data, target)
+        name = data.stem
     else:
         if target is not None:
             raise ConfigError("--target: only for a data file; built-in sets know their target")
-        d = _builtin(dataset or "heart", task, cost)
+        d = _builtin(dataset or "heart", task, cost)  # small: made in memory at once
+        name = d.dataset or "model"
+    # the outputs are checked before a (possibly large) file is read and standardised
+    out_path = out if out is not None else Path(f"{name}.safetensors")
+    _check_train_outputs(out_path, plot, checkpoint, data, None if data else name)
+    if resume and checkpoint is not None and not checkpoint.exists() \
+            and not _checkpoint_previous(checkpoint).exists():
+        _say(f"note: no checkpoint at {checkpoint}; starting from the beginning")
+    if data is not None:
+        d = _from_file(data, target, task, cost)
     _check_validation(validation, d.X.shape[0])
     recipe = _recipe(d, changes)
     default_job = data is None and dataset is None and all(
@@ -1148,28 +1261,18 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
     net = Network([d.X.shape[1], *recipe.hidden, d.Y.shape[1]], recipe.activation,
                   recipe.output_activation, recipe.cost, dtype=dtype.value, random_state=seed)
     # Built here rather than inside fit so that bad options fail before anything is printed.
+    # Accuracy is counted for any classifier, one trained with a squared error too.
     trainer = Trainer(net, optimizer=recipe.optimizer, learning_rate=recipe.learning_rate,
-                      batch_size=recipe.batch_size, random_state=seed)
+                      batch_size=recipe.batch_size, random_state=seed,
+                      classification=True if d.classes is not None else None)
     standardized = standardize if standardize is not None else d.data_file is not None
-    scaler = Standardizer().fit(d.X) if standardized else None
     csv_file = Path(d.data_file) if d.data_file and d.data_file.lower().endswith(".csv") \
         else None
+    _check_fits(d.Y, None, net, _Source(d.source, d.target_names, csv=csv_file))
+    scaler = Standardizer().fit(d.X) if standardized else None
     source = _Source(d.source, d.feature_names, csv=csv_file)
     _check_fits(d.X, scaler, net, source)
     X_in = _standardized(d.X, scaler, source, stack)  # a memmap stays on disk
-
-    name = d.dataset or (Path(d.data_file).stem if d.data_file else "model")
-    out_path = out if out is not None else Path(f"{name}.safetensors")
-    _check_writable(out_path, "--out")
-    ck_files = [] if checkpoint is None else [
-        (checkpoint, "the --checkpoint file"),
-        (_checkpoint_previous(checkpoint), "the previous checkpoint")]
-    _check_not_an_input(out_path, "--out", [(data, "the data file"), *ck_files])
-    if plot is not None:
-        _check_writable(plot / "cost_curve.png", "--plot")
-    if checkpoint is not None:
-        _check_writable(checkpoint, "--checkpoint")
-        _check_not_an_input(checkpoint, "--checkpoint", [(data, "the data file")])
 
     if not quiet:
         for line in _describe(d, net, recipe, seed, validation, standardized, default_job):
@@ -1178,6 +1281,7 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
     progress = _Progress(mode, recipe.epochs)
     ck_options: dict[str, Any] = {}
     if checkpoint is not None:
+        _make_folder(checkpoint.parent, "--checkpoint")
         ck_options = {"checkpoint": checkpoint, "resume": resume,
                       "checkpoint_every": checkpoint_every
                       or max(1, recipe.epochs // 100)}
@@ -1185,41 +1289,44 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
     status, failure = "completed", None
     history: History | None = None
     start = time.perf_counter()
-    # SIGTERM takes the Ctrl-C path during training and while the result is saved.
-    with _Signals() as signals:
-        with progress:
-            try:
-                history = fit(net, X_in, d.Y, epochs=recipe.epochs, trainer=trainer,
-                              random_state=seed, validation_split=validation,
-                              callbacks=[progress.on_epoch],
-                              batch_callback=progress.on_batch if mode == "bar" else None,
-                              **ck_options)
-            except DivergenceError as exc:
-                status, failure = "diverged", exc
-            except KeyboardInterrupt:
-                status = "terminated" if signals.terminated else "interrupted"
-                if not trainer.interrupted:  # a second Ctrl-C: stopped inside a step
-                    raise _Stop(_stopped_at_once(status, out_path, checkpoint),
-                                signals.exit_code) from None
-        seconds = time.perf_counter() - start
-        history = history if history is not None else progress.history
-        summary = _summary(history, status, seconds, recipe, seed, validation, d.X.shape[0])
-        metadata = {
-            "dataset": d.dataset,
-            "data_file": d.data_file,
-            "task": d.task,
-            "feature_names": d.feature_names,
-            "target_names": d.target_names,
-            "classes": d.classes,
-            "class_names": d.class_names,
-            "standardizer": scaler.to_dict() if scaler is not None else None,
-            "training": summary,
-        }
+    # SIGTERM takes the Ctrl-C path (signals, installed for the whole command).
+    with progress:
         try:
-            save_model(out_path, net, metadata=metadata)  # atomic: all or nothing
+            history = fit(net, X_in, d.Y, epochs=recipe.epochs, trainer=trainer,
+                          random_state=seed, validation_split=validation,
+                          callbacks=[progress.on_epoch],
+                          batch_callback=progress.on_batch if mode == "bar" else None,
+                          **ck_options)
+        except DivergenceError as exc:
+            status, failure = "diverged", exc
         except KeyboardInterrupt:
-            raise _Stop(f"interrupted while saving; {out_path} was left as it was",
-                        signals.exit_code) from None
+            status = "terminated" if signals.terminated else "interrupted"
+            if trainer.in_step:  # a second Ctrl-C, inside a step: weights half updated
+                raise _Stop(_stopped_at_once(status, out_path, checkpoint),
+                            signals.exit_code) from None
+            if not trainer.interrupted:  # before the first step, or a second Ctrl-C
+                raise _Stop(_stopped_before_a_step(status, out_path, checkpoint),
+                            signals.exit_code) from None
+    seconds = time.perf_counter() - start
+    history = history if history is not None else progress.history
+    summary = _summary(history, status, seconds, recipe, seed, validation, d.X.shape[0])
+    metadata = {
+        "dataset": d.dataset,
+        "data_file": d.data_file,
+        "task": d.task,
+        "feature_names": d.feature_names,
+        "target_names": d.target_names,
+        "classes": d.classes,
+        "class_names": d.class_names,
+        "standardizer": scaler.to_dict() if scaler is not None else None,
+        "training": summary,
+    }
+    try:
+        _make_folder(out_path.parent, "--out")
+        save_model(out_path, net, metadata=metadata)  # atomic: all or nothing
+    except KeyboardInterrupt:
+        raise _Stop(f"interrupted while saving; {out_path} was left as it was",
+                    signals.exit_code) from None
     if status != "completed":
         if json_output:
             typer.echo(json.dumps({**summary, "model": os.fspath(out_path), "plots": []}))
@@ -1282,14 +1389,17 @@ class _Source:
     csv: Path | None = None  # a CSV file: rows are named as the file counts them
 
     def where(self, i: int, j: int) -> str:
-        """``"FILE: row R, column 'c'"`` for row ``i`` (0-based) and column ``j`` of X."""
+        """``"FILE: row R, column 'c'"`` for row ``i`` (0-based) and column ``j`` of X;
+        ``"--x: value 2 ('c')"`` for the one example an option gives."""
+        column = self.columns[j] if j < len(self.columns) else str(j)
+        if self.name.startswith("--"):
+            return f"{self.name}: value {j + 1}" + (f" ({column!r})" if self.columns else "")
         if self.csv is not None:
             from .datasets import csv_row_numbers
 
             row = f"row {csv_row_numbers(self.csv)[i]}"  # 1-based, the header is row 1
         else:
             row = f"row {i}"
-        column = self.columns[j] if j < len(self.columns) else str(j)
         return f"{self.name}: {row}, column {column!r}"
 
 
@@ -1310,6 +1420,12 @@ def _csv_targets(data: Path, target: str | None, meta: dict[str, Any],
         return model_targets or [csv_header(data)[-1]]
     header = csv_header(data)
     return [t for t in model_targets if t in header]
+
+
+def _classifier(meta: dict[str, Any]) -> bool | None:
+    """True for a model trained on classes (whatever its cost: accuracy is counted);
+    None leaves it to the library (cross-entropy networks)."""
+    return True if meta.get("classes") is not None else None
 
 
 def _text_classes(classes: object) -> bool:
@@ -1356,20 +1472,25 @@ def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: 
     src = os.fspath(data)
     features = meta.get("feature_names")
     suffix = data.suffix.lower()
+    _check_target_option(data, target)
+    last_by_default = suffix == ".npy" and target is None and need_targets
     if suffix == ".csv":
         wanted = _csv_targets(data, target, meta, need_targets)
         labels = _text_classes(classes) and len(wanted) == 1
         # without targets every column is read, and the features picked by name
-        X, y, fnames, _ = load_csv(data, target=wanted[0] if labels else wanted, labels=labels)
+        with _target_as_option():
+            X, y, fnames, tnames = load_csv(data, target=wanted[0] if labels else wanted,
+                                            labels=labels)
         X = _select_columns(X, list(fnames), features, net.n_inputs, src, "feature columns")
         by_name = bool(features) and all(f in fnames for f in features)
         names = list(features) if by_name else list(fnames)
         source = _Source(src, names, csv=data)
+        targets = _Source(src, list(tnames), csv=data)
     elif suffix in (".npy", ".npz"):
-        if target is None and need_targets and suffix == ".npy":
-            target = "last"
-        X, y, fnames, _ = load_array(data, target=target)
-        source = _Source(src, list(fnames))
+        with _target_as_option():
+            X, y, fnames, tnames = load_array(data, target="last" if last_by_default
+                                              else target)
+        source, targets = _Source(src, list(fnames)), _Source(src, list(tnames))
     else:
         raise DataError(f"{src}: unknown file type {suffix or 'without suffix'!r}; expected "
                         ".csv, .npy or .npz")
@@ -1377,6 +1498,11 @@ def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: 
         hint = ""
         if suffix == ".npy" and target is None and X.shape[1] == net.n_inputs + 1:
             hint = " (if its last column is the target, pass --target last)"
+        if last_by_default:  # the file may hold the features only
+            raise ShapeError(f"{src}: its last column was taken as the target (a .npy holds "
+                             f"the targets in its last column), leaving {X.shape[1]} feature "
+                             f"columns; the model takes {net.n_inputs} (does the file have "
+                             "a target column?)")
         raise ShapeError(f"{src}: has {X.shape[1]} feature columns; the model takes "
                          f"{net.n_inputs}{hint}")
     if not need_targets:
@@ -1392,6 +1518,7 @@ def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: 
     if Y.shape[1] != net.n_outputs:
         raise ShapeError(f"{src}: has {Y.shape[1]} target columns; the model has "
                          f"{net.n_outputs} outputs")
+    _check_fits(Y, None, net, targets)
     return X, Y, source
 
 
@@ -1435,10 +1562,11 @@ def _standardized(X: Array, scaler: Any, source: _Source, stack: contextlib.Exit
     """``(X − mean) / scale``, without holding a memory-mapped ``X`` in memory.
 
     An ordinary array is transformed in memory.  A memory-mapped one (a large .npy)
-    is transformed block by block into a temporary .npy file (in the system's
-    temporary folder, removed when ``stack`` closes) and returned memory-mapped
-    from there, so memory does not grow with the file: the library reads it in
-    batches, as it reads the original.
+    is transformed block by block into a temporary .npy file and returned
+    memory-mapped from there, so memory does not grow with the file: the library
+    reads it in batches, as it reads the original.  The file is removed from its
+    folder as soon as it is made (:func:`_unlinked_npy`), so not even SIGKILL
+    leaves it behind.
     """
     if scaler is None:
         return X
@@ -1446,17 +1574,34 @@ def _standardized(X: Array, scaler: Any, source: _Source, stack: contextlib.Exit
         return _transform(scaler, X, 0, source)
     from ._validation import row_blocks
 
-    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="chainrule-")))
-    path = folder / "X_standardised.npy"
     dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
-    rows = _block_rows(X)
-    buf = np.empty((min(rows, X.shape[0]), X.shape[1]), dtype)
-    with open(path, "wb") as f:
-        np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(dtype),
-                                                 "fortran_order": False, "shape": X.shape})
-        for start, block in row_blocks(X, rows, "X"):
-            f.write(_transform(scaler, block, start, source, out=buf[:block.shape[0]]).data)
-    return np.load(path, mmap_mode="r", allow_pickle=False)
+    name = _unlinked_npy(stack)
+    out = np.lib.format.open_memmap(name, mode="w+", dtype=dtype, shape=X.shape)
+    for start, block in row_blocks(X, _block_rows(X), "X"):
+        _transform(scaler, block, start, source, out=out[start:start + block.shape[0]])
+    out.flush()
+    del out  # written: read back through a read-only map
+    return np.load(name, mmap_mode="r", allow_pickle=False)
+
+
+def _unlinked_npy(stack: contextlib.ExitStack) -> str:
+    """A name for a temporary .npy file whose directory entry is already gone.
+
+    The file is created in the system's temporary folder and unlinked at once;
+    its descriptor stays open (closed when ``stack`` closes) and the file is
+    reached through ``/proc/self/fd/N``, a name the library can also open for
+    its positional reads.  Where there is no such name (not Linux), a temporary
+    folder removed when ``stack`` closes holds it instead.
+    """
+    fd, path = tempfile.mkstemp(prefix="chainrule-", suffix=".npy")
+    stack.callback(os.close, fd)
+    proc_name = f"/proc/self/fd/{fd}"
+    if os.path.exists(proc_name):
+        os.unlink(path)  # the open descriptor keeps the file; nothing is left by a kill
+        return proc_name
+    os.unlink(path)
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="chainrule-"))
+    return os.path.join(folder, "X_standardised.npy")
 
 
 def _transform_all(X: Array, meta: dict[str, Any], source: _Source) -> Array:
@@ -1502,9 +1647,13 @@ def _predictions(net: Network, X: Array, scaler: Any,
 
 
 def _output_names(net: Network, meta: dict[str, Any]) -> list[str]:
+    """The header of ``predict``'s CSV: one column per class for a classifier (``p_cat``
+    for a softmax's probabilities, ``y_cat`` for the outputs of another output layer, e.g.
+    a squared-error network on one-hot classes), else the target columns."""
     names = meta.get("class_names") or meta.get("classes")
-    if names is not None and net.cost.name == "cross_entropy" and len(names) == net.n_outputs:
-        return [f"p_{c}" for c in names]
+    if names is not None and len(names) == net.n_outputs and net.n_outputs > 1:
+        prefix = "p" if net.activations[-1].name == "softmax" else "y"
+        return [f"{prefix}_{c}" for c in names]
     if names is not None and net.n_outputs == 1 and len(names) == 2:
         return [f"p_{names[1]}"]
     targets = meta.get("target_names") or []
@@ -1629,7 +1778,8 @@ def evaluate(
         assert Y is not None
         scaler = _scaler(meta)
         _check_fits(X, scaler, net, source)
-        C, acc = evaluate_network(net, _standardized(X, scaler, source, stack), Y)
+        C, acc = evaluate_network(net, _standardized(X, scaler, source, stack), Y,
+                                  classification=_classifier(meta))
         src = source.name
         result = {"data": src, "n_examples": int(X.shape[0]), "cost": _plain(C),
                   "cost_name": net.cost.name, "accuracy": _plain(acc)}
@@ -1750,7 +1900,25 @@ def _range(text: str | None, option: str, n: int, param: str, net: Network) -> A
     lo, hi = _numbers(text, option, 2)
     if not lo < hi:
         raise ConfigError(f"{option}: expected LOW,HIGH with LOW < HIGH, got {text!r}")
-    return np.linspace(lo, hi, n)
+    if not math.isfinite(hi - lo):  # the spacing (HIGH − LOW) / (n − 1) could not be computed
+        raise ConfigError(f"{option}: {text!r} spans more than the largest float64 "
+                          f"({sys.float_info.max:.4g}); choose a narrower range")
+    values = np.linspace(lo, hi, n)
+    if not np.all(np.diff(values) > 0):
+        raise ConfigError(f"{option}: {n} grid points between {lo:g} and {hi:g} are too close "
+                          "to tell apart in float64; choose a wider range or a lower "
+                          "--resolution")
+    return values
+
+
+def _param_index(net: Network, param: str, option: str) -> int:
+    """Where ``param`` (``W1[0,2]``) lies in the network's parameters; its error names
+    ``option``."""
+    try:
+        return net.flat_index(param)
+    except ConfigError as exc:
+        reason = str(exc).split(": ", 1)[-1]  # drop the library's argument name
+        raise ConfigError(f"{option}: {reason}") from None
 
 
 @app.command()
@@ -1792,6 +1960,8 @@ def landscape(
         if out.suffix.lower() != ".png":
             raise ConfigError(f"--out: expected a .png file name, got {out}")
         _check_writable(out, "--out")
+        _check_not_an_input(out, "--out", [(model, "the --model file"),
+                                           (data, "the --data file")])
         if model is None:
             if data is not None or dataset is not None:
                 raise ConfigError("--data/--dataset: need --model (the NOT toy has its own data)")
@@ -1806,6 +1976,8 @@ def landscape(
             assert Y_opt is not None
             _check_fits(X_raw, _scaler(meta), net, src)
             X, Y, source = _transform_all(X_raw, meta, src), Y_opt, src.name
+        if _param_index(net, param_x, "--param-x") == _param_index(net, param_y, "--param-y"):
+            raise ConfigError(f"--param-y: must differ from --param-x (both name {param_x})")
         xs = _range(x_range, "--x-range", resolution, param_x, net)
         ys = _range(y_range, "--y-range", resolution, param_y, net)
         land = cost_surface(net, X, Y, param_x, param_y, xs, ys)
@@ -1865,24 +2037,32 @@ def _class_of(text: str, classes: list[Any], names: list[str]) -> Any | None:
 def _example_targets(text: str, net: Network, meta: dict[str, Any]) -> Array:
     """``--y``: the outputs, comma-separated; for a classifier, one class label instead.
 
-    A classifier's ``--y`` without a comma must name one of its classes (the
-    labels in the model's metadata, or their names); an output vector, such as
-    a one-hot row, has commas (or the model has a single output).
+    For a classifier the whole text is first looked up among its classes (the
+    labels in the model's metadata, or their names), so a label with a comma is
+    still a label; otherwise it is the outputs: comma-separated numbers (a one-hot
+    row), or, for a single-output classifier, one number in [0, 1].
     """
     classes = meta.get("classes")
     text = text.strip()
-    if classes is None or "," in text or ";" in text:
+    if classes is None:
         return np.asarray(_numbers(text, "--y", net.n_outputs))
     names = [str(c) for c in (meta.get("class_names") or [])]
     label = _class_of(text, list(classes), names)
-    if label is None:
-        known = ", ".join(str(c) for c in classes)
-        if names and names != [str(c) for c in classes]:
-            known += f" (or by name: {', '.join(names)})"
-        raise ConfigError(f"--y: {text!r} is not a class of this model; its classes are "
-                          f"{known}; or give its {net.n_outputs} outputs, comma-separated")
-    Y, _ = _encode_labels(np.asarray([label]), classes, net.cost.name, "--y")
-    return Y[0]
+    if label is not None:
+        Y, _ = _encode_labels(np.asarray([label]), classes, net.cost.name, "--y")
+        return Y[0]
+    if "," in text or ";" in text:
+        return np.asarray(_numbers(text, "--y", net.n_outputs))
+    value = _as_number(text)
+    if net.n_outputs == 1 and value is not None and 0 <= value <= 1:
+        return np.asarray([value])
+    known = ", ".join(str(c) for c in classes)
+    if names and names != [str(c) for c in classes]:
+        known += f" (or by name: {', '.join(names)})"
+    outputs = ("its 1 output, a number in [0, 1]" if net.n_outputs == 1
+               else f"its {net.n_outputs} outputs, comma-separated")
+    raise ConfigError(f"--y: {text!r} is not a class of this model; its classes are "
+                      f"{known}; or give {outputs}")
 
 
 @app.command(name="explain")
@@ -1909,6 +2089,10 @@ def explain_command(
     from .explain import explain as explain_network
 
     with _reporting(debug):
+        if latex is not None:
+            _check_writable(latex, "--latex")
+            _check_not_an_input(latex, "--latex", [(model, "the model file"),
+                                                   (data, "the --data file")])
         net, meta = _load(model)
         if (x is None) != (y is None):
             raise ConfigError("--x and --y: give both (one example), or neither with --data")
@@ -1917,6 +2101,7 @@ def explain_command(
                 raise ConfigError("--x/--y: give one example or --data/--dataset, not both")
             X = np.asarray([_numbers(x, "--x", net.n_inputs)])
             Y = _example_targets(y or "", net, meta)[None, :]
+            _check_fits(Y, None, net, _Source("--y", _output_names(net, meta)))
             source = _Source("--x", list(meta.get("feature_names") or []))
         else:
             X, Y_opt, source = _model_data(net, meta, data, dataset, need_targets=True,
@@ -1924,8 +2109,7 @@ def explain_command(
             assert Y_opt is not None
             Y = Y_opt
         _check_fits(X, _scaler(meta), net, source)
-        if latex is not None:
-            _check_writable(latex, "--latex")
+        _param_index(net, param, "--param")
         ledger = explain_network(net, _transform_all(X, meta, source), Y, param,
                                  example=example)
         if latex is not None:
@@ -2001,9 +2185,11 @@ def export(
         if path.suffix.lower() != ".onnx":
             raise ConfigError(f"{option}: expected an .onnx file name, got {path}")
         _check_writable(path, option)
+        _check_not_an_input(path, option, [(model, "the model file")])
         net, meta = _load(model)
         scaler = _scaler(meta)
         scaling = None if scaler is None else (scaler.mean_, scaler.scale_)
+        _make_folder(path.parent, option)
         to_onnx(net, path, input_scaling=scaling)
         x_type = "float64" if scaler is not None else net.dtype.name
         typer.echo(f"wrote {path}: {'-'.join(map(str, net.layer_sizes))} network, "

@@ -951,6 +951,9 @@ def _load_npz(p: Path, src: str, x_key: str, target: str | tuple[()] | None) -> 
                 y_key = None
             else:
                 y_key = target if target is not None else ("y" if "y" in members else None)
+            if y_key == x_key:  # the features would be their own target
+                raise ConfigError(f"target: {y_key!r} is the feature array of {src}; "
+                                  f"name another array for the target; its arrays are {listed}")
             if y_key is not None and y_key not in members:
                 raise DataError(f"{src}: has no array {y_key!r} for the target; "
                                 f"its arrays are {listed}")
@@ -1013,7 +1016,8 @@ def load_array(path: PathLike, target: str | Sequence[str] | None = None, *,
     ShapeError
         For ``X`` and ``y`` with different numbers of rows.
     ConfigError
-        For a ``target`` that does not fit the file type.
+        For a ``target`` that does not fit the file type, or that names the
+        feature array ``x_key`` of a ``.npz``.
     """
     p, src = _existing_file(path)
     if not isinstance(target, str) and target is not None:
