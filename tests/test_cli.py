@@ -779,3 +779,176 @@ def test_a_second_ctrl_c_inside_a_step_saves_nothing_and_says_so(tmp_path, monke
     assert "interrupted at once, in the middle of a step: the model was not saved" in err
     assert f"continue with --checkpoint {ck} --resume" in err
     assert not out.exists() and ck.read_bytes() == before
+
+
+def test_a_ctrl_c_before_the_first_step_saves_nothing_and_says_so(tmp_path, monkeypatch,
+                                                                   capsys):
+    # Ctrl-C while fit checks the data (no step under way, no graceful stop): nothing saved
+    from chainrule import cli, training
+
+    out = tmp_path / "m.safetensors"
+
+    def interrupted_in_set_up(*args, **kwargs):
+        assert not kwargs["trainer"].in_step
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "fit", interrupted_in_set_up)
+    code = cli.main(["train", "--dataset", "xor", "--epochs", "6", "-q", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 130 and "Traceback" not in err
+    assert_one_line_error(err, "interrupted before training started (or between steps): "
+                               "nothing was saved")
+    assert "in the middle of a step" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_resume_without_a_checkpoint_says_it_starts_afresh(tmp_path: Path):
+    ck = tmp_path / "nonexist.ckpt"
+    r = invoke("train", "--dataset", "xor", "--epochs", "2", "-q", "--checkpoint", ck,
+               "--resume", "-o", tmp_path / "m.safetensors")
+    assert r.exit_code == 0, r.stderr
+    assert f"note: no checkpoint at {ck}; starting from the beginning" in r.stderr
+    r = invoke("train", "--dataset", "xor", "--epochs", "3", "-q", "--checkpoint", ck,
+               "--resume", "-o", tmp_path / "m.safetensors")
+    assert r.exit_code == 0 and "note:" not in r.stderr  # it exists now: resumed
+
+
+def test_a_squared_error_classifier_reports_accuracy(files: dict[str, Path], tmp_path: Path):
+    model = tmp_path / "se.safetensors"
+    # whole-number labels with a squared error are a regression unless --task says otherwise
+    r = invoke("train", files["cls"], "--cost", "squared_error", "--task", "classification",
+               "--epochs", "5", "--validation", "0.2", "-o", model, "--json")
+    assert r.exit_code == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["final_accuracy"] is not None and summary["final_val_accuracy"] is not None
+    assert " acc " in r.stderr  # the progress lines too
+    net, meta = load_model(model)
+    assert net.cost.name == "squared_error" and meta["classes"] == [3, 5, 7]
+    r = invoke("evaluate", model, files["cls"], "--json")
+    assert r.exit_code == 0, r.stderr
+    result = json.loads(r.stdout)
+    table = np.loadtxt(files["cls"], delimiter=",", skiprows=1)
+    Y = (table[:, -1:] == [3, 5, 7]).astype(float)
+    C, acc = evaluate(net, preprocessed(table[:, :-1], meta), Y, classification=True)
+    assert (result["cost"], result["accuracy"]) == (C, acc) and 0 < acc <= 1
+    r = invoke("predict", model, files["cls"])
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "y_3,y_5,y_7,predicted"  # outputs, not probabilities
+    r = invoke("train", "-d", "spiral", "--cost", "squared_error", "--epochs", "1", "-q",
+               "-o", tmp_path / "sp.safetensors", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["final_accuracy"] is not None
+
+
+def test_explain_y_takes_a_label_with_a_comma_and_one_output_in_0_1(tmp_path: Path):
+    data = tmp_path / "text.csv"
+    rows = [(0.1 * k, "a,b" if k % 2 else "c") for k in range(12)]
+    data.write_text("x,lab\n" + "".join(f'{x!r},"{lab}"\n' for x, lab in rows))
+    model = tmp_path / "comma.safetensors"
+    assert invoke("train", data, "--epochs", "2", "-q", "-o", model).exit_code == 0
+
+    def product(m: Path, y: str) -> float:
+        r = invoke("explain", m, "--x", "0.3", "--y", y, "--json")
+        assert r.exit_code == 0, r.stderr
+        return json.loads(r.stdout)["product"]
+
+    assert product(model, "a,b") == product(model, "1,0") != product(model, "c")
+    bce = tmp_path / "bce.safetensors"
+    r = invoke("train", data, "--cost", "binary_cross_entropy", "--epochs", "2", "-q", "-o", bce)
+    assert r.exit_code == 0, r.stderr
+    assert product(bce, "1") == product(bce, "c")  # y = 1 is the second class, 'c'
+    assert product(bce, "0.3") != product(bce, "1")
+    r = invoke("explain", bce, "--x", "0.3", "--y", "1.5")
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "or give its 1 output, a number in [0, 1]")
+
+
+def test_nan_among_text_labels_is_a_missing_label(tmp_path: Path):
+    data = tmp_path / "answers.csv"
+    data.write_text("a,b,answer\n1,2,yes\n2,1,no\n3,3,nan\n4,0,inf\n")
+    r = invoke("train", data, "--epochs", "1", "-q", "-o", tmp_path / "m.safetensors")
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "answers.csv: row 4, column 'answer': 'nan' is a missing "
+                                    "value (NaN), not a class label")
+    data.write_text("a,b,answer\n1,2,yes\n2,1,no\n4,0,inf\n")  # 'inf' is just a word
+    r = invoke("train", data, "--epochs", "1", "-q", "-o", tmp_path / "m.safetensors")
+    assert r.exit_code == 0, r.stderr
+    assert load_model(tmp_path / "m.safetensors")[1]["classes"] == ["inf", "no", "yes"]
+
+
+def test_explain_y_beyond_float32_names_the_option(tmp_path: Path):
+    model = tmp_path / "f32.safetensors"
+    assert invoke("train", "-d", "xor", "--epochs", "1", "-q", "--dtype", "float32", "-o",
+                  model).exit_code == 0
+    r = invoke("explain", model, "--x", "1,0", "--y", "1e39")
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "--y: value 1 ('x1_xor_x2'): 1e+39 does not fit float32")
+
+
+# A command whose input stage (standardising a .npy, writing predictions) waits to be
+# signalled; the temporary folder is watched while it waits and after it ends.
+SLOW_SCRIPT = """
+import sys, time
+from chainrule import cli
+stage = sys.argv[1]
+real = getattr(cli, stage)
+
+def slow(*args, **kwargs):
+    result = real(*args, **kwargs)
+    print("waiting", file=sys.stderr, flush=True)
+    time.sleep(60)
+    return result
+
+setattr(cli, stage, slow)
+sys.exit(cli.main(sys.argv[2:]))
+"""
+
+
+def run_until_waiting(tmp_path: Path, stage: str, sig: signal.Signals, *args: object):
+    temp = tmp_path / "temp"
+    temp.mkdir(exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_SCRIPT, stage, *map(str, args)],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "TMPDIR": str(temp)})
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if line.startswith("waiting"):
+                break
+        during = sorted(p.name for p in temp.iterdir())
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, out, err, during, sorted(p.name for p in temp.iterdir())
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_signal_while_a_npy_is_standardised_leaves_nothing(tmp_path: Path,
+                                                             sig: signal.Signals):
+    data = tmp_path / "t.npy"
+    np.save(data, np.random.default_rng(8).normal(size=(300, 4)))
+    out = tmp_path / "m.safetensors"
+    code, stdout, err, during, after = run_until_waiting(
+        tmp_path, "_transform", sig, "train", data, "--target", "last", "--epochs", "1", "-q",
+        "-o", out)
+    assert during == [] and after == []  # the copy was unlinked as soon as it was made
+    assert not out.exists()
+    if sig == signal.SIGTERM:
+        assert code == 143 and stdout == ""
+        assert_one_line_error(err, "error: terminated")
+    else:
+        assert code == -signal.SIGKILL
+
+
+def test_sigterm_during_predict_removes_its_temporary_file_and_folders(tmp_path: Path):
+    data = tmp_path / "t.csv"
+    data.write_text("a,b\n" + "".join(f"{k},{k % 3}\n" for k in range(20)))
+    model = tmp_path / "m.safetensors"
+    assert invoke("train", data, "--epochs", "1", "-q", "-o", model).exit_code == 0
+    code, stdout, err, _, _ = run_until_waiting(
+        tmp_path, "_csv_text", signal.SIGTERM, "predict", model, data, "--out",
+        tmp_path / "new" / "sub" / "p.csv")
+    assert code == 143 and stdout == ""
+    assert_one_line_error(err, "error: terminated")
+    assert not (tmp_path / "new").exists()  # the temporary file and the folders made for it

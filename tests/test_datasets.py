@@ -313,6 +313,12 @@ def test_npz_keys(tmp_path, rng):
     np.testing.assert_array_equal(y3[:, 0], y + 10)
     np.savez(tmp_path / "only_x.npz", X=X)
     assert load_data(tmp_path / "only_x.npz")[1] is None
+    # the features cannot be their own target (a network would learn the identity)
+    with pytest.raises(ConfigError, match=r"target: 'X' is the feature array of .*d\.npz; "
+                                          r"name another array .* 'X', 'y', 'labels'"):
+        load_data(path, target="X")
+    with pytest.raises(ConfigError, match="'labels' is the feature array"):
+        load_array(path, target="labels", x_key="labels")
 
 
 def test_load_data_dispatches_on_suffix(tmp_path):

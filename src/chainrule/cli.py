@@ -1905,7 +1905,7 @@ def _range(text: str | None, option: str, n: int, param: str, net: Network) -> A
                           f"({sys.float_info.max:.4g}); choose a narrower range")
     values = np.linspace(lo, hi, n)
     if not np.all(np.diff(values) > 0):
-        raise ConfigError(f"{option}: {n} grid points between {lo:g} and {hi:g} are too close "
+        raise ConfigError(f"{option}: {n} grid points between {lo!r} and {hi!r} are too close "
                           "to tell apart in float64; choose a wider range or a lower "
                           "--resolution")
     return values
