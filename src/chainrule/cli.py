@@ -1576,11 +1576,14 @@ def _standardized(X: Array, scaler: Any, source: _Source, stack: contextlib.Exit
 
     dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
     name = _unlinked_npy(stack)
-    out = np.lib.format.open_memmap(name, mode="w+", dtype=dtype, shape=X.shape)
-    for start, block in row_blocks(X, _block_rows(X), "X"):
-        _transform(scaler, block, start, source, out=out[start:start + block.shape[0]])
-    out.flush()
-    del out  # written: read back through a read-only map
+    rows = _block_rows(X)
+    buf = np.empty((min(rows, X.shape[0]), X.shape[1]), dtype)
+    # written, not mapped: pages written through a map would stay in the process's memory
+    with open(name, "wb") as f:
+        np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(dtype),
+                                                 "fortran_order": False, "shape": X.shape})
+        for start, block in row_blocks(X, rows, "X"):
+            f.write(_transform(scaler, block, start, source, out=buf[:block.shape[0]]).data)
     return np.load(name, mmap_mode="r", allow_pickle=False)
 
 
