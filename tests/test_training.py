@@ -506,3 +506,15 @@ def test_a_second_ctrl_c_during_the_interrupt_checkpoint_is_not_a_graceful_stop(
         fit(net, X, Y, epochs=3, trainer=t, checkpoint=tmp_path / "ck",
             batch_callback=interrupt)
     assert not t.interrupted and not t.in_step
+
+
+def test_read_into_memory_reads_a_mapped_column_from_the_file(tmp_path, rng, monkeypatch):
+    X = rng.normal(size=(3000, 5))
+    y = save_npy(tmp_path / "X.npy", X)[:, -1]  # 1-D, strided, in the file
+    spy = ReadSpy(monkeypatch)
+    got = _validation.read_into_memory(y, "y", block_bytes=5 * 8 * 1000)
+    assert type(got) is np.ndarray and _validation._mapped_file(got) is None
+    np.testing.assert_array_equal(got, X[:, -1])
+    assert spy.reads == 3 and spy.all_closed()
+    plain = np.arange(4.0)
+    assert _validation.read_into_memory(plain, "y") is plain  # in memory already: as it is

@@ -126,6 +126,23 @@ def row_blocks(A: Array, rows: int, name: str) -> Iterator[tuple[int, Array]]:
             yield start, reader.read_range(start, stop, buf[:stop - start])
 
 
+def read_into_memory(A: Array, name: str, block_bytes: int = BLOCK_BYTES) -> Array:
+    """``A`` as an array in the process's memory, read from its file if memory-mapped.
+
+    ``np.asarray`` of a memmap leaves every page it touches mapped into the process
+    (the whole file, for a column of it); this reads the rows with
+    :func:`row_blocks` instead, so only the result itself takes memory.
+    """
+    if not isinstance(A, np.ndarray) or _mapped_file(A) is None:
+        return np.asarray(A)
+    A2 = A.reshape(A.shape[0], -1) if A.ndim > 1 else A.reshape(-1, 1)
+    out = np.empty(A2.shape, A.dtype)
+    rows = max(1, block_bytes // max(1, A2.shape[1] * A2.itemsize))
+    for start, block in row_blocks(A2, rows, name):
+        out[start:start + block.shape[0]] = block
+    return out.reshape(A.shape)
+
+
 def first_non_finite(block: Array) -> tuple[int, int] | None:
     """``(row, column)`` of the first NaN or infinity in the 2-D ``block``, or None."""
     # Any NaN or infinity makes the sum non-finite, and the sum needs no temporary; a

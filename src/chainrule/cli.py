@@ -494,8 +494,10 @@ def _is_classification_cost(cost: str | None) -> bool:
 def _encode_labels(labels: Array, classes: Sequence[Any] | None, cost: str | None,
                    src: str) -> tuple[Array, list[Any]]:
     """One-hot rows (one column for binary cross-entropy) and the classes in column order."""
+    from ._validation import read_into_memory
     from .datasets import csv_row_numbers, one_hot
 
+    labels = read_into_memory(labels, "y")  # a column of a .npy: not paged in through its map
     try:
         Y, found = one_hot(labels, classes=None if classes is None else np.asarray(classes))
     except DataError as exc:
