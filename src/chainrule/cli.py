@@ -398,10 +398,13 @@ def _check_not_an_input(path: Path, option: str,
                               f"it (choose another file name)")
 
 
-def _stopped_at_once(status: str, out: Path, checkpoint: Path | None) -> str:
-    """The message for a run stopped in the middle of a step (a second Ctrl-C)."""
-    text = (f"{status} at once, in the middle of a step: the model was not saved "
-            f"({out} was left as it was)")
+def _stopped_outside_a_step(status: str, out: Path, checkpoint: Path | None,
+                            in_step: bool) -> str:
+    """The message for a stop the library did not make graceful: a second Ctrl-C in the
+    middle of a step, or a Ctrl-C before training started (or between steps)."""
+    where = ("at once, in the middle of a step: the model was not saved" if in_step
+             else "before training started (or between steps): nothing was saved")
+    text = f"{status} {where} ({out} was left as it was)"
     if checkpoint is not None and (checkpoint.exists()
                                    or _checkpoint_previous(checkpoint).exists()):
         text += (f"; the last checkpoint written is kept: continue with --checkpoint "
@@ -1208,18 +1211,6 @@ def _check_train_outputs(out: Path, plot: Path | None, checkpoint: Path | None,
         _check_not_an_input(checkpoint, "--checkpoint", [(data, "the data file")])
 
 
-def _stopped_before_a_step(status: str, out: Path, checkpoint: Path | None) -> str:
-    """The message for a stop outside any step that the library did not handle: before
-    training started (while the data was checked) or by a second Ctrl-C between steps."""
-    text = (f"{status} before training started (or between steps): nothing was saved "
-            f"({out} was left as it was)")
-    if checkpoint is not None and (checkpoint.exists()
-                                   or _checkpoint_previous(checkpoint).exists()):
-        text += (f"; the last checkpoint written is kept: continue with --checkpoint "
-                 f"{checkpoint} --resume")
-    return text
-
-
 def _train(*, data: Path | None, dataset: str | None, target: str | None, task: Task,
            hidden: str | None, activation: str | None, output_activation: str | None,
            cost: str | None, optimizer: str | None, lr: float | None, epochs: int | None,
@@ -1303,11 +1294,11 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
             status, failure = "diverged", exc
         except KeyboardInterrupt:
             status = "terminated" if signals.terminated else "interrupted"
-            if trainer.in_step:  # a second Ctrl-C, inside a step: weights half updated
-                raise _Stop(_stopped_at_once(status, out_path, checkpoint),
-                            signals.exit_code) from None
-            if not trainer.interrupted:  # before the first step, or a second Ctrl-C
-                raise _Stop(_stopped_before_a_step(status, out_path, checkpoint),
+            # a second Ctrl-C inside a step (weights half updated), or a Ctrl-C before the
+            # first step or a second one between steps: nothing is saved
+            if trainer.in_step or not trainer.interrupted:
+                raise _Stop(_stopped_outside_a_step(status, out_path, checkpoint,
+                                                    trainer.in_step),
                             signals.exit_code) from None
     seconds = time.perf_counter() - start
     history = history if history is not None else progress.history
