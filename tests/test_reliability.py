@@ -52,7 +52,7 @@ from chainrule.datasets import DATASETS, load_array, load_csv, load_data
 from chainrule.io import load_model, save_model
 from chainrule.losses import get_cost
 from chainrule.optim import GradientDescent
-from chainrule.training import evaluate, fit
+from chainrule.training import Trainer, evaluate, fit
 
 SECONDS_PER_LOAD = 2.0  # "bounded time": far above what any of these tiny files needs
 
@@ -754,3 +754,23 @@ def test_two_command_line_runs_with_one_seed_write_the_same_weights(tmp_path):
         weights.append(load_model(out)[0].params)
     np.testing.assert_array_equal(weights[0], weights[1])
     assert not np.array_equal(weights[0], weights[2])
+
+
+def test_a_ctrl_c_during_the_final_cost_check_still_interrupts():
+    # the one-batch forward pass after the last epoch runs under the deferred handler too:
+    # the Ctrl-C it receives must not be swallowed
+    X, Y = np.array([[0.0, 0], [0, 1], [1, 0], [1, 1]]), np.array([[0.0], [1], [1], [0]])
+    net = Network([2, 3, 1], "tanh", random_state=0)
+    t = Trainer(net, optimizer="gd", learning_rate=0.1, batch_size=None)
+    forward, calls = net._forward, []
+
+    def counting_forward(Xb):
+        calls.append(1)
+        if len(calls) == 4:  # epochs 1-3 took a step each; this is the final check
+            os.kill(os.getpid(), signal.SIGINT)
+        return forward(Xb)
+
+    net._forward = counting_forward
+    with pytest.raises(KeyboardInterrupt):
+        fit(net, X, Y, epochs=3, trainer=t)
+    assert t.interrupted and len(t.history) == 3 and len(calls) == 4

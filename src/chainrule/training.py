@@ -458,10 +458,8 @@ class Trainer:
                 break
         if self.early_stopping and self.restore_best and self.best_params is not None:
             net.params[...] = self.best_params
-        if interrupted[0]:  # Ctrl-C at the end of the last epoch: still an interrupt
-            self.interrupted = True
-            raise KeyboardInterrupt
-        if self._pending_epoch is not None:  # no batch cost was computed at these weights
+        if self._pending_epoch is not None and not interrupted[0]:
+            # no batch cost was computed at these weights: one batch's, now
             sel = base[:B]
             Xb = X_all[:B] if full_batch else rows.take(X, sel, net.dtype, Xb_buf[:sel.size])
             Yb = Y[:B] if full_batch else rows.take(Y, sel, net.dtype, Yb_buf[:sel.size],
@@ -470,6 +468,9 @@ class Trainer:
             if not math.isfinite(float(np.add.reduce(net.cost.per_example(c.Z[-1], c.A[-1],
                                                                           Yb)))):
                 self._diverged(None, final=True)
+        if interrupted[0]:  # Ctrl-C at the end of the last epoch: still an interrupt
+            self.interrupted = True
+            raise KeyboardInterrupt
 
     def _prepare_l2(self) -> None:
         if self.l2 > 0 and self._l2_scale is None:
