@@ -796,10 +796,44 @@ def test_a_ctrl_c_before_the_first_step_saves_nothing_and_says_so(tmp_path, monk
     code = cli.main(["train", "--dataset", "xor", "--epochs", "6", "-q", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 130 and "Traceback" not in err
-    assert_one_line_error(err, "interrupted before training started (or between steps): "
-                               "nothing was saved")
+    assert_one_line_error(err, "interrupted before training started: nothing was saved")
     assert "in the middle of a step" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_second_ctrl_c_between_steps_says_nothing_more_was_saved(tmp_path: Path,
+                                                                   monkeypatch, capsys):
+    # steps were taken, then the library stopped outside a step without a graceful stop
+    # (a second Ctrl-C while the interrupt checkpoint was written)
+    from chainrule import cli, training
+
+    out = tmp_path / "m.safetensors"
+    real_fit = training.fit
+
+    def stopped_after_steps(*args, **kwargs):
+        real_fit(*args, **{**kwargs, "epochs": 2})
+        raise KeyboardInterrupt  # trainer.interrupted is False, in_step too
+
+    monkeypatch.setattr(training, "fit", stopped_after_steps)
+    code = cli.main(["train", "--dataset", "xor", "--epochs", "6", "-q", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 130
+    assert_one_line_error(err, "interrupted at once by a second signal, between steps: "
+                               "nothing more was saved")
+    assert not out.exists()
+
+
+def test_divergence_and_saving_messages_name_only_checkpoints_that_exist(tmp_path: Path,
+                                                                         capsys):
+    from chainrule import cli
+
+    ck, out = tmp_path / "ck" / "c.ckpt", tmp_path / "m.safetensors"
+    code = cli.main(["train", "--dataset", "heart", "--activation", "identity",
+                     "--output-activation", "identity", "--lr", "1e3", "--optimizer", "gd",
+                     "--checkpoint", str(ck), "--out", str(out), "-q"])
+    err = capsys.readouterr().err
+    assert code == 1 and "diverged" in err and "They were saved to" in err
+    assert not ck.exists() and "(checkpoint:" not in err  # saved every 300 epochs: none yet
 
 
 def test_resume_without_a_checkpoint_says_it_starts_afresh(tmp_path: Path):
@@ -952,3 +986,25 @@ def test_sigterm_during_predict_removes_its_temporary_file_and_folders(tmp_path:
     assert code == 143 and stdout == ""
     assert_one_line_error(err, "error: terminated")
     assert not (tmp_path / "new").exists()  # the temporary file and the folders made for it
+
+
+def test_a_full_temporary_folder_names_the_standardised_copy(tmp_path: Path, monkeypatch,
+                                                            capsys):
+    from chainrule import cli
+
+    data = tmp_path / "d.npy"
+    np.save(data, np.random.default_rng(0).normal(size=(300, 4)))
+    real_open = open
+
+    def full_disk(name, *args, **kwargs):
+        if str(name).startswith("/proc/self/fd/") or "chainrule-" in str(name):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(name, *args, **kwargs)
+
+    monkeypatch.setattr(cli, "open", full_disk, raising=False)
+    code = cli.main(["train", str(data), "--target", "last", "--epochs", "1", "-q",
+                     "--out", str(tmp_path / "m.safetensors")])
+    err = capsys.readouterr().err
+    assert code == 1, err  # a full disk is a failed run, not bad input
+    assert_one_line_error(err, "d.npy: cannot write its standardised copy")
+    assert "no space left on device; set TMPDIR" in err and "--no-standardize" in err

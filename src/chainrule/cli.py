@@ -113,10 +113,11 @@ def _exit_code(exc: BaseException) -> int:
         if isinstance(cause, OSError) and cause.errno in _RESOURCE_ERRNOS:
             return EXIT_FAILED
         cause = cause.__cause__
-    # chainrule's ValueErrors name a bad option, file or value (DivergenceError is not one);
-    # any other exception is a bug
+    # chainrule's ValueErrors name a bad option, file or value, except DivergenceError (a
+    # ValueError as scikit-learn's is, but a failed run); any other exception is a bug
     bad_input = isinstance(exc, OSError) or (isinstance(exc, ChainruleError)
-                                             and isinstance(exc, ValueError))
+                                             and isinstance(exc, ValueError)
+                                             and not isinstance(exc, DivergenceError))
     return EXIT_USAGE if bad_input else EXIT_FAILED
 
 
@@ -399,17 +400,26 @@ def _check_not_an_input(path: Path, option: str,
 
 
 def _stopped_outside_a_step(status: str, out: Path, checkpoint: Path | None,
-                            in_step: bool) -> str:
+                            in_step: bool, stepped: bool) -> str:
     """The message for a stop the library did not make graceful: a second Ctrl-C in the
-    middle of a step, or a Ctrl-C before training started (or between steps)."""
-    where = ("at once, in the middle of a step: the model was not saved" if in_step
-             else "before training started (or between steps): nothing was saved")
+    middle of a step or between steps (e.g. while the interrupt checkpoint was written),
+    or a Ctrl-C before training started."""
+    if in_step:
+        where = "at once, in the middle of a step: the model was not saved"
+    elif stepped:
+        where = "at once by a second signal, between steps: nothing more was saved"
+    else:
+        where = "before training started: nothing was saved"
     text = f"{status} {where} ({out} was left as it was)"
-    if checkpoint is not None and (checkpoint.exists()
-                                   or _checkpoint_previous(checkpoint).exists()):
+    if checkpoint is not None and _checkpoint_written(checkpoint):
         text += (f"; the last checkpoint written is kept: continue with --checkpoint "
                  f"{checkpoint} --resume")
     return text
+
+
+def _checkpoint_written(checkpoint: Path) -> bool:
+    """Whether a run can resume from ``checkpoint`` (it, or its previous file, exists)."""
+    return checkpoint.exists() or _checkpoint_previous(checkpoint).exists()
 
 
 def _checkpoint_previous(checkpoint: Path) -> Path:
@@ -1297,8 +1307,9 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
             # a second Ctrl-C inside a step (weights half updated), or a Ctrl-C before the
             # first step or a second one between steps: nothing is saved
             if trainer.in_step or not trainer.interrupted:
+                stepped = trainer.history.n_steps > trainer.steps_before_run
                 raise _Stop(_stopped_outside_a_step(status, out_path, checkpoint,
-                                                    trainer.in_step),
+                                                    trainer.in_step, stepped),
                             signals.exit_code) from None
     seconds = time.perf_counter() - start
     history = history if history is not None else progress.history
@@ -1318,18 +1329,23 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
         _make_folder(out_path.parent, "--out")
         save_model(out_path, net, metadata=metadata)  # atomic: all or nothing
     except KeyboardInterrupt:
-        raise _Stop(f"interrupted while saving; {out_path} was left as it was",
+        what = "terminated" if signals.terminated else "interrupted"
+        hint = (f"; the checkpoint {checkpoint} holds the run: continue with --checkpoint "
+                f"{checkpoint} --resume" if checkpoint is not None
+                and _checkpoint_written(checkpoint) else "")
+        raise _Stop(f"{what} while saving the model; {out_path} was left as it was{hint}",
                     signals.exit_code) from None
     if status != "completed":
         if json_output:
             typer.echo(json.dumps({**summary, "model": os.fspath(out_path), "plots": []}))
         if failure is not None:
-            where = f" (checkpoint: {checkpoint})" if checkpoint is not None else ""
+            where = f" (checkpoint: {checkpoint})" if checkpoint is not None and \
+                _checkpoint_written(checkpoint) else ""
             raise _Stop(f"{_one_line(failure)} They were saved to {out_path}{where}.",
                         EXIT_FAILED) from failure
         done = summary["epochs_run"]
         resume_hint = (f"; continue with --checkpoint {checkpoint} --resume"
-                       if checkpoint is not None else "")
+                       if checkpoint is not None and _checkpoint_written(checkpoint) else "")
         raise _Stop(f"{status} after {done} complete epoch(s); the model trained so far was "
                     f"saved to {out_path}{resume_hint}", signals.exit_code)
 
@@ -1572,11 +1588,19 @@ def _standardized(X: Array, scaler: Any, source: _Source, stack: contextlib.Exit
     rows = _block_rows(X)
     buf = np.empty((min(rows, X.shape[0]), X.shape[1]), dtype)
     # written, not mapped: pages written through a map would stay in the process's memory
-    with open(name, "wb") as f:
-        np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(dtype),
-                                                 "fortran_order": False, "shape": X.shape})
-        for start, block in row_blocks(X, rows, "X"):
-            f.write(_transform(scaler, block, start, source, out=buf[:block.shape[0]]).data)
+    try:
+        with open(name, "wb") as f:
+            np.lib.format.write_array_header_1_0(
+                f, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False,
+                    "shape": X.shape})
+            for start, block in row_blocks(X, rows, "X"):
+                f.write(_transform(scaler, block, start, source, out=buf[:block.shape[0]]).data)
+    except OSError as exc:
+        folder = Path(tempfile.gettempdir())
+        raise ConfigError(f"{source.name}: cannot write its standardised copy "
+                          f"({X.nbytes / 2**20:.0f} MB) to the temporary folder {folder}: "
+                          f"{os_error_reason(exc, folder)}; set TMPDIR to a folder with room, "
+                          "or pass --no-standardize") from exc
     return np.load(name, mmap_mode="r", allow_pickle=False)
 
 

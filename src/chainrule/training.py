@@ -316,6 +316,7 @@ class Trainer:
         self._classifier = _classification(network) if classification is None \
             else bool(classification)
         self.in_step = False  # True while a step is under way (a second Ctrl-C may stop it)
+        self.steps_before_run = 0
         self.lbfgs_result: Any = None  # scipy.optimize.OptimizeResult of the last L-BFGS run
         # Divergence puts back _good: the weights at the last epoch end (or the start) whose
         # cost was seen to be finite.  An epoch end's weights wait in _pending until the
@@ -396,6 +397,7 @@ class Trainer:
         """Train until ``epochs`` epochs are complete (counting those already done)."""
         self._prepare_l2()
         self.interrupted = False
+        self.steps_before_run = self.history.n_steps  # to tell whether this run took a step
         self._good, self._good_epoch = self.network.params.copy(), self.epoch
         self._pending, self._pending_epoch = np.empty_like(self._good), None
         # Overflow is detected (and reported with its epoch and batch) by _step, not warned
