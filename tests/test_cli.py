@@ -1008,3 +1008,26 @@ def test_a_full_temporary_folder_names_the_standardised_copy(tmp_path: Path, mon
     assert code == 1, err  # a full disk is a failed run, not bad input
     assert_one_line_error(err, "d.npy: cannot write its standardised copy")
     assert "no space left on device; set TMPDIR" in err and "--no-standardize" in err
+
+
+def test_predict_gives_the_same_bits_for_a_npy_column_range_and_an_npz(tmp_path: Path,
+                                                                      monkeypatch):
+    # a memory-mapped .npy whose last column is the target, and the same data as an .npz:
+    # blocks of the same rows, so BLAS groups every product the same way
+    from chainrule import cli
+
+    rng = np.random.default_rng(0)
+    table = np.column_stack([rng.normal(size=(500, 79)), rng.normal(size=500)])  # wide rows
+    np.save(tmp_path / "d.npy", table)
+    np.savez(tmp_path / "d.npz", X=table[:, :79], y=table[:, 79])
+    model = tmp_path / "m.safetensors"
+    assert cli.main(["train", str(tmp_path / "d.npy"), "--target", "last", "--epochs", "2",
+                     "-q", "--out", str(model)]) == 0
+    monkeypatch.setattr(cli, "BLOCK_BYTES", 8000)  # blocks of 12 rows
+    outs = []
+    for data, extra in (("d.npy", ["--target", "last"]), ("d.npz", [])):
+        out = tmp_path / f"p_{data}.npy"
+        assert cli.main(["predict", str(model), str(tmp_path / data), *extra,
+                         "--out", str(out)]) == 0
+        outs.append(np.load(out))
+    assert outs[0].tobytes() == outs[1].tobytes()

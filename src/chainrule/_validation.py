@@ -104,12 +104,17 @@ def _check_fits_block(block: Array, name: str, start: int, limit: float,
                     f"fit {dtype.name} (whose largest value is {limit:.4g})")
 
 
-def row_blocks(A: Array, rows: int, name: str) -> Iterator[tuple[int, Array]]:
+def row_blocks(A: Array, rows: int, name: str, *,
+               exact: bool = False) -> Iterator[tuple[int, Array]]:
     """``(start, A[start:start + rows])`` for each block of rows of the 2-D ``A``.
 
     A memory-mapped ``A`` is read from its file (:class:`FileRows`) into one
     buffer, never through the mapping; each block is then only valid until the
-    next one is yielded.
+    next one is yielded.  Rows further apart in the file than their size (a
+    column of a wider table) make the blocks smaller, so that a block reads about
+    as many bytes as ``rows`` contiguous rows would; with ``exact`` the blocks
+    keep ``rows`` rows whatever the layout (results that depend on how rows are
+    grouped, such as BLAS products, then come out the same for any storage).
     """
     n = A.shape[0]
     reader = FileRows.open(A, name)
@@ -118,7 +123,7 @@ def row_blocks(A: Array, rows: int, name: str) -> Iterator[tuple[int, Array]]:
             yield start, A[start:start + rows]
         return
     with reader:
-        if reader.stride > reader.row_bytes:  # a block reads the span between its rows too
+        if reader.stride > reader.row_bytes and not exact:  # a block reads the gaps too
             rows = max(1, rows * reader.row_bytes // reader.stride)
         buf = np.empty((min(rows, n), A.shape[1]), A.dtype)
         for start in range(0, n, rows):

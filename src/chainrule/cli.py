@@ -1660,8 +1660,11 @@ def _predictions(net: Network, X: Array, scaler: Any,
     """
     from ._validation import row_blocks
 
-    rows = _block_rows(X, 4 * max(net.layer_sizes))  # the forward pass keeps a few layers
-    for start, block in row_blocks(X, rows, "X"):
+    # the same blocks whether X is in memory or a column range of a file: BLAS groups the
+    # rows of a product by block, so other blocks would round a few outputs differently
+    per_row = max(X.shape[1] * X.itemsize, 8 * 4 * max(net.layer_sizes), 1)
+    rows = max(1, BLOCK_BYTES // per_row)  # the forward pass keeps a few layers
+    for start, block in row_blocks(X, rows, "X", exact=True):
         Xb = _transform(scaler, block, start, source) if scaler is not None else block
         yield start, net.predict(Xb)  # (rows, n_out)
 
