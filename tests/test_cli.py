@@ -527,7 +527,7 @@ def test_explain_takes_a_class_label_for_a_classifier(files: dict[str, Path], tm
     assert r.exit_code == 0, r.stderr
     r = invoke("explain", spiral, "--x", "0.5,0.5", "--y", "arm_9")
     assert r.exit_code == 2
-    assert_one_line_error(r.stderr, "(or by name: arm_0, arm_1)")
+    assert_one_line_error(r.stderr, "(or by name: 'arm_0', 'arm_1')")
 
 
 def test_plots_are_drawn_in_the_data_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

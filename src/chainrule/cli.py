@@ -588,6 +588,10 @@ def _target_as_option() -> Iterator[None]:
         if not text.startswith("target: "):
             raise
         raise ConfigError("--target: " + text.removeprefix("target: ")) from None
+    except DataError as exc:  # "FILE: no column named 'nope' for the target; ..."
+        if "for the target" not in str(exc) or str(exc).startswith("--target"):
+            raise
+        raise DataError(f"--target: {exc}") from None
 
 
 def _split_target(target: str | None, suffix: str) -> str | list[str] | None:
@@ -1124,8 +1128,8 @@ def train(
              "the target array of a .npz (default: y); 'last' for a .npy.")] = None,
     task: Annotated[Task, typer.Option(
         rich_help_panel="Data",
-        help="auto: classification for a cross-entropy cost or a column of few whole-number "
-             "labels.")] = Task.auto,
+        help="auto: classification for text labels, a cross-entropy cost, or (without "
+             "--cost) a column of few whole-number labels; else regression.")] = Task.auto,
     standardize: Annotated[bool | None, typer.Option(
         "--standardize/--no-standardize", rich_help_panel="Data",
         help="Scale each input column to mean 0, std 1 (default: on for files, off for "
@@ -2079,9 +2083,9 @@ def _example_targets(text: str, net: Network, meta: dict[str, Any]) -> Array:
     value = _as_number(text)
     if net.n_outputs == 1 and value is not None and 0 <= value <= 1:
         return np.asarray([value])
-    known = ", ".join(str(c) for c in classes)
+    known = ", ".join(repr(c) for c in classes)  # quoted: a label may hold a comma
     if names and names != [str(c) for c in classes]:
-        known += f" (or by name: {', '.join(names)})"
+        known += f" (or by name: {', '.join(repr(n) for n in names)})"
     outputs = ("its 1 output, a number in [0, 1]" if net.n_outputs == 1
                else f"its {net.n_outputs} outputs, comma-separated")
     raise ConfigError(f"--y: {text!r} is not a class of this model; its classes are "
