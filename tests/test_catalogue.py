@@ -433,7 +433,8 @@ ROWS: dict[str, Row] = {
         ConfigError, "not supported with optimizer='lbfgs'",
         lambda i, o: fit(Network([2, 3, 1], "tanh"), *load_csv(i / "good.csv")[:2], epochs=1,
                          optimizer="lbfgs", checkpoint=o / "run.ckpt"),
-        _train("good.csv", "--optimizer", "lbfgs", "--checkpoint", "{out}/run.ckpt")),
+        _train("good.csv", "--optimizer", "lbfgs", "--checkpoint", "{out}/run.ckpt"),
+        cli_fragment="--checkpoint: not with --optimizer lbfgs"),
 }
 
 

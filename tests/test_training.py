@@ -518,3 +518,27 @@ def test_read_into_memory_reads_a_mapped_column_from_the_file(tmp_path, rng, mon
     assert spy.reads == 3 and spy.all_closed()
     plain = np.arange(4.0)
     assert _validation.read_into_memory(plain, "y") is plain  # in memory already: as it is
+
+
+def test_lbfgs_records_accuracy_and_validation_and_stops_gracefully_on_ctrl_c(rng):
+    X, Y = blobs(rng)
+    net = Network([5, 8, 3], "tanh", cost="cross_entropy", random_state=0)
+    t = Trainer(net, optimizer="lbfgs")
+    seen = {}
+
+    def on_epoch(info):
+        seen[info.epoch] = net.params.copy()
+        if info.epoch == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # held until the iteration's end
+
+    with pytest.raises(KeyboardInterrupt):
+        fit(net, X, Y, epochs=50, trainer=t, validation_split=0.2, random_state=0,
+            callbacks=[on_epoch])
+    h = t.history
+    assert t.interrupted and not t.in_step and len(h) == 3 == h.n_steps
+    np.testing.assert_array_equal(net.params, seen[3])  # the accepted iterate
+    assert all(0 <= a <= 1 for a in h.accuracy + h.val_accuracy)
+    assert np.isfinite(h.val_cost).all()
+    # the accuracy counted during the evaluation equals a fresh count at those weights
+    _, acc = evaluate(net, X, Y, indices=t.train_indices)
+    assert h.accuracy[-1] == pytest.approx(acc)

@@ -984,8 +984,10 @@ def _describe(data: _Data, net: Network, recipe: Recipe, seed: int, validation: 
         f"            {acts}; {n_weights} weights and {n_biases} biases",
         f"  cost      C = (1/N) Σ_k C_k with C_k = {net.cost.formula}, a = a({L})  "
         f"({net.cost.name}, N = {n_train})",
-        f"  training  {optimizer}, η = {recipe.learning_rate:g}, {recipe.epochs} epochs of "
-        f"{batch}, seed {seed}"
+        (f"  training  {optimizer}, up to {recipe.epochs} iterations on the whole training "
+         f"set, seed {seed}" if recipe.optimizer.lower() in ("lbfgs", "l-bfgs") else
+         f"  training  {optimizer}, η = {recipe.learning_rate:g}, {recipe.epochs} epochs of "
+         f"{batch}, seed {seed}")
         + (f", {validation:.0%} held out for validation" if validation else ""),
     ]
     if standardized:
@@ -1001,11 +1003,12 @@ def _summary(history: History | None, status: str, seconds: float, recipe: Recip
     def last(xs: list[float]) -> Any:
         return _plain(xs[-1]) if len(xs) else None
 
+    lbfgs = recipe.optimizer.lower() in ("lbfgs", "l-bfgs")  # full batch, no learning rate
     return {
         "status": status,
         "optimizer": recipe.optimizer,
-        "learning_rate": recipe.learning_rate,
-        "batch_size": recipe.batch_size,
+        "learning_rate": None if lbfgs else recipe.learning_rate,
+        "batch_size": None if lbfgs else recipe.batch_size,  # None: the full batch
         "epochs": recipe.epochs,
         "epochs_run": len(h) if h is not None else 0,
         "seed": seed,
@@ -1244,6 +1247,10 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
                               output_activation=output_activation, cost=cost,
                               optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size)
     _check_validation(validation)
+    if checkpoint is not None and optimizer is not None and \
+            optimizer.lower() in ("lbfgs", "l-bfgs"):
+        raise ConfigError("--checkpoint: not with --optimizer lbfgs (SciPy's L-BFGS state "
+                          "cannot be saved); use gd, sgd or adam, or leave --checkpoint out")
     if data is not None:
         _check_target_option(data, target)
         name = data.stem
@@ -1847,8 +1854,9 @@ def _info_lines(info: ModelInfo) -> list[str]:
     t = meta.get("training")
     if isinstance(t, dict):
         batch = "full batch" if t.get("batch_size") is None else f"batches of {t['batch_size']}"
-        lines.append(f"training     {t.get('status')}: {t.get('optimizer')}, η = "
-                     f"{t.get('learning_rate')}, {t.get('epochs_run')}/{t.get('epochs')} epochs, "
+        rate = "" if t.get("learning_rate") is None else f", η = {t.get('learning_rate')}"
+        lines.append(f"training     {t.get('status')}: {t.get('optimizer')}{rate}, "
+                     f"{t.get('epochs_run')}/{t.get('epochs')} epochs, "
                      f"{batch}, seed {t.get('seed')}, {t.get('seconds')} s")
         if t.get("final_cost") is not None:
             text = f"final cost   C = {t['final_cost']:.6g}"

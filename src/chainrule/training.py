@@ -595,19 +595,34 @@ class Trainer:
 
     def run_lbfgs(self, X: Array, Y: Array, max_iter: int, *, chunk: int = 4096,
                   max_fun: int = 15000, callbacks: Sequence[Callback] = (),
-                  indices: Array | None = None) -> History:
+                  indices: Array | None = None,
+                  validation: tuple[Array, Array, Array | None] | None = None) -> History:
         """Full-batch L-BFGS (scipy) on the flat parameter vector, gradients summed in chunks.
 
         ``indices`` selects the training rows (all when None); chunks of them are
         gathered into buffers as the training loop's batches are, so a memory-mapped
-        X stays on disk.  SciPy's result (status, message, counts) is kept as
-        :attr:`lbfgs_result`.
+        X stays on disk.  After each iteration the history gets the cost, the
+        accuracy (classifiers) and, with ``validation``, the validation cost and
+        accuracy.  Ctrl-C is held until the iteration ends, then the network keeps
+        that iteration's weights and KeyboardInterrupt is raised (as in
+        :meth:`run`); a second Ctrl-C stops at once.  SciPy's result (status,
+        message, counts) is kept as :attr:`lbfgs_result`.
         """
-        with _Rows() as rows:
-            return self._lbfgs(X, Y, max_iter, chunk, max_fun, callbacks, indices, rows)
+        self.interrupted = False
+        self.steps_before_run = self.history.n_steps
+        with _Rows() as rows, _deferred_interrupt() as interrupted:
+            self._rows = rows
+            try:
+                return self._lbfgs(X, Y, max_iter, chunk, max_fun, callbacks, indices, rows,
+                                   validation, interrupted)
+            finally:
+                self._rows = None
+                self.in_step = False
 
     def _lbfgs(self, X: Array, Y: Array, max_iter: int, chunk: int, max_fun: int,
-               callbacks: Sequence[Callback], indices: Array | None, rows: _Rows) -> History:
+               callbacks: Sequence[Callback], indices: Array | None, rows: _Rows,
+               validation: tuple[Array, Array, Array | None] | None,
+               interrupted: list[bool]) -> History:
         net = self.network
         idx = np.arange(X.shape[0]) if indices is None else np.asarray(indices)
         n = idx.size
@@ -616,10 +631,11 @@ class Trainer:
         Xb_buf = np.empty((min(chunk, n), net.n_inputs), net.dtype)
         Yb_buf = np.empty((min(chunk, n), net.n_outputs), net.dtype)
         t_last = [time.perf_counter()]
+        last = {"theta": np.empty(net.n_params, np.float64), "correct": 0}
 
         def fun_and_grad(theta: Array) -> tuple[float, Array]:
             net.params[...] = theta
-            total = 0.0
+            total, correct = 0.0, 0
             grad[...] = 0
             for start in range(0, n, chunk):
                 sel = idx[start:start + chunk]
@@ -627,37 +643,59 @@ class Trainer:
                 Yb = rows.take(Y, sel, net.dtype, Yb_buf[:sel.size], name="y")
                 c = net._forward(Xb)
                 total += float(np.sum(net.cost.per_example(c.Z[-1], c.A[-1], Yb)))
+                if self._classifier:
+                    correct += _n_correct(c.A[-1], Yb)
                 # the chunk's mean-cost gradient, weighted by its share of the examples
                 np.add(grad, net._backward(Yb) * (Xb.shape[0] / n), out=grad)
+            last["theta"][...] = theta
+            last["correct"] = correct
             cost = total / n
             if self._l2_scale is not None:
                 cost += 0.5 * float(np.sum(self._l2_scale * theta * theta)) / n
                 np.add(grad, self._l2_scale * theta / n, out=grad)
             return cost, grad
 
-        def on_iteration(result: Any) -> None:
+        def on_iteration(result: Any) -> bool:
             now = time.perf_counter()
             cost = float(result.fun)
             h = self.history
             self.epoch += 1
+            net.params[...] = result.x  # the accepted point, not the last one tried
+            acc = val_cost = val_acc = None
+            if self._classifier:
+                if np.array_equal(last["theta"], result.x):  # its pass counted them
+                    acc = last["correct"] / n
+                else:
+                    acc = _evaluate(net, X, Y, idx, chunk, rows, True)[1]
+            if validation is not None:
+                Xv, Yv, vidx = validation
+                val_cost, val_acc = _evaluate(net, Xv, Yv, vidx, chunk, rows, self._classifier)
             h.epoch.append(self.epoch)
             h.cost.append(cost)
-            for lst in (h.val_cost, h.accuracy, h.val_accuracy, h.learning_rate):
-                lst.append(math.nan)
+            h.val_cost.append(math.nan if val_cost is None else val_cost)
+            h.accuracy.append(math.nan if acc is None else acc)
+            h.val_accuracy.append(math.nan if val_acc is None else val_acc)
+            h.learning_rate.append(math.nan)
             h.seconds.append(now - t_last[0])
             t_last[0] = now
-            info = EpochInfo(self.epoch, max_iter, cost, None, None, None, math.nan,
-                             h.seconds[-1], math.inf, h)
-            for cb in callbacks:
-                cb(info)
+            h.n_steps += 1
+            info = EpochInfo(self.epoch, max_iter, cost, val_cost, acc, val_acc, math.nan,
+                             h.seconds[-1], n / h.seconds[-1] if h.seconds[-1] > 0 else math.inf,
+                             h)
+            stop = any([bool(cb(info)) for cb in callbacks])
+            if interrupted[0]:  # Ctrl-C during the iteration: stop with its weights
+                self.interrupted, self.in_step = True, False
+                raise KeyboardInterrupt
+            return stop
 
         x0 = net.params.astype(np.float64)
+        self.in_step = True  # between iterations a second Ctrl-C would stop mid-evaluation
         with np.errstate(over="ignore", invalid="ignore"):
             result = minimize_lbfgs(fun_and_grad, x0, max_iter=max_iter, tol=self.tol,
                                     max_fun=max_fun, callback=on_iteration)
+        self.in_step = False
         self.lbfgs_result = result
         net.params[...] = x0
-        self.history.n_steps = int(getattr(result, "nit", self.epoch))
         if not np.isfinite(net.params).all():
             raise DivergenceError("L-BFGS produced non-finite weights", epoch=self.epoch)
         return self.history
@@ -794,7 +832,7 @@ def fit(
             validation = (X_arr, Y_arr, t.val_indices)
     if t.lbfgs:
         return t.run_lbfgs(X_arr, Y_arr, n_epochs, callbacks=callbacks,
-                           indices=t.train_indices)
+                           indices=t.train_indices, validation=validation)
     try:
         return t.run(X_arr, Y_arr, n_epochs, validation=validation, callbacks=callbacks,
                      batch_callback=batch_callback)
