@@ -1031,3 +1031,21 @@ def test_predict_gives_the_same_bits_for_a_npy_column_range_and_an_npz(tmp_path:
                          "--out", str(out)]) == 0
         outs.append(np.load(out))
     assert outs[0].tobytes() == outs[1].tobytes()
+
+
+def test_a_stop_while_writing_plots_says_the_model_was_saved(tmp_path: Path, monkeypatch,
+                                                             capsys):
+    from chainrule import cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_write_plots", interrupted)
+    out = tmp_path / "m.safetensors"
+    code = cli.main(["train", "--dataset", "xor", "--epochs", "3", "-q", "--out", str(out),
+                     "--plot", str(tmp_path / "plots")])
+    err = capsys.readouterr().err
+    assert code == 130
+    assert_one_line_error(err, f"interrupted while writing the plots; the trained model was "
+                               f"saved to {out}")
+    assert load_model(out)[0].n_params > 0

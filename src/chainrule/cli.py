@@ -1361,7 +1361,12 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
                     f"saved to {out_path}{resume_hint}", signals.exit_code)
 
     assert history is not None
-    plots = _write_plots(plot, net, d, X_in, scaler, history) if plot is not None else []
+    try:
+        plots = _write_plots(plot, net, d, X_in, scaler, history) if plot is not None else []
+    except KeyboardInterrupt:
+        what = "terminated" if signals.terminated else "interrupted"
+        raise _Stop(f"{what} while writing the plots; the trained model was saved to "
+                    f"{out_path}", signals.exit_code) from None
     if json_output:
         typer.echo(json.dumps({**summary, "model": os.fspath(out_path),
                                "plots": [os.fspath(p) for p, _ in plots],
