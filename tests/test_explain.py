@@ -239,3 +239,24 @@ def test_every_example_matches_its_own_chain(rng, sizes, act, out, cost):
               for j in range(L, ledger.param.layer - 1, -1)] for c in chains]
     np.testing.assert_allclose([g.sigma_prime for g in ledger.layers], np.mean(sigma, axis=0),
                                rtol=1e-12)
+
+
+def test_a_saturated_output_keeps_the_ledger_over_a_data_set_exact_and_quiet():
+    # a logistic output at z = 40 rounds a to 1: ∂C/∂a from the rounded a is 0/0; the
+    # ledger continues from ∂C_k/∂z as back-propagation has it (pytest: warnings are errors)
+    net = Network([1, 1], "logistic", cost="binary_cross_entropy", weights=[[[40.0]]],
+                  biases=[[0.0]])
+    X, Y = np.array([[0.01], [1.0]]), np.array([[1.0], [1.0]])
+    ledger = explain(net, X, Y, "W1[0,0]")
+    assert np.isfinite(ledger.per_example).all()
+    assert ledger.value == pytest.approx(ledger.backprop, rel=1e-12)
+    text = json.dumps(ledger.to_dict(), default=float)
+    assert "NaN" not in text
+
+
+def test_the_caption_shows_the_binary_cross_entropy_formula_whole():
+    # its [ ... ] would be taken for rich markup and dropped
+    net = Network([1, 1], "logistic", cost="binary_cross_entropy", random_state=0)
+    console = Console(record=True, width=200)
+    console.print(explain(net, [[0.5]], [[1.0]], "b1[0]").to_table())
+    assert "C_k = −Σ_i [y_i log a_i + (1 − y_i) log(1 − a_i)]" in console.export_text()

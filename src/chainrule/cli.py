@@ -341,6 +341,17 @@ def _plain(value: object) -> Any:
     return value
 
 
+def _json_ready(value: object) -> Any:
+    """``value`` with every NaN or infinity, however deep, as None (strict JSON has neither)."""
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _json_ready(value.tolist())
+    return _plain(value)
+
+
 def _label(value: object) -> Any:
     """A class label for JSON: 1.0 → 1 (CSV labels are read as floats)."""
     v = _plain(value)
@@ -2156,7 +2167,7 @@ def explain_command(
             tex = ledger.to_latex() + "\n"
             _write_atomic(latex, lambda f: f.write(tex.encode()), "--latex")
         if json_output:
-            typer.echo(json.dumps(ledger.to_dict(), default=_plain))
+            typer.echo(json.dumps(_json_ready(ledger.to_dict()), allow_nan=False))
         else:
             _print_rich(ledger.render)
             if latex is not None:

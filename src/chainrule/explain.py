@@ -24,6 +24,7 @@ import numpy as np
 
 from .errors import ConfigError
 from .gradcheck import numerical_gradient
+from .losses import output_delta
 from .network import ChainRule, Factor, Network, ParamRef, parse_param
 
 if TYPE_CHECKING:  # rich is only needed to render
@@ -134,8 +135,10 @@ class Ledger:
 
         N, k = self.n_examples, self.example
         of = f" of {N}" if N > 1 else ""
+        from rich.markup import escape
+
         table = Table(title=f"∂C_k/∂{self.param.symbol} by the chain rule, example k = {k}{of}",
-                      caption=f"C_k = {self.cost_formula}   ({self.cost})")
+                      caption=escape(f"C_k = {self.cost_formula}   ({self.cost})"))
         table.add_column("factor", no_wrap=True)
         table.add_column("formula", no_wrap=True)
         table.add_column("shape", justify="center", no_wrap=True)
@@ -327,15 +330,22 @@ def _per_example(network: Network, X: Array, Y: Array,
     """
     L, i = network.n_layers, p.layer
     c = network._forward(X)
-    g = network.cost.dC_dA(c.A[L], Y)  # (N, n_L)
     norms, sigma = [], []
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # ‖∂C_k/∂a(L)‖ from z (exact in saturation; ∞ where the factor truly is), but the
+        # product continues from ∂C_k/∂z(L) as back-propagation has it: fused with the
+        # output layer for the cross-entropies, so a saturated output stays exact
+        dC_da = network._dC_da(c.Z[L - 1], c.A[L], Y)  # (N, n_L)
+        g = output_delta(network.cost, network.activations[L - 1], c.Z[L - 1], c.A[L], Y,
+                         np.empty_like(c.A[L])) * X.shape[0]  # per example, not the mean
     for j in range(L, i - 1, -1):
         act, Z, A = network.activations[j - 1], c.Z[j - 1], c.A[j]
-        norms.append(np.linalg.norm(g, axis=1))
+        norms.append(np.linalg.norm(dC_da if j == L else g, axis=1))
         # |σ'| is the diagonal of ∂a(j)/∂z(j): a(1 − a) for softmax
         sigma_prime = act.derivative(Z, A) if act.elementwise else A * (1 - A)
         sigma.append(np.abs(sigma_prime).mean(axis=1))
-        act.backward(g, Z, A)  # g is now ∂C_k/∂z(j)
+        if j < L:
+            act.backward(g, Z, A)  # g is now ∂C_k/∂z(j)
         if j > i:
             g = g @ network.W[j - 1]  # (N, n_{j−1})
     # ∂z(i)/∂θ is a(i−1)[col] (a weight) or 1 (a bias) in row p.row

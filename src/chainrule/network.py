@@ -713,7 +713,7 @@ class Network:
         # (a softmax output rounded to 0 where y > 0) is infinite without a warning.
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             factors = [Factor(f"∂C/∂a({N})", f"{self.cost.name}: {self.cost.dC_dA_formula}",
-                              self._dC_da(z[N - 1], a[N], Y2[0]))]
+                              self._dC_da(z[N - 1][None, :], a[N][None, :], Y2)[0])]
             for j in range(N, i, -1):
                 J = acts[j - 1].jacobian(z[j - 1]) @ self.W[j - 1]  # (n_j, n_{j-1})
                 factors.append(Factor(f"∂a({j})/∂a({j - 1})", f"σ'(z({j})) W({j})", J))
@@ -731,20 +731,23 @@ class Network:
         return ChainRule(p, tuple(factors), backprop, z, a)
 
 
-    def _dC_da(self, z: Array, a: Array, y: Array) -> Array:
-        """∂C_k/∂a(N) for one example, exact where a is rounded to 0 or 1.
+    def _dC_da(self, Z: Array, A: Array, Y: Array) -> Array:
+        """∂C_k/∂a(N) for every row of the output's (Z, A) and the targets Y (all (N, n_N)),
+        exact where a is rounded to 0 or 1.
 
         A term whose weight y (or 1 − y) is 0 contributes 0, as in C itself; for a
-        logistic output with binary cross-entropy, 1 − a is taken as σ(−z).
+        logistic output with binary cross-entropy, 1 − a is taken as σ(−z).  Call it
+        under ``np.errstate``: a factor that is truly beyond the range is ±∞.
         """
         name = self.cost.name
         if name == "binary_cross_entropy":
-            one_minus_a = self.activations[-1](-z[None, :])[0]  # σ(−z) = 1 − σ(z), exactly
-            return (np.where(y != 0, -y / a, 0.0)
-                    + np.where(y != 1, (1 - y) / one_minus_a, 0.0)).astype(self.dtype)
+            one_minus_a = self.activations[-1](-Z)  # σ(−z) = 1 − σ(z), exactly
+            return (np.where(Y != 0, -Y / A, 0.0)
+                    + np.where(Y != 1, (1 - Y) / one_minus_a, 0.0)).astype(self.dtype)
         if name == "cross_entropy":
-            return np.where(y != 0, -y / a, 0.0).astype(self.dtype)
-        return self.cost.dC_dA(a[None, :], y[None, :])[0]
+            return np.where(Y != 0, -Y / A, 0.0).astype(self.dtype)
+        return self.cost.dC_dA(A, Y)
+
 
 def _short_repr(value: object, limit: int = 60) -> str:
     text = repr(value)
