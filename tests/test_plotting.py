@@ -277,3 +277,17 @@ def test_cost_curve_leaves_out_all_nan_validation_series():
     labels = [line.get_label() for line in ax.get_lines()]
     assert labels == ["training cost"]
     plt.close(ax.figure)
+
+
+def test_decision_regions_name_the_classes_in_a_legend(rng):
+    net = Network([2, 5, 3], "tanh", cost="cross_entropy", random_state=0)
+    X = rng.normal(size=(30, 2))
+    ax = plot_decision_regions(net, X, rng.integers(0, 3, 30), resolution=20,
+                               class_names=["cat", "dog", "eel"])
+    legend = ax.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["cat", "dog", "eel"]
+    assert legend.get_title().get_text() == "class"
+    plt.close(ax.figure)
+    with pytest.raises(ShapeError, match="class_names: expected 3 names"):
+        plot_decision_regions(net, X, np.zeros(30), class_names=["a", "b"])
+    assert plt.get_fignums() == []  # refused before a figure was made

@@ -1110,7 +1110,9 @@ def _write_plots(folder: Path, net: Network, data: _Data, X_in: Array, scaler: A
             ax.set_ylabel(data.target_names[0])
         written.append((folder / "fit.png", "the network's output over the targets"))
     elif data.task == "classification" and net.n_inputs == 2:
-        ax = plotting.plot_decision_regions(_in_data_units(net, scaler), data.X, data.Y)
+        names = data.class_names or data.classes
+        ax = plotting.plot_decision_regions(_in_data_units(net, scaler), data.X, data.Y,
+                                            class_names=names)
         ax.set_xlabel(data.feature_names[0])
         ax.set_ylabel(data.feature_names[1])
         written.append((folder / "decision_regions.png",

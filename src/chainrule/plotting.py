@@ -13,7 +13,7 @@ The landscape follows the seed's contour map: white is low cost, black is high.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +48,8 @@ def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
         return ax
     import matplotlib.pyplot as plt
 
-    _, ax = plt.subplots(figsize=figsize)
+    # constrained layout keeps tick and axis labels inside the figure at its given size
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
 
 
@@ -201,7 +202,7 @@ def plot_cost_curve(history: Mapping[str, Any] | Any, ax: Axes | None = None) ->
         twin.set_ylim(0, 1.02)
         more = twin.get_legend_handles_labels()
         handles, labels = handles + more[0], labels + more[1]
-    ax.legend(handles, labels, loc="upper right", fontsize="small")
+    ax.legend(handles, labels, loc="best", fontsize="small")
     ax.set_title("Cost per epoch")
     return ax
 
@@ -284,12 +285,15 @@ def _class_labels(labels: object, n: int) -> Array:
 
 
 def plot_decision_regions(network: Network, X: object, labels: object, ax: Axes | None = None,
-                          resolution: int = 200) -> Axes:
+                          resolution: int = 200,
+                          class_names: Sequence[object] | None = None) -> Axes:
     """Decision regions of a classifier with two inputs, and the data on top.
 
     A grid of ``resolution × resolution`` points over the data (plus a margin)
     is classified by the argmax of the outputs, or by ``a > 0.5`` for a single
     output.  ``labels`` are class numbers (N,), one-hot rows (N, k) or a 0/1 column.
+    A legend names each class's colour: ``class_names`` (one per class, in
+    output order), or 0, 1, ...
     """
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
@@ -309,12 +313,20 @@ def plot_decision_regions(network: Network, X: object, labels: object, ax: Axes 
     k = max(out.shape[1], 2, int(y.max()) + 1)
     colors = [f"C{j % 10}" for j in range(k)]
     cmap, norm = ListedColormap(colors), BoundaryNorm(np.arange(-0.5, k), k)
+    names = [str(j) for j in range(k)] if class_names is None else list(class_names)
+    if len(names) != k:
+        raise ShapeError(f"class_names: expected {k} names (one per class), got {len(names)}")
 
     ax = _axes(ax, (5.5, 5.0))
     ax.contourf(G0, G1, pred.reshape(G0.shape), levels=np.arange(-0.5, k), cmap=cmap,
                 norm=norm, alpha=0.3)
     ax.scatter(X2[:, 0], X2[:, 1], c=y, cmap=cmap, norm=norm, s=14, edgecolors="black",
                linewidths=0.4)
+    from matplotlib.lines import Line2D
+
+    ax.legend([Line2D([], [], marker="o", linestyle="", markerfacecolor=c,
+                      markeredgecolor="black", markeredgewidth=0.4) for c in colors],
+              [str(n) for n in names], loc="best", fontsize="small", title="class")
     ax.set_xlabel("x₀")
     ax.set_ylabel("x₁")
     ax.set_title("Decision regions")
