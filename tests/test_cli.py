@@ -1049,3 +1049,16 @@ def test_a_stop_while_writing_plots_says_the_model_was_saved(tmp_path: Path, mon
     assert_one_line_error(err, f"interrupted while writing the plots; the trained model was "
                                f"saved to {out}")
     assert load_model(out)[0].n_params > 0
+
+
+def test_a_regression_target_far_from_zero_gets_a_note(tmp_path: Path, capsys):
+    from chainrule import cli
+
+    x = np.linspace(-2, 2, 60)
+    for name, y, expected in (("off", 100 + 5 * np.sin(x), True), ("ok", np.sin(x), False)):
+        path = tmp_path / f"{name}.csv"
+        np.savetxt(path, np.c_[x, y], delimiter=",", header="x,y", comments="")
+        assert cli.main(["train", str(path), "--target", "y", "--epochs", "2",
+                         "--out", str(tmp_path / f"{name}.safetensors")]) == 0
+        err = capsys.readouterr().err
+        assert ("note: the target 'y' has mean 100" in err) is expected, err

@@ -433,6 +433,25 @@ def _checkpoint_written(checkpoint: Path) -> bool:
     return checkpoint.exists() or _checkpoint_previous(checkpoint).exists()
 
 
+def _note_target_scale(Y: Array, names: Sequence[str]) -> None:
+    """A note when a regression target is far from mean 0 and scale 1.
+
+    Targets are used as they are (predictions come out in their units), and a
+    network starting near 0 moves slowly towards an offset of 100 or a scale of
+    1000 at the default learning rate: say so, before minutes are spent.
+    """
+    from .datasets import Standardizer
+
+    stats = Standardizer().fit(Y)
+    for j, (mean, scale) in enumerate(zip(stats.mean_, stats.scale_)):
+        if abs(mean) > 3 * scale + 3 or scale > 30:
+            name = names[j] if j < len(names) else f"column {j}"
+            _say(f"note: the target {name!r} has mean {mean:.4g} and standard deviation "
+                 f"{scale:.4g}; a network starting near 0 reaches such values slowly: "
+                 "consider subtracting the mean and dividing by the deviation first (or "
+                 "more --epochs, a larger --lr)")
+
+
 def _checkpoint_previous(checkpoint: Path) -> Path:
     from .checkpoint import previous_path
 
@@ -1297,6 +1316,8 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
         else None
     _check_fits(d.Y, None, net, _Source(d.source, d.target_names, csv=csv_file))
     scaler = Standardizer().fit(d.X) if standardized else None
+    if d.task == "regression" and d.data_file is not None and not quiet:
+        _note_target_scale(d.Y, d.target_names)
     source = _Source(d.source, d.feature_names, csv=csv_file)
     _check_fits(d.X, scaler, net, source)
     X_in = _standardized(d.X, scaler, source, stack)  # a memmap stays on disk
