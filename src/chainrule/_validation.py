@@ -334,9 +334,10 @@ class FileRows:
                     self._read(row, pos, first[a])
             elif dest[a:b] == list(range(dest[a], dest[a] + b - a)):  # in place, too
                 self._read(buf[dest[a] * rb:(dest[a] + b - a) * rb], pos, first[a])
-            else:
+            else:  # consecutive in the file, scattered in out: one vectored read per run
                 for c in range(a, b, self._iov_max):
-                    rows = [buf[i * rb:(i + 1) * rb] for i in dest[c:c + self._iov_max]]
+                    stop = min(b, c + self._iov_max)  # this run's rows only
+                    rows = [buf[i * rb:(i + 1) * rb] for i in dest[c:stop]]
                     self._read_scattered(rows, start + first[c] * stride, first[c])
             a = b
 
