@@ -260,3 +260,18 @@ def test_the_caption_shows_the_binary_cross_entropy_formula_whole():
     console = Console(record=True, width=200)
     console.print(explain(net, [[0.5]], [[1.0]], "b1[0]").to_table())
     assert "C_k = −Σ_i [y_i log a_i + (1 − y_i) log(1 − a_i)]" in console.export_text()
+
+
+@pytest.mark.parametrize("cost", ["cross_entropy", "binary_cross_entropy"])
+def test_a_saturated_shown_example_does_not_spoil_the_mean(cost, rng):
+    # weights ×30: the shown example's factors overflow (its product is NaN, documented),
+    # but the mean over the data set is back-propagation's, and nothing is warned
+    n_out = 3 if cost == "cross_entropy" else 1
+    net = Network([2, 6, n_out], "relu", cost=cost, random_state=0)
+    net.params[...] *= 30
+    X = rng.normal(size=(40, 2))
+    Y = np.eye(3)[rng.integers(0, 3, 40)] if n_out == 3 else rng.integers(0, 2, (40, 1))
+    for param in ("W2[0,1]", "b1[2]"):
+        ledger = explain(net, X, Y, param)
+        assert np.isfinite(ledger.value)
+        assert ledger.value == pytest.approx(ledger.backprop, rel=1e-9, abs=1e-12)

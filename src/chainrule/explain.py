@@ -296,7 +296,8 @@ def explain(network: Network, x: object, y: object, param: str | ParamRef, *,
     per_example, norms, sigma = _per_example(network, X, Y, p)
     shown = network.chain_rule(X[example], Y[example], p)
     # the shown example's entry is its product exactly, as the factors give it
-    per_example[example] = shown.value
+    if np.isfinite(shown.value):  # the product of the shown factors, to the last digit
+        per_example[example] = shown.value
 
     network.backprop(X, Y)
     backprop = float(network.grads[k])
@@ -340,7 +341,8 @@ def _per_example(network: Network, X: Array, Y: Array,
                          np.empty_like(c.A[L])) * X.shape[0]  # per example, not the mean
     for j in range(L, i - 1, -1):
         act, Z, A = network.activations[j - 1], c.Z[j - 1], c.A[j]
-        norms.append(np.linalg.norm(dC_da if j == L else g, axis=1))
+        with np.errstate(over="ignore", invalid="ignore"):  # ‖∞‖ is ∞, quietly
+            norms.append(np.linalg.norm(dC_da if j == L else g, axis=1))
         # |σ'| is the diagonal of ∂a(j)/∂z(j): a(1 − a) for softmax
         sigma_prime = act.derivative(Z, A) if act.elementwise else A * (1 - A)
         sigma.append(np.abs(sigma_prime).mean(axis=1))
