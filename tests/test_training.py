@@ -565,3 +565,38 @@ def test_file_rows_read_each_row_once_whatever_the_order(tmp_path, rng, monkeypa
             got = reader.take(sel, np.dtype(np.float64))
             np.testing.assert_array_equal(got, np.take(X, sel, axis=0))
             assert read[0] == sel.size * 10 * 8  # every row once, nothing more
+
+
+def test_lbfgs_early_stopping_restores_the_best_validation_weights(rng):
+    # a small training set that L-BFGS overfits: the validation cost turns back up
+    X = rng.normal(size=(60, 2))
+    Y = (X[:, :1] * X[:, 1:] > 0).astype(float) + 0.3 * rng.normal(size=(60, 1))
+    net = Network([2, 32, 1], "tanh", "identity", random_state=0)
+    seen = {}
+    h = fit(net, X, Y, optimizer="lbfgs", epochs=500, validation_split=0.4, random_state=0,
+            early_stopping=True, patience=3, tol=1e-12,
+            callbacks=[lambda info: seen.update({info.epoch: net.params.copy()})])
+    assert h.stopped_early and len(h) < 500
+    best = int(np.nanargmin(h.val_cost)) + 1
+    assert h.best_epoch == best and len(h) == best + 3
+    np.testing.assert_array_equal(net.params, seen[best])
+
+
+def test_lbfgs_a_ctrl_c_after_the_last_iteration_still_interrupts(rng, monkeypatch):
+    # e.g. during a line search that then fails: SciPy returns without another iteration
+    from chainrule import training
+
+    X, Y = blobs(rng)
+    net = Network([5, 4, 3], "tanh", cost="cross_entropy", random_state=0)
+    t = Trainer(net, optimizer="lbfgs")
+    real = training.minimize_lbfgs
+
+    def interrupted_at_the_end(*args, **kwargs):
+        result = real(*args, **{**kwargs, "max_iter": 2})
+        os.kill(os.getpid(), signal.SIGINT)  # held by the deferred handler
+        return result
+
+    monkeypatch.setattr(training, "minimize_lbfgs", interrupted_at_the_end)
+    with pytest.raises(KeyboardInterrupt):
+        fit(net, X, Y, epochs=50, trainer=t)
+    assert t.interrupted and len(t.history) == 2

@@ -679,6 +679,13 @@ class Trainer:
             h.seconds.append(now - t_last[0])
             t_last[0] = now
             h.n_steps += 1
+            score = cost if val_cost is None else val_cost  # as in _end_epoch
+            if score < self.best_score - self.tol:
+                self.best_score, self.bad_epochs, h.best_epoch = score, 0, self.epoch
+                if self.early_stopping:
+                    self.best_params = net.params.copy()
+            else:
+                self.bad_epochs += 1
             info = EpochInfo(self.epoch, max_iter, cost, val_cost, acc, val_acc, math.nan,
                              h.seconds[-1], n / h.seconds[-1] if h.seconds[-1] > 0 else math.inf,
                              h)
@@ -686,16 +693,26 @@ class Trainer:
             if interrupted[0]:  # Ctrl-C during the iteration: stop with its weights
                 self.interrupted, self.in_step = True, False
                 raise KeyboardInterrupt
+            if self.early_stopping and self.bad_epochs >= self.patience:
+                h.stopped_early = True
+                stop = True
             return stop
 
         x0 = net.params.astype(np.float64)
         self.in_step = True  # between iterations a second Ctrl-C would stop mid-evaluation
         with np.errstate(over="ignore", invalid="ignore"):
-            result = minimize_lbfgs(fun_and_grad, x0, max_iter=max_iter, tol=self.tol,
+            # SciPy's gtol must be > 0; tol=0 means "never stop on the gradient"
+            gtol = self.tol or float(np.finfo(np.float64).tiny)
+            result = minimize_lbfgs(fun_and_grad, x0, max_iter=max_iter, tol=gtol,
                                     max_fun=max_fun, callback=on_iteration)
         self.in_step = False
         self.lbfgs_result = result
         net.params[...] = x0
+        if interrupted[0]:  # Ctrl-C after the last iteration (a failed line search, say)
+            self.interrupted = True
+            raise KeyboardInterrupt
+        if self.early_stopping and self.restore_best and self.best_params is not None:
+            net.params[...] = self.best_params
         if not np.isfinite(net.params).all():
             raise DivergenceError("L-BFGS produced non-finite weights", epoch=self.epoch)
         return self.history
