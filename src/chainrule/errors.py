@@ -47,9 +47,14 @@ class DivergenceError(ChainruleError, ArithmeticError, ValueError):
     ----------
     epoch, batch : int
         Where the non-finite value appeared (1-based epoch, 0-based batch).
+    kept_epoch : int or None
+        The epoch whose end weights the network was given back (0: those before
+        training); None where nothing was put back.
     """
 
-    def __init__(self, message: str, *, epoch: int | None = None, batch: int | None = None):
+    def __init__(self, message: str, *, epoch: int | None = None, batch: int | None = None,
+                 kept_epoch: int | None = None):
         super().__init__(message)
         self.epoch = epoch
         self.batch = batch
+        self.kept_epoch = kept_epoch  # the epoch whose end weights were kept (0: the start)

@@ -534,7 +534,8 @@ class Trainer:
             where = f"the weights became non-finite in epoch {self.epoch + 1}"
         epoch = self.epoch if final else self.epoch + 1
         raise DivergenceError(f"training diverged: {where}; try a smaller learning rate (now "
-                              f"{lr:g}). {kept}.", epoch=epoch, batch=k)
+                              f"{lr:g}). {kept}.", epoch=epoch, batch=k,
+                              kept_epoch=e if self._good is not None else None)
 
     def _end_epoch(self, n: int, epochs: int,
                    validation: tuple[Array, Array, Array | None] | None,
@@ -616,8 +617,7 @@ class Trainer:
                 return self._lbfgs(X, Y, max_iter, chunk, max_fun, callbacks, indices, rows,
                                    validation, interrupted)
             finally:
-                self._rows = None
-                self.in_step = False
+                self._rows = None  # in_step stays True after a stop inside an iteration
 
     def _lbfgs(self, X: Array, Y: Array, max_iter: int, chunk: int, max_fun: int,
                callbacks: Sequence[Callback], indices: Array | None, rows: _Rows,
