@@ -263,8 +263,9 @@ def test_after_falling_back_the_good_previous_checkpoint_is_not_replaced_by_the_
     damaged = ck.read_bytes()[:-9]
     ck.write_bytes(damaged)
     good_prev = previous_path(ck).read_bytes()
-    with pytest.warns(CheckpointWarning):  # resumes at epoch 2, saves once, at epoch 3
+    with pytest.warns(CheckpointWarning) as said:  # resumes at epoch 2, saves at epoch 3
         fit(make(), X, Y, epochs=3, batch_size=60, random_state=2, checkpoint=ck, resume=True)
+    assert any(f"the damaged file was kept as {ck}.damaged" in str(w.message) for w in said)
     assert (tmp_path / "ck.damaged").read_bytes() == damaged
     assert previous_path(ck).read_bytes() == good_prev  # epoch 2, still loadable
     assert load_checkpoint(previous_path(ck)).epoch == 2

@@ -26,6 +26,7 @@ import os
 import signal
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ from ._validation import (
 )
 from .checkpoint import (
     Checkpointer,
+    CheckpointWarning,
     check_compatible,
     data_summary,
     load_latest_checkpoint,
@@ -883,15 +885,25 @@ def _checkpointer(t: Trainer, path: str | os.PathLike[str], every: object,
     data = data_summary(X, Y, None if validation is None else validation[:2])
     path = Path(path)
     if resume:
-        ck = load_latest_checkpoint(path)
+        with warnings.catch_warnings(record=True) as fell_back:
+            warnings.simplefilter("always", CheckpointWarning)
+            ck = load_latest_checkpoint(path)
+        said = "; ".join(str(w.message) for w in fell_back)
         if ck is not None:
             check_compatible(ck, net_cfg, train_cfg, data)
             t.load_state_dict(ck.state)
             if ck.path != path and path.is_file():
                 # Resumed from PATH.prev because PATH is damaged: set PATH aside, or the next
                 # save would make the damaged file PATH.prev in place of the good one.
-                with contextlib.suppress(OSError):
-                    os.replace(path, path.with_name(path.name + ".damaged"))
+                aside = path.with_name(path.name + ".damaged")
+                try:
+                    os.replace(path, aside)
+                    said += f"; the damaged file was kept as {aside}"
+                except OSError as exc:
+                    said += (f"; the damaged file could not be set aside as {aside} "
+                             f"({exc.strerror or exc}): the next save makes it {path}.prev")
+        if said:  # one warning, naming what was damaged, what is used and what was done
+            warnings.warn(said, CheckpointWarning, stacklevel=3)
     else:
         for p in (path, previous_path(path)):
             if p.is_file() and not looks_like_checkpoint(p):
