@@ -275,3 +275,14 @@ def test_a_saturated_shown_example_does_not_spoil_the_mean(cost, rng):
         ledger = explain(net, X, Y, param)
         assert np.isfinite(ledger.value)
         assert ledger.value == pytest.approx(ledger.backprop, rel=1e-9, abs=1e-12)
+
+
+def test_the_table_explains_a_product_beyond_the_range():
+    # a softmax output underflowed to 0 for the true class: −y/a is infinite
+    net = Network([1, 3], "identity", cost="cross_entropy",
+                  weights=[[[800.0], [0.0], [-800.0]]], biases=[[0.0, 0.0, 0.0]])
+    console = Console(record=True, width=250)
+    console.print(explain(net, [[1.0]], [[0.0, 0.0, 1.0]], "b1[2]").to_table())
+    text = console.export_text()
+    assert "a factor is beyond the floating-point range" in text
+    assert "rel. diff nan" not in text

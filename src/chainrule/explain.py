@@ -153,13 +153,24 @@ class Ledger:
 
     def _checks(self) -> list[tuple[str, str, str]]:
         p, N = self.product, self.n_examples
-        rows = [
-            ("product ∂C_k/∂θ", "the factors, left to right", _fmt(p, ".10g")),
-            ("back-propagation", "Network.backprop on example k",
-             _with_diff(self.example_backprop, p)),
-            ("finite difference", "(C_k(θ + h) − C_k(θ − h)) / 2h",
-             _with_diff(self.example_numeric, p)),
-        ]
+        if np.isfinite(p):
+            rows = [
+                ("product ∂C_k/∂θ", "the factors, left to right", _fmt(p, ".10g")),
+                ("back-propagation", "Network.backprop on example k",
+                 _with_diff(self.example_backprop, p)),
+                ("finite difference", "(C_k(θ + h) − C_k(θ − h)) / 2h",
+                 _with_diff(self.example_numeric, p)),
+            ]
+        else:  # a saturated output: a factor is beyond the floating-point range
+            b = self.example_backprop
+            rows = [
+                ("product ∂C_k/∂θ", "the factors, left to right",
+                 f"{_fmt(p, '.10g')}: a factor is beyond the floating-point range (a "
+                 "saturated output); back-propagation's fused a − y is exact"),
+                ("back-propagation", "Network.backprop on example k", _fmt(b, ".10g")),
+                ("finite difference", "(C_k(θ + h) − C_k(θ − h)) / 2h",
+                 _with_diff(self.example_numeric, b)),
+            ]
         if N > 1:
             m = self.value
             rows += [
