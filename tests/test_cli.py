@@ -1062,3 +1062,78 @@ def test_a_regression_target_far_from_zero_gets_a_note(tmp_path: Path, capsys):
                          "--out", str(tmp_path / f"{name}.safetensors")]) == 0
         err = capsys.readouterr().err
         assert ("note: the target 'y' has mean 100" in err) is expected, err
+
+
+def test_plots_draw_names_with_dollars_as_text(tmp_path: Path, rng: np.random.Generator):
+    X = rng.normal(size=(40, 2))
+    labels = np.where(X[:, 0] > 0, r"$\alpha$", r"$\foo$")
+    path = tmp_path / "dollar.csv"
+    rows = [r"$\frac{a}{b}$,$b$,tier"]
+    rows += [f"{a},{b},{c}" for (a, b), c in zip(X.tolist(), labels)]
+    path.write_text("\n".join(rows) + "\n")
+    out, plots = tmp_path / "m.safetensors", tmp_path / "plots"
+    r = invoke("train", path, "--epochs", "3", "-q", "-o", out, "--plot", plots)
+    assert r.exit_code == 0, r.stderr
+    assert (plots / "decision_regions.png").read_bytes()[:8] == PNG_MAGIC
+
+
+def test_a_failure_while_writing_plots_says_the_model_was_saved(tmp_path: Path, monkeypatch,
+                                                                 capsys):
+    from chainrule import cli
+
+    def broken(*args, **kwargs):
+        raise ValueError("cannot draw")
+
+    monkeypatch.setattr(cli, "_write_plots", broken)
+    out = tmp_path / "m.safetensors"
+    code = cli.main(["train", "--dataset", "xor", "--epochs", "3", "-q", "--out", str(out),
+                     "--plot", str(tmp_path / "plots")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert_one_line_error(err, "cannot draw")
+    assert f"the trained model was saved to {out}" in err
+    assert load_model(out)[0].n_params > 0
+
+
+def test_a_diverged_summary_describes_the_kept_weights(tmp_path: Path):
+    x = np.linspace(-3, 3, 200)
+    path = tmp_path / "reg.csv"
+    np.savetxt(path, np.c_[x, np.sin(x)], delimiter=",", header="x,y", comments="")
+    model = tmp_path / "div.safetensors"
+    r = invoke("train", path, "--lr", "1e6", "--optimizer", "gd", "--epochs", "50", "-o",
+               model, "--json", "-q")
+    assert r.exit_code == 1, r.stderr
+    kept = int(r.stderr.split("at the end of epoch ")[1].split(",")[0])
+    doc = json.loads(r.stdout)
+    assert doc["status"] == "diverged" and doc["epochs_run"] == kept
+    assert doc["final_cost"] is not None and np.isfinite(doc["final_cost"])
+    _, meta = load_model(model)
+    assert meta["training"]["epochs_run"] == kept
+    assert meta["training"]["final_cost"] == doc["final_cost"]
+    # the same fields as a completed run
+    for key in ("layer_sizes", "activations", "cost", "dtype", "dataset", "data_file"):
+        assert key in doc, key
+    assert doc["data_file"] == str(path)
+
+
+def test_curve_png_names_its_axes_after_the_target_columns(tmp_path: Path, monkeypatch):
+    from chainrule import cli, plotting
+
+    t = np.linspace(0, 6, 50)
+    path = tmp_path / "curve.csv"
+    np.savetxt(path, np.c_[t, np.cos(t), np.sin(t)], delimiter=",", header="t,east,north",
+               comments="")
+    seen = {}
+    real = plotting.plot_curve_2d
+
+    def spy(*args, **kwargs):
+        ax = real(*args, **kwargs)
+        seen["labels"] = (ax.get_xlabel(), ax.get_ylabel())
+        return ax
+
+    monkeypatch.setattr(plotting, "plot_curve_2d", spy)
+    assert cli.main(["train", str(path), "--target", "east,north", "--epochs", "2", "-q",
+                     "-o", str(tmp_path / "m.safetensors"), "--plot",
+                     str(tmp_path / "p")]) == 0
+    assert seen["labels"] == ("east", "north")
+    assert (tmp_path / "p" / "curve.png").exists()

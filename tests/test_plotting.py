@@ -24,6 +24,7 @@ from chainrule.landscape import (
     not_toy,
 )
 from chainrule.plotting import (
+    literal_text,
     plot_cost_curve,
     plot_curve_2d,
     plot_decision_regions,
@@ -118,8 +119,10 @@ def test_cost_curve_with_validation_and_accuracy(tmp_path):
     assert labels == ["training cost", "validation cost"]
     np.testing.assert_array_equal(ax.get_lines()[1].get_ydata(), [1.1, np.nan, 0.3, 0.25])
     assert len(ax.figure.axes) == 2  # a twin axis for the accuracy
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    twin = ax.figure.axes[1]  # the legend is drawn on top of both axes' lines
+    legend = [t.get_text() for t in twin.get_legend().get_texts()]
     assert legend == ["training cost", "validation cost", "validation accuracy"]
+    assert ax.get_legend() is None
     assert_png(ax, tmp_path / "cost.png", (160, 240, 4))  # its default 6 × 4 inches
     plt.close(ax.figure)
 
@@ -291,3 +294,53 @@ def test_decision_regions_name_the_classes_in_a_legend(rng):
     with pytest.raises(ShapeError, match="class_names: expected 3 names"):
         plot_decision_regions(net, X, np.zeros(30), class_names=["a", "b"])
     assert plt.get_fignums() == []  # refused before a figure was made
+
+
+def legend_covers(legend, line) -> bool:
+    """Whether any drawn point of ``line`` lies inside ``legend``'s box (display units)."""
+    box = legend.get_window_extent()
+    pts = line.get_transform().transform(np.column_stack([line.get_xdata(),
+                                                          line.get_ydata()]))
+    inside = ((box.x0 <= pts[:, 0]) & (pts[:, 0] <= box.x1)
+              & (box.y0 <= pts[:, 1]) & (pts[:, 1] <= box.y1))
+    return bool(inside.any())
+
+
+def test_cost_curve_legend_avoids_the_accuracy_line_and_the_cost_lines():
+    # The cost falls from the top left to the bottom right: the cost axis alone leaves the
+    # upper right free, where the accuracy line (near 1) runs.
+    n = 60
+    epochs = np.arange(1, n + 1)
+    history = {"epoch": epochs.tolist(), "cost": np.geomspace(1.0, 1e-3, n).tolist(),
+               "val_accuracy": np.full(n, 0.97).tolist()}
+    ax = plot_cost_curve(history)
+    ax.figure.canvas.draw()
+    twin = ax.figure.axes[1]
+    legend = twin.get_legend()
+    accuracy = twin.get_lines()[0]
+    assert accuracy.get_label() == "validation accuracy"
+    assert not legend_covers(legend, accuracy)
+    assert not legend_covers(legend, ax.get_lines()[0])
+    assert twin.get_ylim() == (0, 1.02)  # the hidden copies did not change the limits
+    plt.close(ax.figure)
+
+
+def test_names_with_dollars_are_drawn_as_text_not_mathtext(tmp_path, rng):
+    assert literal_text(r"$\foo$") == r"\$\foo\$"
+    assert literal_text("plain") == "plain"
+    t = np.linspace(0, 1, 20)
+    target = np.column_stack([t, t ** 2])
+    ax = plot_curve_2d(target, target, names=[r"$\foo$", "cost ($)"])
+    assert ax.get_xlabel() == r"\$\foo\$"
+    save_figure(ax, tmp_path / "curve.png", dpi=40)  # mathtext would fail to parse \foo
+    plt.close(ax.figure)
+    with pytest.raises(ShapeError, match="names"):
+        plot_curve_2d(target, target, names=["one"])
+    net = Network([2, 2], "tanh", "softmax", "cross_entropy", random_state=0)
+    X = rng.normal(size=(30, 2))
+    ax = plot_decision_regions(net, X, (X[:, 0] > 0).astype(int), resolution=10,
+                               class_names=[r"$\alpha$", r"$\bar$"])
+    save_figure(ax, tmp_path / "regions.png", dpi=40)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [r"\$\alpha\$",
+                                                                   r"\$\bar\$"]
+    plt.close(ax.figure)

@@ -1054,6 +1054,26 @@ def _summary(history: History | None, status: str, seconds: float, recipe: Recip
     }
 
 
+def _train_json(summary: dict[str, Any], out: Path, plots: Sequence[Path], net: Network,
+                data: _Data) -> dict[str, Any]:
+    """``train --json``: the same fields whatever the outcome (completed, diverged, stopped)."""
+    return {**summary, "model": os.fspath(out), "plots": [os.fspath(p) for p in plots],
+            "layer_sizes": list(net.layer_sizes),
+            "activations": [a.name for a in net.activations],
+            "cost": net.cost.name, "dtype": net.dtype.name,
+            "dataset": data.dataset, "data_file": data.data_file}
+
+
+def _history_until(history: History, epoch: int) -> History:
+    """The record of ``history`` up to the end of ``epoch`` (0: none of it), e.g. the epoch
+    whose weights a diverged run was given back; a best epoch after it is dropped."""
+    n = sum(1 for e in history.epoch if e <= epoch)
+    lists = {k: v[:n] for k, v in history.to_dict().items() if isinstance(v, list)}
+    best = history.best_epoch if history.best_epoch is not None \
+        and history.best_epoch <= epoch else None
+    return replace(history, **lists, best_epoch=best)
+
+
 def _result_line(s: dict[str, Any], cost_name: str) -> str:
     text = f"final cost C = {s['final_cost']:.6g} ({cost_name}"
     if s["final_val_cost"] is not None:
@@ -1113,8 +1133,10 @@ def _write_plots(folder: Path, net: Network, data: _Data, X_in: Array, scaler: A
     written: list[tuple[Path, str]] = []
     P = net.predict(X_in)  # (N, n_out)
     regression = data.task == "regression"
+    text = plotting.literal_text  # user names drawn as they are, never as mathtext
     if regression and net.n_inputs == 1 and net.n_outputs == 2:
-        ax = plotting.plot_curve_2d(data.Y, P)
+        names = data.target_names if len(data.target_names) == 2 else None
+        ax = plotting.plot_curve_2d(data.Y, P, names=names)
         if data.dataset == "heart":
             ax.set_xlabel("x(t), scaled")
             ax.set_ylabel("y(t), scaled")
@@ -1124,16 +1146,16 @@ def _write_plots(folder: Path, net: Network, data: _Data, X_in: Array, scaler: A
                         "the network's curve (red) over the target (grey)"))
     elif regression and net.n_inputs == 1:
         ax = plotting.plot_fit_1d(data.X, data.Y, P)
-        ax.set_xlabel(data.feature_names[0])
+        ax.set_xlabel(text(data.feature_names[0]))
         if len(data.target_names) == 1:
-            ax.set_ylabel(data.target_names[0])
+            ax.set_ylabel(text(data.target_names[0]))
         written.append((folder / "fit.png", "the network's output over the targets"))
     elif data.task == "classification" and net.n_inputs == 2:
         names = data.class_names or data.classes
         ax = plotting.plot_decision_regions(_in_data_units(net, scaler), data.X, data.Y,
                                             class_names=names)
-        ax.set_xlabel(data.feature_names[0])
-        ax.set_ylabel(data.feature_names[1])
+        ax.set_xlabel(text(data.feature_names[0]))
+        ax.set_ylabel(text(data.feature_names[1]))
         written.append((folder / "decision_regions.png",
                         "the decision regions with the data on top"))
     else:
@@ -1358,6 +1380,8 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
                             signals.exit_code) from None
     seconds = time.perf_counter() - start
     history = history if history is not None else progress.history
+    if failure is not None and failure.kept_epoch is not None and history is not None:
+        history = _history_until(history, failure.kept_epoch)  # the weights that were saved
     summary = _summary(history, status, seconds, recipe, seed, validation, d.X.shape[0])
     metadata = {
         "dataset": d.dataset,
@@ -1382,7 +1406,7 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
                     signals.exit_code) from None
     if status != "completed":
         if json_output:
-            typer.echo(json.dumps({**summary, "model": os.fspath(out_path), "plots": []}))
+            typer.echo(json.dumps(_train_json(summary, out_path, [], net, d)))
         if failure is not None:
             where = f" (checkpoint: {checkpoint})" if checkpoint is not None and \
                 _checkpoint_written(checkpoint) else ""
@@ -1401,13 +1425,11 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
         what = "terminated" if signals.terminated else "interrupted"
         raise _Stop(f"{what} while writing the plots; the trained model was saved to "
                     f"{out_path}", signals.exit_code) from None
+    except Exception as exc:  # the model is on disk: say so, whatever went wrong
+        raise _Stop(f"--plot: writing the plots failed ({_error_text(exc)}); the trained "
+                    f"model was saved to {out_path}", _exit_code(exc)) from exc
     if json_output:
-        typer.echo(json.dumps({**summary, "model": os.fspath(out_path),
-                               "plots": [os.fspath(p) for p, _ in plots],
-                               "layer_sizes": list(net.layer_sizes),
-                               "activations": [a.name for a in net.activations],
-                               "cost": net.cost.name, "dtype": net.dtype.name,
-                               "dataset": d.dataset, "data_file": d.data_file}))
+        typer.echo(json.dumps(_train_json(summary, out_path, [p for p, _ in plots], net, d)))
     else:
         typer.echo(_result_line(summary, net.cost.name))
     if not quiet:

@@ -43,6 +43,16 @@ Array = np.ndarray
 POSITIVE, NEGATIVE = "tab:blue", "tab:red"  # the sign of a weight in plot_network
 
 
+def literal_text(text: object) -> str:
+    """``str(text)`` drawn as it is: every ``$`` escaped as ``\\$`` so matplotlib does not
+    read a pair of them as mathtext (``$\\foo$`` in a column name would fail to parse).
+
+    Without an unescaped ``$`` matplotlib treats a string as plain text and shows each
+    ``\\$`` as ``$``; backslashes elsewhere are drawn as they are.
+    """
+    return str(text).replace("$", r"\$")
+
+
 def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     if ax is not None:
         return ax
@@ -195,16 +205,34 @@ def plot_cost_curve(history: Mapping[str, Any] | Any, ax: Axes | None = None) ->
     ax.set_xlabel("epoch")
     ax.set_ylabel("cost C")
     handles, labels = ax.get_legend_handles_labels()
-    if val_acc is not None:
+    if val_acc is None:
+        ax.legend(handles, labels, loc="best", fontsize="small")
+    else:
         twin = ax.twinx()
         twin.plot(epoch, val_acc, color="tab:green", linestyle="--", label="validation accuracy")
         twin.set_ylabel("accuracy")
         twin.set_ylim(0, 1.02)
         more = twin.get_legend_handles_labels()
-        handles, labels = handles + more[0], labels + more[1]
-    ax.legend(handles, labels, loc="best", fontsize="small")
+        _legend_over_both(ax, twin, handles + more[0], labels + more[1])
     ax.set_title("Cost per epoch")
     return ax
+
+
+def _legend_over_both(ax: Axes, twin: Axes, handles: list[Any], labels: list[str]) -> None:
+    """One legend for an axis and its twin, placed where neither axis's lines run.
+
+    matplotlib's ``loc='best'`` looks only at the lines of the Axes that owns the
+    legend.  The legend goes on the twin (drawn on top, so no line crosses it), and
+    invisible copies of the cost axis's lines, in that axis's coordinates, are
+    added to the twin as artists (not as data: its limits stay as they are) so that
+    'best' avoids them too.
+    """
+    from matplotlib.lines import Line2D
+
+    for line in ax.get_lines():
+        twin.add_artist(Line2D(line.get_xdata(), line.get_ydata(), transform=ax.transData,
+                               visible=False))
+    twin.legend(handles, labels, loc="best", fontsize="small")
 
 
 # ---------------------------------------------------------------------------
@@ -250,18 +278,26 @@ def plot_fit_1d(x: object, y_true: object, y_pred: object, ax: Axes | None = Non
     return ax
 
 
-def plot_curve_2d(y_true: object, y_pred: object, ax: Axes | None = None) -> Axes:
-    """A curve given as 2-D points in order (e.g. the heart): target and network, equal aspect."""
+def plot_curve_2d(y_true: object, y_pred: object, ax: Axes | None = None,
+                  names: Sequence[object] | None = None) -> Axes:
+    """A curve given as 2-D points in order (e.g. the heart): target and network, equal aspect.
+
+    ``names`` labels the two coordinates (e.g. the target columns; default
+    "output 0", "output 1").
+    """
     T, P = _columns(y_true, "y_true"), _columns(y_pred, "y_pred")
     if T.shape[1] != 2 or P.shape[1] != 2 or T.shape[0] != P.shape[0]:
         raise ShapeError(f"y_true, y_pred: expected two (N, 2) arrays of points, got {T.shape} "
                          f"and {P.shape}")
+    if names is not None and len(names) != 2:
+        raise ShapeError(f"names: expected 2 names (one per coordinate), got {len(names)}")
     ax = _axes(ax, (5.0, 5.0))
     ax.plot(T[:, 0], T[:, 1], color="0.7", linewidth=4, label="target", solid_capstyle="round")
     ax.plot(P[:, 0], P[:, 1], color="tab:red", linewidth=1.5, label="network")
     ax.set_aspect("equal", adjustable="datalim")
-    ax.set_xlabel("output 0")
-    ax.set_ylabel("output 1")
+    x_name, y_name = names if names is not None else ("output 0", "output 1")
+    ax.set_xlabel(literal_text(x_name))
+    ax.set_ylabel(literal_text(y_name))
     ax.legend(fontsize="small")
     ax.set_title("The network's curve over its target")
     return ax
@@ -326,7 +362,7 @@ def plot_decision_regions(network: Network, X: object, labels: object, ax: Axes 
 
     ax.legend([Line2D([], [], marker="o", linestyle="", markerfacecolor=c,
                       markeredgecolor="black", markeredgewidth=0.4) for c in colors],
-              [str(n) for n in names], loc="best", fontsize="small", title="class")
+              [literal_text(n) for n in names], loc="best", fontsize="small", title="class")
     ax.set_xlabel("x₀")
     ax.set_ylabel("x₁")
     ax.set_title("Decision regions")
