@@ -222,7 +222,13 @@ ROWS: dict[str, Row] = {
     "wrong feature count at predict": Row(
         ShapeError, "expected",
         lambda i, o: load_model(i / "model.safetensors")[0].predict(np.ones((2, 3))),
-        lambda i, o: ["predict", str(i / "model.safetensors"), str(i / "narrow.csv")]),
+        lambda i, o: ["predict", str(i / "model.safetensors"), str(i / "narrow.csv")],
+        cli_fragment="has no column 'x2'; the model's inputs are 'x1', 'x2' and the file's "
+                     "columns 'x1'"),
+    "--target names an input at evaluate": Row(
+        ConfigError, "--target: 'x1' is one of the model's inputs ('x1', 'x2')", None,
+        lambda i, o: ["evaluate", str(i / "model.safetensors"), str(i / "good.csv"),
+                      "--target", "x1"]),
     "explain --latex is the model file": Row(
         ConfigError, "model.safetensors is the model file; writing there would overwrite it",
         None, lambda i, o: ["explain", str(i / "model.safetensors"), "--x", "1,2", "--y", "0",

@@ -262,7 +262,8 @@ def test_predict_refuses_wrong_features_and_unknown_classes(files: dict[str, Pat
     two.write_text("a,b\n1,2\n")
     r = invoke("predict", model, two)
     assert r.exit_code == 2
-    assert_one_line_error(r.stderr, "expected the feature columns 'a', 'b', 'c'")
+    assert_one_line_error(r.stderr, "has no column 'c'; the model's inputs are 'a', 'b', 'c' "
+                                    "and the file's columns 'a', 'b'")
     more = tmp_path / "more.csv"
     more.write_text("a,b,c,label\n1,2,3,5\n1,2,3,9\n")
     r = invoke("evaluate", model, more)
@@ -1137,3 +1138,37 @@ def test_curve_png_names_its_axes_after_the_target_columns(tmp_path: Path, monke
                      str(tmp_path / "p")]) == 0
     assert seen["labels"] == ("east", "north")
     assert (tmp_path / "p" / "curve.png").exists()
+
+
+def test_a_csv_must_name_the_model_inputs_and_target_may_not_be_one(tmp_path: Path):
+    x = np.linspace(-2, 2, 30)
+    train_csv = tmp_path / "ab.csv"
+    np.savetxt(train_csv, np.c_[x, x ** 2, (x > 0).astype(int)], delimiter=",",
+               header="a,b,label", comments="")
+    model = tmp_path / "m.safetensors"
+    assert invoke("train", train_csv, "--epochs", "2", "-q", "-o", model).exit_code == 0
+    renamed = tmp_path / "cd.csv"
+    renamed.write_text(train_csv.read_text().replace("a,b,label", "c,d,label", 1))
+    for command in ("predict", "evaluate"):
+        r = invoke(command, model, renamed)
+        assert r.exit_code == 2, (command, r.stdout)
+        assert_one_line_error(r.stderr, "cd.csv: has no column 'a', 'b'; the model's inputs "
+                                        "are 'a', 'b' and the file's columns 'c', 'd'")
+    r = invoke("evaluate", model, train_csv, "--target", "a")
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "--target: 'a' is one of the model's inputs ('a', 'b')")
+    # a .npy has no names: its columns are taken by position
+    np.save(tmp_path / "ab.npy", np.c_[x, x ** 2])
+    assert invoke("predict", model, tmp_path / "ab.npy").exit_code == 0
+
+
+def test_predict_does_not_read_the_target_array_of_a_npz(tmp_path: Path):
+    X = np.linspace(-1, 1, 20)[:, None] * [1.0, 2.0]
+    np.savez(tmp_path / "train.npz", X=X, y=(X[:, 0] > 0).astype(int))
+    model = tmp_path / "m.safetensors"
+    assert invoke("train", tmp_path / "train.npz", "--epochs", "2", "-q", "-o",
+                  model).exit_code == 0
+    np.savez(tmp_path / "text.npz", X=X, y=np.where(X[:, 0] > 0, "yes", "no"))  # dtype <U3
+    r = invoke("predict", model, tmp_path / "text.npz")
+    assert r.exit_code == 0, r.stderr
+    assert len(r.stdout.splitlines()) == 1 + X.shape[0]

@@ -1449,16 +1449,40 @@ def _load(model: Path) -> tuple[Network, dict[str, Any]]:
     return load_model(model)
 
 
-def _select_columns(table: Array, names: list[str], wanted: list[str] | None, n: int,
-                    src: str, what: str) -> Array:
-    """The ``wanted`` columns by name, or the whole table when it has exactly ``n`` columns."""
-    if wanted and all(w in names for w in wanted):
-        return table[:, [names.index(w) for w in wanted]]
-    if table.shape[1] == n:
-        return table
-    expected = ", ".join(repr(w) for w in wanted) if wanted else f"{n} columns"
-    raise ShapeError(f"{src}: expected the {what} {expected} (as in training); the file has "
-                     f"{table.shape[1]} columns: {', '.join(repr(c) for c in names)}")
+def _named_features(meta: dict[str, Any]) -> list[str] | None:
+    """The model's input column names, or None where they are only positions (a model
+    trained on a .npy or .npz, whose columns were called x0, x1, ...)."""
+    names = meta.get("feature_names")
+    data_file = str(meta.get("data_file") or "")
+    if not names or data_file.lower().endswith((".npy", ".npz")):
+        return None
+    return [str(n) for n in names]
+
+
+def _select_features(table: Array, names: list[str], features: list[str] | None, n: int,
+                     src: str) -> Array:
+    """The model's input columns of a CSV, by name; by position only when the model's
+    inputs have no names (then the file must have exactly ``n`` columns left)."""
+    if features is None:
+        if table.shape[1] == n:
+            return table
+        raise ShapeError(f"{src}: expected {n} feature columns (as in training); the file has "
+                         f"{table.shape[1]}: {', '.join(repr(c) for c in names)}")
+    missing = [f for f in features if f not in names]
+    if missing:
+        raise ShapeError(f"{src}: has no column {', '.join(repr(m) for m in missing)}; the "
+                         f"model's inputs are {', '.join(repr(f) for f in features)} and the "
+                         f"file's columns {', '.join(repr(c) for c in names)}")
+    return table[:, [names.index(f) for f in features]]
+
+
+def _check_target_not_an_input(wanted: Sequence[str], features: list[str] | None) -> None:
+    """``--target`` may not name one of the model's inputs: that column would be fed in."""
+    inputs = [w for w in wanted if features is not None and w in features]
+    if inputs:
+        raise ConfigError(f"--target: {', '.join(repr(w) for w in inputs)} is one of the "
+                          f"model's inputs ({', '.join(repr(f) for f in features or [])}); "
+                          "name the target column(s)")
 
 
 @dataclass
@@ -1551,26 +1575,28 @@ def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: 
         return ds.X, Y, _Source(ds.name, list(ds.feature_names))
 
     src = os.fspath(data)
-    features = meta.get("feature_names")
+    features = _named_features(meta)
     suffix = data.suffix.lower()
     _check_target_option(data, target)
     last_by_default = suffix == ".npy" and target is None and need_targets
     if suffix == ".csv":
         wanted = _csv_targets(data, target, meta, need_targets)
+        if target is not None:
+            _check_target_not_an_input(wanted, features)
         labels = _text_classes(classes) and len(wanted) == 1
         # without targets every column is read, and the features picked by name
         with _target_as_option():
             X, y, fnames, tnames = load_csv(data, target=wanted[0] if labels else wanted,
                                             labels=labels)
-        X = _select_columns(X, list(fnames), features, net.n_inputs, src, "feature columns")
-        by_name = bool(features) and all(f in fnames for f in features)
-        names = list(features) if by_name else list(fnames)
-        source = _Source(src, names, csv=data)
+        X = _select_features(X, list(fnames), features, net.n_inputs, src)
+        source = _Source(src, list(features) if features else list(fnames), csv=data)
         targets = _Source(src, list(tnames), csv=data)
     elif suffix in (".npy", ".npz"):
+        # a .npz's target is a separate array: predict neither reads nor checks it
+        wanted_array: str | tuple[()] | None = () if suffix == ".npz" and not need_targets \
+            else "last" if last_by_default else target
         with _target_as_option():
-            X, y, fnames, tnames = load_array(data, target="last" if last_by_default
-                                              else target)
+            X, y, fnames, tnames = load_array(data, target=wanted_array)
         source, targets = _Source(src, list(fnames)), _Source(src, list(tnames))
     else:
         raise DataError(f"{src}: unknown file type {suffix or 'without suffix'!r}; expected "
