@@ -798,8 +798,14 @@ def test_a_ctrl_c_before_the_first_step_saves_nothing_and_says_so(tmp_path, monk
     err = capsys.readouterr().err
     assert code == 130 and "Traceback" not in err
     assert_one_line_error(err, "interrupted before training started: nothing was saved")
+    assert f"(nothing was written to {out})" in err and "left as it was" not in err
     assert "in the middle of a step" not in err
     assert list(tmp_path.iterdir()) == []
+    out.write_bytes(b"an older model")  # an OUT that exists is left as it was, and said so
+    assert cli.main(["train", "--dataset", "xor", "--epochs", "6", "-q", "--out",
+                     str(out)]) == 130
+    assert f"({out} was left as it was)" in capsys.readouterr().err
+    assert out.read_bytes() == b"an older model"
 
 
 def test_a_second_ctrl_c_between_steps_says_nothing_more_was_saved(tmp_path: Path,
@@ -1172,3 +1178,42 @@ def test_predict_does_not_read_the_target_array_of_a_npz(tmp_path: Path):
     r = invoke("predict", model, tmp_path / "text.npz")
     assert r.exit_code == 0, r.stderr
     assert len(r.stdout.splitlines()) == 1 + X.shape[0]
+
+
+def test_a_constant_target_note_says_deviation_0_and_lbfgs_gets_no_lr_advice(tmp_path: Path,
+                                                                              capsys):
+    from chainrule import cli
+
+    x = np.linspace(-2, 2, 40)
+    path = tmp_path / "const.csv"
+    np.savetxt(path, np.c_[x, np.full_like(x, 100.0)], delimiter=",", header="x,y",
+               comments="")
+    assert cli.main(["train", str(path), "--target", "y", "--epochs", "2", "--task",
+                     "regression", "--out", str(tmp_path / "m.safetensors")]) == 0
+    err = capsys.readouterr().err
+    assert "note: the target 'y' has mean 100 and standard deviation 0;" in err, err
+    assert "a larger --lr" in err
+    assert cli.main(["train", str(path), "--target", "y", "--epochs", "2", "--task",
+                     "regression", "--optimizer", "lbfgs", "--lr", "0.5", "--batch-size", "4",
+                     "--out", str(tmp_path / "m.safetensors")]) == 0
+    err = capsys.readouterr().err
+    assert "note: the target 'y'" in err and "--lr)" not in err and "larger --lr" not in err
+    assert "note: --lr and --batch-size do not apply to L-BFGS" in err
+
+
+def test_checkpoint_every_needs_a_checkpoint(tmp_path: Path):
+    out = tmp_path / "m.safetensors"
+    r = invoke("train", "--dataset", "xor", "--epochs", "2", "--checkpoint-every", "1", "-o", out)
+    assert r.exit_code == 2
+    assert_one_line_error(r.stderr, "--checkpoint-every: needs --checkpoint PATH")
+    assert not out.exists()
+
+
+def test_info_shows_the_validation_accuracy(tmp_path: Path):
+    model = tmp_path / "circle.safetensors"
+    r = invoke("train", "--dataset", "circle", "--epochs", "3", "--validation", "0.25", "-q",
+               "-o", model)
+    assert r.exit_code == 0, r.stderr
+    stored = load_model(model)[1]["training"]["final_val_accuracy"]
+    assert stored is not None
+    assert f"validation accuracy {stored:.1%}" in invoke("info", model).stdout

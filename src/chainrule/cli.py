@@ -421,7 +421,8 @@ def _stopped_outside_a_step(status: str, out: Path, checkpoint: Path | None,
         where = "at once by a second signal, between steps: nothing more was saved"
     else:
         where = "before training started: nothing was saved"
-    text = f"{status} {where} ({out} was left as it was)"
+    left = f"{out} was left as it was" if out.exists() else f"nothing was written to {out}"
+    text = f"{status} {where} ({left})"
     if checkpoint is not None and _checkpoint_written(checkpoint):
         text += (f"; the last checkpoint written is kept: continue with --checkpoint "
                  f"{checkpoint} --resume")
@@ -433,23 +434,39 @@ def _checkpoint_written(checkpoint: Path) -> bool:
     return checkpoint.exists() or _checkpoint_previous(checkpoint).exists()
 
 
-def _note_target_scale(Y: Array, names: Sequence[str]) -> None:
+def _note_target_scale(Y: Array, names: Sequence[str], lbfgs: bool = False) -> None:
     """A note when a regression target is far from mean 0 and scale 1.
 
     Targets are used as they are (predictions come out in their units), and a
     network starting near 0 moves slowly towards an offset of 100 or a scale of
-    1000 at the default learning rate: say so, before minutes are spent.
+    1000 at the default learning rate: say so, before minutes are spent.  The
+    deviation is the true one (0 for a constant column, which the Standardizer
+    stores as scale 1); L-BFGS has no learning rate to raise.
     """
     from .datasets import Standardizer
 
     stats = Standardizer().fit(Y)
+    constant = _constant_columns(Y) if (stats.scale_ == 1.0).any() else np.zeros(0, bool)
     for j, (mean, scale) in enumerate(zip(stats.mean_, stats.scale_)):
         if abs(mean) > 3 * scale + 3 or scale > 30:
             name = names[j] if j < len(names) else f"column {j}"
+            deviation = 0.0 if constant.size and constant[j] else scale
+            more = "more --epochs" if lbfgs else "more --epochs, a larger --lr"
             _say(f"note: the target {name!r} has mean {mean:.4g} and standard deviation "
-                 f"{scale:.4g}; a network starting near 0 reaches such values slowly: "
+                 f"{deviation:.4g}; a network starting near 0 reaches such values slowly: "
                  "consider subtracting the mean and dividing by the deviation first (or "
-                 "more --epochs, a larger --lr)")
+                 f"{more})")
+
+
+def _constant_columns(Y: Array) -> Array:
+    """Which columns of ``Y`` hold one value only (read block by block)."""
+    from ._validation import row_blocks
+
+    lo, hi = np.full(Y.shape[1], np.inf), np.full(Y.shape[1], -np.inf)
+    for _, block in row_blocks(Y, _block_rows(Y), "y"):
+        lo = np.minimum(lo, block.min(axis=0))
+        hi = np.maximum(hi, block.max(axis=0))
+    return lo == hi
 
 
 def _checkpoint_previous(checkpoint: Path) -> Path:
@@ -1064,6 +1081,10 @@ def _train_json(summary: dict[str, Any], out: Path, plots: Sequence[Path], net: 
             "dataset": data.dataset, "data_file": data.data_file}
 
 
+def _is_lbfgs(optimizer: str) -> bool:
+    return optimizer.lower() in ("lbfgs", "l-bfgs")
+
+
 def _history_until(history: History, epoch: int) -> History:
     """The record of ``history`` up to the end of ``epoch`` (0: none of it), e.g. the epoch
     whose weights a diverged run was given back; a best epoch after it is dropped."""
@@ -1297,6 +1318,8 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
         raise ConfigError("give either a data file or --dataset, not both")
     if resume and checkpoint is None:
         raise ConfigError("--resume: needs --checkpoint PATH (the checkpoint to resume from)")
+    if checkpoint_every is not None and checkpoint is None:
+        raise ConfigError("--checkpoint-every: needs --checkpoint PATH (where to save them)")
     changes = _option_changes(hidden=hidden, activation=activation,
                               output_activation=output_activation, cost=cost,
                               optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size)
@@ -1323,6 +1346,11 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
         d = _from_file(data, target, task, cost)
     _check_validation(validation, d.X.shape[0])
     recipe = _recipe(d, changes)
+    if _is_lbfgs(recipe.optimizer):
+        ignored = [o for o, v in (("--lr", lr), ("--batch-size", batch_size)) if v is not None]
+        if ignored:
+            _say(f"note: {' and '.join(ignored)} do not apply to L-BFGS (every iteration uses "
+                 "the full batch, and the step length comes from its line search)")
     default_job = data is None and dataset is None and all(
         v is None for v in (hidden, activation, output_activation, cost, optimizer, lr, epochs,
                             batch_size))
@@ -1339,7 +1367,7 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
     _check_fits(d.Y, None, net, _Source(d.source, d.target_names, csv=csv_file))
     scaler = Standardizer().fit(d.X) if standardized else None
     if d.task == "regression" and d.data_file is not None and not quiet:
-        _note_target_scale(d.Y, d.target_names)
+        _note_target_scale(d.Y, d.target_names, _is_lbfgs(recipe.optimizer))
     source = _Source(d.source, d.feature_names, csv=csv_file)
     _check_fits(d.X, scaler, net, source)
     X_in = _standardized(d.X, scaler, source, stack)  # a memmap stays on disk
@@ -1951,6 +1979,8 @@ def _info_lines(info: ModelInfo) -> list[str]:
                 text += f", validation C = {t['final_val_cost']:.6g}"
             if t.get("final_accuracy") is not None:
                 text += f", training accuracy {t['final_accuracy']:.1%}"
+            if t.get("final_val_accuracy") is not None:
+                text += f", validation accuracy {t['final_val_accuracy']:.1%}"
             lines.append(text)
     return lines
 
