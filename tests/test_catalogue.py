@@ -500,7 +500,7 @@ LIBRARY_ROWS = [n for n, r in ROWS.items() if r.lib is not None]
 def test_the_catalogue_is_large_and_nearly_every_row_has_a_library_call():
     # only mistakes that exist on the command line alone (an --out naming an input, a
     # command's own option) lack one, and their names say which option
-    assert len(LIBRARY_ROWS) >= 54
+    assert len(LIBRARY_ROWS) > 50  # docs/reliability.md: "more than 50 bad inputs"
     assert all("--" in n for n, r in ROWS.items() if r.lib is None)
 
 

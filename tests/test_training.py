@@ -574,7 +574,7 @@ def test_lbfgs_early_stopping_restores_the_best_validation_weights(rng):
     net = Network([2, 32, 1], "tanh", "identity", random_state=0)
     seen = {}
     h = fit(net, X, Y, optimizer="lbfgs", epochs=500, validation_split=0.4, random_state=0,
-            early_stopping=True, patience=3, tol=1e-12,
+            early_stopping=True, patience=3, tol=0.0,
             callbacks=[lambda info: seen.update({info.epoch: net.params.copy()})])
     assert h.stopped_early and len(h) < 500
     best = int(np.nanargmin(h.val_cost)) + 1
