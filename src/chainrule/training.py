@@ -539,6 +539,21 @@ class Trainer:
                               f"{lr:g}). {kept}.", epoch=epoch, batch=k,
                               kept_epoch=e if self._good is not None else None)
 
+    def _track_best(self, score: float) -> None:
+        """Note epoch ``self.epoch``'s score (validation cost, else training cost): a new
+        best by more than ``tol`` resets the count of bad epochs and, with early stopping,
+        keeps a copy of the weights; anything else counts one more bad epoch."""
+        if score < self.best_score - self.tol:
+            self.best_score, self.bad_epochs = score, 0
+            self.history.best_epoch = self.epoch
+            if self.early_stopping:
+                if self.best_params is None:
+                    self.best_params = self.network.params.copy()
+                else:
+                    self.best_params[...] = self.network.params
+        else:
+            self.bad_epochs += 1
+
     def _end_epoch(self, n: int, epochs: int,
                    validation: tuple[Array, Array, Array | None] | None,
                    callbacks: Sequence[Callback]) -> bool:
@@ -570,15 +585,7 @@ class Trainer:
         h.learning_rate.append(lr)
         h.seconds.append(self.epoch_seconds)
         score = cost if val_cost is None else val_cost
-        if score < self.best_score - self.tol:
-            self.best_score, self.bad_epochs, h.best_epoch = score, 0, self.epoch
-            if self.early_stopping:
-                if self.best_params is None:
-                    self.best_params = net.params.copy()
-                else:
-                    self.best_params[...] = net.params
-        else:
-            self.bad_epochs += 1
+        self._track_best(score)
         if self.optimizer is not None:
             self.schedule(self.epoch, score, self.optimizer)
         stop = False
@@ -681,13 +688,7 @@ class Trainer:
             h.seconds.append(now - t_last[0])
             t_last[0] = now
             h.n_steps += 1
-            score = cost if val_cost is None else val_cost  # as in _end_epoch
-            if score < self.best_score - self.tol:
-                self.best_score, self.bad_epochs, h.best_epoch = score, 0, self.epoch
-                if self.early_stopping:
-                    self.best_params = net.params.copy()
-            else:
-                self.bad_epochs += 1
+            self._track_best(cost if val_cost is None else val_cost)
             info = EpochInfo(self.epoch, max_iter, cost, val_cost, acc, val_acc, math.nan,
                              h.seconds[-1], n / h.seconds[-1] if h.seconds[-1] > 0 else math.inf,
                              h)
