@@ -342,19 +342,17 @@ class _BaseMLP(BaseEstimator):
             t.batch_size = batch_size
             t.batch = 0  # an interrupted epoch is not resumed on new data
         self.n_iter_ = 0
-        state = {"reached_max_iter": False}
-
         # scikit-learn's loss_ adds the penalty (α/2m)‖W‖² of every mini-batch of m examples,
         # at the weights before its step; summed over an epoch, weighted by m and divided
-        # by n, that is (α/2n) Σ_batches ‖W_b‖².  ‖W‖² is kept at the epoch's start and after
-        # every step (the last step's is the next epoch's start).
+        # by n, that is (α/2n) Σ_batches ‖W_b‖²: "sq" sums ‖W‖² before each step of the
+        # epoch, "next" is ‖W‖² before the coming step
+        state: dict[str, Any] = {"reached_max_iter": False, "sq": 0.0,
+                                 "next": self._weights_sq()}
         l2 = self._l2(self.network_.cost.name)
-        self._sq = {"start": self._weights_sq(), "steps": 0.0, "last": 0.0}
 
         def after_step(epoch: int, batch: int, n_batches: int) -> None:
-            sq = self._weights_sq()
-            self._sq["steps"] += sq
-            self._sq["last"] = sq
+            state["sq"] += state["next"]
+            state["next"] = self._weights_sq()
 
         def end_of_epoch(info: EpochInfo) -> bool:
             return self._end_of_epoch(info, n, X_val, y_val, incremental, state)
@@ -377,7 +375,7 @@ class _BaseMLP(BaseEstimator):
                           stacklevel=4)
 
     def _end_of_epoch(self, info: EpochInfo, n: int, X_val: Array | None, y_val: Array | None,
-                      incremental: bool, state: dict[str, bool]) -> bool:
+                      incremental: bool, state: dict[str, Any]) -> bool:
         """scikit-learn's end-of-iteration bookkeeping; returns True to stop training."""
         self.n_iter_ += 1
         self.t_ += n
@@ -385,11 +383,9 @@ class _BaseMLP(BaseEstimator):
         data = self._trainer.epoch_cost_sum / n  # type: ignore[union-attr]
         if self._per_output():
             data /= self.n_outputs_
-        sq = self._sq
         l2 = self._l2(self.network_.cost.name)
-        batches_sq = sq["start"] + sq["steps"] - sq["last"] if l2 > 0 else 0.0
-        sq["start"], sq["steps"] = sq["last"], 0.0
-        self.loss_ = float(data + 0.5 * l2 * batches_sq / n)
+        self.loss_ = float(data + 0.5 * l2 * state["sq"] / n)  # sq is 0 when l2 is
+        state["sq"] = 0.0
         self.loss_curve_.append(self.loss_)
         if self.verbose:
             print(f"Iteration {self.n_iter_}, loss = {self.loss_:.8f}")
