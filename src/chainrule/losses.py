@@ -66,6 +66,11 @@ class Cost:
         The output activations this cost is defined with (None: any).
     default_output_activation : str or None
         The output activation a network gets with this cost unless told otherwise.
+    dC_dA_from_z : callable ``(Z, A, Y) -> (N, n_out)`` or None
+        ``∂C_k/∂a`` exact where ``a`` is rounded to 0 or 1 (the chain-rule ledger's
+        first factor); None where ``dC_dA`` is already exact.  A term whose weight
+        (y or 1 − y) is 0 contributes 0, as in ``C_k`` itself; call it under
+        ``np.errstate``: a factor truly beyond the range is ±∞.
     """
 
     name: str
@@ -76,6 +81,7 @@ class Cost:
     output_activations: tuple[str, ...] | None = None
     default_output_activation: str | None = None
     dC_dA_formula: str = "∂C_k/∂a"
+    dC_dA_from_z: Callable[[Array, Array, Array], Array] | None = None
 
     def __call__(self, Z: Array, A: Array, Y: Array) -> float:
         """The training-set cost ``C = mean_k C_k``."""
@@ -161,6 +167,13 @@ def _bce_dC_dA(A: Array, Y: Array) -> Array:
     return (A - Y) / (A * (1 - A))
 
 
+def _bce_dC_dA_from_z(Z: Array, A: Array, Y: Array) -> Array:
+    # −y/a + (1 − y)/(1 − a), with 1 − a = σ(−z) = 1/(1 + e^z) exact as a → 1
+    one_minus_a = 1 / (1 + np.exp(Z))
+    return (np.where(Y != 0, -Y / A, 0.0)
+            + np.where(Y != 1, (1 - Y) / one_minus_a, 0.0)).astype(A.dtype)
+
+
 def _xent_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
     # logistic + BCE: ∂C_k/∂z = a − y (σ' cancels against ∂C/∂a)
     np.subtract(A, Y, out=out)
@@ -190,6 +203,10 @@ def _cce_dC_dA(A: Array, Y: Array) -> Array:
     return -Y / A
 
 
+def _cce_dC_dA_from_z(Z: Array, A: Array, Y: Array) -> Array:
+    return np.where(Y != 0, -Y / A, 0.0).astype(A.dtype)  # 0 where y is, even if a is 0
+
+
 def _cce_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
     # softmax + CCE: ∂C_k/∂z = a Σ_i y_i − y
     np.multiply(A, _row_sums(Y)[:, None], out=out)
@@ -207,9 +224,9 @@ COSTS: dict[str, Cost] = {
              _hse_dC_dA, _hse_delta_dA, None, None, "a − y"),
         Cost("binary_cross_entropy", "−Σ_i [y_i log a_i + (1 − y_i) log(1 − a_i)]",
              _bce_per_example, _bce_dC_dA, _xent_delta, ("logistic",), "logistic",
-             "(a − y)/(a(1 − a))"),
+             "(a − y)/(a(1 − a))", _bce_dC_dA_from_z),
         Cost("cross_entropy", "−Σ_i y_i log a_i", _cce_per_example, _cce_dC_dA, _cce_delta,
-             ("softmax",), "softmax", "−y/a"),
+             ("softmax",), "softmax", "−y/a", _cce_dC_dA_from_z),
     ]
 }
 ALIASES = {

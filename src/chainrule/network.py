@@ -733,20 +733,10 @@ class Network:
 
     def _dC_da(self, Z: Array, A: Array, Y: Array) -> Array:
         """∂C_k/∂a(N) for every row of the output's (Z, A) and the targets Y (all (N, n_N)),
-        exact where a is rounded to 0 or 1.
-
-        A term whose weight y (or 1 − y) is 0 contributes 0, as in C itself; for a
-        logistic output with binary cross-entropy, 1 − a is taken as σ(−z).  Call it
-        under ``np.errstate``: a factor that is truly beyond the range is ±∞.
-        """
-        name = self.cost.name
-        if name == "binary_cross_entropy":
-            one_minus_a = self.activations[-1](-Z)  # σ(−z) = 1 − σ(z), exactly
-            return (np.where(Y != 0, -Y / A, 0.0)
-                    + np.where(Y != 1, (1 - Y) / one_minus_a, 0.0)).astype(self.dtype)
-        if name == "cross_entropy":
-            return np.where(Y != 0, -Y / A, 0.0).astype(self.dtype)
-        return self.cost.dC_dA(A, Y)
+        exact where a is rounded to 0 or 1 (:attr:`Cost.dC_dA_from_z` where the cost has
+        one).  Call it under ``np.errstate``: a factor truly beyond the range is ±∞."""
+        exact = self.cost.dC_dA_from_z
+        return self.cost.dC_dA(A, Y) if exact is None else exact(Z, A, Y)
 
 
 def _short_repr(value: object, limit: int = 60) -> str:
