@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule._files import atomic_write
+from chainrule.utils.files import atomic_write
 
 Array = np.ndarray
 
@@ -147,7 +147,7 @@ def environment(argv: Sequence[str]) -> dict[str, Any]:
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> Path:
-    """Write ``data`` as JSON atomically (chainrule's :func:`~chainrule._files.atomic_write`)."""
+    """Write ``data`` as JSON atomically (:func:`chainrule.utils.files.atomic_write`)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, indent=1, default=_jsonable) + "\n"

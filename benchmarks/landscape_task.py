@@ -1,6 +1,6 @@
 """Task e: the NOT toy's cost landscape on a 1000×1000 grid of (w, b).
 
-chainrule's :func:`~chainrule.landscape.cost_surface` evaluates the grid as one
+chainrule's :func:`~chainrule.nn.landscape.cost_surface` evaluates the grid as one
 batched computation.  The reference is what it replaces: setting the two
 parameters and evaluating the network once per grid point.  That loop is timed
 on a random sample of grid points and scaled to the whole grid, and its costs
@@ -25,9 +25,9 @@ def run_landscape(n_threads: int, rounds: int, n_grid: int = 1000,
                   n_sample: int = 2000) -> dict[str, Any]:
     """Time the surface ``rounds`` times and, by turns, the per-point loop on a sample."""
     try:
-        from chainrule.landscape import cost_surface, not_toy
+        from chainrule.nn.landscape import cost_surface, not_toy
     except ImportError as exc:  # the module is newer than this runner may be
-        return {"task": "e", "error": f"chainrule.landscape unavailable: {exc}"}
+        return {"task": "e", "error": f"chainrule.nn.landscape unavailable: {exc}"}
     net, X, Y = not_toy()
     w0, b0 = float(net.W[0][0, 0]), float(net.b[0][0])
     xs = np.linspace(w0 - 4, w0 + 4, n_grid)

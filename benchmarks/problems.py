@@ -144,7 +144,7 @@ def not_toy(steps: int) -> Problem:
 
 def heart(steps: int) -> Problem:
     """Task d: the course's 1-6-7-2 logistic network on the 100-point heart curve."""
-    from chainrule.datasets import heart as heart_curve
+    from chainrule.data import heart as heart_curve
 
     data = heart_curve(100)
     sizes = (1, 6, 7, 2)

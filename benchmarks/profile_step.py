@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.profile_step [--quick]`` replays chainrule's step on the
 problems of tasks a–d with a timer around every operation: the gathering of
-the batch and the checks that :func:`chainrule.training.fit` does, each layer's
+the batch and the checks that :func:`chainrule.train.loop.fit` does, each layer's
 matrix products, bias additions and activations, the cost, the output delta and
 the optimiser.  The sum is compared with the time per step of ``fit`` itself,
 measured in the same process; the difference is the rest of the training
@@ -22,8 +22,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from chainrule import get_optimizer
-from chainrule.losses import output_delta
-from chainrule.training import _n_correct, fit
+from chainrule.nn.costs import output_delta
+from chainrule.train.loop import _n_correct, fit
 
 from . import problems
 from .harness import fmt_seconds, table

@@ -5,7 +5,7 @@ on synthetic data.  Against the number of examples (h = 100) an epoch must cost
 time proportional to N: the fitted log–log slope should be 1.  Against the
 width h (N fixed) the slope shows how far the step is from its matrix products,
 whose cost grows linearly in h.  The time per epoch is taken from
-:class:`~chainrule.training.History` (the batch loop alone), the first epoch
+:class:`~chainrule.train.loop.History` (the batch loop alone), the first epoch
 of every fit being left out as a warm-up.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from chainrule import Network, fit
-from chainrule._files import atomic_write
+from chainrule.utils.files import atomic_write
 
 from .harness import fmt_seconds
 

@@ -26,11 +26,11 @@ import numpy as np
 import pytest
 
 from chainrule import ConfigError, DataError, ModelFileError, Network, ShapeError
-from chainrule.checkpoint import CheckpointError, load_checkpoint
-from chainrule.cli import main
-from chainrule.datasets import load_csv, load_data, load_dataset, one_hot
+from chainrule.cli.commands import main
+from chainrule.data import load_csv, load_data, load_dataset, one_hot
 from chainrule.io import load_model, read_model_info, save_model
-from chainrule.training import fit
+from chainrule.train.checkpoint import CheckpointError, load_checkpoint
+from chainrule.train.loop import fit
 
 USAGE, FAILED = 2, 1
 

@@ -17,7 +17,8 @@ from safetensors import safe_open
 from safetensors.numpy import load_file, save_file
 
 from chainrule import ConfigError, ModelFileError, Network
-from chainrule.checkpoint import (
+from chainrule.io import save_model
+from chainrule.train.checkpoint import (
     CheckpointError,
     CheckpointWarning,
     checksum,
@@ -25,8 +26,7 @@ from chainrule.checkpoint import (
     load_latest_checkpoint,
     previous_path,
 )
-from chainrule.io import save_model
-from chainrule.training import fit
+from chainrule.train.loop import fit
 
 HISTORY_FIELDS = ("epoch", "cost", "val_cost", "accuracy", "val_accuracy", "learning_rate")
 
@@ -544,7 +544,7 @@ KILLED_RUN = textwrap.dedent("""
     import sys
     import numpy as np
     from chainrule import Network
-    from chainrule.training import fit
+    from chainrule.train.loop import fit
     rng = np.random.default_rng(0)
     X = rng.normal(size=(2000, 8))
     Y = np.eye(2)[(X[:, 0] * X[:, 1] > 0).astype(int)]

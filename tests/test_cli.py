@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from chainrule.cli import app
-from chainrule.datasets import DATASETS, Standardizer, load_dataset
+from chainrule.cli.commands import app
+from chainrule.data import DATASETS, Standardizer, load_dataset
 from chainrule.io import load_model
-from chainrule.training import evaluate
+from chainrule.train.loop import evaluate
 
 runner = CliRunner()
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -532,8 +532,8 @@ def test_explain_takes_a_class_label_for_a_classifier(files: dict[str, Path], tm
 
 
 def test_plots_are_drawn_in_the_data_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from chainrule import plotting
-    from chainrule.cli import _in_data_units
+    from chainrule.cli.commands import _in_data_units
+    from chainrule.viz import plots as plotting
 
     x = np.linspace(-2, 2, 41)
     data = tmp_path / "sin.csv"
@@ -565,7 +565,7 @@ def test_plots_are_drawn_in_the_data_units(tmp_path: Path, monkeypatch: pytest.M
 
 
 def load_dataset_net(X: np.ndarray):
-    from chainrule.network import Network
+    from chainrule.nn.network import Network
 
     net = Network([2, 3, 2], "tanh", None, "cross_entropy", random_state=0)
     return net, Standardizer().fit(X)
@@ -666,7 +666,9 @@ def test_values_beyond_float32_or_float64_squares_are_named(tmp_path: Path):
 MEMORY_SCRIPT = """
 import json, os, sys, tempfile, tracemalloc
 import numpy as np
-from chainrule import _validation, cli, training
+from chainrule.utils import validation as _validation
+from chainrule.cli import commands as cli
+from chainrule.train import loop as training
 
 path, model, out = sys.argv[1:4]
 block = 1 << 16  # 64 KiB blocks everywhere, so that a whole-file copy stands out
@@ -733,7 +735,7 @@ def test_a_memory_mapped_npy_is_never_copied_whole(tmp_path: Path):
 
 def test_label_detection_reads_blocks_and_stops_early(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch):
-    from chainrule import cli
+    from chainrule.cli import commands as cli
 
     assert cli._looks_like_labels(np.array([[3.0], [5.0], [7.0], [3.0]]))
     assert not cli._looks_like_labels(np.ones((4, 1)))  # one class
@@ -741,7 +743,7 @@ def test_label_detection_reads_blocks_and_stops_early(tmp_path: Path,
     monkeypatch.setattr(cli, "BLOCK_BYTES", 800)  # blocks of 100 rows
     y = np.arange(10_000.0).reshape(-1, 1)  # whole numbers, but far too many to be classes
     np.save(tmp_path / "y.npy", y)
-    from chainrule import _validation
+    from chainrule.utils import validation as _validation
 
     blocks = []
     real = _validation.row_blocks
@@ -759,7 +761,8 @@ def test_label_detection_reads_blocks_and_stops_early(tmp_path: Path,
 def test_a_second_ctrl_c_inside_a_step_saves_nothing_and_says_so(tmp_path, monkeypatch, capsys):
     # The library raises KeyboardInterrupt at once on a second Ctrl-C, in the middle of a
     # step (its weights may be half updated): nothing is saved, the last checkpoint stays.
-    from chainrule import cli, training
+    from chainrule.cli import commands as cli
+    from chainrule.train import loop as training
 
     ck, out = tmp_path / "run.ckpt", tmp_path / "m.safetensors"
     assert cli.main(["train", "--dataset", "xor", "--epochs", "3", "-q", "--checkpoint",
@@ -785,7 +788,8 @@ def test_a_second_ctrl_c_inside_a_step_saves_nothing_and_says_so(tmp_path, monke
 def test_a_ctrl_c_before_the_first_step_saves_nothing_and_says_so(tmp_path, monkeypatch,
                                                                    capsys):
     # Ctrl-C while fit checks the data (no step under way, no graceful stop): nothing saved
-    from chainrule import cli, training
+    from chainrule.cli import commands as cli
+    from chainrule.train import loop as training
 
     out = tmp_path / "m.safetensors"
 
@@ -812,7 +816,8 @@ def test_a_second_ctrl_c_between_steps_says_nothing_more_was_saved(tmp_path: Pat
                                                                    monkeypatch, capsys):
     # steps were taken, then the library stopped outside a step without a graceful stop
     # (a second Ctrl-C while the interrupt checkpoint was written)
-    from chainrule import cli, training
+    from chainrule.cli import commands as cli
+    from chainrule.train import loop as training
 
     out = tmp_path / "m.safetensors"
     real_fit = training.fit
@@ -832,7 +837,7 @@ def test_a_second_ctrl_c_between_steps_says_nothing_more_was_saved(tmp_path: Pat
 
 def test_divergence_and_saving_messages_name_only_checkpoints_that_exist(tmp_path: Path,
                                                                          capsys):
-    from chainrule import cli
+    from chainrule.cli import commands as cli
 
     ck, out = tmp_path / "ck" / "c.ckpt", tmp_path / "m.safetensors"
     code = cli.main(["train", "--dataset", "heart", "--activation", "identity",
@@ -929,7 +934,7 @@ def test_explain_y_beyond_float32_names_the_option(tmp_path: Path):
 # signalled; the temporary folder is watched while it waits and after it ends.
 SLOW_SCRIPT = """
 import sys, time
-from chainrule import cli
+from chainrule.cli import commands as cli
 stage = sys.argv[1]
 real = getattr(cli, stage)
 
@@ -997,7 +1002,7 @@ def test_sigterm_during_predict_removes_its_temporary_file_and_folders(tmp_path:
 
 def test_a_full_temporary_folder_names_the_standardised_copy(tmp_path: Path, monkeypatch,
                                                             capsys):
-    from chainrule import cli
+    from chainrule.cli import commands as cli
 
     data = tmp_path / "d.npy"
     np.save(data, np.random.default_rng(0).normal(size=(300, 4)))
@@ -1021,7 +1026,7 @@ def test_predict_gives_the_same_bits_for_a_npy_column_range_and_an_npz(tmp_path:
                                                                       monkeypatch):
     # a memory-mapped .npy whose last column is the target, and the same data as an .npz:
     # blocks of the same rows, so BLAS groups every product the same way
-    from chainrule import cli
+    from chainrule.cli import commands as cli
 
     rng = np.random.default_rng(0)
     table = np.column_stack([rng.normal(size=(500, 79)), rng.normal(size=500)])  # wide rows
@@ -1042,7 +1047,7 @@ def test_predict_gives_the_same_bits_for_a_npy_column_range_and_an_npz(tmp_path:
 
 def test_a_stop_while_writing_plots_says_the_model_was_saved(tmp_path: Path, monkeypatch,
                                                              capsys):
-    from chainrule import cli
+    from chainrule.cli import commands as cli
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -1059,7 +1064,7 @@ def test_a_stop_while_writing_plots_says_the_model_was_saved(tmp_path: Path, mon
 
 
 def test_a_regression_target_far_from_zero_gets_a_note(tmp_path: Path, capsys):
-    from chainrule import cli
+    from chainrule.cli import commands as cli
 
     x = np.linspace(-2, 2, 60)
     for name, y, expected in (("off", 100 + 5 * np.sin(x), True), ("ok", np.sin(x), False)):
@@ -1086,7 +1091,7 @@ def test_plots_draw_names_with_dollars_as_text(tmp_path: Path, rng: np.random.Ge
 
 def test_a_failure_while_writing_plots_says_the_model_was_saved(tmp_path: Path, monkeypatch,
                                                                  capsys):
-    from chainrule import cli
+    from chainrule.cli import commands as cli
 
     def broken(*args, **kwargs):
         raise ValueError("cannot draw")
@@ -1124,7 +1129,8 @@ def test_a_diverged_summary_describes_the_kept_weights(tmp_path: Path):
 
 
 def test_curve_png_names_its_axes_after_the_target_columns(tmp_path: Path, monkeypatch):
-    from chainrule import cli, plotting
+    from chainrule.cli import commands as cli
+    from chainrule.viz import plots as plotting
 
     t = np.linspace(0, 6, 50)
     path = tmp_path / "curve.csv"
@@ -1182,7 +1188,7 @@ def test_predict_does_not_read_the_target_array_of_a_npz(tmp_path: Path):
 
 def test_a_constant_target_note_says_deviation_0_and_lbfgs_gets_no_lr_advice(tmp_path: Path,
                                                                               capsys):
-    from chainrule import cli
+    from chainrule.cli import commands as cli
 
     x = np.linspace(-2, 2, 40)
     path = tmp_path / "const.csv"

@@ -1,4 +1,4 @@
-"""Tests for chainrule.datasets: built-in sets, file loaders and the training helpers."""
+"""Tests for chainrule.data: built-in sets, file loaders and the training helpers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chainrule.datasets import (
+from chainrule.data import (
     DATASETS,
     Dataset,
     Standardizer,
@@ -690,7 +690,7 @@ def test_standardizer_writes_into_out_block_by_block(rng, tmp_path):
 
 
 def test_csv_row_numbers_and_header(tmp_path):
-    from chainrule.datasets import csv_header, csv_row_numbers
+    from chainrule.data import csv_header, csv_row_numbers
 
     p = tmp_path / "gaps.csv"
     p.write_text("\n a ,b\n1,2\n\n3,4\n5,6\n")

@@ -532,7 +532,7 @@ def test_warnings_name_the_callers_line(monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("chainrule.training.Trainer.run", interrupt)
+    monkeypatch.setattr("chainrule.train.loop.Trainer.run", interrupt)
     with pytest.warns(UserWarning, match="interrupted by user") as record:
         MLPRegressor(**small).fit(X, y)
     assert record[0].filename == __file__

@@ -1,4 +1,4 @@
-"""Tests of chainrule.explain: the product of the factors is the derivative, three ways."""
+"""Tests of chainrule.nn.ledger: the product of the factors is the derivative, three ways."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from rich.console import Console
 
 from chainrule import ConfigError, Network, ShapeError
-from chainrule.explain import _tex_number, explain
-from chainrule.landscape import not_toy
+from chainrule.nn.landscape import not_toy
+from chainrule.nn.ledger import _tex_number, explain
 
 # (layer sizes, hidden activation, output activation, cost)
 ARCHITECTURES = [

@@ -590,7 +590,7 @@ def test_sigkill_mid_save_never_leaves_a_broken_file(tmp_path):
 
 
 def test_only_the_temporaries_of_dead_writers_are_removed(tmp_path):
-    from chainrule._files import _writer_tag, remove_stale_temporaries
+    from chainrule.utils.files import _writer_tag, remove_stale_temporaries
 
     dest = tmp_path / "m.safetensors"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],

@@ -1,13 +1,13 @@
-"""Tests of chainrule.landscape: the batched grid equals one forward pass per point."""
+"""Tests of chainrule.nn.landscape: the batched grid equals one forward pass per point."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-import chainrule.landscape as landscape
+import chainrule.nn.landscape as landscape
 from chainrule import ConfigError, DivergenceError, Network
-from chainrule.landscape import cost_surface, descent_path, gradient_field, not_toy
+from chainrule.nn.landscape import cost_surface, descent_path, gradient_field, not_toy
 
 # (layer sizes, activation, cost, parameter pairs): pairs in one layer, in one
 # neuron (weight and bias of the same row, two weights of the same row), in

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule import Network
-from chainrule.datasets import load_dataset, split
-from chainrule.training import evaluate, fit
+from chainrule.data import load_dataset, split
+from chainrule.train.loop import evaluate, fit
 
 
 def test_heart_curve_reaches_cost_below_0_002():

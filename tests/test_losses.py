@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from chainrule import COSTS, ConfigError, Network, get_activation, get_cost
-from chainrule.losses import output_delta
+from chainrule.nn.costs import output_delta
 
 
 def test_squared_error_has_no_half_and_is_a_mean_over_examples():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from chainrule import ConfigError, DataError, Network, ShapeError, get_cost, parse_param
-from chainrule.network import ParamRef
+from chainrule.nn.network import ParamRef
 
 
 def test_parameters_are_views_into_one_flat_vector():

@@ -11,7 +11,7 @@ import chainrule
 
 def test_core_imports_only_numpy():
     code = (
-        "import sys, chainrule, chainrule.landscape, chainrule.gradcheck\n"
+        "import sys, chainrule, chainrule.nn.landscape, chainrule.nn.gradcheck\n"
         "heavy = ('scipy', 'sklearn', 'matplotlib', 'safetensors', 'rich', 'typer', 'torch')\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
     )
@@ -32,7 +32,7 @@ def test_docstring_examples_run():
     import pkgutil
 
     attempted = 0
-    for info in pkgutil.iter_modules(chainrule.__path__, "chainrule."):
+    for info in pkgutil.walk_packages(chainrule.__path__, "chainrule."):
         if info.name == "chainrule.__main__":
             continue  # importing it runs the command line
         module = importlib.import_module(info.name)

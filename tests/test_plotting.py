@@ -1,4 +1,4 @@
-"""Tests of chainrule.plotting under Agg: what is drawn, what is returned, what is written."""
+"""Tests of chainrule.viz.plots under Agg: what is drawn, what is returned, what is written."""
 
 from __future__ import annotations
 
@@ -17,13 +17,13 @@ from matplotlib.collections import LineCollection
 from matplotlib.quiver import Quiver
 
 from chainrule import ConfigError, Network, ShapeError
-from chainrule.landscape import (
+from chainrule.nn.landscape import (
     cost_surface,
     descent_path,
     gradient_field,
     not_toy,
 )
-from chainrule.plotting import (
+from chainrule.viz.plots import (
     literal_text,
     plot_cost_curve,
     plot_curve_2d,
@@ -267,7 +267,7 @@ def test_save_figure_failure_leaves_the_old_file(tmp_path, monkeypatch):
 
 
 def test_importing_plotting_does_not_load_matplotlib():
-    code = "import sys, chainrule.plotting; print('matplotlib' in sys.modules)"
+    code = "import sys, chainrule.viz.plots; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

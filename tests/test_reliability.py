@@ -47,12 +47,12 @@ from chainrule import (
     Network,
     get_activation,
 )
-from chainrule.checkpoint import CheckpointError, load_checkpoint
-from chainrule.datasets import DATASETS, load_array, load_csv, load_data
+from chainrule.data import DATASETS, load_array, load_csv, load_data
 from chainrule.io import load_model, save_model
-from chainrule.losses import get_cost
+from chainrule.nn.costs import get_cost
 from chainrule.optim import GradientDescent
-from chainrule.training import Trainer, evaluate, fit
+from chainrule.train.checkpoint import CheckpointError, load_checkpoint
+from chainrule.train.loop import Trainer, evaluate, fit
 
 SECONDS_PER_LOAD = 2.0  # "bounded time": far above what any of these tiny files needs
 
@@ -690,8 +690,8 @@ def test_same_seed_same_bits_whatever_the_global_random_state(rng, dtype, option
 FRESH_PROCESS_RUN = textwrap.dedent("""
     import hashlib, numpy as np
     from chainrule import Network
-    from chainrule.datasets import load_dataset
-    from chainrule.training import fit
+    from chainrule.data import load_dataset
+    from chainrule.train.loop import fit
     ds = load_dataset("spiral")
     net = Network([2, 16, 16, ds.n_outputs], "tanh", cost="cross_entropy", random_state=7)
     fit(net, ds.X, ds.y, epochs=5, batch_size=32, random_state=7, validation_split=0.1)

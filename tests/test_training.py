@@ -10,8 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from chainrule import ConfigError, DataError, DivergenceError, Network, ShapeError, _validation
-from chainrule.training import Trainer, evaluate, fit
+from chainrule import ConfigError, DataError, DivergenceError, Network, ShapeError
+from chainrule.train.loop import Trainer, evaluate, fit
+from chainrule.utils import validation as _validation
 
 X_NOT, Y_NOT = np.array([[0.0], [1.0]]), np.array([[1.0], [0.0]])
 X_XOR = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -164,7 +165,7 @@ def save_npy(path, A, dtype=None):
 
 
 class ReadSpy:
-    """Counts the positional reads of chainrule._validation and records the files it opens."""
+    """Counts the positional reads of chainrule.utils.validation and records the files it opens."""
 
     def __init__(self, monkeypatch):
         self.reads, self.fds = 0, []
@@ -488,7 +489,7 @@ def test_accuracy_for_a_squared_error_classifier_when_asked(rng):
 
 def test_a_second_ctrl_c_during_the_interrupt_checkpoint_is_not_a_graceful_stop(
         rng, tmp_path, monkeypatch):
-    from chainrule import checkpoint as ck_module
+    from chainrule.train import checkpoint as ck_module
 
     X, Y = blobs(rng)
     net = Network([5, 8, 3], "tanh", cost="cross_entropy", random_state=0)
@@ -584,7 +585,7 @@ def test_lbfgs_early_stopping_restores_the_best_validation_weights(rng):
 
 def test_lbfgs_a_ctrl_c_after_the_last_iteration_still_interrupts(rng, monkeypatch):
     # e.g. during a line search that then fails: SciPy returns without another iteration
-    from chainrule import training
+    from chainrule.train import loop as training
 
     X, Y = blobs(rng)
     net = Network([5, 4, 3], "tanh", cost="cross_entropy", random_state=0)

@@ -9,7 +9,6 @@ The core (activations, losses, network, gradcheck, optim, training) needs only N
     0.834
 """
 
-from .activations import ACTIVATIONS, Activation, get_activation
 from .errors import (
     ChainruleError,
     ConfigError,
@@ -18,13 +17,13 @@ from .errors import (
     ModelFileError,
     ShapeError,
 )
-from .gradcheck import GradCheckResult, check_gradient, check_network_gradient
-from .losses import COSTS, Cost, get_cost
-from .network import Cache, ChainRule, Factor, Network, ParamRef, parse_param
-from .optim import SGD, Adam, GradientDescent, Optimizer, get_optimizer
-from .training import History, Trainer, evaluate, fit
-
-__version__ = "0.1.0"
+from .nn.activations import ACTIVATIONS, Activation, get_activation
+from .nn.costs import COSTS, Cost, get_cost
+from .nn.gradcheck import GradCheckResult, check_gradient, check_network_gradient
+from .nn.network import Cache, ChainRule, Factor, Network, ParamRef, parse_param
+from .optim.optimizers import SGD, Adam, GradientDescent, Optimizer, get_optimizer
+from .train.loop import History, Trainer, evaluate, fit
+from .utils.version import __version__
 
 __all__ = [
     "ACTIVATIONS",

@@ -4,8 +4,8 @@ Drop-in replacements for ``sklearn.neural_network``'s MLPs: the same
 hyperparameters (names and defaults), the same fitted attributes, ``fit``,
 ``partial_fit``, ``predict``, ``predict_proba`` and ``score``, and input
 checks from :mod:`sklearn.utils.validation` (so the messages are
-scikit-learn's).  Underneath, a :class:`~chainrule.network.Network` is
-trained by :class:`~chainrule.training.Trainer`; it is ``network_`` after
+scikit-learn's).  Underneath, a :class:`~chainrule.nn.network.Network` is
+trained by :class:`~chainrule.train.Trainer`; it is ``network_`` after
 fitting, and ``coefs_[l]`` / ``intercepts_[l]`` are views of its ``W[l].T``
 and ``b[l]`` (scikit-learn stores the transposed weights, shape
 ``(n_{l−1}, n_l)``).
@@ -102,11 +102,11 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import as_float_dtype
 from .errors import ConfigError, DivergenceError
-from .network import Network
-from .optim import l2_penalty_grad, minimize_lbfgs
-from .training import EpochInfo, Trainer
+from .nn.network import Network
+from .optim.optimizers import l2_penalty_grad, minimize_lbfgs
+from .train.loop import EpochInfo, Trainer
+from .utils.validation import as_float_dtype
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -449,9 +449,9 @@ class _BaseMLP(BaseEstimator):
             grad = np.zeros(net.n_params, np.float64)
             for start in range(0, n, PREDICT_CHUNK):
                 Xb, Yb = X[start:start + PREDICT_CHUNK], Y[start:start + PREDICT_CHUNK]
-                c = net._forward(Xb)
+                c = net.forward(Xb, check=False)
                 total += float(np.sum(net.cost.per_example(c.Z[-1], c.A[-1], Yb)))
-                grad += net._backward(Yb) * (Xb.shape[0] / n)  # chunk mean → full mean
+                grad += net.backward(Yb) * (Xb.shape[0] / n)  # chunk mean → full mean
             W = theta[mask].astype(np.float64, copy=False)
             cost = total / n + 0.5 * l2 * float(np.dot(W, W)) / n
             return cost, l2_penalty_grad(grad, theta, mask, l2 / n, out=scratch)
@@ -494,7 +494,7 @@ class _BaseMLP(BaseEstimator):
         net = self.network_
         out = np.empty((X.shape[0], net.n_outputs), net.dtype)  # (N, n_out)
         for start in range(0, X.shape[0], PREDICT_CHUNK):
-            c = net._forward(X[start:start + PREDICT_CHUNK])
+            c = net.forward(X[start:start + PREDICT_CHUNK], check=False)
             out[start:start + PREDICT_CHUNK] = c.Z[-1] if logits else c.A[-1]
         return out
 

@@ -29,9 +29,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._files import atomic_write, os_error_reason
 from .errors import ChainruleError, ConfigError
-from .network import Network
+from .nn.network import Network
+from .utils.files import atomic_write, os_error_reason
 
 __all__ = ["from_sklearn", "from_torch", "to_onnx", "to_sklearn", "to_torch"]
 
@@ -479,7 +479,7 @@ def to_onnx(model: Network | Any, path: str | os.PathLike[str], *,
         from onnx import helper, numpy_helper
     except ImportError as exc:  # pragma: no cover - onnx is installed in CI
         raise ImportError("onnx is needed here: pip install 'chainrule[onnx]'") from exc
-    from . import __version__
+    from .utils.version import __version__
 
     net = _as_network(model, "to_onnx")
     scaling = None if input_scaling is None else _input_scaling(input_scaling, net.n_inputs)

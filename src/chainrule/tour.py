@@ -33,9 +33,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from .errors import ConfigError
-from .gradcheck import GradCheckResult, check_gradient, numerical_gradient
-from .landscape import DescentPath, Landscape, cost_surface, descent_path, not_toy
-from .network import ChainRule, Network
+from .nn.gradcheck import GradCheckResult, check_gradient, numerical_gradient
+from .nn.landscape import DescentPath, Landscape, cost_surface, descent_path, not_toy
+from .nn.network import ChainRule, Network
 
 __all__ = ["SEED_W", "SEED_b", "TourResult", "run_tour"]
 
@@ -279,7 +279,7 @@ def _new_axes(size: tuple[float, float]) -> Any:
 
 
 def _draw_landscape(land: Landscape, path: DescentPath, png: Path) -> Path:
-    from .plotting import plot_landscape, save_figure
+    from .viz.plots import plot_landscape, save_figure
 
     ax = plot_landscape(land, ax=_new_axes((6.0, 5.0)), path=path)
     return save_figure(ax.figure, png)
@@ -506,9 +506,9 @@ def _q6_options(net: Network, chain: ChainRule, x: Array,
 
 
 def _heart(console: Console, out: Path) -> dict[str, Any]:
-    from .datasets import heart
-    from .plotting import plot_curve_2d, save_figure
-    from .training import fit
+    from .data.datasets import heart
+    from .train.loop import fit
+    from .viz.plots import plot_curve_2d, save_figure
 
     console.rule("[bold]Follow-up: the 1-6-7-2 network draws a heart")
     data = heart()

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ConfigError
 from .activations import Activation, Scratch
-from .errors import ConfigError
 
 __all__ = ["COSTS", "Cost", "get_cost"]
 

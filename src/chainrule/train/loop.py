@@ -1,4 +1,4 @@
-"""The training loop: epochs of mini-batch gradient steps on a :class:`~chainrule.network.Network`.
+"""The training loop: epochs of mini-batch gradient steps on a :class:`~chainrule.nn.Network`.
 
 Each step takes a batch ``(X_b, Y_b)``, runs the forward pass, back-propagates
 ``∂C/∂θ`` of the batch's mean cost into ``network.grads`` and lets the optimiser
@@ -8,13 +8,13 @@ every example in each step (full-batch gradient descent).
 
 Memory is bounded by the batch: batches are gathered into preallocated buffers,
 with ``np.take`` from arrays in memory and with positional reads from the file
-behind a memory-mapped ``.npy`` (:class:`~chainrule._validation.FileRows`), which
+behind a memory-mapped ``.npy`` (:class:`~chainrule.utils.validation.FileRows`), which
 leaves nothing of the file mapped into the process; so ``X`` may be larger than RAM.
 Runs are deterministic: the same ``random_state`` gives bit-identical weights.
 
 The whole loop state (position, generator, optimiser moments, history, best
 weights) is exposed by :meth:`Trainer.state_dict`; ``fit(..., checkpoint=PATH)``
-writes it to disk (:mod:`chainrule.checkpoint`) and ``resume=True`` continues
+writes it to disk (:mod:`chainrule.train.checkpoint`) and ``resume=True`` continues
 from it bit-identically.
 """
 
@@ -34,7 +34,10 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import (
+from ..errors import ConfigError, DivergenceError, ShapeError
+from ..nn.network import Network
+from ..optim.optimizers import LRSchedule, Optimizer, get_optimizer, get_schedule, minimize_lbfgs
+from ..utils.validation import (
     FileRows,
     as_2d,
     as_generator,
@@ -53,9 +56,6 @@ from .checkpoint import (
     previous_path,
     training_config,
 )
-from .errors import ConfigError, DivergenceError, ShapeError
-from .network import Network
-from .optim import LRSchedule, Optimizer, get_optimizer, get_schedule, minimize_lbfgs
 
 __all__ = ["EpochInfo", "History", "Trainer", "evaluate", "fit"]
 
@@ -148,7 +148,7 @@ def _evaluate(network: Network, X: Array, Y: Array, indices: Array | None, batch
         sel = idx[start:start + batch_size]
         Xb = rows.take(X, sel, network.dtype, Xb_buf[:sel.size])
         Yb = rows.take(Y, sel, network.dtype, Yb_buf[:sel.size], name="y")
-        c = network._forward(Xb)
+        c = network.forward(Xb, check=False)
         total += float(np.sum(network.cost.per_example(c.Z[-1], c.A[-1], Yb)))
         correct += _n_correct(c.A[-1], Yb)
     acc = correct / idx.size if classification else None
@@ -468,7 +468,7 @@ class Trainer:
             Xb = X_all[:B] if full_batch else rows.take(X, sel, net.dtype, Xb_buf[:sel.size])
             Yb = Y[:B] if full_batch else rows.take(Y, sel, net.dtype, Yb_buf[:sel.size],
                                                     name="y")
-            c = net._forward(Xb)
+            c = net.forward(Xb, check=False)
             if not math.isfinite(float(np.add.reduce(net.cost.per_example(c.Z[-1], c.A[-1],
                                                                           Yb)))):
                 self._diverged(None, final=True)
@@ -487,11 +487,11 @@ class Trainer:
 
     def _step(self, Xb: Array, Yb: Array, k: int) -> None:
         net = self.network
-        c = net._forward(Xb)
+        c = net.forward(Xb, check=False)
         per = net.cost.per_example(c.Z[-1], c.A[-1], Yb)
         batch_cost = float(np.add.reduce(per))
         m = Xb.shape[0]
-        g = net._backward(Yb)
+        g = net.backward(Yb)
         if self._l2_scale is not None:
             # C + (α / 2m) Σ W²  →  ∂/∂W gains (α/m) W
             np.multiply(net.params, self._l2_scale, out=self._scratch)
@@ -650,12 +650,12 @@ class Trainer:
                 sel = idx[start:start + chunk]
                 Xb = rows.take(X, sel, net.dtype, Xb_buf[:sel.size])
                 Yb = rows.take(Y, sel, net.dtype, Yb_buf[:sel.size], name="y")
-                c = net._forward(Xb)
+                c = net.forward(Xb, check=False)
                 total += float(np.sum(net.cost.per_example(c.Z[-1], c.A[-1], Yb)))
                 if self._classifier:
                     correct += _n_correct(c.A[-1], Yb)
                 # the chunk's mean-cost gradient, weighted by its share of the examples
-                np.add(grad, net._backward(Yb) * (Xb.shape[0] / n), out=grad)
+                np.add(grad, net.backward(Yb) * (Xb.shape[0] / n), out=grad)
             last["theta"][...] = theta
             last["correct"] = correct
             cost = total / n
@@ -789,7 +789,7 @@ def fit(
     batch_callback : callable ``(epoch, batch, n_batches)``, optional
         Called after every step (for progress bars).
     checkpoint : path, optional
-        Save the run's whole state there (see :mod:`chainrule.checkpoint`),
+        Save the run's whole state there (see :mod:`chainrule.train.checkpoint`),
         atomically, keeping the previous checkpoint as ``PATH.prev``.  Not
         available with ``optimizer='lbfgs'``.  An existing file that is not a
         chainrule checkpoint is never overwritten.
@@ -799,7 +799,7 @@ def fit(
         Also save every this many steps (for long epochs).
     resume : bool
         Continue from ``checkpoint`` if it exists (falling back to ``PATH.prev``,
-        with a :class:`~chainrule.checkpoint.CheckpointWarning`, when the newest
+        with a :class:`~chainrule.train.checkpoint.CheckpointWarning`, when the newest
         file is damaged); without a checkpoint the run starts afresh.  The
         network's parameters are overwritten with the saved ones; ``epochs``
         counts the epochs already done.  The result is bit-identical to a run

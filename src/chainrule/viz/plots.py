@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._files import atomic_write
-from .errors import ConfigError, ShapeError
-from .landscape import DescentPath, GradientField, Landscape
-from .network import Network
+from ..errors import ConfigError, ShapeError
+from ..nn.landscape import DescentPath, GradientField, Landscape
+from ..nn.network import Network
+from ..utils.files import atomic_write
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -81,7 +81,7 @@ def plot_landscape(
     Parameters
     ----------
     landscape : Landscape
-        From :func:`chainrule.landscape.cost_surface`.
+        From :func:`chainrule.nn.landscape.cost_surface`.
     path : DescentPath or array of shape (n, 2), optional
         A descent path, drawn as a line with markers from its start (circle) to
         its end (star).
@@ -175,7 +175,7 @@ def plot_cost_curve(history: Mapping[str, Any] | Any, ax: Axes | None = None) ->
     history : dict or History
         Keys ``'cost'`` and optionally ``'epoch'``, ``'val_cost'``,
         ``'val_accuracy'`` (lists of equal length; ``None`` entries are gaps);
-        a :class:`chainrule.training.History` works too.
+        a :class:`chainrule.train.History` works too.
 
     Returns
     -------

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import ConfigError
+from ..errors import ConfigError
+from .costs import output_delta
 from .gradcheck import numerical_gradient
-from .losses import output_delta
 from .network import ChainRule, Factor, Network, ParamRef, parse_param
 
 if TYPE_CHECKING:  # rich is only needed to render
@@ -341,13 +341,13 @@ def _per_example(network: Network, X: Array, Y: Array,
         ``‖∂C_k/∂a(j)‖`` and the mean of ``|σ'(z(j))|`` over layer j, for j = N … i.
     """
     L, i = network.n_layers, p.layer
-    c = network._forward(X)
+    c = network.forward(X, check=False)
     norms, sigma = [], []
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # ‖∂C_k/∂a(L)‖ from z (exact in saturation; ∞ where the factor truly is), but the
         # product continues from ∂C_k/∂z(L) as back-propagation has it: fused with the
         # output layer for the cross-entropies, so a saturated output stays exact
-        dC_da = network._dC_da(c.Z[L - 1], c.A[L], Y)  # (N, n_L)
+        dC_da = network.dC_da(c.Z[L - 1], c.A[L], Y)  # (N, n_L)
         g = output_delta(network.cost, network.activations[L - 1], c.Z[L - 1], c.A[L], Y,
                          np.empty_like(c.A[L])) * X.shape[0]  # per example, not the mean
     for j in range(L, i - 1, -1):
@@ -369,8 +369,8 @@ def _per_example(network: Network, X: Array, Y: Array,
 
 def _central_difference(network: Network, X: Array, Y: Array, k: int, eps: float) -> float:
     def cost(_: Array) -> float:
-        network._forward(X)
-        return network._cost(Y)
+        network.forward(X, check=False)
+        return network.cached_cost(Y)
 
     return float(numerical_gradient(cost, network.params, np.array([k]), eps)[0])
 

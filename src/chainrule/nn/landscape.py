@@ -30,9 +30,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..errors import ConfigError, DivergenceError
 from .activations import Activation
-from .errors import ConfigError, DivergenceError
-from .losses import output_delta
+from .costs import output_delta
 from .network import Network, ParamRef, parse_param
 
 __all__ = [

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import as_generator
-from .errors import ConfigError
+from ..errors import ConfigError
+from ..utils.validation import as_generator
 
 __all__ = ["GradCheckResult", "check_gradient", "check_network_gradient", "numerical_gradient"]
 
@@ -175,8 +175,8 @@ def check_network_gradient(network, X: object, Y: object, **kwargs: object) -> G
     from .network import Network
 
     X2, Y2 = network.check_XY(X, Y)
-    network._forward(X2)
-    g = network._backward(Y2).astype(np.float64)  # a copy, widened if float32
+    network.forward(X2, check=False)
+    g = network.backward(Y2).astype(np.float64)  # a copy, widened if float32
     twin = network
     if network.dtype != np.float64:
         twin = Network(network.layer_sizes, [a.name for a in network.activations],
@@ -188,7 +188,7 @@ def check_network_gradient(network, X: object, Y: object, **kwargs: object) -> G
         kwargs.setdefault("atol", 1e-4 * float(np.abs(g).max(initial=0.0)))
 
     def f(theta: Array) -> float:  # theta is the twin's params, perturbed in place
-        twin._forward(X2)
-        return twin._cost(Y2)
+        twin.forward(X2, check=False)
+        return twin.cached_cost(Y2)
 
     return check_gradient(f, g, twin.params, names=network.param_names(), **kwargs)  # type: ignore[arg-type]

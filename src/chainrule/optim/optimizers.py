@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError, DataError, ModelFileError, ShapeError
+from ..errors import ConfigError, DataError, ModelFileError, ShapeError
 
 __all__ = [
     "OPTIMIZERS",
@@ -120,8 +120,8 @@ def _check_kwargs(cls: type, kwargs: dict[str, Any], what: str) -> None:
 class Optimizer:
     """Base class: an update rule ``θ ← θ + Δθ(g, state)`` applied in place.
 
-    Subclasses list their per-parameter state arrays in ``_buffers`` and their
-    hyperparameters in ``_hyper``, and implement :meth:`_update`.
+    Subclasses list their per-parameter state arrays in ``state_buffers`` and their
+    hyperparameters in ``hyperparameters``, and implement :meth:`_update`.
 
     Parameters
     ----------
@@ -139,8 +139,8 @@ class Optimizer:
     """
 
     name = "optimizer"
-    _buffers: tuple[str, ...] = ()
-    _hyper: tuple[str, ...] = ()
+    state_buffers: tuple[str, ...] = ()
+    hyperparameters: tuple[str, ...] = ()
 
     def __init__(self, learning_rate: float = 0.1):
         self.learning_rate = _check_positive(learning_rate, "learning_rate")
@@ -150,7 +150,8 @@ class Optimizer:
         self._scratch: Array | None = None
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in ("learning_rate", *self._hyper))
+        keys = ("learning_rate", *self.hyperparameters)
+        args = ", ".join(f"{k}={getattr(self, k)!r}" for k in keys)
         return f"{type(self).__name__}({args})"
 
     def step(self, params: Array, grads: Array) -> None:
@@ -181,7 +182,7 @@ class Optimizer:
                             f"of dtype {getattr(params, 'dtype', None)}")
         if not params.flags.writeable:
             raise DataError("params: expected a writable array (it is updated in place)")
-        for key in self._buffers:
+        for key in self.state_buffers:
             buf = self._state.get(key)
             if buf is None:
                 self._state[key] = np.zeros_like(params)
@@ -210,7 +211,7 @@ class Optimizer:
             "initial_learning_rate": float(self.initial_learning_rate),
             "t": int(self.t),
         }
-        for key in self._hyper:
+        for key in self.hyperparameters:
             state[key] = getattr(self, key)
         for key, buf in self._state.items():
             state[key] = buf.copy()
@@ -226,19 +227,19 @@ class Optimizer:
         ConfigError
             A hyperparameter has a value the constructor would refuse.
         """
-        required = ("learning_rate", "initial_learning_rate", "t", *self._hyper)
+        required = ("learning_rate", "initial_learning_rate", "t", *self.hyperparameters)
         missing = [k for k in required if k not in state]
         if missing:
             raise ModelFileError(
                 f"optimizer state for {type(self).__name__}: missing {', '.join(missing)}"
             )
         # validate into a fresh object first, so a bad state leaves self untouched
-        hyper = {k: state[k] for k in self._hyper}
+        hyper = {k: state[k] for k in self.hyperparameters}
         fresh = type(self)(learning_rate=state["learning_rate"], **hyper)
         _check_positive(state["initial_learning_rate"], "initial_learning_rate")
         t = _check_int(state["t"], "t", low=0)
         buffers: dict[str, Array] = {}
-        for key in self._buffers:
+        for key in self.state_buffers:
             if key in state:
                 buf = state[key]
                 if not isinstance(buf, np.ndarray) or buf.dtype.kind != "f":
@@ -248,7 +249,7 @@ class Optimizer:
         shapes = {b.shape for b in buffers.values()}
         if len(shapes) > 1:
             raise ModelFileError(f"optimizer state: arrays have different shapes {sorted(shapes)}")
-        for key in self._hyper:
+        for key in self.hyperparameters:
             setattr(self, key, getattr(fresh, key))
         self.learning_rate = fresh.learning_rate
         self.initial_learning_rate = float(state["initial_learning_rate"])
@@ -300,8 +301,8 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
-    _buffers = ("velocity",)
-    _hyper = ("momentum", "nesterov")
+    state_buffers = ("velocity",)
+    hyperparameters = ("momentum", "nesterov")
 
     def __init__(self, learning_rate: float = 0.01, momentum: float = 0.9,
                  nesterov: bool = False):
@@ -345,8 +346,8 @@ class Adam(Optimizer):
     """
 
     name = "adam"
-    _buffers = ("m", "v")
-    _hyper = ("beta_1", "beta_2", "epsilon")
+    state_buffers = ("m", "v")
+    hyperparameters = ("beta_1", "beta_2", "epsilon")
 
     def __init__(self, learning_rate: float = 1e-3, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-8):

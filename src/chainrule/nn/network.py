@@ -16,7 +16,7 @@ Optimisers, L-BFGS and the gradient check work on those flat vectors directly.
 
 Back-propagation applies the chain rule from the output backwards::
 
-    dZ(L)   = ∂C/∂Z(L)                       (from the cost, see chainrule.losses)
+    dZ(L)   = ∂C/∂Z(L)                       (from the cost, see chainrule.nn.costs)
     dW(l)   = dZ(l).T @ A(l−1)               ∂z/∂W = a(l−1)
     db(l)   = Σ_k dZ(l)[k]                   ∂z/∂b = 1
     dA(l−1) = dZ(l) @ W(l)                   ∂z(l)/∂a(l−1) = W(l)
@@ -31,10 +31,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import as_2d, as_float_dtype, as_generator, check_same_rows
+from ..errors import ConfigError, DataError, ShapeError
+from ..utils.validation import as_2d, as_float_dtype, as_generator, check_same_rows
 from .activations import Activation, Scratch, get_activation
-from .errors import ConfigError, DataError, ShapeError
-from .losses import Cost, get_cost, output_delta
+from .costs import Cost, get_cost, output_delta
 
 __all__ = ["Cache", "ChainRule", "Factor", "Network", "ParamRef", "parse_param"]
 
@@ -626,15 +626,32 @@ class Network:
         check_same_rows(X2, Y2)
         return X2, Y2
 
-    def forward(self, X: object) -> Cache:
+    def forward(self, X: object, *, check: bool = True) -> Cache:
         """Run the forward pass and return every layer's Z and A.
 
         ``Z(l) = A(l−1) @ W(l).T + b(l)`` and ``A(l) = σ(Z(l))``, for a batch X
         of shape (N, n_in) or one example of shape (n_in,).  The returned cache
-        is overwritten by the next call.
+        is overwritten by the next call, and :meth:`backward` reads it.
+
+        ``check=False`` is the fast path of training loops: X must already be a
+        finite (N, n_in) array of the network's dtype (as :meth:`check_X` makes it).
         """
-        X2, _ = self.check_X(X)
-        return self._forward(X2)
+        if check:
+            X, _ = self.check_X(X)
+        return self._forward(X)  # type: ignore[arg-type]
+
+    def backward(self, Y: Array) -> Array:
+        """Back-propagate ``∂C/∂θ`` of the mean cost from the last :meth:`forward`.
+
+        ``Y`` must be an (N, n_out) array of the network's dtype with the rows of
+        that forward pass.  Fills :attr:`grads` (the views :attr:`dW`, :attr:`db`)
+        and returns it; the next call overwrites it.
+        """
+        return self._backward(Y)
+
+    def cached_cost(self, Y: Array) -> float:
+        """``C = (1/N) Σ_k C_k`` of the last :meth:`forward` against the targets ``Y``."""
+        return self._cost(Y)
 
     def predict(self, X: object) -> Array:
         """Output activations ``a(N)`` as a new array: (N, n_out), or (n_out,) for one example."""
@@ -713,7 +730,7 @@ class Network:
         # (a softmax output rounded to 0 where y > 0) is infinite without a warning.
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             factors = [Factor(f"∂C/∂a({N})", f"{self.cost.name}: {self.cost.dC_dA_formula}",
-                              self._dC_da(z[N - 1][None, :], a[N][None, :], Y2)[0])]
+                              self.dC_da(z[N - 1][None, :], a[N][None, :], Y2)[0])]
             for j in range(N, i, -1):
                 J = acts[j - 1].jacobian(z[j - 1]) @ self.W[j - 1]  # (n_j, n_{j-1})
                 factors.append(Factor(f"∂a({j})/∂a({j - 1})", f"σ'(z({j})) W({j})", J))
@@ -731,7 +748,7 @@ class Network:
         return ChainRule(p, tuple(factors), backprop, z, a)
 
 
-    def _dC_da(self, Z: Array, A: Array, Y: Array) -> Array:
+    def dC_da(self, Z: Array, A: Array, Y: Array) -> Array:
         """∂C_k/∂a(N) for every row of the output's (Z, A) and the targets Y (all (N, n_N)),
         exact where a is rounded to 0 or 1 (:attr:`Cost.dC_dA_from_z` where the cost has
         one).  Call it under ``np.errstate``: a factor truly beyond the range is ±∞."""

@@ -1,7 +1,7 @@
 """Training checkpoints: the whole state of a run, saved atomically, resumed bit for bit.
 
 A checkpoint is a safetensors file, like a model file, but it holds a
-:class:`~chainrule.training.Trainer`'s state rather than a network alone::
+:class:`~chainrule.train.Trainer`'s state rather than a network alone::
 
     [ 8 bytes: n, little-endian u64 ][ n bytes: UTF-8 JSON header ][ raw tensor bytes ]
 
@@ -44,17 +44,17 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
-from . import _safetensors as st
-from ._files import atomic_write, os_error_reason
-from ._validation import FileRows
-from .activations import get_activation
-from .errors import ChainruleError, ConfigError, ModelFileError
-from .losses import get_cost
-from .network import Network
-from .optim import OPTIMIZERS, get_optimizer, get_schedule
+from ..errors import ChainruleError, ConfigError, ModelFileError
+from ..io import safetensors_file as st
+from ..nn.activations import get_activation
+from ..nn.costs import get_cost
+from ..nn.network import Network
+from ..optim.optimizers import OPTIMIZERS, get_optimizer, get_schedule
+from ..utils.files import atomic_write, os_error_reason
+from ..utils.validation import FileRows
 
 if TYPE_CHECKING:
-    from .training import Trainer
+    from .loop import Trainer
 
 __all__ = [
     "FORMAT",
@@ -187,7 +187,7 @@ def training_config(trainer: Trainer, *, validation_split: float = 0.0,
     return {
         "optimizer": opt.name,
         "learning_rate": float(opt.initial_learning_rate),
-        "optimizer_options": {k: _plain(getattr(opt, k)) for k in opt._hyper},
+        "optimizer_options": {k: _plain(getattr(opt, k)) for k in opt.hyperparameters},
         "schedule": sched.name,
         "schedule_options": {k: _plain(v) for k, v in sched.state_dict().items()
                              if k not in _SCHEDULE_DYNAMIC},
@@ -707,7 +707,7 @@ def _check_optimizer(c: _Checker, training: dict[str, Any], scalars: Any,
     state: dict[str, Any] = _floats_back(scalars)
     for key in [k for k in tensors if k.startswith("optimizer.")]:
         buf = key.removeprefix("optimizer.")
-        if buf not in opt._buffers:
+        if buf not in opt.state_buffers:
             raise c.fail(f"tensor {key!r} is not part of the state of {opt.name}")
         state[buf] = c.vector(tensors, key, n_params, dtype)
     if "v" in state and isinstance(state["v"], np.ndarray) and (state["v"] < 0).any():
@@ -785,7 +785,7 @@ def _check_history(c: _Checker, d: Any, tensors: dict[str, np.ndarray],
 class Checkpointer:
     """Writes a run's checkpoints: every ``every`` epochs, every ``every_batches`` steps.
 
-    Used by :func:`chainrule.training.fit`; the final epoch is always saved.
+    Used by :func:`chainrule.train.fit`; the final epoch is always saved.
     """
 
     def __init__(self, path: str | os.PathLike[str], trainer: Trainer, *,

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .errors import ConfigError, DataError, ShapeError
+from ..errors import ConfigError, DataError, ShapeError
 
 Array = np.ndarray
 

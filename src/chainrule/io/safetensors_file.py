@@ -9,7 +9,7 @@ where the header maps each tensor name to ``{"dtype", "shape", "data_offsets"}``
 ``__metadata__`` map of strings to strings.
 
 Only the format is checked here; what a chainrule model or checkpoint must
-contain is checked by :mod:`chainrule.io` and :mod:`chainrule.checkpoint`.  The
+contain is checked by :mod:`chainrule.io` and :mod:`chainrule.train.checkpoint`.  The
 rules that make reading safe: sizes are compared with the file's size before
 anything is allocated, JSON is parsed strictly, nothing is unpickled or
 evaluated, every tensor's bytes are accounted for exactly once, and every
@@ -31,7 +31,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from .errors import ModelFileError
+from ..errors import ModelFileError
 
 TENSOR_KEYS = frozenset({"dtype", "shape", "data_offsets"})
 

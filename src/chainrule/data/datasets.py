@@ -43,8 +43,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import _validation
-from ._validation import (
+from ..errors import ChainruleError, ConfigError, DataError, ModelFileError, ShapeError
+from ..utils import validation
+from ..utils.validation import (
     as_float_dtype,
     check_finite,
     check_finite_block,
@@ -52,7 +53,6 @@ from ._validation import (
     first_non_finite,
     row_blocks,
 )
-from .errors import ChainruleError, ConfigError, DataError, ModelFileError, ShapeError
 
 __all__ = [
     "DATASETS",
@@ -1157,9 +1157,9 @@ class Standardizer:
 
     def _step(self, A: Array) -> int:
         """Rows per block: ``chunk_rows``, fewer for wide rows (a block of float64 stays
-        within about :data:`chainrule._validation.BLOCK_BYTES`)."""
+        within about :data:`chainrule.utils.validation.BLOCK_BYTES`)."""
         rows = _check_int(self.chunk_rows, "chunk_rows", 1)
-        return min(rows, max(1, _validation.BLOCK_BYTES // (8 * max(1, A.shape[1]))))
+        return min(rows, max(1, validation.BLOCK_BYTES // (8 * max(1, A.shape[1]))))
 
     @staticmethod
     def _rows(X: object, name: str) -> Array:

@@ -48,18 +48,18 @@ import numpy as np
 import typer
 from typer.core import TyperGroup
 
-from . import __version__
-from ._files import atomic_write, os_error_reason
-from ._validation import BLOCK_BYTES
-from .errors import ChainruleError, ConfigError, DataError, DivergenceError, ShapeError
-from .network import Network
+from ..errors import ChainruleError, ConfigError, DataError, DivergenceError, ShapeError
+from ..nn.network import Network
+from ..utils.files import atomic_write, os_error_reason
+from ..utils.validation import BLOCK_BYTES
+from ..utils.version import __version__
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .datasets import Dataset
-    from .io import ModelInfo
-    from .training import EpochInfo, History
+    from ..data.datasets import Dataset
+    from ..io.model_file import ModelInfo
+    from ..train.loop import EpochInfo, History
 
 __all__ = ["app", "main"]
 
@@ -443,7 +443,7 @@ def _note_target_scale(Y: Array, names: Sequence[str], lbfgs: bool = False) -> N
     deviation is the true one (0 for a constant column, which the Standardizer
     stores as scale 1); L-BFGS has no learning rate to raise.
     """
-    from .datasets import Standardizer
+    from ..data.datasets import Standardizer
 
     stats = Standardizer().fit(Y)
     constant = _constant_columns(Y) if (stats.scale_ == 1.0).any() else np.zeros(0, bool)
@@ -460,7 +460,7 @@ def _note_target_scale(Y: Array, names: Sequence[str], lbfgs: bool = False) -> N
 
 def _constant_columns(Y: Array) -> Array:
     """Which columns of ``Y`` hold one value only (read block by block)."""
-    from ._validation import row_blocks
+    from ..utils.validation import row_blocks
 
     lo, hi = np.full(Y.shape[1], np.inf), np.full(Y.shape[1], -np.inf)
     for _, block in row_blocks(Y, _block_rows(Y), "y"):
@@ -470,7 +470,7 @@ def _constant_columns(Y: Array) -> Array:
 
 
 def _checkpoint_previous(checkpoint: Path) -> Path:
-    from .checkpoint import previous_path
+    from ..train.checkpoint import previous_path
 
     return previous_path(checkpoint)
 
@@ -554,8 +554,8 @@ def _is_classification_cost(cost: str | None) -> bool:
 def _encode_labels(labels: Array, classes: Sequence[Any] | None, cost: str | None,
                    src: str) -> tuple[Array, list[Any]]:
     """One-hot rows (one column for binary cross-entropy) and the classes in column order."""
-    from ._validation import read_into_memory
-    from .datasets import csv_row_numbers, one_hot
+    from ..data.datasets import csv_row_numbers, one_hot
+    from ..utils.validation import read_into_memory
 
     labels = read_into_memory(labels, "y")  # a column of a .npy: not paged in through its map
     try:
@@ -586,7 +586,7 @@ def _looks_like_labels(y: Array) -> bool:
     :data:`MAX_AUTO_CLASSES` values are seen, so a memory-mapped regression
     target is not read whole.
     """
-    from ._validation import row_blocks
+    from ..utils.validation import row_blocks
 
     if y.ndim != 2 or y.shape[1] != 1:
         return False
@@ -602,7 +602,7 @@ def _looks_like_labels(y: Array) -> bool:
 
 
 def _builtin(name: str, task: Task, cost: str | None) -> _Data:
-    from .datasets import load_dataset
+    from ..data.datasets import load_dataset
 
     ds = load_dataset(name)
     if task is not Task.auto and task.value != ds.task:
@@ -665,7 +665,7 @@ def _csv_labels(path: Path, target: str | None, task: Task) -> tuple[Array, Arra
     stray word stays an error (a typo in a numeric target) unless ``--task
     classification`` says the words are classes.
     """
-    from .datasets import csv_row_numbers, load_csv
+    from ..data.datasets import csv_row_numbers, load_csv
 
     src = os.fspath(path)
     X, labels, fnames, tnames = load_csv(path, target=target, labels=True)
@@ -698,7 +698,7 @@ def _csv_labels(path: Path, target: str | None, task: Task) -> tuple[Array, Arra
 
 
 def _from_file(path: Path, target: str | None, task: Task, cost: str | None) -> _Data:
-    from .datasets import load_data
+    from ..data.datasets import load_data
 
     src = os.fspath(path)
     wanted = _split_target(target, path.suffix.lower())
@@ -772,7 +772,7 @@ FILE_CLASSIFICATION = Recipe((16,), "tanh", None, "cross_entropy", "adam", 0.01,
 
 def _optimizer_name(name: str) -> str:
     """The optimisers `train` knows: those of chainrule.optim and L-BFGS (run by fit)."""
-    from .optim import OPTIMIZERS
+    from ..optim.optimizers import OPTIMIZERS
 
     known = [*OPTIMIZERS, "lbfgs"]
     if name.lower() not in (*known, "l-bfgs"):
@@ -801,8 +801,8 @@ def _option_changes(*, hidden: str | None, activation: str | None,
 
     Called before any data is read, so a bad option fails at once.
     """
-    from .activations import get_activation
-    from .losses import get_cost
+    from ..nn.activations import get_activation
+    from ..nn.costs import get_cost
 
     changes: dict[str, Any] = {}
     if hidden is not None:
@@ -935,7 +935,7 @@ class _Progress:
                          speed=self._speed(info, short=True))
 
     def on_epoch(self, info: EpochInfo) -> None:
-        """The epoch callback of :func:`chainrule.training.fit`."""
+        """The epoch callback of :func:`chainrule.train.fit`."""
         if self.last is None:
             self._epoch0 = info.epoch - 1  # a resumed run starts later
         self.last = info
@@ -1118,7 +1118,7 @@ def _save_plot(ax: Any, path: Path) -> None:
     """Save the Axes' figure atomically and close it (the CLI keeps no figures open)."""
     import matplotlib.pyplot as plt
 
-    from .plotting import save_figure
+    from ..viz.plots import save_figure
 
     try:
         save_figure(ax.figure, path)
@@ -1147,7 +1147,7 @@ def _write_plots(folder: Path, net: Network, data: _Data, X_in: Array, scaler: A
 
     Returns (path, what it shows) pairs.
     """
-    from . import plotting
+    from ..viz import plots as plotting
 
     _files_only_backend()
     _make_folder(folder, "--plot")
@@ -1310,9 +1310,9 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
            plot: Path | None, quiet: bool, json_output: bool, dtype: DType,
            standardize: bool | None, checkpoint: Path | None, checkpoint_every: int | None,
            resume: bool, stack: contextlib.ExitStack, signals: _Signals) -> None:
-    from .datasets import Standardizer
-    from .io import save_model
-    from .training import Trainer, fit
+    from ..data.datasets import Standardizer
+    from ..io.model_file import save_model
+    from ..train.loop import Trainer, fit
 
     if data is not None and dataset is not None:
         raise ConfigError("give either a data file or --dataset, not both")
@@ -1472,7 +1472,7 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
 
 
 def _load(model: Path) -> tuple[Network, dict[str, Any]]:
-    from .io import load_model
+    from ..io.model_file import load_model
 
     return load_model(model)
 
@@ -1528,7 +1528,7 @@ class _Source:
         if self.name.startswith("--"):
             return f"{self.name}: value {j + 1}" + (f" ({column!r})" if self.columns else "")
         if self.csv is not None:
-            from .datasets import csv_row_numbers
+            from ..data.datasets import csv_row_numbers
 
             row = f"row {csv_row_numbers(self.csv)[i]}"  # 1-based, the header is row 1
         else:
@@ -1543,7 +1543,7 @@ def _csv_targets(data: Path, target: str | None, meta: dict[str, Any],
     Without targets to read (predict), the model's target columns that the file
     has are still left out of the inputs: they may hold text class labels.
     """
-    from .datasets import csv_header
+    from ..data.datasets import csv_header
 
     if target is not None:
         names = _split_target(target, ".csv")
@@ -1577,7 +1577,7 @@ def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: 
     not inputs.  By default a CSV's targets are the model's target columns and a
     .npy's is its last column when targets are needed.
     """
-    from .datasets import load_array, load_csv, load_dataset
+    from ..data.datasets import load_array, load_csv, load_dataset
 
     classes = meta.get("classes")
     cost = net.cost.name
@@ -1659,7 +1659,7 @@ def _model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: 
 
 def _scaler(meta: dict[str, Any]) -> Any:
     """The input scaling stored at training time (None if there was none)."""
-    from .datasets import Standardizer
+    from ..data.datasets import Standardizer
 
     scaling = meta.get("standardizer")
     return Standardizer.from_dict(scaling) if scaling else None
@@ -1707,7 +1707,7 @@ def _standardized(X: Array, scaler: Any, source: _Source, stack: contextlib.Exit
         return X
     if not isinstance(X, np.memmap):
         return _transform(scaler, X, 0, source)
-    from ._validation import row_blocks
+    from ..utils.validation import row_blocks
 
     dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
     name = _unlinked_npy(stack)
@@ -1762,7 +1762,7 @@ def _check_fits(X: Array, scaler: Any, net: Network, source: _Source) -> None:
     values, given to the network after ``scaler`` (None: as they are)."""
     if net.dtype != np.float32:
         return
-    from ._validation import row_blocks
+    from ..utils.validation import row_blocks
 
     limit = float(np.finfo(np.float32).max)
     for start, block in row_blocks(X, _block_rows(X), "X"):
@@ -1784,7 +1784,7 @@ def _predictions(net: Network, X: Array, scaler: Any,
     Block by block, so predicting on a large memory-mapped file needs memory for
     one block only.
     """
-    from ._validation import row_blocks
+    from ..utils.validation import row_blocks
 
     # the same blocks whether X is in memory or a column range of a file: BLAS groups the
     # rows of a product by block, so other blocks would round a few outputs differently
@@ -1919,7 +1919,7 @@ def evaluate(
     debug: Debug = False,
 ) -> None:
     """Cost (and accuracy, for classifiers) of a saved model on a data set."""
-    from .training import evaluate as evaluate_network
+    from ..train.loop import evaluate as evaluate_network
 
     with _reporting(debug), contextlib.ExitStack() as stack:
         net, meta = _load(model)
@@ -1988,7 +1988,7 @@ def _info_lines(info: ModelInfo) -> list[str]:
 @app.command()
 def info(model: ModelArg, json_output: JsonFlag = False, debug: Debug = False) -> None:
     """Architecture, cost, dtype, parameter count and training summary of a model file."""
-    from .io import read_model_info
+    from ..io.model_file import read_model_info
 
     with _reporting(debug):
         mi = read_model_info(model)
@@ -2005,7 +2005,7 @@ def info(model: ModelArg, json_output: JsonFlag = False, debug: Debug = False) -
 @app.command()
 def datasets(json_output: JsonFlag = False, debug: Debug = False) -> None:
     """The built-in data sets, with their sizes and a one-line description."""
-    from .datasets import describe_datasets
+    from ..data.datasets import describe_datasets
 
     with _reporting(debug):
         rows = describe_datasets()
@@ -2045,7 +2045,7 @@ def _check_resolution(resolution: int) -> None:
 
 def _range(text: str | None, option: str, n: int, param: str, net: Network) -> Array:
     """``n`` grid values from ``LOW,HIGH``; by default ±4 around the parameter's value."""
-    from .landscape import default_values
+    from ..nn.landscape import default_values
 
     if text is None:
         return default_values(float(net.params[net.flat_index(param)]), n=n)
@@ -2103,7 +2103,7 @@ def landscape(
     debug: Debug = False,
 ) -> None:
     """Contour map of the cost over two parameters, with the gradient-descent path."""
-    from .landscape import cost_surface, descent_path, not_toy
+    from ..nn.landscape import cost_surface, descent_path, not_toy
 
     with _reporting(debug):
         _check_resolution(resolution)
@@ -2138,7 +2138,7 @@ def landscape(
             begin = tuple(_numbers(start, "--start", 2)) if start is not None else None
             path = descent_path(net, X, Y, param_x, param_y, start=begin, learning_rate=lr,
                                 n_steps=steps)
-        from .plotting import plot_landscape
+        from ..viz.plots import plot_landscape
 
         _files_only_backend()
         _save_plot(plot_landscape(land, path=path), out)
@@ -2238,7 +2238,7 @@ def explain_command(
     debug: Debug = False,
 ) -> None:
     """The chain rule for one weight: every factor, its value, back-prop and finite differences."""
-    from .explain import explain as explain_network
+    from ..nn.ledger import explain as explain_network
 
     with _reporting(debug):
         if latex is not None:
@@ -2303,7 +2303,7 @@ def tour(
     debug: Debug = False,
 ) -> None:
     """Walk through the seed exercise, question by question, with the library."""
-    from .tour import run_tour
+    from ..tour import run_tour
 
     with _reporting(debug):
         _check_writable(out / "q2_landscape.png", "--out")
@@ -2325,7 +2325,7 @@ def export(
     before the first layer, in float64 as `chainrule predict` does it), so the
     ONNX model takes the same raw inputs, as float64.
     """
-    from .interop import to_onnx
+    from ..interop import to_onnx
 
     with _reporting(debug):
         if onnx_path is not None and out is not None:

@@ -30,14 +30,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-from safetensors.numpy import save as _safetensors_bytes
 
-from . import _safetensors as st
-from ._files import atomic_write, os_error_reason, temp_prefix
-from .activations import get_activation
-from .errors import ChainruleError, ConfigError, ModelFileError
-from .losses import get_cost
-from .network import Network
+from ..errors import ChainruleError, ConfigError, ModelFileError
+from ..nn.activations import get_activation
+from ..nn.costs import get_cost
+from ..nn.network import Network
+from ..utils.files import atomic_write, os_error_reason, temp_prefix
+from . import safetensors_file as st
 
 __all__ = [
     "FORMAT",
@@ -158,7 +157,11 @@ def save_model(path: str | os.PathLike[str], network: Network, *,
     for l, (W, b) in enumerate(zip(network.W, network.b), 1):
         tensors[f"W{l}"] = W  # (n_l, n_{l-1})
         tensors[f"b{l}"] = b  # (n_l,)
-    blob = _safetensors_bytes(tensors, metadata={METADATA_KEY: _to_json(doc)})
+    from safetensors.numpy import (
+        save as safetensors_bytes,  # lazily: `import chainrule` stays light
+    )
+
+    blob = safetensors_bytes(tensors, metadata={METADATA_KEY: _to_json(doc)})
     _write_atomic(path, blob)
     return path
 

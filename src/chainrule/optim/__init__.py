@@ -1,0 +1,35 @@
+"""Optimisers that know no layers: they update one flat parameter array in place."""
+
+from .optimizers import (
+    OPTIMIZERS,
+    SCHEDULES,
+    SGD,
+    Adam,
+    ConstantLR,
+    GradientDescent,
+    InverseScalingLR,
+    LRSchedule,
+    Optimizer,
+    ReduceLROnPlateau,
+    get_optimizer,
+    get_schedule,
+    l2_penalty_grad,
+    minimize_lbfgs,
+)
+
+__all__ = [
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "SGD",
+    "Adam",
+    "ConstantLR",
+    "GradientDescent",
+    "InverseScalingLR",
+    "LRSchedule",
+    "Optimizer",
+    "ReduceLROnPlateau",
+    "get_optimizer",
+    "get_schedule",
+    "l2_penalty_grad",
+    "minimize_lbfgs",
+]

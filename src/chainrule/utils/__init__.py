@@ -1,0 +1,2 @@
+"""Helpers every layer may use: argument and array checks, atomic file writes."""
+

@@ -1,0 +1,21 @@
+"""Plots (matplotlib, imported lazily)."""
+
+from .plots import (
+    plot_cost_curve,
+    plot_curve_2d,
+    plot_decision_regions,
+    plot_fit_1d,
+    plot_landscape,
+    plot_network,
+    save_figure,
+)
+
+__all__ = [
+    "plot_cost_curve",
+    "plot_curve_2d",
+    "plot_decision_regions",
+    "plot_fit_1d",
+    "plot_landscape",
+    "plot_network",
+    "save_figure",
+]
