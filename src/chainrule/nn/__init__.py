@@ -1,5 +1,6 @@
 """NumPy-only math: activations, costs, the network, its chain rule, gradient checks, landscapes."""
 
+from . import activations, costs, gradcheck, landscape, ledger, network
 from .activations import (
     ACTIVATIONS,
     Activation,
@@ -42,34 +43,5 @@ from .network import (
     parse_param,
 )
 
-__all__ = [
-    "ACTIVATIONS",
-    "COSTS",
-    "Activation",
-    "Cache",
-    "ChainRule",
-    "Cost",
-    "DescentPath",
-    "Factor",
-    "GradCheckResult",
-    "GradientField",
-    "Landscape",
-    "LayerGradient",
-    "Ledger",
-    "Network",
-    "ParamRef",
-    "Scratch",
-    "check_gradient",
-    "check_network_gradient",
-    "cost_surface",
-    "default_values",
-    "descent_path",
-    "explain",
-    "get_activation",
-    "get_cost",
-    "gradient_field",
-    "not_toy",
-    "numerical_gradient",
-    "param_label",
-    "parse_param",
-]
+__all__ = [*activations.__all__, *costs.__all__, *gradcheck.__all__, *landscape.__all__,
+           *ledger.__all__, *network.__all__]

@@ -1,5 +1,6 @@
 """The training loop and its checkpoints."""
 
+from . import checkpoint, loop
 from .checkpoint import (
     FORMAT,
     FORMAT_VERSION,
@@ -24,24 +25,4 @@ from .loop import (
     fit,
 )
 
-__all__ = [
-    "FORMAT",
-    "FORMAT_VERSION",
-    "Checkpoint",
-    "CheckpointError",
-    "CheckpointWarning",
-    "EpochInfo",
-    "History",
-    "Trainer",
-    "check_compatible",
-    "checksum",
-    "data_summary",
-    "evaluate",
-    "fit",
-    "load_checkpoint",
-    "load_latest_checkpoint",
-    "network_config",
-    "previous_path",
-    "save_checkpoint",
-    "training_config",
-]
+__all__ = [*checkpoint.__all__, *loop.__all__]
