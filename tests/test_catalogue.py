@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from chainrule import ConfigError, DataError, ModelFileError, Network, ShapeError
-from chainrule.cli.commands import main
+from chainrule.cli import main
 from chainrule.data import load_csv, load_data, load_dataset, one_hot
 from chainrule.io import load_model, read_model_info, save_model
 from chainrule.train.checkpoint import CheckpointError, load_checkpoint

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from chainrule.cli.commands import app
+from chainrule.cli import app
 from chainrule.data import DATASETS, Standardizer, load_dataset
 from chainrule.io import load_model
 from chainrule.train.loop import evaluate
@@ -532,7 +532,7 @@ def test_explain_takes_a_class_label_for_a_classifier(files: dict[str, Path], tm
 
 
 def test_plots_are_drawn_in_the_data_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from chainrule.cli.commands import _in_data_units
+    from chainrule.cli.data_prep import in_data_units
     from chainrule.viz import plots as plotting
 
     x = np.linspace(-2, 2, 41)
@@ -559,7 +559,7 @@ def test_plots_are_drawn_in_the_data_units(tmp_path: Path, monkeypatch: pytest.M
     rng = np.random.default_rng(3)
     X = rng.normal(size=(30, 2)) * [10.0, 0.1] + [100.0, 0.0]
     net, scaler = load_dataset_net(X)
-    raw = _in_data_units(net, scaler)
+    raw = in_data_units(net, scaler)
     np.testing.assert_allclose(raw.predict(X), net.predict(scaler.transform(X)), rtol=1e-12,
                                atol=1e-12)
 
@@ -667,12 +667,13 @@ MEMORY_SCRIPT = """
 import json, os, sys, tempfile, tracemalloc
 import numpy as np
 from chainrule.utils import validation as _validation
-from chainrule.cli import commands as cli
+from chainrule import cli
+from chainrule.cli import data_prep
 from chainrule.train import loop as training
 
 path, model, out = sys.argv[1:4]
 block = 1 << 16  # 64 KiB blocks everywhere, so that a whole-file copy stands out
-_validation.BLOCK_BYTES = cli.BLOCK_BYTES = block
+_validation.BLOCK_BYTES = data_prep.BLOCK_BYTES = block
 _validation.check_finite.__defaults__ = (block,)
 seen = {}
 real_fit = training.fit
@@ -735,12 +736,12 @@ def test_a_memory_mapped_npy_is_never_copied_whole(tmp_path: Path):
 
 def test_label_detection_reads_blocks_and_stops_early(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch):
-    from chainrule.cli import commands as cli
+    from chainrule.cli import data_prep
 
-    assert cli._looks_like_labels(np.array([[3.0], [5.0], [7.0], [3.0]]))
-    assert not cli._looks_like_labels(np.ones((4, 1)))  # one class
-    assert not cli._looks_like_labels(np.array([[0.0], [0.5]]))
-    monkeypatch.setattr(cli, "BLOCK_BYTES", 800)  # blocks of 100 rows
+    assert data_prep.looks_like_labels(np.array([[3.0], [5.0], [7.0], [3.0]]))
+    assert not data_prep.looks_like_labels(np.ones((4, 1)))  # one class
+    assert not data_prep.looks_like_labels(np.array([[0.0], [0.5]]))
+    monkeypatch.setattr(data_prep, "BLOCK_BYTES", 800)  # blocks of 100 rows
     y = np.arange(10_000.0).reshape(-1, 1)  # whole numbers, but far too many to be classes
     np.save(tmp_path / "y.npy", y)
     from chainrule.utils import validation as _validation
@@ -754,14 +755,14 @@ def test_label_detection_reads_blocks_and_stops_early(tmp_path: Path,
             yield item
 
     monkeypatch.setattr(_validation, "row_blocks", counting)
-    assert not cli._looks_like_labels(np.load(tmp_path / "y.npy", mmap_mode="r"))
+    assert not data_prep.looks_like_labels(np.load(tmp_path / "y.npy", mmap_mode="r"))
     assert blocks == [100]  # 100 distinct values in the first block: no need to read on
 
 
 def test_a_second_ctrl_c_inside_a_step_saves_nothing_and_says_so(tmp_path, monkeypatch, capsys):
     # The library raises KeyboardInterrupt at once on a second Ctrl-C, in the middle of a
     # step (its weights may be half updated): nothing is saved, the last checkpoint stays.
-    from chainrule.cli import commands as cli
+    from chainrule import cli
     from chainrule.train import loop as training
 
     ck, out = tmp_path / "run.ckpt", tmp_path / "m.safetensors"
@@ -788,7 +789,7 @@ def test_a_second_ctrl_c_inside_a_step_saves_nothing_and_says_so(tmp_path, monke
 def test_a_ctrl_c_before_the_first_step_saves_nothing_and_says_so(tmp_path, monkeypatch,
                                                                    capsys):
     # Ctrl-C while fit checks the data (no step under way, no graceful stop): nothing saved
-    from chainrule.cli import commands as cli
+    from chainrule import cli
     from chainrule.train import loop as training
 
     out = tmp_path / "m.safetensors"
@@ -816,7 +817,7 @@ def test_a_second_ctrl_c_between_steps_says_nothing_more_was_saved(tmp_path: Pat
                                                                    monkeypatch, capsys):
     # steps were taken, then the library stopped outside a step without a graceful stop
     # (a second Ctrl-C while the interrupt checkpoint was written)
-    from chainrule.cli import commands as cli
+    from chainrule import cli
     from chainrule.train import loop as training
 
     out = tmp_path / "m.safetensors"
@@ -837,7 +838,7 @@ def test_a_second_ctrl_c_between_steps_says_nothing_more_was_saved(tmp_path: Pat
 
 def test_divergence_and_saving_messages_name_only_checkpoints_that_exist(tmp_path: Path,
                                                                          capsys):
-    from chainrule.cli import commands as cli
+    from chainrule import cli
 
     ck, out = tmp_path / "ck" / "c.ckpt", tmp_path / "m.safetensors"
     code = cli.main(["train", "--dataset", "heart", "--activation", "identity",
@@ -934,9 +935,10 @@ def test_explain_y_beyond_float32_names_the_option(tmp_path: Path):
 # signalled; the temporary folder is watched while it waits and after it ends.
 SLOW_SCRIPT = """
 import sys, time
-from chainrule.cli import commands as cli
+from chainrule import cli
+from chainrule.cli import data_prep
 stage = sys.argv[1]
-real = getattr(cli, stage)
+real = getattr(data_prep, stage)
 
 def slow(*args, **kwargs):
     result = real(*args, **kwargs)
@@ -944,7 +946,7 @@ def slow(*args, **kwargs):
     time.sleep(60)
     return result
 
-setattr(cli, stage, slow)
+setattr(data_prep, stage, slow)
 sys.exit(cli.main(sys.argv[2:]))
 """
 
@@ -976,8 +978,8 @@ def test_a_signal_while_a_npy_is_standardised_leaves_nothing(tmp_path: Path,
     np.save(data, np.random.default_rng(8).normal(size=(300, 4)))
     out = tmp_path / "m.safetensors"
     code, stdout, err, during, after = run_until_waiting(
-        tmp_path, "_transform", sig, "train", data, "--target", "last", "--epochs", "1", "-q",
-        "-o", out)
+        tmp_path, "standardize_block", sig, "train", data, "--target", "last", "--epochs", "1",
+        "-q", "-o", out)
     assert during == [] and after == []  # the copy was unlinked as soon as it was made
     assert not out.exists()
     if sig == signal.SIGTERM:
@@ -993,7 +995,7 @@ def test_sigterm_during_predict_removes_its_temporary_file_and_folders(tmp_path:
     model = tmp_path / "m.safetensors"
     assert invoke("train", data, "--epochs", "1", "-q", "-o", model).exit_code == 0
     code, stdout, err, _, _ = run_until_waiting(
-        tmp_path, "_csv_text", signal.SIGTERM, "predict", model, data, "--out",
+        tmp_path, "csv_text", signal.SIGTERM, "predict", model, data, "--out",
         tmp_path / "new" / "sub" / "p.csv")
     assert code == 143 and stdout == ""
     assert_one_line_error(err, "error: terminated")
@@ -1002,7 +1004,8 @@ def test_sigterm_during_predict_removes_its_temporary_file_and_folders(tmp_path:
 
 def test_a_full_temporary_folder_names_the_standardised_copy(tmp_path: Path, monkeypatch,
                                                             capsys):
-    from chainrule.cli import commands as cli
+    from chainrule import cli
+    from chainrule.cli import data_prep
 
     data = tmp_path / "d.npy"
     np.save(data, np.random.default_rng(0).normal(size=(300, 4)))
@@ -1013,7 +1016,7 @@ def test_a_full_temporary_folder_names_the_standardised_copy(tmp_path: Path, mon
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_open(name, *args, **kwargs)
 
-    monkeypatch.setattr(cli, "open", full_disk, raising=False)
+    monkeypatch.setattr(data_prep, "open", full_disk, raising=False)
     code = cli.main(["train", str(data), "--target", "last", "--epochs", "1", "-q",
                      "--out", str(tmp_path / "m.safetensors")])
     err = capsys.readouterr().err
@@ -1026,7 +1029,8 @@ def test_predict_gives_the_same_bits_for_a_npy_column_range_and_an_npz(tmp_path:
                                                                       monkeypatch):
     # a memory-mapped .npy whose last column is the target, and the same data as an .npz:
     # blocks of the same rows, so BLAS groups every product the same way
-    from chainrule.cli import commands as cli
+    from chainrule import cli
+    from chainrule.cli import data_prep
 
     rng = np.random.default_rng(0)
     table = np.column_stack([rng.normal(size=(500, 79)), rng.normal(size=500)])  # wide rows
@@ -1035,7 +1039,7 @@ def test_predict_gives_the_same_bits_for_a_npy_column_range_and_an_npz(tmp_path:
     model = tmp_path / "m.safetensors"
     assert cli.main(["train", str(tmp_path / "d.npy"), "--target", "last", "--epochs", "2",
                      "-q", "--out", str(model)]) == 0
-    monkeypatch.setattr(cli, "BLOCK_BYTES", 8000)  # blocks of 12 rows
+    monkeypatch.setattr(data_prep, "BLOCK_BYTES", 8000)  # blocks of 12 rows
     outs = []
     for data, extra in (("d.npy", ["--target", "last"]), ("d.npz", [])):
         out = tmp_path / f"p_{data}.npy"
@@ -1047,12 +1051,13 @@ def test_predict_gives_the_same_bits_for_a_npy_column_range_and_an_npz(tmp_path:
 
 def test_a_stop_while_writing_plots_says_the_model_was_saved(tmp_path: Path, monkeypatch,
                                                              capsys):
-    from chainrule.cli import commands as cli
+    from chainrule import cli
+    from chainrule.cli import train as train_command
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "_write_plots", interrupted)
+    monkeypatch.setattr(train_command, "write_plots", interrupted)
     out = tmp_path / "m.safetensors"
     code = cli.main(["train", "--dataset", "xor", "--epochs", "3", "-q", "--out", str(out),
                      "--plot", str(tmp_path / "plots")])
@@ -1064,7 +1069,7 @@ def test_a_stop_while_writing_plots_says_the_model_was_saved(tmp_path: Path, mon
 
 
 def test_a_regression_target_far_from_zero_gets_a_note(tmp_path: Path, capsys):
-    from chainrule.cli import commands as cli
+    from chainrule import cli
 
     x = np.linspace(-2, 2, 60)
     for name, y, expected in (("off", 100 + 5 * np.sin(x), True), ("ok", np.sin(x), False)):
@@ -1091,12 +1096,13 @@ def test_plots_draw_names_with_dollars_as_text(tmp_path: Path, rng: np.random.Ge
 
 def test_a_failure_while_writing_plots_says_the_model_was_saved(tmp_path: Path, monkeypatch,
                                                                  capsys):
-    from chainrule.cli import commands as cli
+    from chainrule import cli
+    from chainrule.cli import train as train_command
 
     def broken(*args, **kwargs):
         raise ValueError("cannot draw")
 
-    monkeypatch.setattr(cli, "_write_plots", broken)
+    monkeypatch.setattr(train_command, "write_plots", broken)
     out = tmp_path / "m.safetensors"
     code = cli.main(["train", "--dataset", "xor", "--epochs", "3", "-q", "--out", str(out),
                      "--plot", str(tmp_path / "plots")])
@@ -1129,7 +1135,7 @@ def test_a_diverged_summary_describes_the_kept_weights(tmp_path: Path):
 
 
 def test_curve_png_names_its_axes_after_the_target_columns(tmp_path: Path, monkeypatch):
-    from chainrule.cli import commands as cli
+    from chainrule import cli
     from chainrule.viz import plots as plotting
 
     t = np.linspace(0, 6, 50)
@@ -1188,7 +1194,7 @@ def test_predict_does_not_read_the_target_array_of_a_npz(tmp_path: Path):
 
 def test_a_constant_target_note_says_deviation_0_and_lbfgs_gets_no_lr_advice(tmp_path: Path,
                                                                               capsys):
-    from chainrule.cli import commands as cli
+    from chainrule import cli
 
     x = np.linspace(-2, 2, 40)
     path = tmp_path / "const.csv"

@@ -1,5 +1,5 @@
 """The ``chainrule`` command line: one module per command group, thin faces over the library."""
 
-from .commands import app, main
+from .app import app, main
 
 __all__ = ["app", "main"]

@@ -1,0 +1,673 @@
+"""Data for the commands: reading, label detection and encoding, scaling, predictions.
+
+This is library logic that still lives in the command line (issue 10 moves it into
+``chainrule.data`` and the model): which task a file's target calls for, text class
+labels and their one-hot encoding, the CSV columns a model takes, the stored
+standardisation applied out of core (a memory-mapped ``.npy`` block by block), and
+predictions written block by block as CSV or ``.npy``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import enum
+import io
+import math
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import numpy as np
+
+from ..errors import ConfigError, DataError, ShapeError
+from ..nn.network import Network
+from ..utils.files import os_error_reason
+from ..utils.validation import BLOCK_BYTES
+from .printing import json_label
+from .reporting import say
+
+if TYPE_CHECKING:
+    from ..data.datasets import Dataset
+
+Array = np.ndarray
+
+
+# A regression target with at most this many distinct integer values is taken for class labels.
+MAX_AUTO_CLASSES = 20
+
+
+def note_target_scale(Y: Array, names: Sequence[str], lbfgs: bool = False) -> None:
+    """A note when a regression target is far from mean 0 and scale 1.
+
+    Targets are used as they are (predictions come out in their units), and a
+    network starting near 0 moves slowly towards an offset of 100 or a scale of
+    1000 at the default learning rate: say so, before minutes are spent.  The
+    deviation is the true one (0 for a constant column, which the Standardizer
+    stores as scale 1); L-BFGS has no learning rate to raise.
+    """
+    from ..data.datasets import Standardizer
+
+    stats = Standardizer().fit(Y)
+    constant = _constant_columns(Y) if (stats.scale_ == 1.0).any() else np.zeros(0, bool)
+    for j, (mean, scale) in enumerate(zip(stats.mean_, stats.scale_)):
+        if abs(mean) > 3 * scale + 3 or scale > 30:
+            name = names[j] if j < len(names) else f"column {j}"
+            deviation = 0.0 if constant.size and constant[j] else scale
+            more = "more --epochs" if lbfgs else "more --epochs, a larger --lr"
+            say(f"note: the target {name!r} has mean {mean:.4g} and standard deviation "
+                f"{deviation:.4g}; a network starting near 0 reaches such values slowly: "
+                "consider subtracting the mean and dividing by the deviation first (or "
+                f"{more})")
+
+
+def _constant_columns(Y: Array) -> Array:
+    """Which columns of ``Y`` hold one value only (read block by block)."""
+    from ..utils.validation import row_blocks
+
+    lo, hi = np.full(Y.shape[1], np.inf), np.full(Y.shape[1], -np.inf)
+    for _, block in row_blocks(Y, _block_rows(Y), "y"):
+        lo = np.minimum(lo, block.min(axis=0))
+        hi = np.maximum(hi, block.max(axis=0))
+    return lo == hi
+
+
+class Task(str, enum.Enum):
+    auto = "auto"
+    regression = "regression"
+    classification = "classification"
+
+
+@dataclass
+class TrainingData:
+    """What train needs to know about its data, and what the model file remembers of it."""
+
+    X: Array  # (N, n_in), raw (before standardisation)
+    Y: Array  # (N, n_out), encoded for the cost (one-hot rows for classification)
+    task: str
+    source: str  # a dataset name or a file path, for messages
+    dataset: str | None
+    data_file: str | None
+    description: str
+    feature_names: list[str]
+    target_names: list[str]  # regression outputs, or the label column(s) of a file
+    classes: list[Any] | None = None  # label values, in output order
+    class_names: list[str] | None = None
+
+
+def _is_classification_cost(cost: str | None) -> bool:
+    return cost in ("cross_entropy", "binary_cross_entropy")
+
+
+def encode_labels(labels: Array, classes: Sequence[Any] | None, cost: str | None,
+                  src: str) -> tuple[Array, list[Any]]:
+    """One-hot rows (one column for binary cross-entropy) and the classes in column order."""
+    from ..data.datasets import csv_row_numbers, one_hot
+    from ..utils.validation import read_into_memory
+
+    labels = read_into_memory(labels, "y")  # a column of a .npy: not paged in through its map
+    try:
+        Y, found = one_hot(labels, classes=None if classes is None else np.asarray(classes))
+    except DataError as exc:
+        k = getattr(exc, "row", None)
+        if k is None or classes is None:
+            raise
+        is_csv = src.lower().endswith(".csv") and Path(src).is_file()
+        where = f"row {csv_row_numbers(src)[k]}" if is_csv else f"row {k} (counting from 0)"
+        raise DataError(f"{src}: {where}: label {json_label(exc.label)!r} is not one of the "
+                        f"model's classes {[json_label(c) for c in classes]}") from None
+    if classes is None and found.size < 2:
+        raise DataError(f"{src}: the target has only one class ({json_label(found[0])!r}); "
+                        "classification needs at least two")
+    if cost == "binary_cross_entropy":
+        if Y.shape[1] != 2:
+            raise ConfigError(f"--cost: binary_cross_entropy needs exactly 2 classes, {src} has "
+                              f"{Y.shape[1]}; use cross_entropy")
+        Y = Y[:, 1:]  # y = 1 for the second class
+    return Y, [json_label(c) for c in found]
+
+
+def looks_like_labels(y: Array) -> bool:
+    """One column of few distinct whole numbers: class labels rather than a quantity.
+
+    Read block by block and stopped at the first fraction or once more than
+    :data:`MAX_AUTO_CLASSES` values are seen, so a memory-mapped regression
+    target is not read whole.
+    """
+    from ..utils.validation import row_blocks
+
+    if y.ndim != 2 or y.shape[1] != 1:
+        return False
+    seen: set[float] = set()
+    for _, block in row_blocks(y, _block_rows(y), "y"):
+        col = np.asarray(block[:, 0], dtype=np.float64)
+        if not np.array_equal(col, np.round(col)):
+            return False
+        seen.update(np.unique(col).tolist())
+        if len(seen) > MAX_AUTO_CLASSES:
+            return False
+    return len(seen) >= 2
+
+
+def builtin_data(name: str, task: Task, cost: str | None) -> TrainingData:
+    from ..data.datasets import load_dataset
+
+    ds = load_dataset(name)
+    if task is not Task.auto and task.value != ds.task:
+        raise ConfigError(f"--task: dataset {ds.name!r} is a {ds.task} set, not {task.value}")
+    data = TrainingData(ds.X, ds.y, ds.task, ds.name, ds.name, None, ds.description,
+                        list(ds.feature_names), list(ds.target_names))
+    if ds.task == "classification":
+        assert ds.labels is not None
+        # classes are the label values 0..K-1; their names are the dataset's target names
+        data.Y, data.classes = encode_labels(ds.labels, range(ds.n_outputs), cost, ds.name)
+        data.class_names = list(ds.target_names)
+        data.target_names = ["label"]
+    return data
+
+
+def check_target_option(path: Path, target: str | None) -> None:
+    """``--target`` for a .npy file: only ``last`` (a .npy has no column names)."""
+    if path.suffix.lower() == ".npy" and target is not None and target != "last":
+        raise ConfigError(f"--target: a .npy file has no column names; give 'last' (its last "
+                          f"column is the target) or leave --target out, got {target!r}")
+
+
+@contextlib.contextmanager
+def _target_as_option() -> Iterator[None]:
+    """The data loaders' ``target: ...`` errors, worded for ``--target``."""
+    try:
+        yield
+    except ConfigError as exc:
+        text = str(exc)
+        if not text.startswith("target: "):
+            raise
+        raise ConfigError("--target: " + text.removeprefix("target: ")) from None
+    except DataError as exc:  # "FILE: no column named 'nope' for the target; ..."
+        if "for the target" not in str(exc) or str(exc).startswith("--target"):
+            raise
+        raise DataError(f"--target: {exc}") from None
+
+
+def _split_target(target: str | None, suffix: str) -> str | list[str] | None:
+    if target is None or suffix != ".csv":
+        return target
+    names = [t.strip() for t in target.split(",")]
+    return names[0] if len(names) == 1 else names
+
+
+def as_number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _csv_labels(path: Path, target: str | None, task: Task) -> tuple[Array, Array, list[str],
+                                                                     list[str], bool]:
+    """A CSV whose one target column may hold text class labels (``cat``, ``dog``).
+
+    Returns ``X``, ``y`` and the names as :func:`load_csv` does, and whether the
+    labels are text: ``y`` is then a 1-D array of str, otherwise float64 of shape
+    (N, 1) exactly as the numeric loader gives it.  A column of numbers with a
+    stray word stays an error (a typo in a numeric target) unless ``--task
+    classification`` says the words are classes.
+    """
+    from ..data.datasets import csv_row_numbers, load_csv
+
+    src = os.fspath(path)
+    X, labels, fnames, tnames = load_csv(path, target=target, labels=True)
+    assert labels is not None
+    values = [as_number(t) for t in labels.tolist()]
+    is_number = [v is not None and math.isfinite(v) for v in values]
+    if all(v is not None for v in values):  # no word: numbers (NaN and infinity refused)
+        y = np.asarray(values, dtype=np.float64).reshape(-1, 1)  # (N, 1)
+        bad = np.flatnonzero(~np.isfinite(y[:, 0]))
+        if bad.size:
+            k = int(bad[0])
+            what = "NaN" if np.isnan(y[k, 0]) else "infinity"
+            raise DataError(f"{src}: row {csv_row_numbers(path)[k]}, column {tnames[0]!r}: "
+                            f"{what} is not allowed; every cell must be a finite number")
+        return X, y, list(fnames), list(tnames), False
+    if any(is_number) and task is not Task.classification:
+        k = values.index(None)
+        raise DataError(f"{src}: row {csv_row_numbers(path)[k]}, column {tnames[0]!r}: cannot "
+                        f"read {str(labels[k])!r} as a number (for text class labels in a column "
+                        "of numbers, pass --task classification)")
+    # Words: the column holds text class labels.  'nan' among them is a missing label, refused
+    # as an empty cell is; 'inf' is just a word.
+    missing = [k for k, v in enumerate(values) if v is not None and math.isnan(v)]
+    if missing:
+        k = missing[0]
+        raise DataError(f"{src}: row {csv_row_numbers(path)[k]}, column {tnames[0]!r}: "
+                        f"{str(labels[k])!r} is a missing value (NaN), not a class label; "
+                        "every row needs a label")
+    return X, labels, list(fnames), list(tnames), True
+
+
+def file_data(path: Path, target: str | None, task: Task, cost: str | None) -> TrainingData:
+    from ..data.datasets import load_data
+
+    src = os.fspath(path)
+    wanted = _split_target(target, path.suffix.lower())
+    text_labels = False
+    check_target_option(path, target)
+    with _target_as_option():
+        if path.suffix.lower() == ".csv" and task is not Task.regression \
+                and not isinstance(wanted, list):
+            X, y, fnames, tnames, text_labels = _csv_labels(path, wanted, task)
+        else:
+            X, y, fnames_t, tnames_t = load_data(path, target=wanted)
+            fnames, tnames = list(fnames_t), list(tnames_t)
+    if y is None:
+        raise DataError(f"{src}: has no target; for a .npy file pass --target last (the last "
+                        "column), for a .npz file store an array 'y' or name it with --target")
+    if task is Task.auto:
+        if text_labels or _is_classification_cost(cost) \
+                or (cost is None and looks_like_labels(y)):
+            task = Task.classification
+        else:
+            task = Task.regression
+    data = TrainingData(X, y, task.value, src, None, src, f"{X.shape[0]} rows of {path.name}",
+                        fnames, tnames)
+    if task is Task.classification:
+        if y.ndim == 2 and y.shape[1] != 1:
+            raise ConfigError(f"--task: classification needs one label column, {src} has "
+                              f"{y.shape[1]} target columns ({', '.join(tnames)})")
+        data.Y, data.classes = encode_labels(y, None, cost, src)
+        data.class_names = [str(c) for c in data.classes]
+    return data
+
+
+def in_data_units(net: Network, scaler: Any) -> Network:
+    """A copy of ``net`` that takes raw inputs: the standardisation folded into layer 1.
+
+    ``W(1) (x − m) / s + b(1) = W' x + b'`` with ``W' = W(1) diag(1/s)`` and
+    ``b' = b(1) − W' m``.
+    """
+    if scaler is None:
+        return net
+    raw = net.copy()
+    W1 = net.W[0] / scaler.scale_  # (n1, n0): column i divided by s_i
+    raw.W[0][...] = W1
+    raw.b[0][...] = net.b[0] - W1 @ scaler.mean_
+    return raw
+
+
+def load_model_file(model: Path) -> tuple[Network, dict[str, Any]]:
+    from ..io.model_file import load_model
+
+    return load_model(model)
+
+
+def _named_features(meta: dict[str, Any]) -> list[str] | None:
+    """The model's input column names, or None where they are only positions (a model
+    trained on a .npy or .npz, whose columns were called x0, x1, ...)."""
+    names = meta.get("feature_names")
+    data_file = str(meta.get("data_file") or "")
+    if not names or data_file.lower().endswith((".npy", ".npz")):
+        return None
+    return [str(n) for n in names]
+
+
+def _select_features(table: Array, names: list[str], features: list[str] | None, n: int,
+                     src: str) -> Array:
+    """The model's input columns of a CSV, by name; by position only when the model's
+    inputs have no names (then the file must have exactly ``n`` columns left)."""
+    if features is None:
+        if table.shape[1] == n:
+            return table
+        raise ShapeError(f"{src}: expected {n} feature columns (as in training); the file has "
+                         f"{table.shape[1]}: {', '.join(repr(c) for c in names)}")
+    missing = [f for f in features if f not in names]
+    if missing:
+        raise ShapeError(f"{src}: has no column {', '.join(repr(m) for m in missing)}; the "
+                         f"model's inputs are {', '.join(repr(f) for f in features)} and the "
+                         f"file's columns {', '.join(repr(c) for c in names)}")
+    return table[:, [names.index(f) for f in features]]
+
+
+def _check_target_not_an_input(wanted: Sequence[str], features: list[str] | None) -> None:
+    """``--target`` may not name one of the model's inputs: that column would be fed in."""
+    inputs = [w for w in wanted if features is not None and w in features]
+    if inputs:
+        raise ConfigError(f"--target: {', '.join(repr(w) for w in inputs)} is one of the "
+                          f"model's inputs ({', '.join(repr(f) for f in features or [])}); "
+                          "name the target column(s)")
+
+
+@dataclass
+class Source:
+    """Where a model's inputs came from, to name a row and column in messages."""
+
+    name: str  # the file path or the built-in set's name
+    columns: list[str]  # the names of X's columns
+    csv: Path | None = None  # a CSV file: rows are named as the file counts them
+
+    def where(self, i: int, j: int) -> str:
+        """``"FILE: row R, column 'c'"`` for row ``i`` (0-based) and column ``j`` of X;
+        ``"--x: value 2 ('c')"`` for the one example an option gives."""
+        column = self.columns[j] if j < len(self.columns) else str(j)
+        if self.name.startswith("--"):
+            return f"{self.name}: value {j + 1}" + (f" ({column!r})" if self.columns else "")
+        if self.csv is not None:
+            from ..data.datasets import csv_row_numbers
+
+            row = f"row {csv_row_numbers(self.csv)[i]}"  # 1-based, the header is row 1
+        else:
+            row = f"row {i}"
+        return f"{self.name}: {row}, column {column!r}"
+
+
+def _csv_targets(data: Path, target: str | None, meta: dict[str, Any],
+                 need_targets: bool) -> list[str]:
+    """The target columns of a CSV to use with a model: ``--target``, else the model's.
+
+    Without targets to read (predict), the model's target columns that the file
+    has are still left out of the inputs: they may hold text class labels.
+    """
+    from ..data.datasets import csv_header
+
+    if target is not None:
+        names = _split_target(target, ".csv")
+        return [names] if isinstance(names, str) else list(names or [])
+    model_targets = list(meta.get("target_names") or [])
+    if need_targets:
+        return model_targets or [csv_header(data)[-1]]
+    header = csv_header(data)
+    return [t for t in model_targets if t in header]
+
+
+def is_classifier(meta: dict[str, Any]) -> bool | None:
+    """True for a model trained on classes (whatever its cost: accuracy is counted);
+    None leaves it to the library (cross-entropy networks)."""
+    return True if meta.get("classes") is not None else None
+
+
+def _text_classes(classes: object) -> bool:
+    return isinstance(classes, list) and any(isinstance(c, str) for c in classes)
+
+
+def model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: str | None,
+               need_targets: bool, data_option: str = "DATA",
+               target: str | None = None) -> tuple[Array, Array | None, Source]:
+    """Inputs (raw) and, if asked, targets encoded as in training, from a file or a built-in set.
+
+    Without ``data`` or ``dataset``, the model's own built-in training set is used;
+    ``data_option`` is how the command takes its data file (for messages).
+    ``target`` names the file's target as ``--target`` does for ``train`` (CSV
+    column names, ``last`` for a .npy, the array of a .npz): those columns are
+    not inputs.  By default a CSV's targets are the model's target columns and a
+    .npy's is its last column when targets are needed.
+    """
+    from ..data.datasets import load_array, load_csv, load_dataset
+
+    classes = meta.get("classes")
+    cost = net.cost.name
+    if data is not None and dataset is not None:
+        raise ConfigError("give either a data file or --dataset, not both")
+    if data is None:
+        if target is not None:
+            raise ConfigError("--target: only for a data file; built-in sets know their target")
+        name = dataset or meta.get("dataset")
+        if name is None:
+            raise ConfigError(f"{data_option}: give a data file (this model was not trained on "
+                              "a built-in set)")
+        ds: Dataset = load_dataset(name)
+        if ds.n_features != net.n_inputs:
+            raise ShapeError(f"dataset {ds.name!r} has {ds.n_features} features; the model takes "
+                             f"{net.n_inputs}")
+        Y = None
+        if need_targets:
+            if ds.labels is not None and classes is not None:
+                Y, _ = encode_labels(ds.labels, classes, cost, ds.name)
+            else:
+                Y = ds.y
+        return ds.X, Y, Source(ds.name, list(ds.feature_names))
+
+    src = os.fspath(data)
+    features = _named_features(meta)
+    suffix = data.suffix.lower()
+    check_target_option(data, target)
+    last_by_default = suffix == ".npy" and target is None and need_targets
+    if suffix == ".csv":
+        wanted = _csv_targets(data, target, meta, need_targets)
+        if target is not None:
+            _check_target_not_an_input(wanted, features)
+        labels = _text_classes(classes) and len(wanted) == 1
+        # without targets every column is read, and the features picked by name
+        with _target_as_option():
+            X, y, fnames, tnames = load_csv(data, target=wanted[0] if labels else wanted,
+                                            labels=labels)
+        X = _select_features(X, list(fnames), features, net.n_inputs, src)
+        source = Source(src, list(features) if features else list(fnames), csv=data)
+        targets = Source(src, list(tnames), csv=data)
+    elif suffix in (".npy", ".npz"):
+        # a .npz's target is a separate array: predict neither reads nor checks it
+        wanted_array: str | tuple[()] | None = () if suffix == ".npz" and not need_targets \
+            else "last" if last_by_default else target
+        with _target_as_option():
+            X, y, fnames, tnames = load_array(data, target=wanted_array)
+        source, targets = Source(src, list(fnames)), Source(src, list(tnames))
+    else:
+        raise DataError(f"{src}: unknown file type {suffix or 'without suffix'!r}; expected "
+                        ".csv, .npy or .npz")
+    if X.shape[1] != net.n_inputs:
+        hint = ""
+        if suffix == ".npy" and target is None and X.shape[1] == net.n_inputs + 1:
+            hint = " (if its last column is the target, pass --target last)"
+        if last_by_default:  # the file may hold the features only
+            raise ShapeError(f"{src}: its last column was taken as the target (a .npy holds "
+                             f"the targets in its last column), leaving {X.shape[1]} feature "
+                             f"columns; the model takes {net.n_inputs} (does the file have "
+                             "a target column?)")
+        raise ShapeError(f"{src}: has {X.shape[1]} feature columns; the model takes "
+                         f"{net.n_inputs}{hint}")
+    if not need_targets:
+        return X, None, source
+    if y is None:
+        raise DataError(f"{src}: has no targets to evaluate against (a .npz needs an array "
+                        "'y'; a .npy holds them in its last column)")
+    if classes is not None and not (y.ndim == 2 and y.shape[1] == net.n_outputs
+                                    and net.n_outputs > 1):
+        Y, _ = encode_labels(y, classes, cost, src)
+    else:
+        Y = y
+    if Y.shape[1] != net.n_outputs:
+        raise ShapeError(f"{src}: has {Y.shape[1]} target columns; the model has "
+                         f"{net.n_outputs} outputs")
+    check_fits(Y, None, net, targets)
+    return X, Y, source
+
+
+def stored_scaler(meta: dict[str, Any]) -> Any:
+    """The input scaling stored at training time (None if there was none)."""
+    from ..data.datasets import Standardizer
+
+    scaling = meta.get("standardizer")
+    return Standardizer.from_dict(scaling) if scaling else None
+
+
+def _block_rows(A: Array, floats_per_row: int | None = None) -> int:
+    """Rows of ``A`` per block so that a block takes about BLOCK_BYTES.
+
+    A column of a memory-mapped table is read with the rest of each row, so a
+    row costs its stride in the file, not just its own bytes; ``floats_per_row``
+    counts float64 work per row beyond that (e.g. a forward pass).
+    """
+    per_row = max(abs(A.strides[0]), A.shape[1] * A.itemsize, 8 * (floats_per_row or 0), 1)
+    return max(1, BLOCK_BYTES // per_row)
+
+
+def standardize_block(scaler: Any, block: Array, start: int, source: Source,
+               out: Array | None = None) -> Array:
+    """``scaler.transform(block)`` for rows ``start, ...`` of the data; an overflow is
+    reported naming the file, row and column."""
+    try:
+        return scaler.transform(block, out=out)
+    except DataError:
+        with np.errstate(over="ignore", invalid="ignore"):
+            bad = ~np.isfinite((np.asarray(block, np.float64) - scaler.mean_) / scaler.scale_)
+        if not bad.any():
+            raise
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        raise DataError(f"{source.where(start + i, j)}: {float(block[i, j]):g} overflows "
+                        f"float64 once standardised as in training, (x − {scaler.mean_[j]:g}) / "
+                        f"{scaler.scale_[j]:g}") from None
+
+
+def standardize_inputs(X: Array, scaler: Any, source: Source, stack: contextlib.ExitStack) -> Array:
+    """``(X − mean) / scale``, without holding a memory-mapped ``X`` in memory.
+
+    An ordinary array is transformed in memory.  A memory-mapped one (a large .npy)
+    is transformed block by block into a temporary .npy file and returned
+    memory-mapped from there, so memory does not grow with the file: the library
+    reads it in batches, as it reads the original.  The file is removed from its
+    folder as soon as it is made (:func:`_unlinked_npy`), so not even SIGKILL
+    leaves it behind.
+    """
+    if scaler is None:
+        return X
+    if not isinstance(X, np.memmap):
+        return standardize_block(scaler, X, 0, source)
+    from ..utils.validation import row_blocks
+
+    dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
+    name = _unlinked_npy(stack)
+    rows = _block_rows(X)
+    buf = np.empty((min(rows, X.shape[0]), X.shape[1]), dtype)
+    # written, not mapped: pages written through a map would stay in the process's memory
+    try:
+        with open(name, "wb") as f:
+            np.lib.format.write_array_header_1_0(
+                f, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False,
+                    "shape": X.shape})
+            for start, block in row_blocks(X, rows, "X"):
+                Xs = standardize_block(scaler, block, start, source, out=buf[:block.shape[0]])
+                f.write(Xs.data)
+    except OSError as exc:
+        folder = Path(tempfile.gettempdir())
+        raise ConfigError(f"{source.name}: cannot write its standardised copy "
+                          f"({X.nbytes / 2**20:.0f} MB) to the temporary folder {folder}: "
+                          f"{os_error_reason(exc, folder)}; set TMPDIR to a folder with room, "
+                          "or pass --no-standardize") from exc
+    return np.load(name, mmap_mode="r", allow_pickle=False)
+
+
+def _unlinked_npy(stack: contextlib.ExitStack) -> str:
+    """A name for a temporary .npy file whose directory entry is already gone.
+
+    The file is created in the system's temporary folder and unlinked at once;
+    its descriptor stays open (closed when ``stack`` closes) and the file is
+    reached through ``/proc/self/fd/N``, a name the library can also open for
+    its positional reads.  Where there is no such name (not Linux), a temporary
+    folder removed when ``stack`` closes holds it instead.
+    """
+    fd, path = tempfile.mkstemp(prefix="chainrule-", suffix=".npy")
+    stack.callback(os.close, fd)
+    proc_name = f"/proc/self/fd/{fd}"
+    if os.path.exists(proc_name):
+        os.unlink(path)  # the open descriptor keeps the file; nothing is left by a kill
+        return proc_name
+    os.unlink(path)
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="chainrule-"))
+    return os.path.join(folder, "X_standardised.npy")
+
+
+def transform_all(X: Array, meta: dict[str, Any], source: Source) -> Array:
+    """``X`` scaled as in training, in memory (for what needs all of it at once)."""
+    scaler = stored_scaler(meta)
+    return standardize_block(scaler, X, 0, source) if scaler is not None else X
+
+
+def check_fits(X: Array, scaler: Any, net: Network, source: Source) -> None:
+    """A float32 network's inputs must fit float32: name the file, row and column of a
+    value that does not (instead of an infinity met later).  ``X`` holds the file's
+    values, given to the network after ``scaler`` (None: as they are)."""
+    if net.dtype != np.float32:
+        return
+    from ..utils.validation import row_blocks
+
+    limit = float(np.finfo(np.float32).max)
+    for start, block in row_blocks(X, _block_rows(X), "X"):
+        Xb = standardize_block(scaler, block, start, source) if scaler is not None else block
+        big = np.abs(Xb) > limit
+        if not big.any():
+            continue
+        i, j = (int(v) for v in np.argwhere(big)[0])
+        after = f" ({float(Xb[i, j]):.4g} once standardised as in training)" \
+            if scaler is not None else ""
+        raise DataError(f"{source.where(start + i, j)}: {float(block[i, j]):g}{after} does not "
+                        f"fit float32, the network's dtype (largest {limit:.4g})")
+
+
+def predict_blocks(net: Network, X: Array, scaler: Any,
+                   source: Source) -> Iterator[tuple[int, Array]]:
+    """``(start, P)`` for each block of rows: scaled as in training, then predicted.
+
+    Block by block, so predicting on a large memory-mapped file needs memory for
+    one block only.
+    """
+    from ..utils.validation import row_blocks
+
+    # the same blocks whether X is in memory or a column range of a file: BLAS groups the
+    # rows of a product by block, so other blocks would round a few outputs differently
+    per_row = max(X.shape[1] * X.itemsize, 8 * 4 * max(net.layer_sizes), 1)
+    rows = max(1, BLOCK_BYTES // per_row)  # the forward pass keeps a few layers
+    for start, block in row_blocks(X, rows, "X", exact=True):
+        Xb = standardize_block(scaler, block, start, source) if scaler is not None else block
+        yield start, net.predict(Xb)  # (rows, n_out)
+
+
+def output_names(net: Network, meta: dict[str, Any]) -> list[str]:
+    """The header of ``predict``'s CSV: one column per class for a classifier (``p_cat``
+    for a softmax's probabilities, ``y_cat`` for the outputs of another output layer, e.g.
+    a squared-error network on one-hot classes), else the target columns."""
+    names = meta.get("class_names") or meta.get("classes")
+    if names is not None and len(names) == net.n_outputs and net.n_outputs > 1:
+        prefix = "p" if net.activations[-1].name == "softmax" else "y"
+        return [f"{prefix}_{c}" for c in names]
+    if names is not None and net.n_outputs == 1 and len(names) == 2:
+        return [f"p_{names[1]}"]
+    targets = meta.get("target_names") or []
+    if len(targets) == net.n_outputs:
+        return list(targets)
+    return [f"y{j}" for j in range(net.n_outputs)]
+
+
+def _predicted_labels(P: Array, meta: dict[str, Any]) -> list[Any] | None:
+    classes = meta.get("classes")
+    if classes is None:
+        return None
+    k = (P[:, 0] >= 0.5).astype(int) if P.shape[1] == 1 else P.argmax(axis=1)
+    return [classes[i] for i in k]
+
+
+def csv_text(P: Array, names: list[str] | None, labels: list[Any] | None) -> str:
+    """Predictions as CSV (with a header row unless ``names`` is None); ``repr`` of each
+    float reads back to the same number exactly."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    if names is not None:
+        writer.writerow(names + (["predicted"] if labels is not None else []))
+    for k, row in enumerate(P.tolist()):
+        writer.writerow([repr(v) for v in row] + ([labels[k]] if labels is not None else []))
+    return buf.getvalue()
+
+
+def write_predictions(f: BinaryIO, blocks: Iterator[tuple[int, Array]], n: int, net: Network,
+                      meta: dict[str, Any], npy: bool) -> None:
+    """Predictions written block by block: an .npy array (N, n_out), or CSV text."""
+    if npy:
+        np.lib.format.write_array_header_1_0(f, {
+            "descr": np.lib.format.dtype_to_descr(net.dtype), "fortran_order": False,
+            "shape": (n, net.n_outputs)})
+    for start, P in blocks:
+        if npy:
+            f.write(np.ascontiguousarray(P, net.dtype).data)
+        else:
+            names = output_names(net, meta) if start == 0 else None
+            f.write(csv_text(P, names, _predicted_labels(P, meta)).encode())

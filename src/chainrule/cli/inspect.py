@@ -1,0 +1,95 @@
+"""``chainrule info`` and ``chainrule datasets``: what a model file and the built-in sets hold."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING
+
+import typer
+
+from .options import Debug, JsonFlag, ModelArg
+from .printing import print_rich
+from .reporting import reporting
+
+if TYPE_CHECKING:
+    from ..io.model_file import ModelInfo
+
+
+def _info_lines(info: ModelInfo) -> list[str]:
+    meta = info.metadata
+    sizes = list(info.layer_sizes)
+    lines = [
+        f"model        {info.path} ({info.file_size:,} bytes, format version "
+        f"{info.format_version})",
+        f"network      {'-'.join(map(str, sizes))}: {len(sizes) - 2} hidden layer(s), "
+        f"{info.n_params:,} parameters, {info.dtype}",
+    ]
+    for l, act in enumerate(info.activations, 1):
+        W = info.tensors.get(f"W{l}")
+        shape = "×".join(map(str, W)) if W else "?"
+        lines.append(f"  layer {l}    W({l}) {shape}, b({l}) {sizes[l]}, σ = {act}")
+    lines.append(f"cost         {info.cost}")
+    source = meta.get("dataset") or meta.get("data_file")
+    if source:
+        lines.append(f"data         {source} ({meta.get('task', '?')})")
+    if meta.get("feature_names"):
+        lines.append(f"inputs       {', '.join(map(str, meta['feature_names']))}"
+                     + ("  (standardised)" if meta.get("standardizer") else ""))
+    if meta.get("classes") is not None:
+        names = meta.get("class_names") or meta["classes"]
+        lines.append(f"classes      {', '.join(map(str, names))}")
+    elif meta.get("target_names"):
+        lines.append(f"outputs      {', '.join(map(str, meta['target_names']))}")
+    t = meta.get("training")
+    if isinstance(t, dict):
+        batch = "full batch" if t.get("batch_size") is None else f"batches of {t['batch_size']}"
+        rate = "" if t.get("learning_rate") is None else f", η = {t.get('learning_rate')}"
+        lines.append(f"training     {t.get('status')}: {t.get('optimizer')}{rate}, "
+                     f"{t.get('epochs_run')}/{t.get('epochs')} epochs, "
+                     f"{batch}, seed {t.get('seed')}, {t.get('seconds')} s")
+        if t.get("final_cost") is not None:
+            text = f"final cost   C = {t['final_cost']:.6g}"
+            if t.get("final_val_cost") is not None:
+                text += f", validation C = {t['final_val_cost']:.6g}"
+            if t.get("final_accuracy") is not None:
+                text += f", training accuracy {t['final_accuracy']:.1%}"
+            if t.get("final_val_accuracy") is not None:
+                text += f", validation accuracy {t['final_val_accuracy']:.1%}"
+            lines.append(text)
+    return lines
+
+
+def info(model: ModelArg, json_output: JsonFlag = False, debug: Debug = False) -> None:
+    """Architecture, cost, dtype, parameter count and training summary of a model file."""
+    from ..io.model_file import read_model_info
+
+    with reporting(debug):
+        mi = read_model_info(model)
+        if json_output:
+            typer.echo(json.dumps({
+                "path": os.fspath(mi.path), "format_version": mi.format_version,
+                "layer_sizes": list(mi.layer_sizes), "activations": list(mi.activations),
+                "cost": mi.cost, "dtype": mi.dtype, "n_params": mi.n_params,
+                "file_size": mi.file_size, "metadata": mi.metadata}))
+        else:
+            typer.echo("\n".join(_info_lines(mi)))
+
+
+def datasets(json_output: JsonFlag = False, debug: Debug = False) -> None:
+    """The built-in data sets, with their sizes and a one-line description."""
+    from ..data.datasets import describe_datasets
+
+    with reporting(debug):
+        rows = describe_datasets()
+        if json_output:
+            typer.echo(json.dumps([r._asdict() for r in rows]))
+            return
+        from rich.table import Table
+
+        table = Table("name", "task", "examples", "inputs", "outputs", "description",
+                      box=None, pad_edge=False)
+        for r in rows:
+            table.add_row(r.name, r.task, str(r.n_examples), str(r.n_features),
+                          str(r.n_outputs), r.description)
+        print_rich(lambda console: console.print(table))
