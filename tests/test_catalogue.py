@@ -29,6 +29,7 @@ from chainrule import ConfigError, DataError, ModelFileError, Network, ShapeErro
 from chainrule.cli import main
 from chainrule.data import load_csv, load_data, load_dataset, one_hot
 from chainrule.io import load_model, read_model_info, save_model
+from chainrule.nn import explain
 from chainrule.train.checkpoint import CheckpointError, load_checkpoint
 from chainrule.train.loop import fit
 
@@ -310,39 +311,58 @@ ROWS: dict[str, Row] = {
         lambda i, o: ["landscape", "--param-x", "b1[0]", "--out", str(o / "l.png")],
         cli_fragment="--param-y: must differ from --param-x (both name b1[0])"),
     "landscape --x-range wider than float64": Row(
-        ConfigError, "--x-range: '-1e308,1e308' spans more than the largest float64", None,
+        ConfigError, "Invalid value for '--x-range': '-1e308,1e308' spans more than the largest "
+        "float64", None,
         lambda i, o: ["landscape", "--x-range", "-1e308,1e308", "--out", str(o / "l.png")]),
     "landscape --y-range too narrow for its points": Row(
         ConfigError, "--y-range: 201 grid points between 1.0 and 1.00000000000001 are too "
         "close to tell apart", None,
         lambda i, o: ["landscape", "--y-range", "1,1.00000000000001", "--out",
                       str(o / "l.png")]),
+    "explain --example beyond the data": Row(
+        ConfigError, "example: expected a row from 0 to 3, got 9",
+        lambda i, o: explain(Network([2, 3, 1], "tanh"), *load_csv(i / "good.csv")[:2],
+                             "W1[0,0]", example=9),
+        lambda i, o: ["explain", str(i / "model.safetensors"), "--data", str(i / "good.csv"),
+                      "--example", "9"],
+        cli_fragment="--example: expected a row from 0 to 3, got 9"),
     # -- options -------------------------------------------------------------------
-    "epochs 0": Row(ConfigError, "epochs", _fit(epochs=0), _train("good.csv", "--epochs", "0")),
+    "epochs 0": Row(ConfigError, "epochs", _fit(epochs=0), _train("good.csv", "--epochs", "0"),
+                    cli_fragment="Invalid value for '--epochs': expected at least 1, got 0"),
     "epochs -1": Row(ConfigError, "epochs", _fit(epochs=-1),
-                     _train("good.csv", "--epochs", "-1")),
+                     _train("good.csv", "--epochs", "-1"),
+                     cli_fragment="Invalid value for '--epochs': expected at least 1, got -1"),
     "batch size 0": Row(ConfigError, "batch_size: expected a positive integer", _fit(batch_size=0),
                         _train("good.csv", "--batch-size", "0"),
-                        cli_fragment="--batch-size: expected at least 1 example per step"),
+                        cli_fragment="Invalid value for '--batch-size': expected at least 1 "
+                                     "example per step"),
     "learning rate NaN": Row(ConfigError, "learning_rate", _fit(learning_rate=float("nan")),
                              _train("good.csv", "--lr", "nan"),
-                             cli_fragment="--lr: expected a positive number"),
+                             cli_fragment="Invalid value for '--lr': expected a positive "
+                                          "number, got 'nan'"),
     "learning rate negative": Row(ConfigError, "learning_rate", _fit(learning_rate=-1.0),
                                   _train("good.csv", "--lr", "-1"),
-                                  cli_fragment="--lr: expected a positive number"),
+                                  cli_fragment="Invalid value for '--lr': expected a positive "
+                                               "number, got '-1'"),
     "hidden size 0": Row(ConfigError, "every layer needs at least one neuron",
                          _network([2, 0, 1]), _train("good.csv", "--hidden", "0"),
-                         cli_fragment="--hidden: every hidden layer needs at least one neuron"),
+                         cli_fragment="Invalid value for '--hidden': every hidden layer needs "
+                                      "at least one neuron"),
     "hidden sizes not numbers": Row(ConfigError, "layer_sizes", _network([2, "x", 1]),
                                     _train("good.csv", "--hidden", "3,x"),
-                                    cli_fragment="--hidden: expected layer sizes such as 6,7"),
+                                    cli_fragment="Invalid value for '--hidden': expected layer "
+                                                 "sizes such as 6,7"),
     "unknown optimiser": Row(ConfigError, "optimizer: expected one of", _fit(optimizer="rmsprop"),
-                             _train("good.csv", "--optimizer", "rmsprop")),
+                             _train("good.csv", "--optimizer", "rmsprop"),
+                             cli_fragment="Invalid value for '--optimizer': expected one of"),
     "unknown activation": Row(ConfigError, "activation: unknown name 'nope'",
                               _network([2, 3, 1], "nope"),
-                              _train("good.csv", "--activation", "nope")),
+                              _train("good.csv", "--activation", "nope"),
+                              cli_fragment="Invalid value for '--activation': unknown name "
+                                           "'nope'"),
     "unknown cost": Row(ConfigError, "cost: unknown name 'hinge'",
-                        _network([2, 3, 1], cost="hinge"), _train("good.csv", "--cost", "hinge")),
+                        _network([2, 3, 1], cost="hinge"), _train("good.csv", "--cost", "hinge"),
+                        cli_fragment="Invalid value for '--cost': unknown name 'hinge'"),
     "cost and output do not match": Row(
         ConfigError, "needs a softmax output layer",
         _network([2, 3, 2], "tanh", "tanh", cost="cross_entropy"),
@@ -350,7 +370,8 @@ ROWS: dict[str, Row] = {
     "negative seed": Row(ConfigError, "random_state: expected None, an integer >= 0",
                          _network([2, 3, 1], random_state=-1),
                          _train("good.csv", "--seed", "-1"),
-                         cli_fragment="Invalid value for '--seed'"),
+                         cli_fragment="Invalid value for '--seed': expected at least 0, "
+                                      "got -1"),
     "value too large for float32": Row(
         DataError, "does not fit float32",
         lambda i, o: Network([2, 3, 1], dtype="float32").predict([[1e300, 2.0]]),
@@ -358,7 +379,8 @@ ROWS: dict[str, Row] = {
         cli_fragment="huge.csv: row 3, column 'x1': 1e+300 does not fit float32"),
     "validation fraction 1.5": Row(ConfigError, "validation_split", _fit(validation_split=1.5),
                                    _train("good.csv", "--validation", "1.5"),
-                                   cli_fragment="--validation: expected a fraction in [0, 1)"),
+                                   cli_fragment="Invalid value for '--validation': expected a "
+                                                "fraction in [0, 1)"),
     "unknown dataset": Row(ConfigError, "unknown name 'nope'",
                            lambda i, o: load_dataset("nope"),
                            lambda i, o: ["train", "--dataset", "nope", "--quiet"]),

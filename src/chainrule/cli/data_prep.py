@@ -27,6 +27,7 @@ from ..errors import ConfigError, DataError, ShapeError
 from ..nn.network import Network
 from ..utils.files import os_error_reason
 from ..utils.validation import BLOCK_BYTES
+from .options import library_errors_as_options, parse_numbers
 from .printing import json_label
 from .reporting import say
 
@@ -178,14 +179,10 @@ def check_target_option(path: Path, target: str | None) -> None:
 
 @contextlib.contextmanager
 def _target_as_option() -> Iterator[None]:
-    """The data loaders' ``target: ...`` errors, worded for ``--target``."""
+    """The data loaders' errors about the target, worded for ``--target``."""
     try:
-        yield
-    except ConfigError as exc:
-        text = str(exc)
-        if not text.startswith("target: "):
-            raise
-        raise ConfigError("--target: " + text.removeprefix("target: ")) from None
+        with library_errors_as_options({"target": "--target"}):
+            yield
     except DataError as exc:  # "FILE: no column named 'nope' for the target; ..."
         if "for the target" not in str(exc) or str(exc).startswith("--target"):
             raise
@@ -303,6 +300,29 @@ def load_model_file(model: Path) -> tuple[Network, dict[str, Any]]:
     return load_model(model)
 
 
+@dataclass
+class ModelWithData:
+    """A saved model and the data it is used on, read as in training."""
+
+    net: Network
+    meta: dict[str, Any]
+    X: Array  # (N, n_in), raw: ``scaler`` gives it to the network
+    Y: Array | None  # (N, n_out), encoded for the cost; None where no targets were asked
+    source: Source
+    scaler: Any  # the stored input scaling (a Standardizer), or None
+
+
+def model_with_data(model: Path, data: Path | None, dataset: str | None, need_targets: bool,
+                    target: str | None = None, data_option: str = "DATA") -> ModelWithData:
+    """Load ``model`` and read its data (:func:`model_data`); every input is checked to fit
+    the network's dtype once scaled, before any output is written."""
+    net, meta = load_model_file(model)
+    X, Y, source = model_data(net, meta, data, dataset, need_targets, data_option, target)
+    scaler = stored_scaler(meta)
+    check_fits(X, scaler, net, source)
+    return ModelWithData(net, meta, X, Y, source, scaler)
+
+
 def _named_features(meta: dict[str, Any]) -> list[str] | None:
     """The model's input column names, or None where they are only positions (a model
     trained on a .npy or .npz, whose columns were called x0, x1, ...)."""
@@ -391,6 +411,16 @@ def _text_classes(classes: object) -> bool:
     return isinstance(classes, list) and any(isinstance(c, str) for c in classes)
 
 
+def check_data_choice(data: Path | None, dataset: str | None, target: str | None) -> None:
+    """A data file or a built-in set, not both; ``--target`` only for a file."""
+    if data is not None and dataset is not None:
+        raise ConfigError("give either a data file or --dataset, not both")
+    if data is not None:
+        check_target_option(data, target)
+    elif target is not None:
+        raise ConfigError("--target: only for a data file; built-in sets know their target")
+
+
 def model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: str | None,
                need_targets: bool, data_option: str = "DATA",
                target: str | None = None) -> tuple[Array, Array | None, Source]:
@@ -403,41 +433,67 @@ def model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: s
     not inputs.  By default a CSV's targets are the model's target columns and a
     .npy's is its last column when targets are needed.
     """
-    from ..data.datasets import load_array, load_csv, load_dataset
-
-    classes = meta.get("classes")
-    cost = net.cost.name
-    if data is not None and dataset is not None:
-        raise ConfigError("give either a data file or --dataset, not both")
+    check_data_choice(data, dataset, target)
     if data is None:
-        if target is not None:
-            raise ConfigError("--target: only for a data file; built-in sets know their target")
-        name = dataset or meta.get("dataset")
-        if name is None:
-            raise ConfigError(f"{data_option}: give a data file (this model was not trained on "
-                              "a built-in set)")
-        ds: Dataset = load_dataset(name)
-        if ds.n_features != net.n_inputs:
-            raise ShapeError(f"dataset {ds.name!r} has {ds.n_features} features; the model takes "
-                             f"{net.n_inputs}")
-        Y = None
-        if need_targets:
-            if ds.labels is not None and classes is not None:
-                Y, _ = encode_labels(ds.labels, classes, cost, ds.name)
-            else:
-                Y = ds.y
-        return ds.X, Y, Source(ds.name, list(ds.feature_names))
+        return _builtin_model_data(net, meta, dataset, need_targets, data_option)
+    src = os.fspath(data)
+    X, y, source, targets = _read_model_file(net, meta, data, need_targets, target)
+    if not need_targets:
+        return X, None, source
+    if y is None:
+        raise DataError(f"{src}: has no targets to evaluate against (a .npz needs an array "
+                        "'y'; a .npy holds them in its last column)")
+    classes = meta.get("classes")
+    if classes is not None and not (y.ndim == 2 and y.shape[1] == net.n_outputs
+                                    and net.n_outputs > 1):
+        Y, _ = encode_labels(y, classes, net.cost.name, src)
+    else:
+        Y = y
+    if Y.shape[1] != net.n_outputs:
+        raise ShapeError(f"{src}: has {Y.shape[1]} target columns; the model has "
+                         f"{net.n_outputs} outputs")
+    check_fits(Y, None, net, targets)
+    return X, Y, source
+
+
+def _builtin_model_data(net: Network, meta: dict[str, Any], dataset: str | None,
+                        need_targets: bool,
+                        data_option: str) -> tuple[Array, Array | None, Source]:
+    """:func:`model_data` from a built-in set (by default the model's own)."""
+    from ..data.datasets import load_dataset
+
+    name = dataset or meta.get("dataset")
+    if name is None:
+        raise ConfigError(f"{data_option}: give a data file (this model was not trained on "
+                          "a built-in set)")
+    ds: Dataset = load_dataset(name)
+    if ds.n_features != net.n_inputs:
+        raise ShapeError(f"dataset {ds.name!r} has {ds.n_features} features; the model takes "
+                         f"{net.n_inputs}")
+    Y = None
+    if need_targets:
+        classes = meta.get("classes")
+        if ds.labels is not None and classes is not None:
+            Y, _ = encode_labels(ds.labels, classes, net.cost.name, ds.name)
+        else:
+            Y = ds.y
+    return ds.X, Y, Source(ds.name, list(ds.feature_names))
+
+
+def _read_model_file(net: Network, meta: dict[str, Any], data: Path, need_targets: bool,
+                     target: str | None) -> tuple[Array, Array | None, Source, Source]:
+    """The model's inputs X and the targets y (as stored) of a file, and their sources."""
+    from ..data.datasets import load_array, load_csv
 
     src = os.fspath(data)
     features = _named_features(meta)
     suffix = data.suffix.lower()
-    check_target_option(data, target)
     last_by_default = suffix == ".npy" and target is None and need_targets
     if suffix == ".csv":
         wanted = _csv_targets(data, target, meta, need_targets)
         if target is not None:
             _check_target_not_an_input(wanted, features)
-        labels = _text_classes(classes) and len(wanted) == 1
+        labels = _text_classes(meta.get("classes")) and len(wanted) == 1
         # without targets every column is read, and the features picked by name
         with _target_as_option():
             X, y, fnames, tnames = load_csv(data, target=wanted[0] if labels else wanted,
@@ -466,21 +522,7 @@ def model_data(net: Network, meta: dict[str, Any], data: Path | None, dataset: s
                              "a target column?)")
         raise ShapeError(f"{src}: has {X.shape[1]} feature columns; the model takes "
                          f"{net.n_inputs}{hint}")
-    if not need_targets:
-        return X, None, source
-    if y is None:
-        raise DataError(f"{src}: has no targets to evaluate against (a .npz needs an array "
-                        "'y'; a .npy holds them in its last column)")
-    if classes is not None and not (y.ndim == 2 and y.shape[1] == net.n_outputs
-                                    and net.n_outputs > 1):
-        Y, _ = encode_labels(y, classes, cost, src)
-    else:
-        Y = y
-    if Y.shape[1] != net.n_outputs:
-        raise ShapeError(f"{src}: has {Y.shape[1]} target columns; the model has "
-                         f"{net.n_outputs} outputs")
-    check_fits(Y, None, net, targets)
-    return X, Y, source
+    return X, y, source, targets
 
 
 def stored_scaler(meta: dict[str, Any]) -> Any:
@@ -671,3 +713,51 @@ def write_predictions(f: BinaryIO, blocks: Iterator[tuple[int, Array]], n: int, 
         else:
             names = output_names(net, meta) if start == 0 else None
             f.write(csv_text(P, names, _predicted_labels(P, meta)).encode())
+
+
+def _class_of(text: str, classes: list[Any], names: list[str]) -> Any | None:
+    """The class that ``text`` names: a label as stored (``7`` also as ``7.0``) or a class name."""
+    for c in classes:
+        if str(c) == text:
+            return c
+    if text in names and len(names) == len(classes):
+        return classes[names.index(text)]
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    for c in classes:
+        if isinstance(c, int | float) and not isinstance(c, bool) and c == number:
+            return c
+    return None
+
+
+def example_targets(text: str, net: Network, meta: dict[str, Any]) -> Array:
+    """``--y``: the outputs, comma-separated; for a classifier, one class label instead.
+
+    For a classifier the whole text is first looked up among its classes (the
+    labels in the model's metadata, or their names), so a label with a comma is
+    still a label; otherwise it is the outputs: comma-separated numbers (a one-hot
+    row), or, for a single-output classifier, one number in [0, 1].
+    """
+    classes = meta.get("classes")
+    text = text.strip()
+    if classes is None:
+        return np.asarray(parse_numbers(text, "--y", net.n_outputs))
+    names = [str(c) for c in (meta.get("class_names") or [])]
+    label = _class_of(text, list(classes), names)
+    if label is not None:
+        Y, _ = encode_labels(np.asarray([label]), classes, net.cost.name, "--y")
+        return Y[0]
+    if "," in text or ";" in text:
+        return np.asarray(parse_numbers(text, "--y", net.n_outputs))
+    value = as_number(text)
+    if net.n_outputs == 1 and value is not None and 0 <= value <= 1:
+        return np.asarray([value])
+    known = ", ".join(repr(c) for c in classes)  # quoted: a label may hold a comma
+    if names and names != [str(c) for c in classes]:
+        known += f" (or by name: {', '.join(repr(n) for n in names)})"
+    outputs = ("its 1 output, a number in [0, 1]" if net.n_outputs == 1
+               else f"its {net.n_outputs} outputs, comma-separated")
+    raise ConfigError(f"--y: {text!r} is not a class of this model; its classes are "
+                      f"{known}; or give {outputs}")

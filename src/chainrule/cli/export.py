@@ -9,17 +9,19 @@ import typer
 
 from ..errors import ConfigError
 from .data_prep import load_model_file, stored_scaler
-from .options import Debug, ModelArg
-from .outputs import check_not_an_input, check_writable, make_folder
+from .options import Debug, ModelArg, file_name
+from .outputs import check_output, make_folder
 from .reporting import reporting
 
 
 def export(
     model: ModelArg,
     onnx_path: Annotated[Path | None, typer.Option(
-        "--onnx", help="The .onnx file to write.", show_default=False)] = None,
+        "--onnx", parser=file_name(".onnx"), metavar="FILE", help="The .onnx file to write.",
+        show_default=False)] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", hidden=True, help="The same as --onnx.", show_default=False)] = None,
+        "--out", "-o", parser=file_name(".onnx"), hidden=True, help="The same as --onnx.",
+        show_default=False)] = None,
     debug: Debug = False,
 ) -> None:
     """Write a saved model as ONNX: input X (N, n_in) in the data's own units, output Y.
@@ -37,10 +39,7 @@ def export(
         if path is None:
             raise ConfigError("--onnx: give the .onnx file to write, e.g. --onnx model.onnx")
         option = "--onnx" if onnx_path is not None else "--out"
-        if path.suffix.lower() != ".onnx":
-            raise ConfigError(f"{option}: expected an .onnx file name, got {path}")
-        check_writable(path, option)
-        check_not_an_input(path, option, [(model, "the model file")])
+        check_output(path, option, [(model, "the model file")])
         net, meta = load_model_file(model)
         scaler = stored_scaler(meta)
         scaling = None if scaler is None else (scaler.mean_, scaler.scale_)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from .options import Debug, JsonFlag, ModelArg
-from .printing import print_rich
+from .printing import later_scores, print_rich
 from .reporting import reporting
 
 if TYPE_CHECKING:
@@ -49,14 +49,8 @@ def _info_lines(info: ModelInfo) -> list[str]:
                      f"{t.get('epochs_run')}/{t.get('epochs')} epochs, "
                      f"{batch}, seed {t.get('seed')}, {t.get('seconds')} s")
         if t.get("final_cost") is not None:
-            text = f"final cost   C = {t['final_cost']:.6g}"
-            if t.get("final_val_cost") is not None:
-                text += f", validation C = {t['final_val_cost']:.6g}"
-            if t.get("final_accuracy") is not None:
-                text += f", training accuracy {t['final_accuracy']:.1%}"
-            if t.get("final_val_accuracy") is not None:
-                text += f", validation accuracy {t['final_val_accuracy']:.1%}"
-            lines.append(text)
+            scores = [f"C = {t['final_cost']:.6g}", *later_scores(t)]
+            lines.append(f"final cost   {', '.join(scores)}")
     return lines
 
 

@@ -64,6 +64,13 @@ def check_not_an_input(path: Path, option: str,
                               f"it (choose another file name)")
 
 
+def check_output(path: Path, option: str, inputs: Sequence[tuple[Path | None, str]]) -> None:
+    """Refuse, before any work, an output that cannot be written or that names one of the
+    command's ``inputs`` ((path or None, what it is) pairs)."""
+    check_writable(path, option)
+    check_not_an_input(path, option, inputs)
+
+
 # The folders the running command made for its outputs, outermost first (see output_folders).
 _created_folders: list[Path] = []
 

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
 import typer
 
-from ..errors import ConfigError
 from .data_prep import (
-    check_fits,
     is_classifier,
-    load_model_file,
-    model_data,
+    model_with_data,
     predict_blocks,
     standardize_inputs,
-    stored_scaler,
     write_predictions,
 )
-from .options import DataArg, DatasetOpt, Debug, JsonFlag, ModelArg, TargetOpt
-from .outputs import check_not_an_input, check_writable, write_atomic
-from .printing import plain
+from .options import DataArg, DatasetOpt, Debug, JsonFlag, ModelArg, TargetOpt, file_name
+from .outputs import check_output, write_atomic
+from .printing import plain, write_stdout
 from .reporting import reporting
 
 
@@ -34,40 +28,26 @@ def predict(
     dataset: DatasetOpt = None,
     target: TargetOpt = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write to this .csv or .npy file (default: CSV on stdout).",
+        "--out", "-o", parser=file_name(".csv", ".npy"), metavar="FILE",
+        help="Write to this .csv or .npy file (default: CSV on stdout).",
         show_default=False)] = None,
     debug: Debug = False,
 ) -> None:
     """Predict with a saved model: one row of outputs per input row."""
     with reporting(debug):
-        if out is not None and out.suffix.lower() not in (".csv", ".npy"):
-            raise ConfigError(f"--out: expected a .csv or .npy file name, got {out}")
         if out is not None:
-            check_writable(out, "--out")
-            check_not_an_input(out, "--out", [(data, "the data file"),
-                                               (model, "the model file")])
-        net, meta = load_model_file(model)
-        X, _, source = model_data(net, meta, data, dataset, need_targets=False, target=target)
-        scaler = stored_scaler(meta)
-        check_fits(X, scaler, net, source)  # before any output: stdout gets all or nothing
+            check_output(out, "--out", [(data, "the data file"), (model, "the model file")])
+        m = model_with_data(model, data, dataset, need_targets=False, target=target)
         npy = out is not None and out.suffix.lower() == ".npy"
 
         def write(f: BinaryIO) -> None:
-            write_predictions(f, predict_blocks(net, X, scaler, source), X.shape[0], net, meta,
-                              npy)
+            blocks = predict_blocks(m.net, m.X, m.scaler, m.source)
+            write_predictions(f, blocks, m.X.shape[0], m.net, m.meta, npy)
 
         if out is not None:
             write_atomic(out, write, "--out")
-            return
-        stdout = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
-        if stdout is not None:
-            sys.stdout.flush()
-            write(stdout)
-            stdout.flush()
-        else:  # a text-only stream (e.g. a test's capture)
-            buf = io.BytesIO()
-            write(buf)
-            typer.echo(buf.getvalue().decode(), nl=False)
+        else:
+            write_stdout(write)
 
 
 def evaluate(
@@ -82,20 +62,17 @@ def evaluate(
     from ..train.loop import evaluate as evaluate_network
 
     with reporting(debug), contextlib.ExitStack() as stack:
-        net, meta = load_model_file(model)
-        X, Y, source = model_data(net, meta, data, dataset, need_targets=True, target=target)
-        assert Y is not None
-        scaler = stored_scaler(meta)
-        check_fits(X, scaler, net, source)
-        C, acc = evaluate_network(net, standardize_inputs(X, scaler, source, stack), Y,
-                                  classification=is_classifier(meta))
-        src = source.name
-        result = {"data": src, "n_examples": int(X.shape[0]), "cost": plain(C),
+        m = model_with_data(model, data, dataset, need_targets=True, target=target)
+        assert m.Y is not None
+        net, n, src = m.net, m.X.shape[0], m.source.name
+        C, acc = evaluate_network(net, standardize_inputs(m.X, m.scaler, m.source, stack), m.Y,
+                                  classification=is_classifier(m.meta))
+        result = {"data": src, "n_examples": int(n), "cost": plain(C),
                   "cost_name": net.cost.name, "accuracy": plain(acc)}
         if json_output:
             typer.echo(json.dumps(result))
         else:
-            text = f"cost C = {C:.6g} ({net.cost.name}, {X.shape[0]} examples of {src})"
+            text = f"cost C = {C:.6g} ({net.cost.name}, {n} examples of {src})"
             if acc is not None:
                 text += f"; accuracy {acc:.2%}"
             typer.echo(text)

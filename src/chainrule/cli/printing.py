@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import math
 import sys
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import typer
@@ -62,3 +62,31 @@ def print_rich(draw: Callable[[Console], None]) -> None:
     buf = io.StringIO()
     draw(Console(file=buf, width=160, highlight=False, color_system=None))
     typer.echo("\n".join(line.rstrip() for line in buf.getvalue().splitlines()))
+
+
+def write_stdout(write: Callable[[BinaryIO], None]) -> None:
+    """Let ``write`` write bytes to stdout (through its text layer when there is no
+    binary one, e.g. in a test's capture)."""
+    stdout = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
+    if stdout is not None:
+        sys.stdout.flush()
+        write(stdout)
+        stdout.flush()
+    else:
+        buf = io.BytesIO()
+        write(buf)
+        typer.echo(buf.getvalue().decode(), nl=False)
+
+
+def later_scores(summary: Mapping[str, Any]) -> list[str]:
+    """The scores of a training summary after its final cost, as they are worded in
+    ``train``'s result line and in ``info``: validation cost, training and validation
+    accuracy (those recorded)."""
+    parts = []
+    if summary.get("final_val_cost") is not None:
+        parts.append(f"validation C = {summary['final_val_cost']:.6g}")
+    if summary.get("final_accuracy") is not None:
+        parts.append(f"training accuracy {summary['final_accuracy']:.1%}")
+    if summary.get("final_val_accuracy") is not None:
+        parts.append(f"validation accuracy {summary['final_val_accuracy']:.1%}")
+    return parts

@@ -12,6 +12,7 @@ import sys
 import traceback
 import warnings
 from collections.abc import Iterator
+from typing import NoReturn
 
 import typer
 
@@ -83,23 +84,22 @@ def reporting(debug: bool) -> Iterator[Signals]:
             with Signals() as signals:
                 try:
                     yield signals
-                except KeyboardInterrupt:
-                    if debug:
-                        traceback.print_exc(file=sys.stderr)
-                    say(f"error: {'terminated' if signals.terminated else 'interrupted'}")
-                    raise typer.Exit(signals.exit_code) from None
+                except KeyboardInterrupt as exc:
+                    _fail(signals.stopped, signals.exit_code, exc if debug else None)
         except typer.Exit:
             raise
         except Stop as stop:
-            if debug and stop.__cause__ is not None:
-                traceback.print_exception(stop.__cause__, file=sys.stderr)
-            say(f"error: {one_line(stop)}")
-            raise typer.Exit(stop.code) from None
+            _fail(one_line(stop), stop.code, stop.__cause__ if debug else None)
         except Exception as exc:
-            if debug:
-                traceback.print_exc(file=sys.stderr)
-            say(f"error: {error_text(exc)}")
-            raise typer.Exit(exit_code(exc)) from None
+            _fail(error_text(exc), exit_code(exc), exc if debug else None)
+
+
+def _fail(text: str, code: int, traceback_of: BaseException | None) -> NoReturn:
+    """``error: text`` on stderr (after a traceback, for --debug), then exit ``code``."""
+    if traceback_of is not None:
+        traceback.print_exception(traceback_of, file=sys.stderr)
+    say(f"error: {text}")
+    raise typer.Exit(code) from None
 
 
 @contextlib.contextmanager

@@ -43,3 +43,8 @@ class Signals:
     @property
     def exit_code(self) -> int:
         return EXIT_TERMINATED if self.terminated else EXIT_INTERRUPTED
+
+    @property
+    def stopped(self) -> str:
+        """How the command was stopped, in a word: 'terminated' or 'interrupted'."""
+        return "terminated" if self.terminated else "interrupted"

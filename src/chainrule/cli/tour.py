@@ -20,7 +20,7 @@ def tour(
         "--heart/--no-heart", help="End with the heart-curve network (about 2 s).")] = True,
     debug: Debug = False,
 ) -> None:
-    """Walk through the seed exercise, question by question, with the library."""
+    """Walk through the course's exercise, question by question, with the library."""
     from ..tour import run_tour
 
     with reporting(debug):

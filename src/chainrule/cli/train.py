@@ -1,44 +1,43 @@
 """``chainrule train``: read the data, build the network, fit, save, report.
 
-An interrupted ``train`` saves the weights of the last completed batch, a diverged
-one the last weights whose cost was finite, atomically, and says where; a second
-Ctrl-C stops at once and saves nothing more.
+One step per function, in the order they run: :func:`_check_request` (options that
+go together), :func:`_read_data` (the outputs are checked before a large file is
+read), :func:`_prepare` (recipe, network, scaled inputs), :func:`_fit`, :func:`_save`
+and :func:`_report`.  An interrupted ``train`` saves the weights of the last
+completed batch, a diverged one the last weights whose cost was finite, atomically,
+and says where; a second Ctrl-C stops at once and saves nothing more.
 """
 
 from __future__ import annotations
 
 import contextlib
-import enum
 import json
-import os
 import time
-from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
+import numpy as np
 import typer
 
 from ..errors import ConfigError, DivergenceError
 from ..nn.network import Network
-from ..utils.version import __version__
 from .data_prep import (
     Source,
     Task,
     TrainingData,
     builtin_data,
+    check_data_choice,
     check_fits,
-    check_target_option,
     file_data,
     note_target_scale,
     standardize_inputs,
 )
 from .figures import plot_names, write_plots
 from .options import Debug
-from .outputs import check_not_an_input, check_writable, make_folder
-from .printing import plain
+from .outputs import check_not_an_input, check_output, check_writable, make_folder
 from .progress import Progress, stderr_is_terminal
-from .recipes import Recipe, check_validation, option_changes, recipe_for
+from .recipes import Recipe, check_validation, is_lbfgs, recipe_for
 from .reporting import (
     EXIT_FAILED,
     Stop,
@@ -50,379 +49,241 @@ from .reporting import (
     warnings_as_notes,
 )
 from .signals import Signals
+from .train_options import (
+    Activation,
+    BatchSize,
+    Checkpoint,
+    CheckpointEvery,
+    Cost,
+    DataFile,
+    DatasetName,
+    DType,
+    DTypeOption,
+    Epochs,
+    Hidden,
+    Json,
+    LearningRate,
+    Optimizer,
+    Out,
+    OutputActivation,
+    Plot,
+    Quiet,
+    Resume,
+    Seed,
+    Standardize,
+    Target,
+    TaskOption,
+    TrainRequest,
+    Validation,
+)
+from .train_report import (
+    checkpoint_previous,
+    checkpoint_written,
+    describe_run,
+    history_until,
+    result_line,
+    stopped_outside_a_step,
+    train_json,
+    training_summary,
+)
 
 if TYPE_CHECKING:
-    from ..train.loop import History
+    from ..data.datasets import Standardizer
+    from ..train.loop import History, Trainer
 
-
-def _stopped_outside_a_step(status: str, out: Path, checkpoint: Path | None,
-                            in_step: bool, stepped: bool) -> str:
-    """The message for a stop the library did not make graceful: a second Ctrl-C in the
-    middle of a step or between steps (e.g. while the interrupt checkpoint was written),
-    or a Ctrl-C before training started."""
-    if in_step:
-        where = "at once, in the middle of a step: the model was not saved"
-    elif stepped:
-        where = "at once by a second signal, between steps: nothing more was saved"
-    else:
-        where = "before training started: nothing was saved"
-    left = f"{out} was left as it was" if out.exists() else f"nothing was written to {out}"
-    text = f"{status} {where} ({left})"
-    if checkpoint is not None and _checkpoint_written(checkpoint):
-        text += (f"; the last checkpoint written is kept: continue with --checkpoint "
-                 f"{checkpoint} --resume")
-    return text
-
-
-def _checkpoint_written(checkpoint: Path) -> bool:
-    """Whether a run can resume from ``checkpoint`` (it, or its previous file, exists)."""
-    return checkpoint.exists() or _checkpoint_previous(checkpoint).exists()
-
-
-def _checkpoint_previous(checkpoint: Path) -> Path:
-    from ..train.checkpoint import previous_path
-
-    return previous_path(checkpoint)
-
-
-class DType(str, enum.Enum):
-    float64 = "float64"
-    float32 = "float32"
-
-
-_OPTIMIZER_NAMES = {"adam": "Adam", "gd": "gradient descent θ ← θ − η ∂C/∂θ",
-                    "gradient_descent": "gradient descent θ ← θ − η ∂C/∂θ",
-                    "sgd": "SGD with momentum", "lbfgs": "L-BFGS"}
-
-
-def _describe(data: TrainingData, net: Network, recipe: Recipe, seed: int, validation: float,
-              standardized: bool, default_job: bool) -> list[str]:
-    """What is being trained, in the seed's notation (printed on stderr before training)."""
-    L = net.n_layers
-    sizes = "-".join(map(str, net.layer_sizes))
-    hidden = {a.name for a in net.activations[:-1]}
-    out_act = net.activations[-1]
-    if L == 1 or hidden == {out_act.name}:
-        acts = f"σ = {out_act.name}, σ(z) = {out_act.formula}, in every layer"
-    else:
-        acts = f"σ = {', '.join(sorted(hidden))} in the hidden layers, {out_act.name} at the output"
-    n_weights = sum(W.size for W in net.W)
-    n_biases = sum(b.size for b in net.b)
-    n = data.X.shape[0]
-    n_train = n - round(validation * n)
-    if default_job:
-        title = ("Training the course's 1-6-7-2 network to draw the heart curve "
-                 "(`chainrule train` with no options).")
-        what = (f"{n} points of the heart curve: input t in [0, 1], target (x(t), y(t)) "
-                "scaled to [0, 1]")
-        a0 = "t"
-    else:
-        title = f"Training a {sizes} network on {data.source}."
-        what = (f"{n} examples, {data.X.shape[1]} input(s) -> {net.n_outputs} output(s), "
-                f"{data.task}")
-        if data.classes is not None:
-            what += f" of {len(data.classes)} classes"
-        if data.dataset is not None:
-            what += f": {data.description}"
-        a0 = "x"
-    batch = ("full-batch steps" if recipe.batch_size is None or recipe.batch_size >= n_train
-             else f"steps on batches of {recipe.batch_size}")
-    optimizer = _OPTIMIZER_NAMES.get(recipe.optimizer.lower(), recipe.optimizer)
-    lines = [
-        title,
-        f"  data      {what}",
-        f"  network   a(0) = {a0}, a(l) = σ(W(l) a(l-1) + b(l)) for l = 1..{L}, output a({L})",
-        f"            {acts}; {n_weights} weights and {n_biases} biases",
-        f"  cost      C = (1/N) Σ_k C_k with C_k = {net.cost.formula}, a = a({L})  "
-        f"({net.cost.name}, N = {n_train})",
-        (f"  training  {optimizer}, up to {recipe.epochs} iterations on the whole training "
-         f"set, seed {seed}" if recipe.optimizer.lower() in ("lbfgs", "l-bfgs") else
-         f"  training  {optimizer}, η = {recipe.learning_rate:g}, {recipe.epochs} epochs of "
-         f"{batch}, seed {seed}")
-        + (f", {validation:.0%} held out for validation" if validation else ""),
-    ]
-    if standardized:
-        lines.append("  inputs    standardised: (x - mean) / std per column, stored in the model")
-    return lines
-
-
-def _summary(history: History | None, status: str, seconds: float, recipe: Recipe,
-             seed: int, validation: float, n_examples: int) -> dict[str, Any]:
-    """The training summary kept in the model file and printed by ``--json``."""
-    h = history
-
-    def last(xs: list[float]) -> Any:
-        return plain(xs[-1]) if len(xs) else None
-
-    lbfgs = recipe.optimizer.lower() in ("lbfgs", "l-bfgs")  # full batch, no learning rate
-    return {
-        "status": status,
-        "optimizer": recipe.optimizer,
-        "learning_rate": None if lbfgs else recipe.learning_rate,
-        "batch_size": None if lbfgs else recipe.batch_size,  # None: the full batch
-        "epochs": recipe.epochs,
-        "epochs_run": len(h) if h is not None else 0,
-        "seed": seed,
-        "validation": validation,
-        "n_examples": n_examples,
-        "final_cost": last(h.cost) if h is not None else None,
-        "final_val_cost": last(h.val_cost) if h is not None else None,
-        "final_accuracy": last(h.accuracy) if h is not None else None,
-        "final_val_accuracy": last(h.val_accuracy) if h is not None else None,
-        "best_epoch": h.best_epoch if h is not None else None,
-        "seconds": round(seconds, 3),
-        "chainrule_version": __version__,
-    }
-
-
-def _train_json(summary: dict[str, Any], out: Path, plots: Sequence[Path], net: Network,
-                data: TrainingData) -> dict[str, Any]:
-    """``train --json``: the same fields whatever the outcome (completed, diverged, stopped)."""
-    return {**summary, "model": os.fspath(out), "plots": [os.fspath(p) for p in plots],
-            "layer_sizes": list(net.layer_sizes),
-            "activations": [a.name for a in net.activations],
-            "cost": net.cost.name, "dtype": net.dtype.name,
-            "dataset": data.dataset, "data_file": data.data_file}
-
-
-def _is_lbfgs(optimizer: str) -> bool:
-    return optimizer.lower() in ("lbfgs", "l-bfgs")
-
-
-def _history_until(history: History, epoch: int) -> History:
-    """The record of ``history`` up to the end of ``epoch`` (0: none of it), e.g. the epoch
-    whose weights a diverged run was given back; a best epoch after it is dropped."""
-    n = sum(1 for e in history.epoch if e <= epoch)
-    lists = {k: v[:n] for k, v in history.to_dict().items() if isinstance(v, list)}
-    best = history.best_epoch if history.best_epoch is not None \
-        and history.best_epoch <= epoch else None
-    return replace(history, **lists, best_epoch=best)
-
-
-def _result_line(s: dict[str, Any], cost_name: str) -> str:
-    text = f"final cost C = {s['final_cost']:.6g} ({cost_name}"
-    if s["final_val_cost"] is not None:
-        text += f"; validation C = {s['final_val_cost']:.6g}"
-    if s["final_accuracy"] is not None:
-        text += f"; training accuracy {s['final_accuracy']:.1%}"
-    if s["final_val_accuracy"] is not None:
-        text += f"; validation accuracy {s['final_val_accuracy']:.1%}"
-    return text + f"), after {s['epochs_run']} epochs in {s['seconds']:.1f} s"
+Array = np.ndarray
 
 
 def train(
-    data: Annotated[Path | None, typer.Argument(
-        help="A .csv (with a header), .npy or .npz file. Without it: --dataset, or the heart.",
-        show_default=False)] = None,
-    dataset: Annotated[str | None, typer.Option(
-        "--dataset", "-d", rich_help_panel="Data",
-        help="A built-in data set (see `chainrule datasets`).")] = None,
-    target: Annotated[str | None, typer.Option(
-        rich_help_panel="Data",
-        help="Target column(s) of a CSV, comma-separated (default: the last column); "
-             "the target array of a .npz (default: y); 'last' for a .npy.")] = None,
-    task: Annotated[Task, typer.Option(
-        rich_help_panel="Data",
-        help="auto: classification for text labels, a cross-entropy cost, or (without "
-             "--cost) a column of few whole-number labels; else regression.")] = Task.auto,
-    standardize: Annotated[bool | None, typer.Option(
-        "--standardize/--no-standardize", rich_help_panel="Data",
-        help="Scale each input column to mean 0, std 1 (default: on for files, off for "
-             "built-in sets); off keeps a memory-mapped .npy on disk.",
-        show_default=False)] = None,
-    hidden: Annotated[str | None, typer.Option(
-        rich_help_panel="Network",
-        help="Hidden layer sizes, e.g. 6,7 ('none' for no hidden layer).")] = None,
-    activation: Annotated[str | None, typer.Option(
-        rich_help_panel="Network",
-        help="σ of the hidden layers: tanh, logistic, relu, leaky_relu, softplus, identity.")]
-        = None,
-    output_activation: Annotated[str | None, typer.Option(
-        rich_help_panel="Network", help="σ of the output layer (default: suits the cost).")]
-        = None,
-    cost: Annotated[str | None, typer.Option(
-        rich_help_panel="Network",
-        help="squared_error, half_squared_error, binary_cross_entropy or cross_entropy.")] = None,
-    dtype: Annotated[DType, typer.Option(
-        rich_help_panel="Network", help="Precision of the network.")] = DType.float64,
-    optimizer: Annotated[str | None, typer.Option(
-        rich_help_panel="Training", help="gd (the seed's step), sgd, adam or lbfgs.")] = None,
-    lr: Annotated[float | None, typer.Option(
-        "--lr", rich_help_panel="Training", help="The learning rate η.")] = None,
-    epochs: Annotated[int | None, typer.Option(
-        min=1, rich_help_panel="Training", help="Passes over the training set.")] = None,
-    batch_size: Annotated[str | None, typer.Option(
-        rich_help_panel="Training",
-        help="Examples per step, or 'full' for full-batch gradient descent.")] = None,
-    seed: Annotated[int, typer.Option(
-        min=0, rich_help_panel="Training", help="Seed of the initial weights and shuffling.")] = 0,
-    validation: Annotated[float, typer.Option(
-        rich_help_panel="Training",
-        help="Fraction of the examples held out for validation, e.g. 0.1.")] = 0.0,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", rich_help_panel="Output",
-        help="Model file to write (default: NAME.safetensors here).", show_default=False)]
-        = None,
-    plot: Annotated[Path | None, typer.Option(
-        rich_help_panel="Output", help="Folder for PNG pictures (the fit, the cost curve).",
-        show_default=False)] = None,
-    quiet: Annotated[bool, typer.Option(
-        "--quiet", "-q", rich_help_panel="Output", help="No progress on stderr.")] = False,
-    json_output: Annotated[bool, typer.Option(
-        "--json", rich_help_panel="Output", help="Print a JSON summary on stdout.")] = False,
-    checkpoint: Annotated[Path | None, typer.Option(
-        rich_help_panel="Checkpoints",
-        help="Save the whole training state here as it goes (for --resume).",
-        show_default=False)] = None,
-    checkpoint_every: Annotated[int | None, typer.Option(
-        min=1, rich_help_panel="Checkpoints",
-        help="Epochs between checkpoints (default: about 100 checkpoints per run).",
-        show_default=False)] = None,
-    resume: Annotated[bool, typer.Option(
-        "--resume", rich_help_panel="Checkpoints",
-        help="Continue bit-identically from --checkpoint if it exists.")] = False,
-    debug: Debug = False,
+    data: DataFile = None, dataset: DatasetName = None, target: Target = None,
+    task: TaskOption = Task.auto, standardize: Standardize = None, hidden: Hidden = None,
+    activation: Activation = None, output_activation: OutputActivation = None,
+    cost: Cost = None, dtype: DTypeOption = DType.float64, optimizer: Optimizer = None,
+    lr: LearningRate = None, epochs: Epochs = None, batch_size: BatchSize = None,
+    seed: Seed = 0, validation: Validation = 0.0, out: Out = None, plot: Plot = None,
+    quiet: Quiet = False, json_output: Json = False, checkpoint: Checkpoint = None,
+    checkpoint_every: CheckpointEvery = None, resume: Resume = False, debug: Debug = False,
 ) -> None:
     """Train a network and save it (no arguments: the course's heart curve)."""
-    with reporting(debug) as signals, warnings_as_notes(), \
-            contextlib.ExitStack() as stack:
-        _train(stack=stack, signals=signals, data=data, dataset=dataset, target=target,
-               task=task, hidden=hidden, activation=activation,
-               output_activation=output_activation, cost=cost, optimizer=optimizer, lr=lr,
-               epochs=epochs, batch_size=batch_size, seed=seed, validation=validation, out=out,
-               plot=plot, quiet=quiet, json_output=json_output, dtype=dtype,
-               standardize=standardize, checkpoint=checkpoint,
-               checkpoint_every=checkpoint_every, resume=resume)
+    request = TrainRequest(
+        data=data, dataset=dataset, target=target, task=task, standardize=standardize,
+        hidden=hidden, activation=activation, output_activation=output_activation, cost=cost,
+        dtype=dtype, optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size,
+        seed=seed, validation=validation, out=out, plot=plot, quiet=quiet,
+        json_output=json_output, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
+        resume=resume)
+    with reporting(debug) as signals, warnings_as_notes(), contextlib.ExitStack() as stack:
+        _check_request(request)
+        data_read, out_path = _read_data(request)
+        run = _prepare(request, data_read, out_path, stack)
+        outcome = _fit(run, signals)
+        _save(run, outcome, signals)
+        _report(run, outcome, signals)
 
 
-def _check_train_outputs(out: Path, plot: Path | None, checkpoint: Path | None,
-                         data: Path | None, dataset: str | None) -> None:
+@dataclass
+class _Run:
+    """A run being made: what the steps hand on to each other."""
+
+    request: TrainRequest
+    data: TrainingData
+    out: Path  # the model file
+    recipe: Recipe  # the data's defaults with the options applied
+    net: Network
+    trainer: Trainer
+    scaler: Standardizer | None  # the input scaling stored with the model
+    X_in: Array  # (N, n_in): the inputs as the network sees them (a memmap stays on disk)
+
+
+@dataclass
+class _Outcome:
+    """How a run ended: 'completed', 'diverged', 'interrupted' or 'terminated'."""
+
+    status: str
+    failure: DivergenceError | None
+    history: History | None
+    summary: dict[str, Any]  # kept in the model file
+
+
+def _check_request(r: TrainRequest) -> None:
+    """Options that only make sense together; run before anything is read."""
+    check_data_choice(r.data, r.dataset, r.target)
+    if r.resume and r.checkpoint is None:
+        raise ConfigError("--resume: needs --checkpoint PATH (the checkpoint to resume from)")
+    if r.checkpoint_every is not None and r.checkpoint is None:
+        raise ConfigError("--checkpoint-every: needs --checkpoint PATH (where to save them)")
+    if r.checkpoint is not None and r.optimizer is not None and is_lbfgs(r.optimizer):
+        raise ConfigError("--checkpoint: not with --optimizer lbfgs (SciPy's L-BFGS state "
+                          "cannot be saved); use gd, sgd or adam, or leave --checkpoint out")
+
+
+def _read_data(r: TrainRequest) -> tuple[TrainingData, Path]:
+    """The data and the model file to write; the outputs are checked before a (possibly
+    large) file is read and standardised."""
+    if r.data is None:
+        data = builtin_data(r.dataset or "heart", r.task, r.cost)  # small: made at once
+        name = data.dataset or "model"
+    else:
+        name = r.data.stem
+    out = r.out if r.out is not None else Path(f"{name}.safetensors")
+    _check_outputs(out, r.plot, r.checkpoint, r.data, None if r.data else name)
+    if r.resume and not checkpoint_written(r.checkpoint):
+        say(f"note: no checkpoint at {r.checkpoint}; starting from the beginning")
+    if r.data is not None:
+        data = file_data(r.data, r.target, r.task, r.cost)
+    check_validation(r.validation, data.X.shape[0])
+    return data, out
+
+
+def _check_outputs(out: Path, plot: Path | None, checkpoint: Path | None,
+                   data: Path | None, dataset: str | None) -> None:
     """``--out``, ``--plot`` and ``--checkpoint``: writable, and naming none of the inputs
-    (nor each other).  Run before any data is read."""
-    check_writable(out, "--out")
+    (nor each other)."""
+    data_file = (data, "the data file")
     ck_files = [] if checkpoint is None else [
         (checkpoint, "the --checkpoint file"),
-        (_checkpoint_previous(checkpoint), "the previous checkpoint")]
-    check_not_an_input(out, "--out", [(data, "the data file"), *ck_files])
+        (checkpoint_previous(checkpoint), "the previous checkpoint")]
+    check_output(out, "--out", [data_file, *ck_files])
     if plot is not None:
         check_writable(plot / "cost_curve.png", "--plot")
         for name in plot_names(dataset):
-            check_not_an_input(plot / name, "--plot", [(data, "the data file"),
-                                                        (out, "the --out model file"),
+            check_not_an_input(plot / name, "--plot", [data_file, (out, "the --out model file"),
                                                        *ck_files])
     if checkpoint is not None:
-        check_writable(checkpoint, "--checkpoint")
-        check_not_an_input(checkpoint, "--checkpoint", [(data, "the data file")])
+        check_output(checkpoint, "--checkpoint", [data_file])
 
 
-def _train(*, data: Path | None, dataset: str | None, target: str | None, task: Task,
-           hidden: str | None, activation: str | None, output_activation: str | None,
-           cost: str | None, optimizer: str | None, lr: float | None, epochs: int | None,
-           batch_size: str | None, seed: int, validation: float, out: Path | None,
-           plot: Path | None, quiet: bool, json_output: bool, dtype: DType,
-           standardize: bool | None, checkpoint: Path | None, checkpoint_every: int | None,
-           resume: bool, stack: contextlib.ExitStack, signals: Signals) -> None:
+def _prepare(r: TrainRequest, data: TrainingData, out: Path,
+             stack: contextlib.ExitStack) -> _Run:
+    """The recipe, the network and its trainer, and the inputs scaled as they will be
+    stored; bad combinations fail here, before anything is printed."""
     from ..data.datasets import Standardizer
-    from ..io.model_file import save_model
-    from ..train.loop import Trainer, fit
+    from ..train.loop import Trainer
 
-    if data is not None and dataset is not None:
-        raise ConfigError("give either a data file or --dataset, not both")
-    if resume and checkpoint is None:
-        raise ConfigError("--resume: needs --checkpoint PATH (the checkpoint to resume from)")
-    if checkpoint_every is not None and checkpoint is None:
-        raise ConfigError("--checkpoint-every: needs --checkpoint PATH (where to save them)")
-    changes = option_changes(hidden=hidden, activation=activation,
-                             output_activation=output_activation, cost=cost,
-                             optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size)
-    check_validation(validation)
-    if checkpoint is not None and optimizer is not None and \
-            optimizer.lower() in ("lbfgs", "l-bfgs"):
-        raise ConfigError("--checkpoint: not with --optimizer lbfgs (SciPy's L-BFGS state "
-                          "cannot be saved); use gd, sgd or adam, or leave --checkpoint out")
-    if data is not None:
-        check_target_option(data, target)
-        name = data.stem
-    else:
-        if target is not None:
-            raise ConfigError("--target: only for a data file; built-in sets know their target")
-        d = builtin_data(dataset or "heart", task, cost)  # small: made in memory at once
-        name = d.dataset or "model"
-    # the outputs are checked before a (possibly large) file is read and standardised
-    out_path = out if out is not None else Path(f"{name}.safetensors")
-    _check_train_outputs(out_path, plot, checkpoint, data, None if data else name)
-    if resume and checkpoint is not None and not checkpoint.exists() \
-            and not _checkpoint_previous(checkpoint).exists():
-        say(f"note: no checkpoint at {checkpoint}; starting from the beginning")
-    if data is not None:
-        d = file_data(data, target, task, cost)
-    check_validation(validation, d.X.shape[0])
-    recipe = recipe_for(d, changes)
-    if _is_lbfgs(recipe.optimizer):
-        ignored = [o for o, v in (("--lr", lr), ("--batch-size", batch_size)) if v is not None]
+    recipe = recipe_for(data, r.recipe_changes())
+    if is_lbfgs(recipe.optimizer):
+        ignored = [o for o, v in (("--lr", r.lr), ("--batch-size", r.batch_size))
+                   if v is not None]
         if ignored:
             say(f"note: {' and '.join(ignored)} do not apply to L-BFGS (every iteration uses "
                 "the full batch, and the step length comes from its line search)")
-    default_job = data is None and dataset is None and all(
-        v is None for v in (hidden, activation, output_activation, cost, optimizer, lr, epochs,
-                            batch_size))
-    net = Network([d.X.shape[1], *recipe.hidden, d.Y.shape[1]], recipe.activation,
-                  recipe.output_activation, recipe.cost, dtype=dtype.value, random_state=seed)
-    # Built here rather than inside fit so that bad options fail before anything is printed.
+    net = Network([data.X.shape[1], *recipe.hidden, data.Y.shape[1]], recipe.activation,
+                  recipe.output_activation, recipe.cost, dtype=r.dtype.value,
+                  random_state=r.seed)
     # Accuracy is counted for any classifier, one trained with a squared error too.
     trainer = Trainer(net, optimizer=recipe.optimizer, learning_rate=recipe.learning_rate,
-                      batch_size=recipe.batch_size, random_state=seed,
-                      classification=True if d.classes is not None else None)
-    standardized = standardize if standardize is not None else d.data_file is not None
-    csv_file = Path(d.data_file) if d.data_file and d.data_file.lower().endswith(".csv") \
-        else None
-    check_fits(d.Y, None, net, Source(d.source, d.target_names, csv=csv_file))
-    scaler = Standardizer().fit(d.X) if standardized else None
-    if d.task == "regression" and d.data_file is not None and not quiet:
-        note_target_scale(d.Y, d.target_names, _is_lbfgs(recipe.optimizer))
-    source = Source(d.source, d.feature_names, csv=csv_file)
-    check_fits(d.X, scaler, net, source)
-    X_in = standardize_inputs(d.X, scaler, source, stack)  # a memmap stays on disk
+                      batch_size=recipe.batch_size, random_state=r.seed,
+                      classification=True if data.classes is not None else None)
+    file = data.data_file
+    standardized = r.standardize if r.standardize is not None else file is not None
+    csv = Path(file) if file and file.lower().endswith(".csv") else None
+    check_fits(data.Y, None, net, Source(data.source, data.target_names, csv=csv))
+    scaler = Standardizer().fit(data.X) if standardized else None
+    if data.task == "regression" and file is not None and not r.quiet:
+        note_target_scale(data.Y, data.target_names, is_lbfgs(recipe.optimizer))
+    source = Source(data.source, data.feature_names, csv=csv)
+    check_fits(data.X, scaler, net, source)
+    X_in = standardize_inputs(data.X, scaler, source, stack)
+    return _Run(r, data, out, recipe, net, trainer, scaler, X_in)
 
-    if not quiet:
-        for line in _describe(d, net, recipe, seed, validation, standardized, default_job):
+
+def _checkpoint_options(r: TrainRequest, recipe: Recipe) -> dict[str, Any]:
+    """``fit``'s checkpoint arguments (about 100 checkpoints per run by default)."""
+    if r.checkpoint is None:
+        return {}
+    make_folder(r.checkpoint.parent, "--checkpoint")
+    every = r.checkpoint_every or max(1, recipe.epochs // 100)
+    return {"checkpoint": r.checkpoint, "resume": r.resume, "checkpoint_every": every}
+
+
+def _fit(run: _Run, signals: Signals) -> _Outcome:
+    """Train, with progress on stderr.  A graceful stop (Ctrl-C, SIGTERM: the library
+    finishes the batch) or a divergence still gives weights to save; any other stop
+    saves nothing and says so."""
+    from ..train.loop import fit
+
+    r, recipe, trainer = run.request, run.recipe, run.trainer
+    if not r.quiet:
+        for line in describe_run(run.data, run.net, recipe, r.seed, r.validation,
+                                 run.scaler is not None, r.default_job):
             say(line)
-    mode = "quiet" if quiet else ("bar" if stderr_is_terminal() else "lines")
+    mode = "quiet" if r.quiet else ("bar" if stderr_is_terminal() else "lines")
     progress = Progress(mode, recipe.epochs)
-    ck_options: dict[str, Any] = {}
-    if checkpoint is not None:
-        make_folder(checkpoint.parent, "--checkpoint")
-        ck_options = {"checkpoint": checkpoint, "resume": resume,
-                      "checkpoint_every": checkpoint_every
-                      or max(1, recipe.epochs // 100)}
-
-    status, failure = "completed", None
-    history: History | None = None
+    status, failure, history = "completed", None, None
     start = time.perf_counter()
-    # SIGTERM takes the Ctrl-C path (signals, installed for the whole command).
     with progress:
         try:
-            history = fit(net, X_in, d.Y, epochs=recipe.epochs, trainer=trainer,
-                          random_state=seed, validation_split=validation,
+            history = fit(run.net, run.X_in, run.data.Y, epochs=recipe.epochs, trainer=trainer,
+                          random_state=r.seed, validation_split=r.validation,
                           callbacks=[progress.on_epoch],
                           batch_callback=progress.on_batch if mode == "bar" else None,
-                          **ck_options)
+                          **_checkpoint_options(r, recipe))
         except DivergenceError as exc:
             status, failure = "diverged", exc
         except KeyboardInterrupt:
-            status = "terminated" if signals.terminated else "interrupted"
+            status = signals.stopped
             # a second Ctrl-C inside a step (weights half updated), or a Ctrl-C before the
             # first step or a second one between steps: nothing is saved
             if trainer.in_step or not trainer.interrupted:
                 stepped = trainer.history.n_steps > trainer.steps_before_run
-                raise Stop(_stopped_outside_a_step(status, out_path, checkpoint,
-                                                   trainer.in_step, stepped),
+                raise Stop(stopped_outside_a_step(status, run.out, r.checkpoint,
+                                                  trainer.in_step, stepped),
                            signals.exit_code) from None
     seconds = time.perf_counter() - start
     history = history if history is not None else progress.history
     if failure is not None and failure.kept_epoch is not None and history is not None:
-        history = _history_until(history, failure.kept_epoch)  # the weights that were saved
-    summary = _summary(history, status, seconds, recipe, seed, validation, d.X.shape[0])
+        history = history_until(history, failure.kept_epoch)  # the weights that were saved
+    summary = training_summary(history, status, seconds, recipe, r.seed, r.validation,
+                               run.data.X.shape[0])
+    return _Outcome(status, failure, history, summary)
+
+
+def _save(run: _Run, outcome: _Outcome, signals: Signals) -> None:
+    """The model file, with what predicting needs (input scaling, classes) and the
+    training summary; written atomically, so a stop while saving leaves the old one."""
+    from ..io.model_file import save_model
+
+    d, scaler = run.data, run.scaler
     metadata = {
         "dataset": d.dataset,
         "data_file": d.data_file,
@@ -432,47 +293,62 @@ def _train(*, data: Path | None, dataset: str | None, target: str | None, task: 
         "classes": d.classes,
         "class_names": d.class_names,
         "standardizer": scaler.to_dict() if scaler is not None else None,
-        "training": summary,
+        "training": outcome.summary,
     }
     try:
-        make_folder(out_path.parent, "--out")
-        save_model(out_path, net, metadata=metadata)  # atomic: all or nothing
+        make_folder(run.out.parent, "--out")
+        save_model(run.out, run.net, metadata=metadata)
     except KeyboardInterrupt:
-        what = "terminated" if signals.terminated else "interrupted"
+        checkpoint = run.request.checkpoint
         hint = (f"; the checkpoint {checkpoint} holds the run: continue with --checkpoint "
-                f"{checkpoint} --resume" if checkpoint is not None
-                and _checkpoint_written(checkpoint) else "")
-        raise Stop(f"{what} while saving the model; {out_path} was left as it was{hint}",
-                   signals.exit_code) from None
-    if status != "completed":
-        if json_output:
-            typer.echo(json.dumps(_train_json(summary, out_path, [], net, d)))
-        if failure is not None:
-            where = f" (checkpoint: {checkpoint})" if checkpoint is not None and \
-                _checkpoint_written(checkpoint) else ""
-            raise Stop(f"{one_line(failure)} They were saved to {out_path}{where}.",
-                       EXIT_FAILED) from failure
-        done = summary["epochs_run"]
-        resume_hint = (f"; continue with --checkpoint {checkpoint} --resume"
-                       if checkpoint is not None and _checkpoint_written(checkpoint) else "")
-        raise Stop(f"{status} after {done} complete epoch(s); the model trained so far was "
-                   f"saved to {out_path}{resume_hint}", signals.exit_code)
+                f"{checkpoint} --resume" if checkpoint_written(checkpoint) else "")
+        raise Stop(f"{signals.stopped} while saving the model; {run.out} was left as it "
+                   f"was{hint}", signals.exit_code) from None
 
-    assert history is not None
-    try:
-        plots = write_plots(plot, net, d, X_in, scaler, history) if plot is not None else []
-    except KeyboardInterrupt:
-        what = "terminated" if signals.terminated else "interrupted"
-        raise Stop(f"{what} while writing the plots; the trained model was saved to "
-                   f"{out_path}", signals.exit_code) from None
-    except Exception as exc:  # the model is on disk: say so, whatever went wrong
-        raise Stop(f"--plot: writing the plots failed ({error_text(exc)}); the trained "
-                   f"model was saved to {out_path}", exit_code(exc)) from exc
-    if json_output:
-        typer.echo(json.dumps(_train_json(summary, out_path, [p for p, _ in plots], net, d)))
+
+def _report(run: _Run, outcome: _Outcome, signals: Signals) -> None:
+    """The result on stdout (a line, or ``--json``), the plots, and where things are."""
+    r = run.request
+    if outcome.status != "completed":
+        _stop_after_saving(run, outcome, signals)
+    assert outcome.history is not None
+    plots = _write_plots(run, outcome.history, signals)
+    if r.json_output:
+        typer.echo(json.dumps(train_json(outcome.summary, run.out, [p for p, _ in plots],
+                                         run.net, run.data)))
     else:
-        typer.echo(_result_line(summary, net.cost.name))
-    if not quiet:
-        say(f"saved the model to {out_path}  (see it with: chainrule info {out_path})")
+        typer.echo(result_line(outcome.summary, run.net.cost.name))
+    if not r.quiet:
+        say(f"saved the model to {run.out}  (see it with: chainrule info {run.out})")
         for path, what in plots:
             say(f"wrote {path}: {what}")
+
+
+def _stop_after_saving(run: _Run, outcome: _Outcome, signals: Signals) -> NoReturn:
+    """End a diverged or stopped run whose weights were saved: say where they are."""
+    checkpoint = run.request.checkpoint
+    if run.request.json_output:
+        typer.echo(json.dumps(train_json(outcome.summary, run.out, [], run.net, run.data)))
+    if outcome.failure is not None:
+        where = f" (checkpoint: {checkpoint})" if checkpoint_written(checkpoint) else ""
+        raise Stop(f"{one_line(outcome.failure)} They were saved to {run.out}{where}.",
+                   EXIT_FAILED) from outcome.failure
+    resume_hint = (f"; continue with --checkpoint {checkpoint} --resume"
+                   if checkpoint_written(checkpoint) else "")
+    raise Stop(f"{outcome.status} after {outcome.summary['epochs_run']} complete epoch(s); "
+               f"the model trained so far was saved to {run.out}{resume_hint}",
+               signals.exit_code)
+
+
+def _write_plots(run: _Run, history: History, signals: Signals) -> list[tuple[Path, str]]:
+    """``--plot``'s pictures; the model is on disk already, and a failure says so."""
+    if run.request.plot is None:
+        return []
+    try:
+        return write_plots(run.request.plot, run.net, run.data, run.X_in, run.scaler, history)
+    except KeyboardInterrupt:
+        raise Stop(f"{signals.stopped} while writing the plots; the trained model was saved "
+                   f"to {run.out}", signals.exit_code) from None
+    except Exception as exc:  # whatever went wrong
+        raise Stop(f"--plot: writing the plots failed ({error_text(exc)}); the trained "
+                   f"model was saved to {run.out}", exit_code(exc)) from exc

@@ -1,0 +1,161 @@
+"""The options of ``chainrule train``: their types and help, and the request they make.
+
+Each option is a typed alias below (its parser in :mod:`.options` refuses a bad value
+before the command runs); :class:`TrainRequest` holds what was asked, as parsed.  A new
+option is an alias here, a parameter of :func:`chainrule.cli.train.train` and a field
+of :class:`TrainRequest`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..nn.activations import get_activation
+from ..nn.costs import get_cost
+from .data_prep import Task
+from .options import (
+    FULL_BATCH,
+    batch_size,
+    fraction,
+    layer_sizes,
+    library_name,
+    positive_number,
+    whole_number,
+)
+from .recipes import check_optimizer
+
+
+class DType(str, enum.Enum):
+    float64 = "float64"
+    float32 = "float32"
+
+
+DATA, NETWORK, TRAINING, OUTPUT, CHECKPOINTS = (
+    "Data", "Network", "Training", "Output", "Checkpoints")
+
+DataFile = Annotated[Path | None, typer.Argument(
+    help="A .csv (with a header), .npy or .npz file. Without it: --dataset, or the heart.",
+    show_default=False)]
+DatasetName = Annotated[str | None, typer.Option(
+    "--dataset", "-d", rich_help_panel=DATA,
+    help="A built-in data set (see `chainrule datasets`).")]
+Target = Annotated[str | None, typer.Option(
+    rich_help_panel=DATA,
+    help="Target column(s) of a CSV, comma-separated (default: the last column); "
+         "the target array of a .npz (default: y); 'last' for a .npy.")]
+TaskOption = Annotated[Task, typer.Option(
+    "--task", rich_help_panel=DATA,
+    help="auto: classification for text labels, a cross-entropy cost, or (without "
+         "--cost) a column of few whole-number labels; else regression.")]
+Standardize = Annotated[bool | None, typer.Option(
+    "--standardize/--no-standardize", rich_help_panel=DATA,
+    help="Scale each input column to mean 0, std 1 (default: on for files, off for "
+         "built-in sets); off keeps a memory-mapped .npy on disk.",
+    show_default=False)]
+Hidden = Annotated[Any, typer.Option(
+    "--hidden", parser=layer_sizes, metavar="SIZES", rich_help_panel=NETWORK,
+    help="Hidden layer sizes, e.g. 6,7 ('none' for no hidden layer).")]
+Activation = Annotated[str | None, typer.Option(
+    "--activation", parser=library_name(get_activation), metavar="NAME",
+    rich_help_panel=NETWORK,
+    help="σ of the hidden layers: tanh, logistic, relu, leaky_relu, softplus, identity.")]
+OutputActivation = Annotated[str | None, typer.Option(
+    "--output-activation", parser=library_name(get_activation), metavar="NAME",
+    rich_help_panel=NETWORK, help="σ of the output layer (default: suits the cost).")]
+Cost = Annotated[str | None, typer.Option(
+    "--cost", parser=library_name(get_cost), metavar="NAME", rich_help_panel=NETWORK,
+    help="squared_error, half_squared_error, binary_cross_entropy or cross_entropy.")]
+DTypeOption = Annotated[DType, typer.Option(
+    "--dtype", rich_help_panel=NETWORK, help="Precision of the network.")]
+Optimizer = Annotated[str | None, typer.Option(
+    "--optimizer", parser=library_name(check_optimizer), metavar="NAME",
+    rich_help_panel=TRAINING, help="gd (the course's step), sgd, adam or lbfgs.")]
+LearningRate = Annotated[float | None, typer.Option(
+    "--lr", parser=positive_number, metavar="RATE", rich_help_panel=TRAINING,
+    help="The learning rate η.")]
+Epochs = Annotated[int | None, typer.Option(
+    "--epochs", parser=whole_number(1), metavar="N", rich_help_panel=TRAINING,
+    help="Passes over the training set.")]
+BatchSize = Annotated[Any, typer.Option(
+    "--batch-size", parser=batch_size, metavar="N|full", rich_help_panel=TRAINING,
+    help="Examples per step, or 'full' for full-batch gradient descent.")]
+Seed = Annotated[int, typer.Option(
+    "--seed", parser=whole_number(0), metavar="N", rich_help_panel=TRAINING,
+    help="Seed of the initial weights and shuffling.")]
+Validation = Annotated[float, typer.Option(
+    "--validation", parser=fraction, metavar="FRACTION", rich_help_panel=TRAINING,
+    help="Fraction of the examples held out for validation, e.g. 0.1.")]
+Out = Annotated[Path | None, typer.Option(
+    "--out", "-o", rich_help_panel=OUTPUT,
+    help="Model file to write (default: NAME.safetensors here).", show_default=False)]
+Plot = Annotated[Path | None, typer.Option(
+    "--plot", rich_help_panel=OUTPUT, help="Folder for PNG pictures (the fit, the cost curve).",
+    show_default=False)]
+Quiet = Annotated[bool, typer.Option(
+    "--quiet", "-q", rich_help_panel=OUTPUT, help="No progress on stderr.")]
+Json = Annotated[bool, typer.Option(
+    "--json", rich_help_panel=OUTPUT, help="Print a JSON summary on stdout.")]
+Checkpoint = Annotated[Path | None, typer.Option(
+    "--checkpoint", rich_help_panel=CHECKPOINTS,
+    help="Save the whole training state here as it goes (for --resume).",
+    show_default=False)]
+CheckpointEvery = Annotated[int | None, typer.Option(
+    "--checkpoint-every", parser=whole_number(1), metavar="N", rich_help_panel=CHECKPOINTS,
+    help="Epochs between checkpoints (default: about 100 checkpoints per run).",
+    show_default=False)]
+Resume = Annotated[bool, typer.Option(
+    "--resume", rich_help_panel=CHECKPOINTS,
+    help="Continue bit-identically from --checkpoint if it exists.")]
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """What ``chainrule train`` was asked to do, each option parsed (None: not given)."""
+
+    data: Path | None = None
+    dataset: str | None = None
+    target: str | None = None
+    task: Task = Task.auto
+    standardize: bool | None = None
+    hidden: tuple[int, ...] | None = None
+    activation: str | None = None
+    output_activation: str | None = None
+    cost: str | None = None
+    dtype: DType = DType.float64
+    optimizer: str | None = None
+    lr: float | None = None
+    epochs: int | None = None
+    batch_size: int | str | None = None  # FULL_BATCH for 'full'
+    seed: int = 0
+    validation: float = 0.0
+    out: Path | None = None
+    plot: Path | None = None
+    quiet: bool = False
+    json_output: bool = False
+    checkpoint: Path | None = None
+    checkpoint_every: int | None = None
+    resume: bool = False
+
+    def recipe_changes(self) -> dict[str, Any]:
+        """The options given, as changes to the data's :class:`~.recipes.Recipe`."""
+        given = {"hidden": self.hidden, "activation": self.activation, "cost": self.cost,
+                 "optimizer": self.optimizer, "learning_rate": self.lr, "epochs": self.epochs,
+                 "batch_size": self.batch_size}
+        changes = {k: v for k, v in given.items() if v is not None}
+        if self.cost is not None:  # a new cost brings its own output layer unless one is named
+            changes["output_activation"] = None
+        if self.output_activation is not None:
+            changes["output_activation"] = self.output_activation
+        if self.batch_size == FULL_BATCH:
+            changes["batch_size"] = None  # the Recipe's (and fit's) word for the full batch
+        return changes
+
+    @property
+    def default_job(self) -> bool:
+        """Plain ``chainrule train``: the course's heart curve, with the course's network."""
+        return self.data is None and self.dataset is None and not self.recipe_changes()
