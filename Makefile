@@ -2,6 +2,9 @@
 #   make demo   - create .venv if needed, install chainrule, train the heart-curve network
 #   make test   - create .venv if needed, install with test extras, run the whole suite
 PYTHON ?= python3
+# The playground's browser tests drive this Chromium (Debian's chromium package); as root on
+# Debian (CI) `make test` installs it when it is missing.
+CHROMIUM ?= /usr/bin/chromium
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
@@ -25,9 +28,17 @@ demo: $(VENV)/.installed
 tour: $(VENV)/.installed
 	$(BIN)/chainrule tour --out tour-output
 
-test: $(VENV)/.installed-test
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "the playground's tests need Chromium at $(CHROMIUM): install it (Debian: apt-get install chromium) or run make test CHROMIUM=/path/to/chromium"; \
+		exit 1; \
+	fi
+
+test: $(VENV)/.installed-test $(CHROMIUM)
 	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	CHAINRULE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks

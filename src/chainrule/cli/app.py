@@ -37,6 +37,7 @@ from .explain import explain
 from .export import export
 from .inspect import datasets, info
 from .landscape import landscape
+from .playground import playground
 from .predict import evaluate, predict
 from .reporting import EXIT_FAILED, EXIT_USAGE, one_line, say
 from .tour import tour
@@ -117,6 +118,7 @@ COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("explain", explain),
     ("tour", tour),
     ("export", export),
+    ("playground", playground),
 ]
 for _name, _command in COMMANDS:
     app.command(name=_name)(_command)

@@ -1,0 +1,383 @@
+"""The playground's one door into chainrule: every library call the page needs, and no other.
+
+The server and the session never import chainrule's layers themselves; they call these
+functions.  When the engine or the model files change, this module is the one to follow.
+
+Shapes: ``X`` is (N, n_in) and ``Y`` (N, n_out), rows are examples, as in the library.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..data import Dataset, Standardizer, load_csv, load_dataset, one_hot, split
+from ..errors import ChainruleError, ConfigError, DataError, DivergenceError
+from ..io import load_model, save_model
+from ..nn import ACTIVATIONS, COSTS, Network, cost_surface, explain
+from ..optim import OPTIMIZERS
+from ..train import Trainer, fit
+from ..utils.version import __version__
+
+__all__ = [
+    "ChainruleError",
+    "Data",
+    "DivergenceError",
+    "LoadedModel",
+    "Run",
+    "choices",
+    "csv_columns",
+    "from_csv",
+    "from_dataset",
+    "gradient_sizes",
+    "landscape",
+    "ledger",
+    "load_model_bytes",
+    "model_bytes",
+    "new_run",
+    "predict",
+]
+
+Array = np.ndarray
+
+
+def choices() -> dict[str, list[str]]:
+    """The names the page offers, straight from the library's registries."""
+    return {
+        "hidden_activations": [n for n, a in ACTIVATIONS.items() if a.elementwise],
+        "output_activations": list(ACTIVATIONS),
+        "costs": list(COSTS),
+        "optimizers": [n for n in OPTIMIZERS if n != "gradient_descent"],  # 'gd' says it
+        "version": [__version__],
+    }
+
+
+# ---------------------------------------------------------------------------
+# Data
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Data:
+    """A data set as the network sees it, split into training and test rows.
+
+    ``X`` holds the network's inputs a(0) (standardised for a CSV file, as the
+    command line does for data files); ``classes`` is None for regression.
+    """
+
+    name: str
+    X: Array  # (N, n_in)
+    Y: Array  # (N, n_out): one-hot rows for classification
+    train: Array  # row indices
+    test: Array
+    task: str
+    feature_names: tuple[str, ...]
+    target_names: tuple[str, ...]
+    classes: tuple[str, ...] | None = None
+    standardizer: dict[str, list[float]] | None = None
+    labels: Array | None = None  # (N,) class index per row
+
+    @property
+    def X_train(self) -> Array:
+        return self.X[self.train]
+
+    @property
+    def Y_train(self) -> Array:
+        return self.Y[self.train]
+
+    @property
+    def X_test(self) -> Array:
+        return self.X[self.test]
+
+    @property
+    def Y_test(self) -> Array:
+        return self.Y[self.test]
+
+
+def _split(n: int, test_ratio: float, seed: int) -> tuple[Array, Array]:
+    """Training and test rows; a set too small to hold rows out trains and tests on all."""
+    if test_ratio <= 0 or n < 10:
+        every = np.arange(n)
+        return every, every
+    return split(np.empty((n, 0)), fraction=test_ratio, random_state=seed)
+
+
+def from_dataset(ds: Dataset | str, test_ratio: float, seed: int,
+                 **options: Any) -> Data:
+    """A built-in data set (a :class:`Dataset`, or a name and its options)."""
+    if isinstance(ds, str):
+        ds = load_dataset(ds, **options)
+    train, test = _split(ds.n_examples, test_ratio, seed)
+    classes = tuple(ds.target_names) if ds.task == "classification" else None
+    return Data(ds.name, ds.X, ds.y, train, test, ds.task, tuple(ds.feature_names),
+                tuple(ds.target_names), classes, None, ds.labels)
+
+
+def make_dataset(name: str, X: Array, y: Array, task: str, description: str,
+                 feature_names: Sequence[str], target_names: Sequence[str],
+                 labels: Array | None = None) -> Dataset:
+    """A :class:`Dataset` record (for the playground's own generated sets)."""
+    return Dataset(name, X, y, task, description, tuple(feature_names), tuple(target_names),
+                   labels)
+
+
+def _temp_file(blob: bytes, suffix: str) -> Path:
+    fd, name = tempfile.mkstemp(prefix="chainrule-playground-", suffix=suffix)
+    with os.fdopen(fd, "wb") as f:
+        f.write(blob)
+    return Path(name)
+
+
+def csv_columns(blob: bytes, filename: str) -> list[str]:
+    """The column names of an uploaded CSV (DataError, naming the file, if it is not one)."""
+    _, _, features, targets = _read_csv(blob, filename, None, labels=True)
+    return [*features, *targets]
+
+
+def _read_csv(blob: bytes, filename: str, target: str | None,
+              labels: bool) -> tuple[Array, Any, tuple[str, ...], tuple[str, ...]]:
+    path = _temp_file(blob, ".csv")
+    try:
+        return load_csv(path, target, labels=labels)
+    except ChainruleError as exc:
+        # the library names the temporary file; the user knows the file by its own name
+        raise type(exc)(str(exc).replace(str(path), filename)) from None
+    finally:
+        path.unlink(missing_ok=True)
+
+
+# A target column of at most this many distinct whole numbers (or any text) holds classes.
+MAX_CLASSES = 10
+
+
+def _is_classes(values: Array) -> bool:
+    try:
+        numbers = values.astype(np.float64)
+    except ValueError:
+        return True  # text labels
+    distinct = np.unique(numbers)
+    return distinct.size <= MAX_CLASSES and bool(np.all(distinct == np.round(distinct)))
+
+
+def from_csv(blob: bytes, filename: str, target: str, test_ratio: float, seed: int) -> Data:
+    """An uploaded CSV: ``target`` holds class labels (text, or a few whole numbers) or
+    numbers to fit; every other column is a standardised input."""
+    X, labels, features, targets = _read_csv(blob, filename, target, labels=True)
+    if X.shape[1] == 0:
+        raise DataError(f"{filename}: the only column is the target {target!r}; "
+                        "the network needs at least one input column")
+    if _is_classes(labels):
+        Y, classes = one_hot(labels)
+        if classes.size < 2:
+            raise DataError(f"{filename}: the target column {target!r} holds one class only")
+        names = tuple(str(c) for c in classes)
+        index = np.searchsorted(classes, labels)
+        task = "classification"
+    else:
+        X, Y, features, targets = _read_csv(blob, filename, target, labels=False)
+        names, index, task = None, None, "regression"
+    scaler = Standardizer().fit(X)
+    Xs = scaler.transform(X)
+    train, test = _split(X.shape[0], test_ratio, seed)
+    return Data(Path(filename).stem or "upload", Xs, Y, train, test, task, tuple(features),
+                names or tuple(targets), names, scaler.to_dict(), index)
+
+
+# ---------------------------------------------------------------------------
+# The network and its training run
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """A network, its trainer and the data it learns from."""
+
+    network: Network
+    trainer: Trainer
+    data: Data
+
+    @property
+    def epoch(self) -> int:
+        return self.trainer.epoch
+
+    def train(self, epochs: int) -> None:
+        """``epochs`` more epochs through the library's engine (a DivergenceError passes up,
+        the weights put back to the last finite ones)."""
+        d = self.data
+        validation = (d.X_test, d.Y_test)
+        fit(self.network, d.X_train, d.Y_train, epochs=self.trainer.epoch + epochs,
+            trainer=self.trainer, validation_data=validation)
+
+    @property
+    def costs(self) -> tuple[list[float], list[float]]:
+        """Training and test cost, one entry per epoch."""
+        h = self.trainer.history
+        return h.cost, h.val_cost
+
+
+def new_run(data: Data, hidden: Sequence[int], activations: Sequence[str],
+            output_activation: str | None, cost: str, optimizer: str, learning_rate: float,
+            batch_size: int | None, l2: float, seed: int) -> Run:
+    """A freshly initialised network (seeded) with its trainer."""
+    sizes = [data.X.shape[1], *hidden, data.Y.shape[1]]
+    net = Network(sizes, list(activations) if hidden else "identity", output_activation, cost,
+                  random_state=seed)
+    trainer = Trainer(net, optimizer=optimizer, learning_rate=learning_rate,
+                      batch_size=batch_size, random_state=seed, l2=l2,
+                      classification=data.classes is not None)
+    return Run(net, trainer, data)
+
+
+def predict(net: Network, X: Array) -> Array:
+    """The outputs a(N) for the rows of X, (N, n_out)."""
+    return net.predict(X)
+
+
+def param_names(net: Network) -> list[str]:
+    return net.param_names()
+
+
+def gradient_sizes(run: Run) -> list[float]:
+    """Per layer, the root mean square of ∂C/∂W(l) over the training set (the vanishing-
+    gradient meter); the data cost's gradient, without the L2 term."""
+    net, d = run.network, run.data
+    with np.errstate(over="ignore", invalid="ignore"):
+        net.cost_and_gradient(d.X_train, d.Y_train)
+        return [float(np.sqrt(np.mean(dW * dW))) for dW in net.dW]
+
+
+def _finite(v: float) -> float | None:
+    return float(v) if math.isfinite(v) else None
+
+
+def _array(a: Array) -> Any:
+    """An array as nested lists with None for NaN and infinities (strict JSON)."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 0:
+        return _finite(float(a))
+    return [_array(r) for r in a] if a.ndim > 1 else [_finite(float(v)) for v in a]
+
+
+def ledger(run: Run, param: str, example: int) -> dict[str, Any]:
+    """The chain rule of ``param`` on training example ``example``, factor by factor.
+
+    Every number is the library's: the factors and their product from
+    :meth:`Network.chain_rule` (through :func:`chainrule.nn.explain`), beside
+    back-propagation and the central finite difference, for the example and
+    for the mean training cost.
+    """
+    net, d = run.network, run.data
+    led = explain(net, d.X_train, d.Y_train, param, example=example)
+    chain = led.chain
+    return {
+        "param": str(led.param),
+        "symbol": led.param.symbol,
+        "example": led.example,
+        "n_examples": led.n_examples,
+        "x": _array(d.X_train[example]),
+        "y": _array(d.Y_train[example]),
+        "cost": led.cost,
+        "cost_formula": led.cost_formula,
+        "factors": [{"symbol": f.symbol, "formula": f.formula, "shape": list(f.shape),
+                     "value": _array(f.value)} for f in chain.factors],
+        "product": _finite(led.product),
+        "backprop": _finite(led.example_backprop),
+        "numeric": _finite(led.example_numeric),
+        "mean": _finite(led.value),
+        "batch_backprop": _finite(led.backprop),
+        "batch_numeric": _finite(led.numeric),
+        "layers": [{"layer": g.layer, "dC_da_norm": _finite(g.dC_da_norm),
+                    "sigma_prime": _finite(g.sigma_prime)} for g in led.layers],
+    }
+
+
+def landscape(run: Run, param_x: str, param_y: str, center: tuple[float, float],
+              half_width: float, n: int) -> dict[str, Any]:
+    """The training-set cost over a grid of two parameters, every other one as it is now."""
+    net, d = run.network, run.data
+    xs = np.linspace(center[0] - half_width, center[0] + half_width, n)
+    ys = np.linspace(center[1] - half_width, center[1] + half_width, n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        land = cost_surface(net, d.X_train, d.Y_train, param_x, param_y, xs, ys)
+    C = np.asarray(land.C, dtype=np.float64)  # (ny, nx)
+    return {"param_x": land.param_x, "param_y": land.param_y, "label_x": land.label_x,
+            "label_y": land.label_y, "xs": [float(xs[0]), float(xs[-1])],
+            "ys": [float(ys[0]), float(ys[-1])], "n": n, "C": C,
+            "x0": land.x0, "y0": land.y0}
+
+
+def param_value(net: Network, param: str) -> float:
+    return float(net.params[net.flat_index(param)])
+
+
+# ---------------------------------------------------------------------------
+# Model files
+# ---------------------------------------------------------------------------
+
+
+def model_bytes(run: Run, summary: dict[str, Any]) -> bytes:
+    """The trained model as the command line writes it: a safetensors file."""
+    d = run.data
+    meta = {
+        "dataset": d.name,
+        "data_file": None,
+        "task": d.task,
+        "feature_names": list(d.feature_names),
+        "target_names": list(d.target_names),
+        "classes": list(d.classes) if d.classes is not None else None,
+        "class_names": None,
+        "standardizer": d.standardizer,
+        "training": summary,
+    }
+    with tempfile.TemporaryDirectory(prefix="chainrule-playground-") as folder:
+        path = Path(folder) / "model.safetensors"
+        save_model(path, run.network, metadata=meta)
+        return path.read_bytes()
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    network: Network
+    metadata: dict[str, Any]
+
+    @property
+    def hidden(self) -> list[int]:
+        return list(self.network.layer_sizes[1:-1])
+
+    @property
+    def activations(self) -> list[str]:
+        return [a.name for a in self.network.activations]
+
+    @property
+    def cost(self) -> str:
+        return self.network.cost.name
+
+
+def load_model_bytes(blob: bytes, filename: str) -> LoadedModel:
+    """Read an uploaded model file with the library's checks (ModelFileError names it)."""
+    path = _temp_file(blob, ".safetensors")
+    try:
+        net, meta = load_model(path)
+    except ChainruleError as exc:
+        raise type(exc)(str(exc).replace(str(path), filename)) from None
+    finally:
+        path.unlink(missing_ok=True)
+    return LoadedModel(net, meta if isinstance(meta, dict) else {})
+
+
+def set_params(run: Run, params: Array) -> None:
+    """Put a loaded model's parameters into the run's network (same shapes)."""
+    run.network.params[...] = params
+
+
+def check(condition: bool, message: str) -> None:
+    """ConfigError with ``message`` unless ``condition``."""
+    if not condition:
+        raise ConfigError(message)
