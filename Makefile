@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-quick tour clean
+.PHONY: demo test lint bench bench-quick bench-playground screenshots tour clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,14 @@ bench: $(VENV)/.installed-test
 
 bench-quick: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks --quick
+
+bench-playground: $(VENV)/.installed-test $(CHROMIUM)
+	CHAINRULE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m benchmarks.playground_fps
+
+# the README's pictures of the playground, made by its browser tests
+screenshots: $(VENV)/.installed-test $(CHROMIUM)
+	CHAINRULE_CHROMIUM=$(CHROMIUM) CHAINRULE_SCREENSHOTS=docs/images \
+		$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_playground_browser.py
 
 clean:
 	rm -rf $(VENV) demo-output tour-output .pytest_cache .ruff_cache

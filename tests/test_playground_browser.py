@@ -50,10 +50,15 @@ def context(browser):
 
 @pytest.fixture
 def shots(tmp_path_factory):
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def readme_picture(tmp_path_factory):
+    """Where the README's picture goes: ``$CHAINRULE_SCREENSHOTS`` (make screenshots)."""
     folder = os.environ.get("CHAINRULE_SCREENSHOTS")
-    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("readme")
     path.mkdir(parents=True, exist_ok=True)
-    return path
+    return path / "playground.png"
 
 
 def open_page(context, served, hash_="", requests=None):
@@ -134,8 +139,8 @@ def test_xor_learns_and_its_ledger_is_the_librarys(context, served, shots, tmp_p
     assert page.errors == []
 
 
-def test_the_landscape_draws_with_the_live_path(context, served, shots):
-    page = open_page(context, served, XOR + "&px=W1[0,0]&py=b1[0]")
+def test_the_landscape_draws_with_the_live_path(context, served, shots, tmp_path_factory):
+    page = open_page(context, served, XOR + "&px=W1[0,0]&py=b1[0]&sel=W2[1,3]&ex=2")
     page.wait_for_function("() => window.playground.landscape.land !== null", timeout=WAIT)
     land = js(page, "window.playground.landscape.land")
     assert (land["param_x"], land["param_y"]) == ("W1[0,0]", "b1[0]") and land["n"] == 51
@@ -148,8 +153,10 @@ def test_the_landscape_draws_with_the_live_path(context, served, shots):
     assert path[-1].tolist() == [params[names.index("W1[0,0]")], params[names.index("b1[0]")]]
     page.locator("#panel-landscape").screenshot(path=shots / "panel-landscape.png")
     not_blank(shots / "panel-landscape.png", min_colours=30)
-    page.screenshot(path=shots / "playground.png")
-    not_blank(shots / "playground.png", min_colours=100)
+    assert js(page, "window.playground.ledger.param") == "W2[1,3]"
+    picture = readme_picture(tmp_path_factory)
+    page.screenshot(path=picture)
+    not_blank(picture, min_colours=100)
     assert page.errors == []
 
 

@@ -28,6 +28,7 @@ from ..utils.version import __version__
 
 __all__ = [
     "ChainruleError",
+    "ConfigError",
     "Data",
     "DivergenceError",
     "LoadedModel",

@@ -344,7 +344,7 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise library.ChainruleError(f"--port: cannot listen on {host}:{port}: "
+        raise library.ConfigError(f"--port: cannot listen on {host}:{port}: "
                                      f"{exc.strerror}") from None
     sock.listen(64)
     return sock

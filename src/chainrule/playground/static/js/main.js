@@ -129,6 +129,8 @@ const HANDLERS = {
   },
   ledger(msg) {
     page.ledger = msg;
+    page.network.select(msg.param);
+    $("use-x").disabled = $("use-y").disabled = false;
     renderLedger($("ledger"), $("ledger-title"), msg, $("all-digits").checked);
   },
   landscape(msg) {
