@@ -340,10 +340,10 @@ async function upload(kind, input) {
   if (!file) return;
   const url = `/api/upload/${kind}?session=${encodeURIComponent(page.session)}` +
     `&name=${encodeURIComponent(file.name)}`;
+  say("");  // before: a loaded model's note may arrive over the socket before the answer
   const response = await fetch(url, {method: "POST", body: file});
   const answer = await response.json().catch(() => ({error: `upload failed (${response.status})`}));
   if (!response.ok) return say(answer.error);
-  say("");
   if (kind === "csv") {
     options($("target"), answer.columns);
     $("target").value = answer.target;
