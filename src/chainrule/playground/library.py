@@ -349,10 +349,6 @@ class LoadedModel:
     metadata: dict[str, Any]
 
     @property
-    def hidden(self) -> list[int]:
-        return list(self.network.layer_sizes[1:-1])
-
-    @property
     def activations(self) -> list[str]:
         return [a.name for a in self.network.activations]
 
@@ -376,9 +372,3 @@ def load_model_bytes(blob: bytes, filename: str) -> LoadedModel:
 def set_params(run: Run, params: Array) -> None:
     """Put a loaded model's parameters into the run's network (same shapes)."""
     run.network.params[...] = params
-
-
-def check(condition: bool, message: str) -> None:
-    """ConfigError with ``message`` unless ``condition``."""
-    if not condition:
-        raise ConfigError(message)

@@ -147,7 +147,6 @@ class Sessions:
     live: dict[str, Session] = field(default_factory=dict)
     outboxes: dict[str, tuple[list[dict[str, Any]], asyncio.Event]] = field(
         default_factory=dict)
-    opened: int = 0
 
 
 def _names() -> dict[str, list[str]]:
@@ -217,7 +216,6 @@ async def _tab(ws: WebSocket) -> None:
     outbox, wake = [_hello(session)], asyncio.Event()
     sessions.live[session.id] = session
     sessions.outboxes[session.id] = (outbox, wake)
-    sessions.opened += 1
     pump = asyncio.create_task(_pump(ws, session, outbox, wake))
     try:
         while not pump.done():

@@ -21,7 +21,7 @@ import numpy as np
 
 from . import library
 from .catalogue import CATALOGUE, make_data
-from .protocol import MAX_EPOCHS, BadMessage, Config
+from .protocol import MAX_EPOCHS, BadMessage, Config, parse_config
 from .views import View, view_for
 
 __all__ = ["Session"]
@@ -330,8 +330,6 @@ class Session:
         c = self.config
         saved = (m.metadata.get("training") or {}).get("playground")
         if isinstance(saved, dict):
-            from .protocol import parse_config
-
             try:
                 c = parse_config({**saved, "epoch": 0}, self.names)
             except BadMessage:

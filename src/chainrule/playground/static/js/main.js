@@ -93,7 +93,8 @@ const HANDLERS = {
                                      lines: "fitted curve", curve: "fitted curve"}[msg.kind];
     $("output-note").textContent = msg.held_out
       ? `${msg.n_train} training points (filled), ${msg.n_test} test points (hollow)`
-      : `${msg.n_train} points; too few to hold any out, so the test cost is the training cost`;
+      : `all ${msg.n_train} points train (${msg.n_train < 10 ? "too few to hold any out"
+        : "the whole curve is the set"}), so the test cost is the training cost`;
     $("example").max = msg.n_train - 1;
     $("data-note").textContent = msg.features.length > 2
       ? `${msg.features.length} inputs: the output is drawn over the first two, the others at their mean`
