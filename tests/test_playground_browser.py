@@ -154,6 +154,15 @@ def test_the_landscape_draws_with_the_live_path(context, served, shots, tmp_path
     page.locator("#panel-landscape").screenshot(path=shots / "panel-landscape.png")
     not_blank(shots / "panel-landscape.png", min_colours=30)
     assert js(page, "window.playground.ledger.param") == "W2[1,3]"
+    # a click on a training point shows its chain rule
+    x, y = js(page, "(() => { const d = window.playground.data, o = window.playground.output;"
+                    " const i = d.example.indexOf(7); return [o.sx(d.points[i][0]),"
+                    " o.sy(d.points[i][1])]; })()")
+    box = page.locator("#regions").bounding_box()
+    page.locator("#regions").click(position={"x": x * box["width"] / 360,
+                                             "y": y * box["height"] / 360})
+    page.wait_for_function("() => window.playground.ledger.example === 7", timeout=WAIT)
+    assert page.input_value("#example") == "7" and "ex=7" in js(page, "location.hash")
     picture = readme_picture(tmp_path_factory)
     page.screenshot(path=picture)
     not_blank(picture, min_colours=100)

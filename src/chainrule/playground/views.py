@@ -51,12 +51,15 @@ class View:
         is_test = np.zeros(d.X.shape[0], bool)
         is_test[d.test] = True
         is_test[d.train] = False
+        example = np.full(d.X.shape[0], -1)
+        example[d.train] = np.arange(d.train.size)  # the ledger's k of each training point
         return {
             "type": "data", "kind": self.kind, "extent": list(self.extent),
             "task": d.task, "name": d.name,
             "points": np.round(xy, 6).tolist(),
             "labels": None if d.labels is None else d.labels.tolist(),
             "test": is_test.astype(int).tolist(),
+            "example": example.tolist(),
             "classes": None if d.classes is None else list(d.classes),
             "features": list(d.feature_names), "targets": list(d.target_names),
             "n_train": int(d.train.size), "n_test": int(d.test.size),

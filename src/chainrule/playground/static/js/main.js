@@ -223,6 +223,7 @@ function showConfig() {
   ensureOption($("lr"), c.lr);
   ensureOption($("l2"), c.l2);
   $("example").value = c.ex;
+  page.output.chosen = c.ex;
   $("half").value = page.landscape.half ?? 3;
   const entry = page.catalogue[c.data];
   $("noise").disabled = $("n").disabled = entry ? !entry.noise : true;
@@ -280,10 +281,10 @@ function wireControls() {
     const c = page.config;
     sendConfig({hidden: c.hidden.slice(0, -1), act: c.act.slice(0, -1)});
   });
-  $("example").addEventListener("change", () => {
-    page.config.ex = Number($("example").value);
-    writeHash();
-    if (page.config.sel) send({type: "ledger", param: page.config.sel, example: page.config.ex});
+  $("example").addEventListener("change", () => chooseExample(Number($("example").value)));
+  $("regions").addEventListener("click", (event) => {
+    const k = page.output.exampleAt(event);
+    if (k >= 0) chooseExample(k);
   });
   $("all-digits").addEventListener("change", () => {
     if (page.ledger) renderLedger($("ledger"), $("ledger-title"), page.ledger,
@@ -325,6 +326,14 @@ function requestLandscape() {
   page.landscape.half = Number($("half").value);
   writeHash();
   if (px && py) send({type: "landscape", px, py, half: page.landscape.half});
+}
+
+function chooseExample(k) {
+  page.config.ex = k;
+  page.output.chosen = k;
+  $("example").value = k;
+  writeHash();
+  if (page.config.sel) send({type: "ledger", param: page.config.sel, example: k});
 }
 
 function selectParam(param) {

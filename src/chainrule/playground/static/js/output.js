@@ -23,6 +23,7 @@ export class OutputView {
     this.ctx = canvas.getContext("2d");
     this.cells = document.createElement("canvas");
     this.data = null;
+    this.chosen = 0; // the ledger's example, ringed
     this.redraws = 0; // frames drawn, read by the redraw-rate benchmark
   }
 
@@ -45,6 +46,7 @@ export class OutputView {
     if (frame.grid) this.drawGrid(decode(frame.grid), frame.size);
     this.drawPoints();
     if (frame.line) this.drawLines(frame.line);
+    this.drawChosen();
     this.redraws += 1;
   }
 
@@ -109,6 +111,38 @@ export class OutputView {
         ctx.stroke();
       }
     });
+  }
+
+  // The training point nearest to a click on the canvas: its example number k, or -1.
+  exampleAt(event) {
+    const d = this.data;
+    if (!d) return -1;
+    const box = this.canvas.getBoundingClientRect();
+    const cx = (event.clientX - box.left) * this.canvas.width / box.width;
+    const cy = (event.clientY - box.top) * this.canvas.height / box.height;
+    let best = -1;
+    let bestDistance = 12 * 12; // pixels, squared
+    d.points.forEach((p, i) => {
+      const dx = this.sx(p[0]) - cx;
+      const dy = this.sy(p[1]) - cy;
+      if (d.example[i] >= 0 && dx * dx + dy * dy < bestDistance) {
+        best = d.example[i];
+        bestDistance = dx * dx + dy * dy;
+      }
+    });
+    return best;
+  }
+
+  drawChosen() {
+    const d = this.data;
+    const i = d.example.indexOf(this.chosen);
+    if (i < 0) return;
+    const ctx = this.ctx;
+    ctx.strokeStyle = "#000";
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    ctx.arc(this.sx(d.points[i][0]), this.sy(d.points[i][1]), 7, 0, 2 * Math.PI);
+    ctx.stroke();
   }
 
   drawLines(lines) {
