@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import re
 import socket
 import time
 from urllib.parse import urlsplit
@@ -146,6 +147,27 @@ def test_an_oversize_upload_is_refused(served):
         status, body = request(served, "POST", f"/api/upload/csv?session={session}",
                                body=b"a,b,label\n1,2,x\n3,4,y\n", origin=own_origin(served))
         assert status == 200 and json.loads(body)["columns"] == ["a", "b", "label"]
+
+
+def test_a_hostile_file_name_stays_out_of_the_headers(served):
+    with open_tab(served) as ws:
+        session = receive_until(ws, "hello")["session"]
+        name = "evil%22%0D%0ASet-Cookie:%20x=1%0D%0A.csv"
+        status, _ = request(served, "POST", f"/api/upload/csv?session={session}&name={name}",
+                            body=b"a,b,label\n1,2,x\n3,4,y\n", origin=own_origin(served))
+        assert status == 200
+        ws.send(json.dumps({"type": "config", "config": {"data": "csv", "hidden": [2],
+                                                         "act": ["tanh"]}}))
+        receive_until(ws, "net")
+        h, port = address(served)
+        conn = http.client.HTTPConnection(h, port, timeout=10)
+        conn.request("GET", f"/api/model?session={session}")
+        r = conn.getresponse()
+        assert r.status == 200 and r.getheader("set-cookie") is None
+        disposition = r.getheader("content-disposition")
+        assert re.fullmatch(r'attachment; filename="[A-Za-z0-9._-]+"', disposition)
+        r.read()
+        conn.close()
 
 
 def test_an_upload_to_no_session_is_refused(served):

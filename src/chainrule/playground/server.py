@@ -24,6 +24,7 @@ import contextlib
 import json
 import logging
 import mimetypes
+import re
 import socket
 import threading
 import time
@@ -177,6 +178,15 @@ def _handle(session: Session, text: str | None) -> list[dict[str, Any]]:
         return [{"type": "error", "message": f"internal error: {type(exc).__name__}: {exc}"}]
 
 
+def _frame(session: Session) -> dict[str, Any]:
+    try:
+        return session.frame()
+    except Exception as exc:  # a bug must not silence the page
+        log.exception("frame failed")
+        session.playing = False
+        return {"type": "error", "message": f"internal error: {type(exc).__name__}: {exc}"}
+
+
 async def _pump(ws: WebSocket, session: Session, outbox: list[dict[str, Any]],
                 wake: asyncio.Event) -> None:
     """The one sender of a tab: queued replies, training slices and frames."""
@@ -190,7 +200,7 @@ async def _pump(ws: WebSocket, session: Session, outbox: list[dict[str, Any]],
         if dirty and session.run is not None and (session.frame_wanted or stale):
             dirty = False
             sent_at = time.monotonic()
-            await ws.send_text(_dumps(session.frame()))
+            await ws.send_text(_dumps(_frame(session)))
         if session.busy:
             try:
                 outbox += session.train_slice()
@@ -297,7 +307,9 @@ async def _download(request: Request) -> Response:
     except (BadMessage, library.ChainruleError) as exc:
         return _error(str(exc), 400)
     assert session.run is not None
-    name = f"{session.run.data.name}-epoch{session.run.epoch}.safetensors"
+    # only plain characters in the header: an uploaded file's name could hold anything
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", session.run.data.name)[:60]
+    name = f"{stem}-epoch{session.run.epoch}.safetensors"
     return Response(blob, media_type="application/octet-stream", headers={
         **SECURITY_HEADERS, "content-disposition": f'attachment; filename="{name}"'})
 
