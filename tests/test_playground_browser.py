@@ -253,3 +253,20 @@ def test_each_tab_has_its_own_run_and_closing_one_stops_it(context, served):
     assert not any(s.busy for s in served.sessions.live.values())
     b.click("#step")
     b.wait_for_function("() => window.playground.epoch === 1", timeout=WAIT)
+
+
+def test_a_short_link_takes_its_data_sets_preset(context, served):
+    page = open_page(context, served, "#data=heart&epoch=200")
+    page.wait_for_function("() => window.playground.epoch === 200 && !window.playground.playing",
+                           timeout=WAIT)
+    assert js(page, "window.playground.net.sizes") == [1, 6, 7, 2]
+    assert js(page, "window.playground.net.activations") == ["logistic"] * 3
+    assert js(page, "window.playground.data.kind") == "curve"
+    page.select_option("#data", "not")
+    page.wait_for_function("() => window.playground.data.name === 'not_gate'", timeout=WAIT)
+    page.select_option("#cost", "binary_cross_entropy")  # its output σ comes along
+    page.wait_for_function("() => window.playground.net.cost === 'binary_cross_entropy'",
+                           timeout=WAIT)
+    assert page.input_value("#out") == "logistic"
+    assert js(page, "window.playground.net.activations") == ["logistic"]
+    assert page.is_hidden("#message") and page.errors == []

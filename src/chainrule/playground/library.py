@@ -55,6 +55,8 @@ def choices() -> dict[str, list[str]]:
         "hidden_activations": [n for n, a in ACTIVATIONS.items() if a.elementwise],
         "output_activations": list(ACTIVATIONS),
         "costs": list(COSTS),
+        # the output σ each cost goes with ("" where any will do)
+        "cost_outputs": [c.default_output_activation or "" for c in COSTS.values()],
         "optimizers": [n for n in OPTIMIZERS if n != "gradient_descent"],  # 'gd' says it
         "version": [__version__],
     }

@@ -78,9 +78,9 @@ const HANDLERS = {
     page.names = msg.names;
     $("version").textContent = msg.names.version[0];
     fillChoices();
+    // a link may name only some fields: the rest come from its data set's preset
     const fromUrl = fromHash(location.hash);
-    Object.assign(page.config, fromUrl);
-    if (!("data" in fromUrl)) Object.assign(page.config, presetOf(page.config.data));
+    Object.assign(page.config, presetOf(fromUrl.data ?? page.config.data), fromUrl);
     showConfig();
     sendConfig({}, {keepEpoch: true});
   },
@@ -266,7 +266,14 @@ function wireControls() {
     sendConfig({seed: Math.floor(Math.random() * 1e6)});
     showConfig();
   });
-  for (const id of ["out", "cost", "opt", "target"]) {
+  $("cost").addEventListener("change", () => {
+    // a cost fused with its output σ (cross-entropy and softmax) takes it along
+    const i = page.names.costs.indexOf($("cost").value);
+    const out = page.names.cost_outputs[i];
+    sendConfig(out ? {cost: $("cost").value, out} : {cost: $("cost").value});
+    showConfig();
+  });
+  for (const id of ["out", "opt", "target"]) {
     $(id).addEventListener("change", () => sendConfig({[id]: $(id).value}));
   }
   for (const id of ["lr", "l2"]) {
