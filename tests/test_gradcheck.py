@@ -87,8 +87,8 @@ def test_hidden_layer_jacobian_with_wrong_W_is_flagged(rng, wrong):
     X, Y = rng.normal(size=(5, 3)), rng.uniform(-0.5, 0.5, size=(5, 3))
 
     def f(theta):  # theta is net.params, perturbed in place by the check
-        net._forward(X)
-        return net._cost(Y)
+        net.forward(X, check=False)
+        return net.cached_cost(Y)
 
     result = check_gradient(f, hand_backprop(net, X, Y, wrong), net.params)
     assert result.passed is (not wrong)
@@ -162,13 +162,13 @@ def test_a_float32_gradient_one_percent_off_fails(rng, monkeypatch):
     net = Network([3, 5, 2], "tanh", dtype="float32", random_state=0)
     X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))
     assert check_network_gradient(net, X, Y).passed
-    backward = net._backward
+    backward = net.backward
 
     def wrong(Y2):
         g = backward(Y2)
         g[4] *= 1.01
         return g
 
-    monkeypatch.setattr(net, "_backward", wrong)
+    monkeypatch.setattr(net, "backward", wrong)
     result = check_network_gradient(net, X, Y)
     assert not result.passed and list(result.failures) == [4]

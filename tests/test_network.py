@@ -69,7 +69,7 @@ def test_float32_end_to_end(rng, act, cost):
     assert all(Z.dtype == np.float32 for Z in cache.Z)
     assert all(A.dtype == np.float32 for A in cache.A)
     net.backprop(X, Y)
-    assert all(dZ.dtype == np.float32 for dZ in net._cache.dZ)
+    assert all(dZ.dtype == np.float32 for dZ in net.forward(X).dZ)  # the same buffers
     assert net.predict(X).dtype == np.float32
     net64 = Network([5, 7, 3], act, cost=cost, random_state=0)
     net64.params[:] = net.params

@@ -1,11 +1,18 @@
 """NumPy-only math: activations, costs, the network, its chain rule, gradient checks, landscapes."""
 
-from . import activations, costs, gradcheck, landscape, ledger, network
+from . import activations, chain, costs, gradcheck, landscape, layers, ledger, network, registry
 from .activations import (
     ACTIVATIONS,
     Activation,
     Scratch,
     get_activation,
+)
+from .chain import (
+    ChainRule,
+    Factor,
+    ParamRef,
+    chain_factors,
+    parse_param,
 )
 from .costs import (
     COSTS,
@@ -29,19 +36,21 @@ from .landscape import (
     not_toy,
     param_label,
 )
+from .layers import (
+    Cache,
+    activate,
+    backward,
+    forward,
+    weighted_sum,
+)
 from .ledger import (
     LayerGradient,
     Ledger,
     explain,
 )
-from .network import (
-    Cache,
-    ChainRule,
-    Factor,
-    Network,
-    ParamRef,
-    parse_param,
-)
+from .network import Network
+from .registry import look_up
 
-__all__ = [*activations.__all__, *costs.__all__, *gradcheck.__all__, *landscape.__all__,
-           *ledger.__all__, *network.__all__]
+__all__ = [*activations.__all__, *chain.__all__, *costs.__all__, *gradcheck.__all__,
+           *landscape.__all__, *layers.__all__, *ledger.__all__, *network.__all__,
+           *registry.__all__]

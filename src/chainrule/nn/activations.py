@@ -30,6 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ConfigError
+from .registry import look_up
 
 __all__ = ["ACTIVATIONS", "Activation", "Scratch", "get_activation"]
 
@@ -252,21 +253,21 @@ def _softplus_derivative(Z: Array, A: Array) -> Array:
     return _logistic_forward(Z, np.empty_like(Z))
 
 
-# softmax over each row: a_i = e^{z_i} / Σ_j e^{z_j}; ∂a/∂z = diag(a) − a aᵀ
+# softmax over each row (the last axis): a_i = e^{z_i} / Σ_j e^{z_j}; ∂a/∂z = diag(a) − a aᵀ
 def _softmax_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array:
     # Row reductions through the ufuncs' own reduce (no Python wrapper); they are fast
     # when Z is column-major, as a network's output layer is.
-    m = np.maximum.reduce(Z, axis=1, keepdims=True)  # (N, 1)
+    m = np.maximum.reduce(Z, axis=-1, keepdims=True)  # (…, N, 1)
     np.subtract(Z, m, out=out)
     np.exp(out, out=out)
-    np.divide(out, np.add.reduce(out, axis=1, keepdims=True), out=out)
+    np.divide(out, np.add.reduce(out, axis=-1, keepdims=True), out=out)
     return out
 
 
 def _softmax_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = None) -> None:
     # dZ = (diag(a) − a aᵀ) dA = a ⊙ (dA − ⟨dA, a⟩), one row per example
     tmp = np.multiply(dA, A, out=_work(scratch, A))
-    np.subtract(dA, np.add.reduce(tmp, axis=1, keepdims=True), out=dA)
+    np.subtract(dA, np.add.reduce(tmp, axis=-1, keepdims=True), out=dA)
     np.multiply(dA, A, out=dA)
 
 
@@ -298,18 +299,18 @@ ALIASES = {"sigmoid": "logistic", "linear": "identity"}
 
 
 def get_activation(name: str | Activation) -> Activation:
-    """Look an activation up by name (``'tanh'``, ``'logistic'``, ...; ``'sigmoid'`` works too).
+    """The activation σ called ``name``, from :data:`ACTIVATIONS`.
+
+    Parameters
+    ----------
+    name : str or Activation
+        ``'identity'`` (alias ``'linear'``), ``'tanh'``, ``'logistic'`` (alias
+        ``'sigmoid'``), ``'relu'``, ``'leaky_relu'``, ``'softplus'`` or
+        ``'softmax'``; an :class:`Activation` is returned as it is.
 
     Raises
     ------
     ConfigError
         If the name is unknown; the message lists the known names.
     """
-    if isinstance(name, Activation):
-        return name
-    key = ALIASES.get(name, name) if isinstance(name, str) else name
-    try:
-        return ACTIVATIONS[key]
-    except (KeyError, TypeError):
-        known = ", ".join(sorted(ACTIVATIONS))
-        raise ConfigError(f"activation: unknown name {name!r}; expected one of {known}") from None
+    return look_up("activation", name, ACTIVATIONS, ALIASES, Activation)

@@ -1,12 +1,12 @@
 """Costs: how far the network's output ``a(N)`` is from the target ``y``.
 
 The cost of one example is ``C_k``; the cost of a training set is the mean
-``C = (1/N) Σ_k C_k`` (the seed's definition).  Each cost also gives the output
+``C = (1/N) Σ_k C_k`` (the exercise's definition).  Each cost also gives the output
 delta ``dZ = ∂C/∂Z(N)`` of the mean cost, fused with its output activation where
 that is both cheaper and more stable:
 
 * squared error, ``C_k = |a − y|² = Σ_i (a_i − y_i)²`` (no ½), so
-  ``∂C_k/∂a = 2(a − y)`` as in the seed; any output activation.
+  ``∂C_k/∂a = 2(a − y)`` as in the exercise; any output activation.
 * half squared error, ``C_k = ½|a − y|²``, so ``∂C_k/∂a = a − y``: the
   objective scikit-learn's MLPs minimise (its estimators use it); any output
   activation.
@@ -38,6 +38,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from .activations import Activation, Scratch
+from .registry import look_up
 
 __all__ = ["COSTS", "Cost", "get_cost"]
 
@@ -53,7 +54,7 @@ class Cost:
     name : str
         Registry key, stored in model files.
     formula : str
-        ``C_k`` as the seed writes it.
+        ``C_k`` as the exercise writes it.
     per_example : callable ``(Z, A, Y) -> (N,)``
         ``C_k`` for every row.
     dC_dA : callable ``(A, Y) -> (N, n_out)``
@@ -84,8 +85,9 @@ class Cost:
     dC_dA_from_z: Callable[[Array, Array, Array], Array] | None = None
 
     def __call__(self, Z: Array, A: Array, Y: Array) -> float:
-        """The training-set cost ``C = mean_k C_k``."""
-        return float(np.mean(self.per_example(Z, A, Y)))
+        """The training-set cost ``C = (1/N) Σ_k C_k``."""
+        C = self.per_example(Z, A, Y)  # (N,)
+        return float(np.add.reduce(C) / C.shape[0])  # np.mean's sum, without its overhead
 
     def check_output_activation(self, activation: Activation) -> None:
         """Raise :class:`ConfigError` if ``activation`` cannot end a network with this cost."""
@@ -237,21 +239,10 @@ ALIASES = {
 
 
 def get_cost(name: str | Cost) -> Cost:
-    """Look a cost up by name: a key of :data:`COSTS` or an alias ('mse', 'log_loss', ...).
-
-    Raises
-    ------
-    ConfigError
-        If the name is unknown; the message lists the known names.
-    """
-    if isinstance(name, Cost):
-        return name
-    key = ALIASES.get(name, name) if isinstance(name, str) else name
-    try:
-        return COSTS[key]
-    except (KeyError, TypeError):
-        known = ", ".join(sorted(COSTS))
-        raise ConfigError(f"cost: unknown name {name!r}; expected one of {known}") from None
+    """The cost called ``name`` (a key of :data:`COSTS` or an alias: 'mse', 'bce',
+    'log_loss', …); a :class:`Cost` is returned as it is.  An unknown name raises
+    :class:`~chainrule.errors.ConfigError` listing the known ones."""
+    return look_up("cost", name, COSTS, ALIASES, Cost)
 
 
 def output_delta(cost: Cost, activation: Activation, Z: Array, A: Array, Y: Array,

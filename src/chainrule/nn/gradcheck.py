@@ -7,7 +7,7 @@ error O(ε_machine |f| / h), so ``eps = 1e-6`` gives about ten correct digits in
 float64.  A component passes when ``|g_j − n_j| ≤ atol + rtol · max(|g_j|, |n_j|)``.
 
 The check works on any callable, so it can test a user's own derivative code
-(the seed's ``dCdw`` and ``dCdb``) as well as :meth:`Network.backprop`.
+(the exercise's ``dCdw`` and ``dCdb``) as well as :meth:`Network.backprop`.
 """
 
 from __future__ import annotations

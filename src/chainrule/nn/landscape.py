@@ -1,6 +1,6 @@
 """The cost landscape: the training-set cost over a grid of two parameters.
 
-The seed draws the cost of its NOT neuron, ``C(w, b) = ½[(tanh(b) − 1)² +
+The exercise draws the cost of its NOT neuron, ``C(w, b) = ½[(tanh(b) − 1)² +
 tanh²(w + b)]``, as a contour map over the weight and the bias.  Here the same
 map is drawn for any two scalar parameters θ_x and θ_y of any network (say
 ``W2[0,1]`` and ``b1[3]`` of a trained one), every other parameter held fixed::
@@ -24,16 +24,17 @@ point.  With ``i`` the lower of the two parameters' layers:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from ..errors import ConfigError, DivergenceError
-from .activations import Activation
+from .chain import ParamRef, parse_param
 from .costs import output_delta
-from .network import Network, ParamRef, parse_param
+from .layers import activate, backward, weighted_sum
+from .network import Network
 
 __all__ = [
     "DescentPath",
@@ -48,6 +49,9 @@ __all__ = [
 ]
 
 Array = np.ndarray
+
+# Grid values of one axis: 1-D, strictly increasing (None: a default around the parameter).
+Values = Sequence[float] | Array | None
 
 # Grid-shaped temporaries are processed in chunks of about this many numbers:
 # small enough to stay in cache (2 MB of float64), large enough for BLAS.
@@ -76,7 +80,7 @@ class Landscape:
     x0, y0 : float
         Their values in the network (the network itself is left unchanged).
     label_x, label_y : str
-        Axis labels in the seed's notation (``'w(1)'``, ``'W(2)[0,1]'``).
+        Axis labels in the exercise's notation (``'w(1)'``, ``'W(2)[0,1]'``).
     cost : str
         Name of the network's cost.
     """
@@ -118,7 +122,7 @@ class DescentPath(NamedTuple):
 
 
 class NotToy(NamedTuple):
-    """The seed's NOT neuron and its two training examples."""
+    """The exercise's NOT neuron and its two training examples."""
 
     network: Network
     X: Array
@@ -126,10 +130,10 @@ class NotToy(NamedTuple):
 
 
 def not_toy() -> NotToy:
-    """The seed's NOT example: one tanh neuron, w(1) = 1.3, b(1) = −0.1, (0 → 1) and (1 → 0).
+    """The exercise's NOT example: one tanh neuron, w(1) = 1.3, b(1) = −0.1, (0 → 1) and (1 → 0).
 
     >>> net, X, Y = not_toy()
-    >>> round(net.compute_cost(X, Y), 3)   # ½(C_0 + C_1) = ½(1.209 + 0.695), seed: 1.2, 0.696
+    >>> round(net.compute_cost(X, Y), 3)   # ½(C_0 + C_1) = ½(1.209 + 0.695); exercise: 1.2, 0.696
     0.952
     """
     net = Network([1, 1], "tanh", weights=[[[1.3]]], biases=[[-0.1]])
@@ -137,7 +141,8 @@ def not_toy() -> NotToy:
 
 
 def param_label(network: Network, param: str | ParamRef) -> str:
-    """Axis label in the seed's notation: ``w(1)``, ``b(1)`` for one neuron, else ``W(2)[0,1]``."""
+    """Axis label in the exercise's notation: ``w(1)``, ``b(1)`` for one neuron, else ``W(2)[0,1]``.
+    """
     p = parse_param(param)
     network.flat_index(p)  # range check
     if network.W[p.layer - 1].shape == (1, 1):
@@ -252,17 +257,24 @@ def _shift(Zcol: Array, p: ParamRef, delta: Array, A_prev: Array) -> None:
         Zcol += delta[..., None]
 
 
-def _activate(act: Activation, Z: Array) -> Array:
-    """``σ(Z)`` of a (…, N, n) stack as a new array (softmax works on rows: a 2-D view)."""
-    n = Z.shape[-1]
-    return act.forward(Z.reshape(-1, n), np.empty((Z.size // n, n), Z.dtype)).reshape(Z.shape)
-
-
-def _dense(A_prev: Array, W: Array, b: Array) -> Array:
-    """``Z = A_prev Wᵀ + b`` for a (R, C, N, n_prev) stack as one matrix product: (R, C, N, n)."""
-    Z = (A_prev.reshape(-1, A_prev.shape[-1]) @ W.T).reshape(*A_prev.shape[:-1], W.shape[0])
-    Z += b
-    return Z
+def _over_grid(network: Network, X: object, Y: object, param_x: str | ParamRef,
+               param_y: str | ParamRef, values: tuple[object, object, int],
+               block: Callable[..., tuple[Array, ...]], floats_per_point: Callable[..., int],
+               ) -> tuple[_Setup, Array, Array, list[Array]]:
+    """Evaluate ``block`` on every block of the grid; one (ny, nx) array per result."""
+    s = _prepare(network, X, Y, param_x, param_y)
+    x_values, y_values, n_default = values
+    xs = _values(x_values, s.x0, "x_values", n_default)
+    ys = _values(y_values, s.y0, "y_values", n_default)
+    per_point = s.X.shape[0] * floats_per_point(network.layer_sizes, s.layer)
+    out: list[Array] = []
+    for rows, cols, dx, dy, Y_tiled in _grid_blocks(network, s, xs, ys, per_point):
+        results = block(network, s, dx, dy, Y_tiled)
+        if not out:
+            out = [np.empty((ys.size, xs.size), network.dtype) for _ in results]
+        for grid, r in zip(out, results):
+            grid[rows, cols] = r
+    return s, xs, ys, out
 
 
 # ---------------------------------------------------------------------------
@@ -270,15 +282,9 @@ def _dense(A_prev: Array, W: Array, b: Array) -> Array:
 # ---------------------------------------------------------------------------
 
 
-def cost_surface(
-    network: Network,
-    X: object,
-    Y: object,
-    param_x: str | ParamRef = "W1[0,0]",
-    param_y: str | ParamRef = "b1[0]",
-    x_values: Sequence[float] | Array | None = None,
-    y_values: Sequence[float] | Array | None = None,
-) -> Landscape:
+def cost_surface(network: Network, X: object, Y: object,
+                 param_x: str | ParamRef = "W1[0,0]", param_y: str | ParamRef = "b1[0]",
+                 x_values: Values = None, y_values: Values = None) -> Landscape:
     """The training-set cost ``C = (1/N) Σ_k C_k`` over a grid of two parameters.
 
     Parameters
@@ -298,21 +304,25 @@ def cost_surface(
     Landscape
         ``C[j, i]`` is the cost with θ_x = ``xs[i]`` and θ_y = ``ys[j]``.
     """
-    s = _prepare(network, X, Y, param_x, param_y)
-    xs = _values(x_values, s.x0, "x_values", 201)
-    ys = _values(y_values, s.y0, "y_values", 201)
-    C = np.empty((ys.size, xs.size), network.dtype)
-    sizes = network.layer_sizes[s.layer - 1:]
-    N = s.X.shape[0]
-    per_point = N * (3 * max(sizes) + 3 * sizes[-1] + 4)
-    for rows, cols, dx, dy, Y_tiled in _grid_blocks(network, s, xs, ys, per_point):
-        C[rows, cols] = _block_costs(network, s, dx, dy, Y_tiled)
+    s, xs, ys, (C,) = _over_grid(network, X, Y, param_x, param_y, (x_values, y_values, 201),
+                                 _block_costs, _cost_floats)
     return Landscape(xs, ys, C, str(s.px), str(s.py), s.x0, s.y0,
                      param_label(network, s.px), param_label(network, s.py), network.cost.name)
 
 
-def _block_costs(net: Network, s: _Setup, dx: Array, dy: Array, Y_tiled: Array) -> Array:
-    """The cost at every point of an (R, C) block, given Δθ_x (1, C) and Δθ_y (R, 1)."""
+def _cost_floats(sizes: Sequence[int], i: int) -> int:
+    """Numbers per example and grid point that :func:`_block_costs` keeps at once."""
+    return 3 * max(sizes[i - 1:]) + 3 * sizes[-1] + 4
+
+
+def _block_costs(net: Network, s: _Setup, dx: Array, dy: Array, Y_tiled: Array) -> tuple[Array]:
+    """The cost at every point of an (R, C) block, given Δθ_x (1, C) and Δθ_y (R, 1).
+
+    Only the columns of ``z(i)`` that hold a moved neuron vary over the grid, and
+    ``z(i+1)`` is its value at the network's parameters plus a rank-one (or
+    rank-two) correction; from layer i + 2 up, the layers' weighted sums and σ
+    (:mod:`chainrule.nn.layers`) run on the (R, C, N, n) stacks.
+    """
     i, L = s.layer, net.n_layers
     grid, N = (dy.shape[0], dx.shape[1]), s.X.shape[0]
     moves = [(s.px, dx), (s.py, dy)]
@@ -326,15 +336,15 @@ def _block_costs(net: Network, s: _Setup, dx: Array, dy: Array, Y_tiled: Array) 
     for p, d in low:
         _shift(Zc[..., rows.index(p.row)], p, d, s.A_in)
 
-    if i == L and len(rows) == net.n_outputs:
+    if i == L:
         Z = Zc
-    elif i == L:
-        Z = np.empty((*grid, N, net.n_outputs), net.dtype)
-        Z[...] = s.Zb
-        Z[..., rows] = Zc
+        if len(rows) < net.n_outputs:
+            Z = np.empty((*grid, N, net.n_outputs), net.dtype)  # (R, C, N, n_L)
+            Z[...] = s.Zb
+            Z[..., rows] = Zc
     else:
         # z(i+1) = its value at the network's parameters + Σ_r Δa(i)_r W(i+1)[:, r]
-        Ac = _activate(net.activations[i - 1], Zc)
+        Ac = activate(net.activations[i - 1], Zc)
         dA = Ac - s.Ab[:, rows]
         Z = dA[..., 0, None] * net.W[i][:, rows[0]]  # (R, C, N, n_{i+1})
         Z += s.Zn
@@ -346,16 +356,16 @@ def _block_costs(net: Network, s: _Setup, dx: Array, dy: Array, Y_tiled: Array) 
             elif p.layer == i + 1:
                 _shift(Z[..., p.row], p, d, s.Ab)
         for l in range(i + 2, L + 1):
-            A_prev = _activate(net.activations[l - 2], Z)
-            Z = _dense(A_prev, net.W[l - 1], net.b[l - 1])  # (R, C, N, n_l)
+            A_prev = activate(net.activations[l - 2], Z)
+            Z = weighted_sum(A_prev, net.W[l - 1], net.b[l - 1])  # (R, C, N, n_l)
             for p, d in high:
                 if p.layer == l:
                     _shift(Z[..., p.row], p, d, A_prev)
-    A = _activate(net.activations[-1], Z)
+    A = activate(net.activations[-1], Z)
     n_out = Z.shape[-1]
     Ck = net.cost.per_example(Z.reshape(-1, n_out), A.reshape(-1, n_out), Y_tiled)
     # mean over the N examples of each point, as a matrix-vector product (fast for small N)
-    return (Ck.reshape(-1, N) @ np.ones(N, Ck.dtype)).reshape(grid) / N
+    return ((Ck.reshape(-1, N) @ np.ones(N, Ck.dtype)).reshape(grid) / N,)
 
 
 # ---------------------------------------------------------------------------
@@ -363,68 +373,64 @@ def _block_costs(net: Network, s: _Setup, dx: Array, dy: Array, Y_tiled: Array) 
 # ---------------------------------------------------------------------------
 
 
-def gradient_field(
-    network: Network,
-    X: object,
-    Y: object,
-    param_x: str | ParamRef = "W1[0,0]",
-    param_y: str | ParamRef = "b1[0]",
-    x_values: Sequence[float] | Array | None = None,
-    y_values: Sequence[float] | Array | None = None,
-) -> GradientField:
+def gradient_field(network: Network, X: object, Y: object,
+                   param_x: str | ParamRef = "W1[0,0]", param_y: str | ParamRef = "b1[0]",
+                   x_values: Values = None, y_values: Values = None) -> GradientField:
     """``∂C/∂θ_x`` and ``∂C/∂θ_y`` of the training-set cost over a grid of two parameters.
 
-    Back-propagation with leading grid axes: a forward pass like
-    :func:`cost_surface`'s keeps every layer's Z and A from layer i up, then::
+    Back-propagation with leading grid axes: the layers' forward and backward
+    (:mod:`chainrule.nn.layers`) run on (R, C, N, n) stacks from layer i up,
+    the moved parameters added at each grid point::
 
         dZ(L) = ∂C/∂Z(L),   dA(l−1) = dZ(l) W(l),   dZ(l−1) = dA(l−1) ⊙ σ'(Z(l−1))
         ∂C/∂W(l)[r,c] = Σ_k dZ(l)[k, r] a(l−1)[k, c],   ∂C/∂b(l)[r] = Σ_k dZ(l)[k, r]
 
     at every grid point (W(l) there includes the moved weight).  The values
-    equal :meth:`Network.backprop` at those points.  The default grid is
-    coarser than the cost surface's: 21 values within ±4.
+    equal :meth:`Network.backprop` at those points.  The parameters are those of
+    :func:`cost_surface`; the default grid is coarser: 21 values within ±4.
 
     Returns
     -------
     GradientField
         ``dC_dx[j, i]`` and ``dC_dy[j, i]`` at ``(xs[i], ys[j])``.
     """
-    s = _prepare(network, X, Y, param_x, param_y)
-    xs = _values(x_values, s.x0, "x_values", 21)
-    ys = _values(y_values, s.y0, "y_values", 21)
-    gx = np.empty((ys.size, xs.size), network.dtype)
-    gy = np.empty((ys.size, xs.size), network.dtype)
-    sizes = network.layer_sizes[s.layer:]
-    N = s.X.shape[0]
-    per_point = N * (3 * sum(sizes) + 3 * max(sizes) + 2 * sizes[-1])
-    for rows, cols, dx, dy, Y_tiled in _grid_blocks(network, s, xs, ys, per_point):
-        gx[rows, cols], gy[rows, cols] = _block_gradients(network, s, dx, dy, Y_tiled)
+    s, xs, ys, (gx, gy) = _over_grid(network, X, Y, param_x, param_y,
+                                     (x_values, y_values, 21), _block_gradients,
+                                     _gradient_floats)
     return GradientField(xs, ys, gx, gy, str(s.px), str(s.py))
+
+
+def _gradient_floats(sizes: Sequence[int], i: int) -> int:
+    """Numbers per example and grid point that :func:`_block_gradients` keeps at once."""
+    return 3 * sum(sizes[i:]) + 3 * max(sizes[i:]) + 2 * sizes[-1]
+
+
+def _block_forward(net: Network, s: _Setup, moves: list[tuple[ParamRef, Array]],
+                   grid: tuple[int, int]) -> tuple[dict[int, Array], dict[int, Array]]:
+    """``Z(l)`` and ``A(l)`` for l = i … L at every grid point, (R, C, N, n_l) each."""
+    i, N = s.layer, s.X.shape[0]
+    Zs, As = {}, {i - 1: s.A_in}  # As[i − 1] is a(i−1), the same at every point
+    for l in range(i, net.n_layers + 1):
+        if l == i:
+            Z = np.empty((*grid, N, s.Zb.shape[1]), net.dtype)  # (R, C, N, n_i)
+            Z[...] = s.Zb
+        else:
+            Z = weighted_sum(As[l - 1], net.W[l - 1], net.b[l - 1])  # (R, C, N, n_l)
+        for p, d in moves:
+            if p.layer == l:
+                _shift(Z[..., p.row], p, d, As[l - 1])
+        Zs[l], As[l] = Z, activate(net.activations[l - 1], Z)
+    return Zs, As
 
 
 def _block_gradients(net: Network, s: _Setup, dx: Array, dy: Array,
                      Y_tiled: Array) -> tuple[Array, Array]:
     """``(∂C/∂θ_x, ∂C/∂θ_y)`` at every point of an (R, C) block."""
     i, L = s.layer, net.n_layers
-    grid, N = (dy.shape[0], dx.shape[1]), s.X.shape[0]
+    grid, N, n_out = (dy.shape[0], dx.shape[1]), s.X.shape[0], net.n_outputs
     moves = [(s.px, dx), (s.py, dy)]
-
-    # forward, keeping Z(l) and A(l) for l = i … L; A_prev[l] is a(l−1)
-    Zs, As, A_prev = {}, {}, {i: s.A_in}
-    for l in range(i, L + 1):
-        if l == i:
-            Z = np.empty((*grid, N, s.Zb.shape[1]), net.dtype)  # (R, C, N, n_i)
-            Z[...] = s.Zb
-        else:
-            A_prev[l] = As[l - 1]
-            Z = _dense(A_prev[l], net.W[l - 1], net.b[l - 1])  # (R, C, N, n_l)
-        for p, d in moves:
-            if p.layer == l:
-                _shift(Z[..., p.row], p, d, A_prev[l])
-        Zs[l], As[l] = Z, _activate(net.activations[l - 1], Z)
-
-    # backward; the cost's delta is of the mean over its G·N rows, we want the mean over N
-    n_out = net.n_outputs
+    Zs, As = _block_forward(net, s, moves, grid)
+    # the cost's delta is of the mean over its G·N rows, we want the mean over N
     dZ = np.empty((Y_tiled.shape[0], n_out), net.dtype)
     output_delta(net.cost, net.activations[-1], Zs[L].reshape(-1, n_out),
                  As[L].reshape(-1, n_out), Y_tiled, dZ)
@@ -433,16 +439,17 @@ def _block_gradients(net: Network, s: _Setup, dx: Array, dy: Array,
     grads = {}
     for l in range(L, i - 1, -1):
         for p, _ in moves:
-            if p.layer == l:
-                a = A_prev[l][..., p.col] if p.kind == "W" else 1.0
-                grads[p] = (dZ[..., p.row] * a).sum(axis=-1)  # (R, C)
+            if p.layer == l:  # θ's entry of dW(l) or db(l) at every point
+                col = 0 if p.col is None else p.col
+                dW, db, _ = backward(dZ[..., p.row:p.row + 1], As[l - 1][..., col:col + 1])
+                grads[p] = (dW if p.kind == "W" else db).reshape(grid)
         if l > i:
-            dA = (dZ.reshape(-1, dZ.shape[-1]) @ net.W[l - 1]).reshape(*grid, N, -1)
+            _, _, dA = backward(dZ, None, net.W[l - 1])  # (R, C, N, n_{l−1})
             for p, d in moves:
                 if p.layer == l and p.kind == "W":  # ∂z(l)/∂a(l−1) is the moved W(l)
                     dA[..., p.col] += d[..., None] * dZ[..., p.row]
             net.activations[l - 2].backward(dA, Zs[l - 1], As[l - 1])
-            dZ = dA  # (R, C, N, n_{l−1})
+            dZ = dA  # dZ(l−1) = dA(l−1) ⊙ σ'(Z(l−1))
     return grads[s.px], grads[s.py]
 
 

@@ -1,6 +1,6 @@
 """The chain-rule ledger: every factor of ∂C_k/∂θ, its value, and three checks.
 
-For a parameter θ of layer i the seed writes::
+For a parameter θ of layer i the exercise writes::
 
     ∂C_k/∂θ = ∂C_k/∂a(N) · ∂a(N)/∂a(N−1) ⋯ ∂a(i+1)/∂a(i) · ∂a(i)/∂z(i) · ∂z(i)/∂θ
 
@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ConfigError
+from .chain import ChainRule, Factor, ParamRef, parse_param
 from .costs import output_delta
 from .gradcheck import numerical_gradient
-from .network import ChainRule, Factor, Network, ParamRef, parse_param
+from .layers import backward
+from .network import Network
 
 if TYPE_CHECKING:  # rich is only needed to render
     from rich.console import Console
@@ -69,7 +71,7 @@ class Ledger:
     Attributes
     ----------
     param : ParamRef
-        θ, e.g. ``W1[0,2]`` (the seed's W(1) row 0, column 2).
+        θ, e.g. ``W1[0,2]`` (the exercise's W(1) row 0, column 2).
     chain : ChainRule
         The factors for the shown example ``example``.
     example : int
@@ -330,8 +332,10 @@ def _per_example(network: Network, X: Array, Y: Array,
                  p: ParamRef) -> tuple[Array, Array, Array]:
     """The chain of every example at once, as :meth:`Network.chain_rule` has it for one.
 
-    Row k of ``g`` is ``∂C_k/∂a(j)``; one step down multiplies it by
-    ``∂a(j)/∂a(j−1) = σ'(z(j)) W(j)``, i.e. ``g ← (g ⊙ σ'(z(j))) W(j)``.
+    Row k of ``g`` is ``∂C_k/∂a(j)``; one step down is the layer's back-propagation
+    (:mod:`chainrule.nn.layers`), ``dZ = g ⊙ σ'(z(j))`` then ``g ← dZ W(j)``, i.e.
+    ``g`` times ``∂a(j)/∂a(j−1) = σ'(z(j)) W(j)``.  At θ's layer, θ's entry of
+    ``dW`` (``db``) is taken with every example a batch of its own: ``∂C_k/∂θ``.
 
     Returns
     -------
@@ -360,10 +364,11 @@ def _per_example(network: Network, X: Array, Y: Array,
         if j < L:
             act.backward(g, Z, A)  # g is now ∂C_k/∂z(j)
         if j > i:
-            g = g @ network.W[j - 1]  # (N, n_{j−1})
-    # ∂z(i)/∂θ is a(i−1)[col] (a weight) or 1 (a bias) in row p.row
-    dz_dtheta = c.A[i - 1][:, p.col] if p.kind == "W" else 1.0
-    per_example = (g[:, p.row] * dz_dtheta).astype(np.float64)
+            _, _, g = backward(g, None, network.W[j - 1])  # (N, n_{j−1})
+    # one example per batch, (N, 1, 1): ∂z(i)/∂θ is a(i−1)[col] (a weight) or 1 (a bias)
+    col = 0 if p.col is None else p.col
+    dW, db, _ = backward(g[:, None, p.row:p.row + 1], c.A[i - 1][:, None, col:col + 1])
+    per_example = (dW if p.kind == "W" else db).reshape(-1).astype(np.float64)
     return per_example, np.column_stack(norms), np.column_stack(sigma)
 
 
@@ -381,7 +386,7 @@ def _central_difference(network: Network, X: Array, Y: Array, k: int, eps: float
 
 
 def _shape_text(f: Factor, n: int, last: int) -> str:
-    """The seed's orientation: a row vector first, a column last, matrices between."""
+    """The exercise's orientation: a row vector first, a column last, matrices between."""
     if n == 0:
         return f"1×{f.shape[0]}"
     if n == last:
@@ -457,7 +462,7 @@ def _tex_array(v: Array, digits: int) -> str:
 
 
 def _tex_vec(name: str, layer: int, sizes: tuple[int, ...]) -> str:
-    """``a^{(j)}`` for a single neuron as in the seed, bold ``\\mathbf{a}^{(j)}`` for a layer."""
+    """``a^{(j)}`` for one neuron as in the exercise, bold ``\\mathbf{a}^{(j)}`` for a layer."""
     return f"{name}^{{({layer})}}" if sizes[layer] == 1 else rf"\mathbf{{{name}}}^{{({layer})}}"
 
 

@@ -1,14 +1,14 @@
-"""Dense feed-forward networks, the forward pass and back-propagation.
+"""Dense feed-forward networks: parameters, the forward pass and back-propagation.
 
-Notation follows the seed exercise.  Layer ``l = 1 … L`` computes, for one
-example (a column vector ``a(l−1)``)::
+Notation follows the exercise.  Layer ``l = 1 … L`` computes, for one example
+(a column vector ``a(l−1)``)::
 
     z(l) = W(l) a(l−1) + b(l),      a(l) = σ(z(l)),      a(0) = x
 
 with ``W(l)`` of shape ``(n_l, n_{l−1})`` and ``b(l)`` of shape ``(n_l,)``.  A
 batch stores examples as rows, so the same equations read
-``Z(l) = A(l−1) @ W(l).T + b(l)``.  Python lists are 0-based: ``network.W[0]``
-is the seed's ``W(1)``.
+``Z(l) = A(l−1) W(l)ᵀ + b(l)``.  Python lists are 0-based: ``network.W[0]``
+is the exercise's ``W(1)``.
 
 All weights and biases are views into one contiguous vector
 :attr:`Network.params`; their gradients are views into :attr:`Network.grads`.
@@ -17,274 +17,34 @@ Optimisers, L-BFGS and the gradient check work on those flat vectors directly.
 Back-propagation applies the chain rule from the output backwards::
 
     dZ(L)   = ∂C/∂Z(L)                       (from the cost, see chainrule.nn.costs)
-    dW(l)   = dZ(l).T @ A(l−1)               ∂z/∂W = a(l−1)
+    dW(l)   = dZ(l)ᵀ A(l−1)                  ∂z/∂W = a(l−1)
     db(l)   = Σ_k dZ(l)[k]                   ∂z/∂b = 1
-    dA(l−1) = dZ(l) @ W(l)                   ∂z(l)/∂a(l−1) = W(l)
+    dA(l−1) = dZ(l) W(l)                     ∂z(l)/∂a(l−1) = W(l)
     dZ(l−1) = dA(l−1) ⊙ σ'(Z(l−1))           ∂a/∂z = σ'(z)
+
+Each line is written once, in :mod:`chainrule.nn.layers` (one layer's
+``weighted_sum`` and ``backward``) and :mod:`chainrule.nn.activations` (σ and σ');
+the network runs them layer by layer on preallocated buffers.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import ConfigError, DataError, ShapeError
 from ..utils.validation import as_2d, as_float_dtype, as_generator, check_same_rows
-from .activations import Activation, Scratch, get_activation
+from . import layers
+from .activations import Activation, get_activation
+from .chain import ChainRule, ParamRef, chain_factors, parse_param
+from .chain import Factor as Factor  # re-exported: chainrule.nn.network has always had it
 from .costs import Cost, get_cost, output_delta
+from .layers import Buffers, Cache, Plan
 
-__all__ = ["Cache", "ChainRule", "Factor", "Network", "ParamRef", "parse_param"]
+__all__ = ["Network"]
 
 Array = np.ndarray
-
-
-# ---------------------------------------------------------------------------
-# Parameter references such as "W1[0,2]" or "b2[1]"
-# ---------------------------------------------------------------------------
-
-_PARAM_RE = re.compile(r"^\s*([Wwb])\s*\(?\s*(\d+)\s*\)?\s*\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]\s*$")
-
-
-@dataclass(frozen=True)
-class ParamRef:
-    """One scalar parameter: ``W(layer)[row, col]`` or ``b(layer)[row]`` (layer is 1-based)."""
-
-    kind: str  # "W" or "b"
-    layer: int
-    row: int
-    col: int | None = None
-
-    def __str__(self) -> str:
-        return f"{self.kind}{self.layer}[{self._index}]"
-
-    @property
-    def symbol(self) -> str:
-        """The seed's notation, e.g. ``W(1)[0,2]``."""
-        return f"{self.kind}({self.layer})[{self._index}]"
-
-    @property
-    def _index(self) -> str:
-        return f"{self.row},{self.col}" if self.kind == "W" else f"{self.row}"
-
-
-def parse_param(spec: str | ParamRef) -> ParamRef:
-    """Parse ``"W1[0,2]"``, ``"W(1)[0,2]"`` or ``"b2[1]"`` into a :class:`ParamRef`.
-
-    Raises
-    ------
-    ConfigError
-        If the text is not of that form.
-    """
-    if isinstance(spec, ParamRef):
-        return spec
-    m = _PARAM_RE.match(str(spec))
-    if not m:
-        raise ConfigError(
-            f"param: cannot read {spec!r}; expected a weight like 'W1[0,2]' or a bias like 'b2[1]'"
-        )
-    kind, layer, row, col = m.group(1).upper().replace("B", "b"), *m.groups()[1:]
-    if kind == "W" and col is None:
-        raise ConfigError(f"param: weight {spec!r} needs two indices, e.g. 'W1[0,2]'")
-    if kind == "b" and col is not None:
-        raise ConfigError(f"param: bias {spec!r} takes one index, e.g. 'b1[0]'")
-    return ParamRef(kind, int(layer), int(row), None if col is None else int(col))
-
-
-# ---------------------------------------------------------------------------
-# The forward cache
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class Cache:
-    """What the forward pass leaves for back-propagation.
-
-    ``Z[l]`` and ``A[l + 1]`` are layer ``l + 1``'s weighted sums and activations
-    (shape ``(N, n_{l+1})``); ``A[0]`` is the input batch.  The arrays are views
-    into buffers that the next forward pass overwrites: copy what you keep.
-    """
-
-    Z: list[Array] = field(default_factory=list)
-    A: list[Array] = field(default_factory=list)
-    dZ: list[Array] = field(default_factory=list)  # back-propagation's buffers
-
-    @property
-    def n_examples(self) -> int:
-        return self.A[0].shape[0] if self.A else 0
-
-
-class _Buffers:
-    """Flat storage for every layer's Z, A and dZ, and for the scratch arrays.
-
-    Z, A and dZ are sized for ``capacity`` examples, grown (never shrunk) to the
-    largest batch seen.  The scratch arrays (:class:`~chainrule.activations.Scratch`)
-    have their own capacity, grown only by back-propagation, so that evaluating
-    large chunks of data does not enlarge them.  :meth:`views` and
-    :meth:`scratch_views` cut the arrays for a batch of N examples out of the storage.
-
-    Hidden layers are row-major ``(N, n_l)``.  The output layer is column-major:
-    its transpose ``(n_L, N)`` is C-contiguous, so the reductions over the outputs
-    of each example (softmax, the costs) run as one vector operation per output
-    instead of one short reduction per example (3–4× faster for 10 outputs).
-    """
-
-    def __init__(self, sizes: Sequence[int], identity: Sequence[bool], zeros: bool,
-                 dtype: np.dtype):
-        self.sizes, self.identity, self.dtype = sizes, identity, dtype
-        self.needs_zeros = zeros
-        self.capacity = self.scratch_capacity = 0
-
-    def ensure(self, n: int) -> bool:
-        """Make room for n examples in Z, A and dZ; True if the storage was reallocated."""
-        if n <= self.capacity:
-            return False
-        cap = max(n, self.capacity * 2)
-        widths = self.sizes[1:]
-        self.Z = [np.empty(cap * w, self.dtype) for w in widths]
-        # An identity layer's activation is its weighted sum: share the buffer.
-        self.A = [Z if ident else np.empty_like(Z) for Z, ident in zip(self.Z, self.identity)]
-        self.dZ = [np.empty(cap * w, self.dtype) for w in widths]
-        self.ones = np.ones(cap, self.dtype)
-        self.capacity = cap
-        return True
-
-    def ensure_scratch(self, n: int) -> bool:
-        """Make room for n examples in the scratch arrays; True if they were reallocated."""
-        if n <= self.scratch_capacity:
-            return False
-        size = n * max(self.sizes[1:])
-        self.values = np.empty(size, self.dtype)
-        self.mask = np.empty(size, np.bool_)
-        self.zeros = np.zeros(size if self.needs_zeros else 0, self.dtype)
-        self.scratch_capacity = n
-        return True
-
-    def _cut(self, flat: Array, l: int, N: int) -> Array:
-        w = self.sizes[l + 1]
-        if l == len(self.sizes) - 2:
-            return flat[:N * w].reshape(w, N).T  # (N, n_L), column-major
-        return flat[:N * w].reshape(N, w)  # (N, n_l), row-major
-
-    def views(self, N: int) -> tuple[list[Array], list[Array], list[Array]]:
-        """Z, A and dZ of every layer for N examples (N ≤ capacity)."""
-        L = len(self.sizes) - 1
-        Zs = [self._cut(self.Z[l], l, N) for l in range(L)]
-        As = [Zs[l] if self.A[l] is self.Z[l] else self._cut(self.A[l], l, N) for l in range(L)]
-        return Zs, As, [self._cut(self.dZ[l], l, N) for l in range(L)]
-
-    def scratch_views(self, N: int) -> list[Scratch] | list[None]:
-        """Each layer's scratch for N examples, or Nones if N exceeds the scratch capacity."""
-        L = len(self.sizes) - 1
-        if N > self.scratch_capacity:
-            return [None] * L
-        return [Scratch(self._cut(self.values, l, N), self._cut(self.mask, l, N),
-                        self._cut(self.zeros, l, N) if self.needs_zeros else self.zeros)
-                for l in range(L)]
-
-
-class _Plan:
-    """Everything one forward and backward pass on N examples needs, built once per N.
-
-    The loops of :meth:`Network._forward` and :meth:`Network._backward` then do
-    no attribute look-ups, list building or view creation: for a tiny network the
-    Python overhead per layer is most of a step.
-    """
-
-    def __init__(self, net: Network, N: int):
-        buf = net._buf
-        Zs, As, dZs = buf.views(N)
-        work = buf.scratch_views(N)
-        self.N = N
-        self.has_scratch = work[0] is not None
-        self.work = work
-        self.cache = Cache(Zs, [np.empty((0, 0), net.dtype), *As], dZs)
-        acts = net.activations
-        L = net.n_layers
-        # forward: (Wᵀ, b, Z, A, σ, scratch, A is Z) for the hidden layers; the output
-        # layer computes Z(L)ᵀ = W(L) A(L−1)ᵀ straight into its column-major buffer
-        self.hidden = [(net.W[l].T, net.b[l], Zs[l], As[l], acts[l].forward, work[l],
-                        As[l] is Zs[l]) for l in range(L - 1)]
-        self.output = (net.W[-1], net.b[-1][:, None], Zs[-1].T, Zs[-1], As[-1],
-                       acts[-1].forward, work[-1], As[-1] is Zs[-1])
-        # backward, from the output down: (dZ(l)ᵀ, dZ(l), dW, db, l, the layer below)
-        self.ones = buf.ones[:N]
-        self.backward = []
-        for l in range(L - 1, -1, -1):
-            below = (net.W[l], dZs[l - 1], Zs[l - 1], As[l - 1], acts[l - 1].backward,
-                     work[l - 1]) if l > 0 else None
-            self.backward.append((dZs[l].T, dZs[l], net.dW[l], net.db[l], l, below))
-
-
-# ---------------------------------------------------------------------------
-# Chain-rule factors
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Factor:
-    """One factor of the chain rule: its symbol, its formula and its value."""
-
-    symbol: str
-    formula: str
-    value: Array
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.value.shape
-
-
-@dataclass(frozen=True)
-class ChainRule:
-    """The seed's chain rule for one parameter θ of layer i and one example::
-
-        ∂C_k/∂θ = ∂C_k/∂a(N) · ∂a(N)/∂a(N−1) ⋯ ∂a(i+1)/∂a(i) · ∂a(i)/∂z(i) · ∂z(i)/∂θ
-
-    ``factors`` lists them in that order: a row vector (n_N,), matrices
-    ``diag(σ'(z(j))) W(j)`` of shape (n_j, n_{j−1}), the matrix ``∂a(i)/∂z(i)``
-    of shape (n_i, n_i), and the column ∂z(i)/∂θ of shape (n_i,).
-    ``backprop`` is the same derivative from :meth:`Network.backprop`.
-    """
-
-    param: ParamRef
-    factors: tuple[Factor, ...]
-    backprop: float
-    z: tuple[Array, ...]  # z(1) … z(N) of the example
-    a: tuple[Array, ...]  # a(0) … a(N)
-
-    @property
-    def value(self) -> float:
-        """The product of the factors, multiplied left to right.
-
-        Equal to ``backprop`` to rounding while no unit is saturated.  In
-        saturation the two part: the factors take σ' from z (1/cosh² z,
-        σ(z)σ(−z)), exact, while back-propagation takes it from the rounded
-        output (1 − a², a(1 − a)), as scikit-learn and PyTorch do, and loses
-        relative precision (1e-8 at z = 10 for tanh, all of it beyond z ≈ 19;
-        float32 from z ≈ 4).  A factor beyond the floating-point range makes the
-        product NaN or infinite: a softmax output underflowed to 0 for a class
-        with y > 0 (−y/a), or a logistic output misclassified at |z| ≳ 745
-        (float64; 88 in float32), where 1/(1 − a) overflows; back-propagation's
-        fused a − y stays exact there.
-        """
-        v = self.factors[0].value
-        with np.errstate(invalid="ignore", over="ignore"):
-            for f in self.factors[1:]:
-                v = v @ f.value
-        return float(v)
-
-    def running_products(self) -> list[Array]:
-        """``∂C_k/∂a(j)`` for j = N, N−1, …, i: the product of the leading factors.
-
-        Watching their size layer by layer shows vanishing or exploding gradients.
-        """
-        out = [self.factors[0].value]
-        with np.errstate(invalid="ignore", over="ignore"):
-            for f in self.factors[1:-2]:
-                out.append(out[-1] @ f.value)
-        return out
 
 
 # ---------------------------------------------------------------------------
@@ -341,7 +101,7 @@ class Network:
         one per layer including the output).
     output_activation : str, optional
         σ of the output layer.  Defaults to the hidden activation for squared
-        error (the seed's networks are tanh throughout), logistic for binary
+        error (the exercise's networks are tanh throughout), logistic for binary
         cross-entropy and softmax for cross-entropy.
     cost : str, default 'squared_error'
         ``'squared_error'`` (C_k = |a − y|²), ``'binary_cross_entropy'`` or
@@ -355,14 +115,14 @@ class Network:
         'he': W ~ N(0, 2/n_in), b = 0.  'auto' picks He for the relu family.
     weights, biases : sequence of array-like, optional
         Explicit parameters, e.g. ``weights=[[[1.3]]], biases=[[-0.1]]`` for the
-        seed's NOT neuron.  Shapes must be ``(n_l, n_{l−1})`` and ``(n_l,)``.
+        exercise's NOT neuron.  Shapes must be ``(n_l, n_{l−1})`` and ``(n_l,)``.
 
     Attributes
     ----------
     params, grads : ndarray of shape (n_params,)
         All parameters and their gradients, contiguous.
     W, b, dW, db : list of ndarray
-        Per-layer views into ``params`` and ``grads`` (``W[0]`` is the seed's W(1)).
+        Per-layer views into ``params`` and ``grads`` (``W[0]`` is the exercise's W(1)).
     activations : list of Activation
         One per layer.
     """
@@ -396,11 +156,11 @@ class Network:
         self.grads: Array = np.zeros(self.n_params, self.dtype)
         self.W, self.b = self._views(self.params)
         self.dW, self.db = self._views(self.grads)
-        self._buf = _Buffers(sizes, [a.name == "identity" for a in self.activations],
+        self._buf = Buffers(sizes, [a.name == "identity" for a in self.activations],
                              any(a.name in ("relu", "softplus") for a in self.activations),
                              self.dtype)
-        self._plans: dict[int, _Plan] = {}
-        self._plan: _Plan | None = None
+        self._plans: dict[int, Plan] = {}
+        self._plan: Plan | None = None
         self._cache = Cache()
         if weights is None and biases is None:
             self.initialize(random_state, init)
@@ -553,70 +313,65 @@ class Network:
 
     # -- forward and backward ------------------------------------------------
 
-    def _get_plan(self, N: int) -> _Plan:
+    def _get_plan(self, N: int) -> Plan:
         plan = self._plans.get(N)
         if plan is None:
             if self._buf.ensure(N) or len(self._plans) >= 8:
                 self._plans.clear()  # views of the old storage, or too many batch sizes
-            plan = self._plans[N] = _Plan(self, N)
+            plan = self._plans[N] = self._new_plan(N)
         return plan
 
-    def _plan_with_scratch(self, plan: _Plan) -> _Plan:
+    def _new_plan(self, N: int) -> Plan:
+        return Plan(self._buf, self.W, self.b, self.dW, self.db, self.activations,
+                    self.cost, N)
+
+    def _plan_with_scratch(self, plan: Plan) -> Plan:
         """The plan for the same N with scratch arrays (grown on the first backward pass)."""
         if self._buf.ensure_scratch(plan.N):
             self._plans.clear()  # their scratch views belong to the old arrays
-        new = self._plans[plan.N] = _Plan(self, plan.N)
+        new = self._plans[plan.N] = self._new_plan(plan.N)
         new.cache.A[0] = plan.cache.A[0]  # same buffers: the forward results carry over
         self._plan, self._cache = new, new.cache
         return new
 
     def _forward(self, X: Array) -> Cache:
         """Forward pass on a validated (N, n_in) batch of the network's dtype."""
-        plan = self._plan = self._get_plan(X.shape[0])
+        plan = self._plan
+        if plan is None or plan.N != X.shape[0]:  # the same N as the last pass: its plan
+            plan = self._plan = self._get_plan(X.shape[0])
         c = self._cache = plan.cache
         c.A[0] = X
-        # np.dot, not np.matmul: the same BLAS call with less overhead per call (0.4–0.8 µs
-        # of a 1.5 µs product for the tiny networks); every out= here is C-contiguous
-        dot, add = np.dot, np.add
+        weighted_sum = layers.weighted_sum
         A_prev = X
-        for WT, b, Z, A, sigma, work, shared in plan.hidden:
-            dot(A_prev, WT, out=Z)  # (N, n_l) = (N, n_{l-1}) @ (n_{l-1}, n_l)
-            add(Z, b, out=Z)
-            if not shared:
-                sigma(Z, A, work)
+        for W, b, Z, WT, ZT, sigma, A, work in plan.forward:
+            weighted_sum(A_prev, W, b, Z, WT, ZT)  # Z = A_prev Wᵀ + b, (N, n_l)
+            if A is not Z:  # an identity layer's A is its Z
+                sigma(Z, A, work)  # A = σ(Z)
             A_prev = A
-        W, b_col, ZT, Z, A, sigma, work, shared = plan.output
-        dot(W, A_prev.T, out=ZT)  # Z(L)ᵀ: (n_L, N) = (n_L, n_{L-1}) @ (n_{L-1}, N)
-        add(ZT, b_col, out=ZT)
-        if not shared:
-            sigma(Z, A, work)
         return c
 
     def _backward(self, Y: Array) -> Array:
         """Back-propagate from the cached forward pass; fills :attr:`grads` and returns it."""
         plan = self._plan
-        assert plan is not None, "_backward needs a forward pass first"
+        if plan is None:
+            raise ConfigError("backward: needs a forward pass first")
         if not plan.has_scratch:
             plan = self._plan_with_scratch(plan)
-        c = plan.cache
-        output_delta(self.cost, self.activations[-1], c.Z[-1], c.A[-1], Y, c.dZ[-1],
-                     plan.work[-1])
-        dot, A, ones = np.dot, c.A, plan.ones
-        for dZT, dZ, dW, db, l, below in plan.backward:
-            dot(dZT, A[l], out=dW)  # (n_l, n_{l-1}) = (n_l, N) @ (N, n_{l-1})
-            dot(ones, dZ, out=db)  # (n_l,): Σ over the examples, as a BLAS product
+        cost, sigma, Z, A, dZ, work = plan.output
+        output_delta(cost, sigma, Z, A, Y, dZ, work)  # dZ(L) = ∂C/∂Z(L)
+        backward, A, ones = layers.backward, plan.cache.A, plan.ones
+        for dZ, l, W, dW, db, dA, dZT, below in plan.backward:
+            backward(dZ, A[l], W, dW, db, dA, dZT, ones)  # dW(l), db(l), dA(l−1)
             if below is not None:
-                W, dA, Z_prev, A_prev, sigma_backward, work = below
-                dot(dZ, W, out=dA)  # (N, n_{l-1}) = (N, n_l) @ (n_l, n_{l-1})
-                sigma_backward(dA, Z_prev, A_prev, work)  # dZ(l−1) = dA ⊙ σ'(Z(l−1))
+                sigma_prime, Z_prev, A_prev, work = below
+                sigma_prime(dA, Z_prev, A_prev, work)  # dZ(l−1) = dA(l−1) ⊙ σ'(Z(l−1))
         return self.grads
 
-    def _cost(self, Y: Array) -> float:
-        c = self._cache
-        return self.cost(c.Z[-1], c.A[-1], Y)
-
     def check_X(self, X: object, name: str = "X") -> tuple[Array, bool]:
-        """Validate inputs: (N, n_in) finite numbers, converted to the network's dtype."""
+        """Validate inputs: (N, n_in) finite numbers, converted to the network's dtype.
+
+        Returns the (N, n_in) array and whether one example of shape (n_in,) was given.
+        """
         return as_2d(X, name, self.n_inputs, self.dtype)
 
     def check_XY(self, X: object, Y: object) -> tuple[Array, Array]:
@@ -626,32 +381,71 @@ class Network:
         check_same_rows(X2, Y2)
         return X2, Y2
 
+    # The fast path of training loops: forward(X, check=False), cached_cost(Y), backward(Y)
+    # on arrays already validated (check_X / check_XY), with no copies or allocations.
+
     def forward(self, X: object, *, check: bool = True) -> Cache:
         """Run the forward pass and return every layer's Z and A.
 
-        ``Z(l) = A(l−1) @ W(l).T + b(l)`` and ``A(l) = σ(Z(l))``, for a batch X
-        of shape (N, n_in) or one example of shape (n_in,).  The returned cache
-        is overwritten by the next call, and :meth:`backward` reads it.
+        For each layer ``l = 1 … L``::
 
-        ``check=False`` is the fast path of training loops: X must already be a
-        finite (N, n_in) array of the network's dtype (as :meth:`check_X` makes it).
+            Z(l) = A(l−1) W(l)ᵀ + b(l),     A(l) = σ(Z(l)),     A(0) = X
+
+        Parameters
+        ----------
+        X : array-like of shape (N, n_in), or (n_in,) for one example
+        check : bool, default True
+            ``False`` is the fast path of training loops: X must already be a
+            finite C-contiguous (N, n_in) array of the network's dtype, as
+            :meth:`check_X` returns it.  Nothing is converted or copied.
+
+        Returns
+        -------
+        Cache
+            ``Z[l]`` and ``A[l + 1]`` of shape (N, n_{l+1}), ``A[0]`` is X.  Views
+            into buffers that the next call overwrites; :meth:`backward` reads them.
         """
         if check:
             X, _ = self.check_X(X)
         return self._forward(X)  # type: ignore[arg-type]
 
     def backward(self, Y: Array) -> Array:
-        """Back-propagate ``∂C/∂θ`` of the mean cost from the last :meth:`forward`.
+        """Back-propagate ``∂C/∂θ`` of the mean cost ``C = (1/N) Σ_k C_k`` of the last forward.
 
-        ``Y`` must be an (N, n_out) array of the network's dtype with the rows of
-        that forward pass.  Fills :attr:`grads` (the views :attr:`dW`, :attr:`db`)
-        and returns it; the next call overwrites it.
+        From the output delta ``dZ(L) = ∂C/∂Z(L)`` (:mod:`chainrule.nn.costs`), for
+        ``l = L … 1``::
+
+            dW(l) = dZ(l)ᵀ A(l−1),   db(l) = Σ_k dZ(l)[k],   dZ(l−1) = (dZ(l) W(l)) ⊙ σ'(Z(l−1))
+
+        Parameters
+        ----------
+        Y : ndarray of shape (N, n_out)
+            The targets of the rows of the last :meth:`forward`, in the network's
+            dtype (as :meth:`check_XY` returns them).
+
+        Returns
+        -------
+        ndarray of shape (n_params,)
+            :attr:`grads` itself (its views :attr:`dW`, :attr:`db` hold the layers'
+            gradients); the next call overwrites it.
+
+        Raises
+        ------
+        ConfigError
+            If no forward pass came first.
         """
         return self._backward(Y)
 
     def cached_cost(self, Y: Array) -> float:
-        """``C = (1/N) Σ_k C_k`` of the last :meth:`forward` against the targets ``Y``."""
-        return self._cost(Y)
+        """``C = (1/N) Σ_k C_k`` of the last :meth:`forward` against the targets.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (N, n_out)
+            In the network's dtype, the rows of that forward pass.
+        """
+        c = self._cache
+        return self.cost(c.Z[-1], c.A[-1], Y)
 
     def predict(self, X: object) -> Array:
         """Output activations ``a(N)`` as a new array: (N, n_out), or (n_out,) for one example."""
@@ -672,7 +466,7 @@ class Network:
         """Training-set cost ``C = (1/N) Σ_k C_k``."""
         X2, Y2 = self.check_XY(X, Y)
         self._forward(X2)
-        return self._cost(Y2)
+        return self.cached_cost(Y2)
 
     def backprop(self, X: object, Y: object) -> tuple[list[Array], list[Array]]:
         """Gradients ∂C/∂W(l) and ∂C/∂b(l) of the mean cost over the batch.
@@ -687,71 +481,75 @@ class Network:
         return self.dW, self.db
 
     def cost_and_gradient(self, X: object, Y: object) -> tuple[float, Array]:
-        """``(C, ∂C/∂params)``; the gradient is :attr:`grads` itself (copy to keep)."""
+        """The cost and its gradient in one forward and one backward pass.
+
+        Parameters
+        ----------
+        X, Y : array-like of shape (N, n_in) and (N, n_out)
+            Validated and converted (:meth:`check_XY`).
+
+        Returns
+        -------
+        (float, ndarray of shape (n_params,))
+            ``C = (1/N) Σ_k C_k`` and ``∂C/∂params``; the gradient is :attr:`grads`
+            itself (copy it to keep it past the next call).
+        """
         X2, Y2 = self.check_XY(X, Y)
         self._forward(X2)
-        cost = self._cost(Y2)
+        cost = self.cached_cost(Y2)
         return cost, self._backward(Y2)
 
-    # -- the chain rule, factor by factor ------------------------------------
-
     def chain_rule(self, x: object, y: object, param: str | ParamRef) -> ChainRule:
-        """The factors of the seed's chain rule for one example and one parameter.
+        """The factors of the exercise's chain rule for one example and one parameter::
+
+            ∂C_k/∂θ = ∂C_k/∂a(N) · ∂a(N)/∂a(N−1) ⋯ ∂a(i+1)/∂a(i) · ∂a(i)/∂z(i) · ∂z(i)/∂θ
 
         Parameters
         ----------
         x : array-like of shape (n_in,)
         y : array-like of shape (n_out,)
         param : str or ParamRef
-            e.g. ``'W1[0,2]'`` (the seed's W(1) row 0, column 2) or ``'b2[1]'``.
+            e.g. ``'W1[0,2]'`` (the exercise's W(1) row 0, column 2) or ``'b2[1]'``.
 
         Returns
         -------
         ChainRule
-            Its ``value`` (the product of the factors) equals ``backprop``, the
-            back-propagated ∂C_k/∂θ, to rounding.
+            Its ``value`` (the product of the factors, :func:`chainrule.nn.chain.chain_factors`)
+            equals ``backprop``, the back-propagated ∂C_k/∂θ, to rounding.
         """
         p = parse_param(param)
         k = self.flat_index(p)
-        X2, Y2 = self.check_XY(np.atleast_1d(np.asarray(x))[None, :] if np.ndim(x) <= 1 else x,
-                               np.atleast_1d(np.asarray(y))[None, :] if np.ndim(y) <= 1 else y)
-        if X2.shape[0] != 1:
-            raise ShapeError(f"x: chain_rule takes one example, got {X2.shape[0]}")
-        c = self._forward(X2)
+        X, Y = self.check_XY(np.atleast_1d(np.asarray(x))[None, :] if np.ndim(x) <= 1 else x,
+                             np.atleast_1d(np.asarray(y))[None, :] if np.ndim(y) <= 1 else y)
+        if X.shape[0] != 1:
+            raise ShapeError(f"x: chain_rule takes one example, got {X.shape[0]}")
+        c = self._forward(X)
         z = tuple(Z[0].copy() for Z in c.Z)
         a = tuple(A[0].copy() for A in c.A)
-        self._backward(Y2)
-        backprop = float(self.grads[k])
-
-        N, i = self.n_layers, p.layer
-        acts = self.activations
-        # Saturated units (a rounded to 0 or 1) give infinite or 0/0 factors when taken
-        # from a; the factors are taken from z where that is exact, and what is left
-        # (a softmax output rounded to 0 where y > 0) is infinite without a warning.
+        backprop = float(self._backward(Y)[k])
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            factors = [Factor(f"∂C/∂a({N})", f"{self.cost.name}: {self.cost.dC_dA_formula}",
-                              self.dC_da(z[N - 1][None, :], a[N][None, :], Y2)[0])]
-            for j in range(N, i, -1):
-                J = acts[j - 1].jacobian(z[j - 1]) @ self.W[j - 1]  # (n_j, n_{j-1})
-                factors.append(Factor(f"∂a({j})/∂a({j - 1})", f"σ'(z({j})) W({j})", J))
-            factors.append(Factor(f"∂a({i})/∂z({i})",
-                                  f"σ'(z({i})) = {acts[i - 1].derivative_formula}",
-                                  acts[i - 1].jacobian(z[i - 1])))
-        e = np.zeros(self.layer_sizes[i], self.dtype)
-        if p.kind == "W":
-            e[p.row] = a[i - 1][p.col]
-            factors.append(Factor(f"∂z({i})/∂W({i})[{p.row},{p.col}]",
-                                  f"a({i - 1})[{p.col}] in row {p.row}", e))
-        else:
-            e[p.row] = 1
-            factors.append(Factor(f"∂z({i})/∂b({i})[{p.row}]", f"1 in row {p.row}", e))
-        return ChainRule(p, tuple(factors), backprop, z, a)
-
+            dC_da = self.dC_da(z[-1][None, :], a[-1][None, :], Y)[0]  # ±∞ beyond the range
+        factors = chain_factors(p, dC_da, self.cost, self.activations, self.W, z, a)
+        return ChainRule(p, factors, backprop, z, a)
 
     def dC_da(self, Z: Array, A: Array, Y: Array) -> Array:
-        """∂C_k/∂a(N) for every row of the output's (Z, A) and the targets Y (all (N, n_N)),
-        exact where a is rounded to 0 or 1 (:attr:`Cost.dC_dA_from_z` where the cost has
-        one).  Call it under ``np.errstate``: a factor truly beyond the range is ±∞."""
+        """``∂C_k/∂a(N)`` for every example: the first factor of the chain rule.
+
+        Exact where a is rounded to 0 or 1 (the cost's ``dC_dA_from_z`` where it
+        has one); call it under ``np.errstate``: a factor truly beyond the range is ±∞.
+
+        Parameters
+        ----------
+        Z, A : ndarray of shape (N, n_out)
+            The output layer's weighted sums and activations.
+        Y : ndarray of shape (N, n_out)
+            The targets.
+
+        Returns
+        -------
+        ndarray of shape (N, n_out)
+            E.g. ``2(a − y)`` for the squared error.
+        """
         exact = self.cost.dC_dA_from_z
         return self.cost.dC_dA(A, Y) if exact is None else exact(Z, A, Y)
 
