@@ -170,6 +170,21 @@ def test_a_hostile_file_name_stays_out_of_the_headers(served):
         conn.close()
 
 
+def test_oversize_request_headers_are_refused(served):
+    h, port = address(served)
+    with socket.create_connection((h, port), timeout=10) as s:
+        s.sendall((f"GET / HTTP/1.1\r\nHost: {h}:{port}\r\nConnection: close\r\n"
+                   f"X-Pad: {'x' * 70_000}\r\n\r\n").encode())
+        reply = b""
+        try:
+            while chunk := s.recv(4096):
+                reply += chunk
+        except ConnectionResetError:
+            pass
+    assert reply.startswith(b"HTTP/1.1 431") and b"headers over 16 kB" in reply
+    assert request(served, "GET", "/")[0] == 200
+
+
 def test_an_upload_to_no_session_is_refused(served):
     status, body = request(served, "POST", "/api/upload/csv?session=nope", body=b"a\n1\n",
                            origin=own_origin(served))

@@ -89,6 +89,8 @@ class Guard:
         self.origins = frozenset(f"http://{h}" for h in hosts)
 
     def _refusal(self, scope: Scope) -> str | None:
+        if sum(len(k) + len(v) for k, v in scope["headers"]) > MAX_HEADER:
+            return f"refused: request headers over {MAX_HEADER // 1024} kB"
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host", "")
         if host not in self.hosts:
@@ -113,7 +115,8 @@ class Guard:
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008, "reason": reason[:120]})
             return
-        await PlainTextResponse(reason, status_code=403, headers=SECURITY_HEADERS)(
+        status = 431 if "headers over" in reason else 403
+        await PlainTextResponse(reason, status_code=status, headers=SECURITY_HEADERS)(
             scope, receive, send)
 
 
