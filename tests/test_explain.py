@@ -10,7 +10,8 @@ from rich.console import Console
 
 from chainrule import ConfigError, Network, ShapeError
 from chainrule.nn.landscape import not_toy
-from chainrule.nn.ledger import _tex_number, explain
+from chainrule.nn.ledger import explain, latex_number
+from chainrule.viz.ledger_text import ledger_table, render_ledger
 
 # (layer sizes, hidden activation, output activation, cost)
 ARCHITECTURES = [
@@ -154,9 +155,9 @@ def test_to_latex_elides_large_matrices(rng):
 
 
 def test_latex_numbers():
-    assert _tex_number(1.5e-7, 3) == r"1.5 \times 10^{-7}"
-    assert _tex_number(-0.0, 3) == "0"
-    assert _tex_number(-0.123456, 3) == "-0.123"
+    assert latex_number(1.5e-7, 3) == r"1.5 \times 10^{-7}"
+    assert latex_number(-0.0, 3) == "0"
+    assert latex_number(-0.123456, 3) == "-0.123"
 
 
 def test_render_never_shows_a_negative_zero():
@@ -169,7 +170,7 @@ def test_render_never_shows_a_negative_zero():
     net.b[1][...] = -0.0
     ledger = explain(net, [[-0.0, 1.0]], [[0.5]], "W1[0,0]")
     console = Console(record=True, width=160)
-    ledger.render(console)
+    render_ledger(ledger, console)
     text = console.export_text()
     assert "∂a(2)/∂a(1)" in text
     assert not re.search(r"-0(\.0*)?(?![0-9.])", text), text  # no -0, -0., -0.000
@@ -179,7 +180,7 @@ def test_render_shows_the_formulas(rng):
     net, X, Y = make_problem([3, 4, 2], "tanh", None, "squared_error", rng, n=4)
     ledger = explain(net, X, Y, "W1[0,2]")
     console = Console(record=True, width=120)
-    ledger.render(console)
+    render_ledger(ledger, console)
     text = console.export_text()
     for formula in ["2(a − y)", "σ'(z(2)) W(2)", "1/cosh²(z) = 1 − a²", "a(0)[2] in row 0"]:
         assert formula in text
@@ -194,7 +195,7 @@ def test_to_table_is_a_rich_table_with_a_row_per_factor_and_check(rng):
     from rich.table import Table
 
     net, X, Y = make_problem([3, 4, 2], "tanh", None, "squared_error", rng, n=3)
-    table = explain(net, X, Y, "W2[1,3]").to_table()
+    table = ledger_table(explain(net, X, Y, "W2[1,3]"))
     assert isinstance(table, Table)
     assert table.row_count == 3 + 6  # three factors, then three checks for k and for C
 
@@ -258,7 +259,7 @@ def test_the_caption_shows_the_binary_cross_entropy_formula_whole():
     # its [ ... ] would be taken for rich markup and dropped
     net = Network([1, 1], "logistic", cost="binary_cross_entropy", random_state=0)
     console = Console(record=True, width=200)
-    console.print(explain(net, [[0.5]], [[1.0]], "b1[0]").to_table())
+    console.print(ledger_table(explain(net, [[0.5]], [[1.0]], "b1[0]")))
     assert "C_k = −Σ_i [y_i log a_i + (1 − y_i) log(1 − a_i)]" in console.export_text()
 
 
@@ -284,7 +285,7 @@ def test_the_table_explains_a_product_beyond_the_range():
     net = Network([1, 3], "identity", cost="cross_entropy",
                   weights=[[[800.0], [0.0], [-800.0]]], biases=[[0.0, 0.0, 0.0]])
     console = Console(record=True, width=250)
-    console.print(explain(net, [[1.0]], [[0.0, 0.0, 1.0]], "b1[2]").to_table())
+    console.print(ledger_table(explain(net, [[1.0]], [[0.0, 0.0, 1.0]], "b1[2]")))
     text = console.export_text()
     assert "a factor is beyond the floating-point range" in text
     assert "rel. diff nan" not in text

@@ -8,7 +8,7 @@ Each command parses its options, makes a few library calls and reports::
     chainrule info       io.read_model_info (the weights are not read)
     chainrule datasets   data.describe_datasets
     chainrule landscape  nn.cost_surface + descent_path → viz.plot_landscape
-    chainrule explain    nn.explain → Ledger.render / to_latex / to_dict
+    chainrule explain    nn.explain → viz.render_ledger / Ledger.to_latex / to_dict
     chainrule tour       tour.run_tour
     chainrule export     io.load_model → interop.to_onnx
 

@@ -59,6 +59,7 @@ def explain(
 ) -> None:
     """The chain rule for one weight: every factor, its value, back-prop and finite differences."""
     from ..nn.ledger import explain as explain_network
+    from ..viz.ledger_text import render_ledger
 
     with reporting(debug):
         if latex is not None:
@@ -76,7 +77,7 @@ def explain(
         if json_output:
             typer.echo(json.dumps(json_ready(ledger.to_dict()), allow_nan=False))
         else:
-            print_rich(ledger.render)
+            print_rich(lambda console: render_ledger(ledger, console))
             if latex is not None:
                 say(f"wrote the chain in LaTeX to {latex}")
 

@@ -13,12 +13,15 @@ so a gradient that vanishes or explodes on its way down is visible.
 With several examples the ledger also gives the derivative of the training-set
 cost ``C = (1/N) Σ_k C_k``: the mean of the per-example products, which equals
 back-propagation on the whole batch.
+
+A :class:`Ledger` is data: numbers, :meth:`Ledger.to_dict` and
+:meth:`Ledger.to_latex`.  :mod:`chainrule.viz.ledger_text` draws it as tables.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -29,11 +32,7 @@ from .gradcheck import numerical_gradient
 from .layers import backward
 from .network import Network
 
-if TYPE_CHECKING:  # rich is only needed to render
-    from rich.console import Console
-    from rich.table import Table
-
-__all__ = ["LayerGradient", "Ledger", "explain"]
+__all__ = ["LayerGradient", "Ledger", "explain", "latex_number", "plain_number"]
 
 Array = np.ndarray
 
@@ -129,83 +128,17 @@ class Ledger:
         """∂C/∂θ of the mean cost: ``(1/N) Σ_k ∂C_k/∂θ``, the mean of the products."""
         return float(np.mean(self.per_example))
 
-    # -- output ----------------------------------------------------------------
+    def shown_shape(self, n: int) -> str:
+        """Factor n's shape in the exercise's orientation: a row vector first (``1×n_N``),
+        a column last (``n_i×1``), matrices between (``n_j×n_{j−1}``)."""
+        f, last = self.factors[n], len(self.factors) - 1
+        if n == 0:
+            return f"1×{f.shape[0]}"
+        if n == last:
+            return f"{f.shape[0]}×1"
+        return "×".join(str(s) for s in f.shape)
 
-    def to_table(self) -> Table:
-        """The factors and the checks as a :class:`rich.table.Table`."""
-        from rich.table import Table
-
-        N, k = self.n_examples, self.example
-        of = f" of {N}" if N > 1 else ""
-        from rich.markup import escape
-
-        table = Table(title=f"∂C_k/∂{self.param.symbol} by the chain rule, example k = {k}{of}",
-                      caption=escape(f"C_k = {self.cost_formula}   ({self.cost})"))
-        table.add_column("factor", no_wrap=True)
-        table.add_column("formula", no_wrap=True)
-        table.add_column("shape", justify="center", no_wrap=True)
-        table.add_column("value", overflow="fold")
-        last = len(self.factors) - 1
-        for n, f in enumerate(self.factors):
-            table.add_row(f.symbol, f.formula, _shape_text(f, n, last), _array_text(f, n, last),
-                          end_section=n == last)
-        for label, formula, v in self._checks():
-            table.add_row(label, formula, "", v)
-        return table
-
-    def _checks(self) -> list[tuple[str, str, str]]:
-        p, N = self.product, self.n_examples
-        if np.isfinite(p):
-            rows = [
-                ("product ∂C_k/∂θ", "the factors, left to right", _fmt(p, ".10g")),
-                ("back-propagation", "Network.backprop on example k",
-                 _with_diff(self.example_backprop, p)),
-                ("finite difference", "(C_k(θ + h) − C_k(θ − h)) / 2h",
-                 _with_diff(self.example_numeric, p)),
-            ]
-        else:  # a saturated output: a factor is beyond the floating-point range
-            b = self.example_backprop
-            rows = [
-                ("product ∂C_k/∂θ", "the factors, left to right",
-                 f"{_fmt(p, '.10g')}: a factor is beyond the floating-point range (a "
-                 "saturated output); back-propagation's fused a − y is exact"),
-                ("back-propagation", "Network.backprop on example k", _fmt(b, ".10g")),
-                ("finite difference", "(C_k(θ + h) − C_k(θ − h)) / 2h",
-                 _with_diff(self.example_numeric, b)),
-            ]
-        if N > 1:
-            m = self.value
-            rows += [
-                ("∂C/∂θ", f"(1/N) Σ_k ∂C_k/∂θ over N = {N}", _fmt(m, ".10g")),
-                ("back-propagation", "Network.backprop on the batch", _with_diff(self.backprop, m)),
-                ("finite difference", "(C(θ + h) − C(θ − h)) / 2h", _with_diff(self.numeric, m)),
-            ]
-        return rows
-
-    def layers_table(self) -> Table:
-        """``‖∂C_k/∂a(j)‖`` and the σ' factors layer by layer, as a :class:`rich.table.Table`."""
-        from rich.table import Table
-
-        mean = f", mean over {self.n_examples} examples" if self.n_examples > 1 else ""
-        table = Table(title=f"Gradient size, layer {self.layers[0].layer} down to "
-                            f"{self.param.layer}{mean}")
-        table.add_column("layer j", justify="right")
-        table.add_column("‖∂C_k/∂a(j)‖", justify="right")
-        table.add_column("mean |σ'(z(j))|", justify="right")
-        table.add_column("Π σ' from N down to j", justify="right")
-        for g in self.layers:
-            table.add_row(str(g.layer), _fmt(g.dC_da_norm, ".4g"), _fmt(g.sigma_prime, ".4g"),
-                          _fmt(g.sigma_prime_product, ".4g"))
-        return table
-
-    def render(self, console: Console | None = None) -> None:
-        """Print both tables to ``console`` (a new :class:`rich.console.Console` by default)."""
-        if console is None:
-            from rich.console import Console
-
-            console = Console()
-        console.print(self.to_table())
-        console.print(self.layers_table())
+    # -- output (the rich tables are chainrule.viz.ledger_text's) ---------------
 
     def to_latex(self, digits: int = 4) -> str:
         """The chain in LaTeX (an ``aligned`` block): symbols, then values, then the product.
@@ -228,19 +161,18 @@ class Ledger:
             rf"\frac{{\partial C_k}}{{\partial {theta}}}",
             r"  &= " + r" \, ".join(symbols) + r" \\",
             r"  &= " + r" \, ".join(values) + r" \\",
-            r"  &= " + _tex_number(self.product, digits),
+            r"  &= " + latex_number(self.product, digits),
         ]
         if self.n_examples > 1:
             lines[-1] += r" \qquad (k = " + str(self.example) + r") \\"
             lines.append(rf"\frac{{\partial C}}{{\partial {theta}}} &= \frac{{1}}{{N}} "
                          rf"\sum_{{k}} \frac{{\partial C_k}}{{\partial {theta}}} = "
-                         + _tex_number(self.value, digits)
+                         + latex_number(self.value, digits)
                          + rf" \qquad (N = {self.n_examples})")
         return "\\begin{aligned}\n" + "\n".join(lines) + "\n\\end{aligned}"
 
     def to_dict(self) -> dict[str, Any]:
         """Everything in plain Python types, for ``json.dumps``."""
-        last = len(self.factors) - 1
         return {
             "param": str(self.param),
             "symbol": self.param.symbol,
@@ -250,7 +182,7 @@ class Ledger:
             "n_examples": self.n_examples,
             "factors": [
                 {"symbol": f.symbol, "formula": f.formula, "shape": list(f.shape),
-                 "shown_as": _shape_text(f, n, last), "value": f.value.tolist()}
+                 "shown_as": self.shown_shape(n), "value": f.value.tolist()}
                 for n, f in enumerate(self.factors)
             ],
             "product": self.product,
@@ -381,56 +313,26 @@ def _central_difference(network: Network, X: Array, Y: Array, k: int, eps: float
 
 
 # ---------------------------------------------------------------------------
-# Text and LaTeX
+# Numbers and LaTeX
 # ---------------------------------------------------------------------------
 
 
-def _shape_text(f: Factor, n: int, last: int) -> str:
-    """The exercise's orientation: a row vector first, a column last, matrices between."""
-    if n == 0:
-        return f"1×{f.shape[0]}"
-    if n == last:
-        return f"{f.shape[0]}×1"
-    return "×".join(str(s) for s in f.shape)
-
-
-def _fmt(x: float, spec: str) -> str:
+def plain_number(x: float, spec: str) -> str:
     """``format(x, spec)``, never showing a negative zero: a value that rounds to zero
-    at ``spec``'s precision prints as ``0``, not ``-0``."""
+    at ``spec``'s precision prints as ``0``, not ``-0``.
+
+    >>> plain_number(-1e-20, ".3f"), plain_number(-0.0, ".6g")
+    ('0.000', '0')
+    """
     text = format(float(x) + 0.0, spec)  # + 0.0 turns −0.0 into 0.0
     if text.startswith("-") and float(text) == 0.0:
         return text[1:]  # e.g. -1e-20 in a fixed-point spec
     return text
 
 
-# Decimals shown in an array factor.
-ARRAY_DECIMALS = 3
-
-
-def _array_text(f: Factor, n: int, last: int) -> str:
-    v = f.value
-    if v.size == 1:
-        return _fmt(v.reshape(-1)[0], ".6g")
-    if n == last:
-        v = v[:, None]  # shown as a column
-    # Round first: array2string would print −0.0004 as "-0."; rounded it is −0.0,
-    # and + 0.0 turns every −0.0 into 0.0.
-    v = np.round(v, ARRAY_DECIMALS) + 0.0
-    # once an axis is longer than MAX_SHOWN, summarise (threshold 0): every axis longer
-    # than 2·edgeitems then shows only its first and last two entries
-    big = max(v.shape) > MAX_SHOWN
-    return np.array2string(v, precision=ARRAY_DECIMALS, suppress_small=True,
-                           threshold=0 if big else v.size, edgeitems=2, max_line_width=1000)
-
-
-def _with_diff(value: float, reference: float) -> str:
-    scale = max(abs(value), abs(reference))
-    rel = abs(value - reference) / scale if scale > 0 else 0.0
-    return f"{_fmt(value, '.10g')} (rel. diff {_fmt(rel, '.0e')})"
-
-
-def _tex_number(x: float, digits: int) -> str:
-    text = _fmt(x, f".{digits}g")
+def latex_number(x: float, digits: int) -> str:
+    """x in LaTeX with ``digits`` significant digits: ``1.5 \\times 10^{-7}``, never ``-0``."""
+    text = plain_number(x, f".{digits}g")
     if "e" in text:
         mantissa, exponent = text.split("e")
         return rf"{mantissa} \times 10^{{{int(exponent)}}}"
@@ -447,7 +349,7 @@ def _elide(n: int) -> list[int | None]:
 def _tex_array(v: Array, digits: int) -> str:
     """A number, or a pmatrix (a 1-D array is a row)."""
     if v.size == 1:
-        return _tex_number(float(v.reshape(-1)[0]), digits)
+        return latex_number(float(v.reshape(-1)[0]), digits)
     M = v[None, :] if v.ndim == 1 else v
     rows = []
     for r in _elide(M.shape[0]):
@@ -456,7 +358,7 @@ def _tex_array(v: Array, digits: int) -> str:
             if r is None:
                 cells.append(r"\ddots" if c is None else r"\vdots")
             else:
-                cells.append(r"\cdots" if c is None else _tex_number(float(M[r, c]), digits))
+                cells.append(r"\cdots" if c is None else latex_number(float(M[r, c]), digits))
         rows.append(" & ".join(cells))
     return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
 

@@ -1,6 +1,7 @@
-"""Plots (matplotlib, imported lazily)."""
+"""Plots (matplotlib) and the chain-rule ledger's tables (rich), each imported lazily."""
 
-from . import plots
+from . import ledger_text, plots
+from .ledger_text import layers_table, ledger_table, render_ledger
 from .plots import (
     plot_cost_curve,
     plot_curve_2d,
@@ -11,4 +12,4 @@ from .plots import (
     save_figure,
 )
 
-__all__ = [*plots.__all__]
+__all__ = [*ledger_text.__all__, *plots.__all__]
