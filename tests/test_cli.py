@@ -767,31 +767,6 @@ def test_a_memory_mapped_npy_is_never_copied_whole(tmp_path: Path):
                                rtol=1e-12, atol=1e-14)
 
 
-def test_label_detection_reads_blocks_and_stops_early(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch):
-    from chainrule.cli import data_prep
-
-    assert data_prep.looks_like_labels(np.array([[3.0], [5.0], [7.0], [3.0]]))
-    assert not data_prep.looks_like_labels(np.ones((4, 1)))  # one class
-    assert not data_prep.looks_like_labels(np.array([[0.0], [0.5]]))
-    monkeypatch.setattr(data_prep, "BLOCK_BYTES", 800)  # blocks of 100 rows
-    y = np.arange(10_000.0).reshape(-1, 1)  # whole numbers, but far too many to be classes
-    np.save(tmp_path / "y.npy", y)
-    from chainrule.utils import validation as _validation
-
-    blocks = []
-    real = _validation.row_blocks
-
-    def counting(A, rows, name):
-        for item in real(A, rows, name):
-            blocks.append(rows)
-            yield item
-
-    monkeypatch.setattr(_validation, "row_blocks", counting)
-    assert not data_prep.looks_like_labels(np.load(tmp_path / "y.npy", mmap_mode="r"))
-    assert blocks == [100]  # 100 distinct values in the first block: no need to read on
-
-
 def test_a_second_ctrl_c_inside_a_step_saves_nothing_and_says_so(tmp_path, monkeypatch, capsys):
     # The library raises KeyboardInterrupt at once on a second Ctrl-C, in the middle of a
     # step (its weights may be half updated): nothing is saved, the last checkpoint stays.
@@ -967,11 +942,11 @@ def test_explain_y_beyond_float32_names_the_option(tmp_path: Path):
 # A command whose input stage (standardising a .npy, writing predictions) waits to be
 # signalled; the temporary folder is watched while it waits and after it ends.
 SLOW_SCRIPT = """
-import sys, time
+import importlib, sys, time
 from chainrule import cli
-from chainrule.cli import data_prep
-stage = sys.argv[1]
-real = getattr(data_prep, stage)
+module_name, stage = sys.argv[1].rsplit(".", 1)  # the library function that waits
+module = importlib.import_module(module_name)
+real = getattr(module, stage)
 
 def slow(*args, **kwargs):
     result = real(*args, **kwargs)
@@ -979,7 +954,7 @@ def slow(*args, **kwargs):
     time.sleep(60)
     return result
 
-setattr(data_prep, stage, slow)
+setattr(module, stage, slow)
 sys.exit(cli.main(sys.argv[2:]))
 """
 
@@ -1011,8 +986,8 @@ def test_a_signal_while_a_npy_is_standardised_leaves_nothing(tmp_path: Path,
     np.save(data, np.random.default_rng(8).normal(size=(300, 4)))
     out = tmp_path / "m.safetensors"
     code, stdout, err, during, after = run_until_waiting(
-        tmp_path, "standardize_block", sig, "train", data, "--target", "last", "--epochs", "1",
-        "-q", "-o", out)
+        tmp_path, "chainrule.data.scaling.scale_block", sig, "train", data, "--target", "last",
+        "--epochs", "1", "-q", "-o", out)
     assert during == [] and after == []  # the copy was unlinked as soon as it was made
     assert not out.exists()
     if sig == signal.SIGTERM:
@@ -1028,8 +1003,8 @@ def test_sigterm_during_predict_removes_its_temporary_file_and_folders(tmp_path:
     model = tmp_path / "m.safetensors"
     assert invoke("train", data, "--epochs", "1", "-q", "-o", model).exit_code == 0
     code, stdout, err, _, _ = run_until_waiting(
-        tmp_path, "csv_text", signal.SIGTERM, "predict", model, data, "--out",
-        tmp_path / "new" / "sub" / "p.csv")
+        tmp_path, "chainrule.cli.data_prep.csv_text", signal.SIGTERM, "predict", model, data,
+        "--out", tmp_path / "new" / "sub" / "p.csv")
     assert code == 143 and stdout == ""
     assert_one_line_error(err, "error: terminated")
     assert not (tmp_path / "new").exists()  # the temporary file and the folders made for it
@@ -1038,7 +1013,7 @@ def test_sigterm_during_predict_removes_its_temporary_file_and_folders(tmp_path:
 def test_a_full_temporary_folder_names_the_standardised_copy(tmp_path: Path, monkeypatch,
                                                             capsys):
     from chainrule import cli
-    from chainrule.cli import data_prep
+    from chainrule.data import scaling
 
     data = tmp_path / "d.npy"
     np.save(data, np.random.default_rng(0).normal(size=(300, 4)))
@@ -1049,7 +1024,7 @@ def test_a_full_temporary_folder_names_the_standardised_copy(tmp_path: Path, mon
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_open(name, *args, **kwargs)
 
-    monkeypatch.setattr(data_prep, "open", full_disk, raising=False)
+    monkeypatch.setattr(scaling, "open", full_disk, raising=False)
     code = cli.main(["train", str(data), "--target", "last", "--epochs", "1", "-q",
                      "--out", str(tmp_path / "m.safetensors")])
     err = capsys.readouterr().err

@@ -700,3 +700,27 @@ def test_csv_row_numbers_and_header(tmp_path):
     empty.write_text("\n\n")
     with pytest.raises(DataError, match="is empty"):
         csv_header(empty)
+
+
+def test_label_detection_reads_blocks_and_stops_early(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch):
+    from chainrule.data import encoding
+    from chainrule.utils import validation
+
+    assert encoding.looks_like_labels(np.array([[3.0], [5.0], [7.0], [3.0]]))
+    assert not encoding.looks_like_labels(np.ones((4, 1)))  # one class
+    assert not encoding.looks_like_labels(np.array([[0.0], [0.5]]))
+    monkeypatch.setattr(validation, "BLOCK_BYTES", 800)  # blocks of 100 rows
+    y = np.arange(10_000.0).reshape(-1, 1)  # whole numbers, but far too many to be classes
+    np.save(tmp_path / "y.npy", y)
+    blocks = []
+    real = validation.row_blocks
+
+    def counting(A, rows, name):
+        for item in real(A, rows, name):
+            blocks.append(rows)
+            yield item
+
+    monkeypatch.setattr(validation, "row_blocks", counting)
+    assert not encoding.looks_like_labels(np.load(tmp_path / "y.npy", mmap_mode="r"))
+    assert blocks == [100]  # 100 distinct values in the first block: no need to read on

@@ -118,14 +118,20 @@ ARCHITECTURES = [
 def test_round_trip_is_bit_identical(tmp_path, rng, sizes, act, out_act, cost, dtype):
     net = Network(sizes, act, out_act, cost, dtype=dtype, random_state=3)
     X = rng.normal(size=(17, sizes[0])).astype(dtype)
+    n_out = sizes[-1]
+    # the model's fields (checked against the sizes) and keys of the user's own
     meta = {
         "input_scaling": {"mean": np.linspace(-1, 1, sizes[0]), "scale": [2.0] * sizes[0]},
+        "standardizer": {"mean": np.linspace(-1, 1, sizes[0]), "scale": [2.0] * sizes[0]},
         "training": {"epochs": np.int64(12), "final_cost": np.float32(0.125), "optimizer": "adam"},
-        "classes": ["setosa", "versicolor", "virginica"],
         "feature_names": [f"x{i}" for i in range(sizes[0])],
-        "target_names": ["y"],
         "note": "ünïcödé ∂C/∂W",
     }
+    if cost.endswith("cross_entropy"):
+        names = ["setosa", "versicolor", "virginica", "other"]
+        meta.update(task="classification", classes=names[:max(n_out, 2)], target_names=["y"])
+    else:
+        meta.update(task="regression", target_names=[f"y{j}" for j in range(n_out)])
     path = save_model(tmp_path / "model.safetensors", net, metadata=meta)
     assert path == tmp_path / "model.safetensors"
 
@@ -156,7 +162,7 @@ def test_file_is_plain_safetensors_with_the_documented_layout(tmp_path):
         meta = f.metadata()
     assert list(meta) == ["chainrule"]
     assert json.loads(meta["chainrule"]) == {
-        "format": "chainrule-model", "format_version": 1, "layer_sizes": [3, 5, 2],
+        "format": "chainrule-model", "format_version": 2, "layer_sizes": [3, 5, 2],
         "activations": ["relu", "softmax"], "cost": "cross_entropy", "dtype": "float32",
         "metadata": {"classes": [0, 1]},
     }
@@ -166,7 +172,7 @@ def test_read_model_info_reads_the_header_only(tmp_path):
     net = Network([4, 6, 3], "tanh", random_state=0)
     path = save_model(tmp_path / "m.safetensors", net, metadata={"mean": [1, 2, 3, 4]})
     info = read_model_info(str(path))
-    assert info.path == path and info.format_version == 1
+    assert info.path == path and info.format_version == 2
     assert info.layer_sizes == (4, 6, 3) and info.activations == ("tanh", "tanh")
     assert info.cost == "squared_error" and info.dtype == "float64"
     assert info.n_params == net.n_params == 4 * 6 + 6 + 6 * 3 + 3
@@ -288,8 +294,8 @@ CASES = [
         lambda h, d: h["__metadata__"].__setitem__("chainrule", "{oops")),
          "chainrule metadata is not valid JSON"),
     Case("wrong-format", with_doc(_set_doc("format", "keras")), "format is 'keras'"),
-    Case("format-version-2", with_doc(_set_doc("format_version", 2)),
-         "format_version is 2, expected 1 (written by a newer chainrule?)"),
+    Case("format-version-3", with_doc(_set_doc("format_version", 3)),
+         "format_version is 3, expected 1 or 2 (written by a newer chainrule? upgrade"),
     Case("format-version-bool", with_doc(_set_doc("format_version", True)),
          "format_version is True"),
     Case("format-version-missing", with_doc(lambda doc: doc.pop("format_version")),

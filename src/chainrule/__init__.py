@@ -17,6 +17,7 @@ from .errors import (
     ModelFileError,
     ShapeError,
 )
+from .model.model import Evaluation, Model, load_model
 from .nn.activations import ACTIVATIONS, Activation, get_activation
 from .nn.costs import COSTS, Cost, get_cost
 from .nn.gradcheck import GradCheckResult, check_gradient, check_network_gradient
@@ -38,10 +39,12 @@ __all__ = [
     "Cost",
     "DataError",
     "DivergenceError",
+    "Evaluation",
     "Factor",
     "GradCheckResult",
     "GradientDescent",
     "History",
+    "Model",
     "ModelFileError",
     "Network",
     "Optimizer",
@@ -56,5 +59,6 @@ __all__ = [
     "get_activation",
     "get_cost",
     "get_optimizer",
+    "load_model",
     "parse_param",
 ]

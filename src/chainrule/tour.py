@@ -506,7 +506,7 @@ def _q6_options(net: Network, chain: ChainRule, x: Array,
 
 
 def _heart(console: Console, out: Path) -> dict[str, Any]:
-    from .data.datasets import heart
+    from .data import heart
     from .train.loop import fit
     from .viz.plots import plot_curve_2d, save_figure
 

@@ -15,7 +15,6 @@ import enum
 import io
 import math
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,22 +22,22 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 
+from ..data.encoding import class_targets, looks_like_labels
+from ..data.scaling import block_rows, scale_block, standardized
+from ..data.scaling import check_fits as fits_dtype
 from ..errors import ConfigError, DataError, ShapeError
 from ..nn.network import Network
-from ..utils.files import os_error_reason
 from ..utils.validation import BLOCK_BYTES
 from .options import library_errors_as_options, parse_numbers
 from .printing import json_label
 from .reporting import say
 
 if TYPE_CHECKING:
-    from ..data.datasets import Dataset
+    from ..data import Dataset
 
 Array = np.ndarray
 
 
-# A regression target with at most this many distinct integer values is taken for class labels.
-MAX_AUTO_CLASSES = 20
 
 
 def note_target_scale(Y: Array, names: Sequence[str], lbfgs: bool = False) -> None:
@@ -50,7 +49,7 @@ def note_target_scale(Y: Array, names: Sequence[str], lbfgs: bool = False) -> No
     deviation is the true one (0 for a constant column, which the Standardizer
     stores as scale 1); L-BFGS has no learning rate to raise.
     """
-    from ..data.datasets import Standardizer
+    from ..data import Standardizer
 
     stats = Standardizer().fit(Y)
     constant = _constant_columns(Y) if (stats.scale_ == 1.0).any() else np.zeros(0, bool)
@@ -70,7 +69,7 @@ def _constant_columns(Y: Array) -> Array:
     from ..utils.validation import row_blocks
 
     lo, hi = np.full(Y.shape[1], np.inf), np.full(Y.shape[1], -np.inf)
-    for _, block in row_blocks(Y, _block_rows(Y), "y"):
+    for _, block in row_blocks(Y, block_rows(Y), "y"):
         lo = np.minimum(lo, block.min(axis=0))
         hi = np.maximum(hi, block.max(axis=0))
     return lo == hi
@@ -106,23 +105,12 @@ def _is_classification_cost(cost: str | None) -> bool:
 def encode_labels(labels: Array, classes: Sequence[Any] | None, cost: str | None,
                   src: str) -> tuple[Array, list[Any]]:
     """One-hot rows (one column for binary cross-entropy) and the classes in column order."""
-    from ..data.datasets import csv_row_numbers, one_hot
-    from ..utils.validation import read_into_memory
+    from ..data import Source as DataSource
+    from ..data import csv_source
 
-    labels = read_into_memory(labels, "y")  # a column of a .npy: not paged in through its map
-    try:
-        Y, found = one_hot(labels, classes=None if classes is None else np.asarray(classes))
-    except DataError as exc:
-        k = getattr(exc, "row", None)
-        if k is None or classes is None:
-            raise
-        is_csv = src.lower().endswith(".csv") and Path(src).is_file()
-        where = f"row {csv_row_numbers(src)[k]}" if is_csv else f"row {k} (counting from 0)"
-        raise DataError(f"{src}: {where}: label {json_label(exc.label)!r} is not one of the "
-                        f"model's classes {[json_label(c) for c in classes]}") from None
-    if classes is None and found.size < 2:
-        raise DataError(f"{src}: the target has only one class ({json_label(found[0])!r}); "
-                        "classification needs at least two")
+    is_csv = src.lower().endswith(".csv") and Path(src).is_file()
+    source = csv_source(src, []) if is_csv else DataSource(src)
+    Y, found = class_targets(labels, classes, source=source)
     if cost == "binary_cross_entropy":
         if Y.shape[1] != 2:
             raise ConfigError(f"--cost: binary_cross_entropy needs exactly 2 classes, {src} has "
@@ -131,30 +119,8 @@ def encode_labels(labels: Array, classes: Sequence[Any] | None, cost: str | None
     return Y, [json_label(c) for c in found]
 
 
-def looks_like_labels(y: Array) -> bool:
-    """One column of few distinct whole numbers: class labels rather than a quantity.
-
-    Read block by block and stopped at the first fraction or once more than
-    :data:`MAX_AUTO_CLASSES` values are seen, so a memory-mapped regression
-    target is not read whole.
-    """
-    from ..utils.validation import row_blocks
-
-    if y.ndim != 2 or y.shape[1] != 1:
-        return False
-    seen: set[float] = set()
-    for _, block in row_blocks(y, _block_rows(y), "y"):
-        col = np.asarray(block[:, 0], dtype=np.float64)
-        if not np.array_equal(col, np.round(col)):
-            return False
-        seen.update(np.unique(col).tolist())
-        if len(seen) > MAX_AUTO_CLASSES:
-            return False
-    return len(seen) >= 2
-
-
 def builtin_data(name: str, task: Task, cost: str | None) -> TrainingData:
-    from ..data.datasets import load_dataset
+    from ..data import load_dataset
 
     ds = load_dataset(name)
     if task is not Task.auto and task.value != ds.task:
@@ -213,7 +179,7 @@ def _csv_labels(path: Path, target: str | None, task: Task) -> tuple[Array, Arra
     stray word stays an error (a typo in a numeric target) unless ``--task
     classification`` says the words are classes.
     """
-    from ..data.datasets import csv_row_numbers, load_csv
+    from ..data import csv_row_numbers, load_csv
 
     src = os.fspath(path)
     X, labels, fnames, tnames = load_csv(path, target=target, labels=True)
@@ -246,7 +212,7 @@ def _csv_labels(path: Path, target: str | None, task: Task) -> tuple[Array, Arra
 
 
 def file_data(path: Path, target: str | None, task: Task, cost: str | None) -> TrainingData:
-    from ..data.datasets import load_data
+    from ..data import load_data
 
     src = os.fspath(path)
     wanted = _split_target(target, path.suffix.lower())
@@ -374,7 +340,7 @@ class Source:
         if self.name.startswith("--"):
             return f"{self.name}: value {j + 1}" + (f" ({column!r})" if self.columns else "")
         if self.csv is not None:
-            from ..data.datasets import csv_row_numbers
+            from ..data import csv_row_numbers
 
             row = f"row {csv_row_numbers(self.csv)[i]}"  # 1-based, the header is row 1
         else:
@@ -389,7 +355,7 @@ def _csv_targets(data: Path, target: str | None, meta: dict[str, Any],
     Without targets to read (predict), the model's target columns that the file
     has are still left out of the inputs: they may hold text class labels.
     """
-    from ..data.datasets import csv_header
+    from ..data import csv_header
 
     if target is not None:
         names = _split_target(target, ".csv")
@@ -460,7 +426,7 @@ def _builtin_model_data(net: Network, meta: dict[str, Any], dataset: str | None,
                         need_targets: bool,
                         data_option: str) -> tuple[Array, Array | None, Source]:
     """:func:`model_data` from a built-in set (by default the model's own)."""
-    from ..data.datasets import load_dataset
+    from ..data import load_dataset
 
     name = dataset or meta.get("dataset")
     if name is None:
@@ -483,7 +449,7 @@ def _builtin_model_data(net: Network, meta: dict[str, Any], dataset: str | None,
 def _read_model_file(net: Network, meta: dict[str, Any], data: Path, need_targets: bool,
                      target: str | None) -> tuple[Array, Array | None, Source, Source]:
     """The model's inputs X and the targets y (as stored) of a file, and their sources."""
-    from ..data.datasets import load_array, load_csv
+    from ..data import load_array, load_csv
 
     src = os.fspath(data)
     features = _named_features(meta)
@@ -527,123 +493,27 @@ def _read_model_file(net: Network, meta: dict[str, Any], data: Path, need_target
 
 def stored_scaler(meta: dict[str, Any]) -> Any:
     """The input scaling stored at training time (None if there was none)."""
-    from ..data.datasets import Standardizer
+    from ..data import Standardizer
 
     scaling = meta.get("standardizer")
     return Standardizer.from_dict(scaling) if scaling else None
 
 
-def _block_rows(A: Array, floats_per_row: int | None = None) -> int:
-    """Rows of ``A`` per block so that a block takes about BLOCK_BYTES.
-
-    A column of a memory-mapped table is read with the rest of each row, so a
-    row costs its stride in the file, not just its own bytes; ``floats_per_row``
-    counts float64 work per row beyond that (e.g. a forward pass).
-    """
-    per_row = max(abs(A.strides[0]), A.shape[1] * A.itemsize, 8 * (floats_per_row or 0), 1)
-    return max(1, BLOCK_BYTES // per_row)
+def standardize_inputs(X: Array, scaler: Any, source: Source,
+                       stack: contextlib.ExitStack) -> Array:
+    """``(X − mean) / scale`` without holding a memory-mapped ``X`` in memory."""
+    return standardized(X, scaler, source, stack)  # type: ignore[arg-type]
 
 
-def standardize_block(scaler: Any, block: Array, start: int, source: Source,
-               out: Array | None = None) -> Array:
-    """``scaler.transform(block)`` for rows ``start, ...`` of the data; an overflow is
-    reported naming the file, row and column."""
-    try:
-        return scaler.transform(block, out=out)
-    except DataError:
-        with np.errstate(over="ignore", invalid="ignore"):
-            bad = ~np.isfinite((np.asarray(block, np.float64) - scaler.mean_) / scaler.scale_)
-        if not bad.any():
-            raise
-        i, j = (int(v) for v in np.argwhere(bad)[0])
-        raise DataError(f"{source.where(start + i, j)}: {float(block[i, j]):g} overflows "
-                        f"float64 once standardised as in training, (x − {scaler.mean_[j]:g}) / "
-                        f"{scaler.scale_[j]:g}") from None
-
-
-def standardize_inputs(X: Array, scaler: Any, source: Source, stack: contextlib.ExitStack) -> Array:
-    """``(X − mean) / scale``, without holding a memory-mapped ``X`` in memory.
-
-    An ordinary array is transformed in memory.  A memory-mapped one (a large .npy)
-    is transformed block by block into a temporary .npy file and returned
-    memory-mapped from there, so memory does not grow with the file: the library
-    reads it in batches, as it reads the original.  The file is removed from its
-    folder as soon as it is made (:func:`_unlinked_npy`), so not even SIGKILL
-    leaves it behind.
-    """
-    if scaler is None:
-        return X
-    if not isinstance(X, np.memmap):
-        return standardize_block(scaler, X, 0, source)
-    from ..utils.validation import row_blocks
-
-    dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
-    name = _unlinked_npy(stack)
-    rows = _block_rows(X)
-    buf = np.empty((min(rows, X.shape[0]), X.shape[1]), dtype)
-    # written, not mapped: pages written through a map would stay in the process's memory
-    try:
-        with open(name, "wb") as f:
-            np.lib.format.write_array_header_1_0(
-                f, {"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False,
-                    "shape": X.shape})
-            for start, block in row_blocks(X, rows, "X"):
-                Xs = standardize_block(scaler, block, start, source, out=buf[:block.shape[0]])
-                f.write(Xs.data)
-    except OSError as exc:
-        folder = Path(tempfile.gettempdir())
-        raise ConfigError(f"{source.name}: cannot write its standardised copy "
-                          f"({X.nbytes / 2**20:.0f} MB) to the temporary folder {folder}: "
-                          f"{os_error_reason(exc, folder)}; set TMPDIR to a folder with room, "
-                          "or pass --no-standardize") from exc
-    return np.load(name, mmap_mode="r", allow_pickle=False)
-
-
-def _unlinked_npy(stack: contextlib.ExitStack) -> str:
-    """A name for a temporary .npy file whose directory entry is already gone.
-
-    The file is created in the system's temporary folder and unlinked at once;
-    its descriptor stays open (closed when ``stack`` closes) and the file is
-    reached through ``/proc/self/fd/N``, a name the library can also open for
-    its positional reads.  Where there is no such name (not Linux), a temporary
-    folder removed when ``stack`` closes holds it instead.
-    """
-    fd, path = tempfile.mkstemp(prefix="chainrule-", suffix=".npy")
-    stack.callback(os.close, fd)
-    proc_name = f"/proc/self/fd/{fd}"
-    if os.path.exists(proc_name):
-        os.unlink(path)  # the open descriptor keeps the file; nothing is left by a kill
-        return proc_name
-    os.unlink(path)
-    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="chainrule-"))
-    return os.path.join(folder, "X_standardised.npy")
+def check_fits(X: Array, scaler: Any, net: Network, source: Source) -> None:
+    """A float32 network's inputs must fit float32 (naming the file, row and column)."""
+    fits_dtype(X, scaler, net.dtype, source)  # type: ignore[arg-type]
 
 
 def transform_all(X: Array, meta: dict[str, Any], source: Source) -> Array:
     """``X`` scaled as in training, in memory (for what needs all of it at once)."""
     scaler = stored_scaler(meta)
-    return standardize_block(scaler, X, 0, source) if scaler is not None else X
-
-
-def check_fits(X: Array, scaler: Any, net: Network, source: Source) -> None:
-    """A float32 network's inputs must fit float32: name the file, row and column of a
-    value that does not (instead of an infinity met later).  ``X`` holds the file's
-    values, given to the network after ``scaler`` (None: as they are)."""
-    if net.dtype != np.float32:
-        return
-    from ..utils.validation import row_blocks
-
-    limit = float(np.finfo(np.float32).max)
-    for start, block in row_blocks(X, _block_rows(X), "X"):
-        Xb = standardize_block(scaler, block, start, source) if scaler is not None else block
-        big = np.abs(Xb) > limit
-        if not big.any():
-            continue
-        i, j = (int(v) for v in np.argwhere(big)[0])
-        after = f" ({float(Xb[i, j]):.4g} once standardised as in training)" \
-            if scaler is not None else ""
-        raise DataError(f"{source.where(start + i, j)}: {float(block[i, j]):g}{after} does not "
-                        f"fit float32, the network's dtype (largest {limit:.4g})")
+    return scale_block(scaler, X, 0, source) if scaler is not None else X  # type: ignore[arg-type]
 
 
 def predict_blocks(net: Network, X: Array, scaler: Any,
@@ -660,7 +530,8 @@ def predict_blocks(net: Network, X: Array, scaler: Any,
     per_row = max(X.shape[1] * X.itemsize, 8 * 4 * max(net.layer_sizes), 1)
     rows = max(1, BLOCK_BYTES // per_row)  # the forward pass keeps a few layers
     for start, block in row_blocks(X, rows, "X", exact=True):
-        Xb = standardize_block(scaler, block, start, source) if scaler is not None else block
+        Xb = scale_block(scaler, block, start, source) if scaler is not None \
+            else block  # type: ignore[arg-type]
         yield start, net.predict(Xb)  # (rows, n_out)
 
 

@@ -72,7 +72,7 @@ def info(model: ModelArg, json_output: JsonFlag = False, debug: Debug = False) -
 
 def datasets(json_output: JsonFlag = False, debug: Debug = False) -> None:
     """The built-in data sets, with their sizes and a one-line description."""
-    from ..data.datasets import describe_datasets
+    from ..data import describe_datasets
 
     with reporting(debug):
         rows = describe_datasets()

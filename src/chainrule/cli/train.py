@@ -88,7 +88,7 @@ from .train_report import (
 )
 
 if TYPE_CHECKING:
-    from ..data.datasets import Standardizer
+    from ..data import Standardizer
     from ..train.loop import History, Trainer
 
 Array = np.ndarray
@@ -197,7 +197,7 @@ def _prepare(r: TrainRequest, data: TrainingData, out: Path,
              stack: contextlib.ExitStack) -> _Run:
     """The recipe, the network and its trainer, and the inputs scaled as they will be
     stored; bad combinations fail here, before anything is printed."""
-    from ..data.datasets import Standardizer
+    from ..data import Standardizer
     from ..train.loop import Trainer
 
     recipe = recipe_for(data, r.recipe_changes())

@@ -1,28 +1,55 @@
-"""Built-in data sets, file readers and preprocessing."""
+"""Built-in data sets, file readers and preprocessing.
 
-from . import datasets
-from .datasets import (
-    DATASETS,
-    Dataset,
-    DatasetInfo,
-    Standardizer,
-    circle,
-    csv_header,
-    csv_row_numbers,
-    describe_datasets,
-    digits,
-    gaussians,
-    heart,
-    load_array,
-    load_csv,
-    load_data,
-    load_dataset,
-    not_gate,
-    one_hot,
-    spiral,
-    split,
-    xor,
-    xor_blobs,
+=================  =============================================================
+module             what lives there
+=================  =============================================================
+``dataset``        the :class:`Dataset` record
+``generators``     the built-in toy sets (NOT, XOR, the heart, 2-D classes, digits)
+``registry``       :data:`DATASETS` and :func:`load_dataset` by name
+``csv_files``      CSV files with a header row (read by pandas, checked here)
+``arrays``         ``.npy`` (memory-mapped) and ``.npz`` files, never unpickled
+``readers``        :func:`load_data`, which picks the reader by suffix
+``frames``         pandas tables as float arrays, the first bad cell by name
+``source``         where rows came from, to name a cell in messages
+``scaling``        :class:`Standardizer`, block by block
+``encoding``       class labels as one-hot rows
+``splitting``      train / held-out split by index
+=================  =============================================================
+"""
+
+from . import (
+    arrays,
+    checks,
+    csv_files,
+    dataset,
+    encoding,
+    generators,
+    readers,
+    registry,
+    scaling,
+    source,
+    splitting,
 )
+from .arrays import load_array
+from .csv_files import csv_header, csv_row_numbers, csv_source, load_csv
+from .dataset import Dataset
+from .encoding import one_hot
+from .generators import circle, digits, gaussians, heart, not_gate, spiral, xor, xor_blobs
+from .readers import load_data
+from .registry import DATASETS, DatasetInfo, describe_datasets, load_dataset
+from .scaling import Standardizer
+from .source import Source
+from .splitting import split
 
-__all__ = [*datasets.__all__]
+__all__ = [
+    *arrays.__all__,
+    *csv_files.__all__,
+    *dataset.__all__,
+    *encoding.__all__,
+    *generators.__all__,
+    *readers.__all__,
+    *registry.__all__,
+    *scaling.__all__,
+    *splitting.__all__,
+    "Source",
+]

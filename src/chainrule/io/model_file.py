@@ -4,19 +4,28 @@ A model file is a plain safetensors file::
 
     [ 8 bytes: n, little-endian u64 ][ n bytes: UTF-8 JSON header ][ raw tensor bytes ]
 
-holding the tensors ``W1, b1, …, WL, bL`` (1-based as in the seed; ``W(l)`` has
-shape ``(n_l, n_{l−1})`` and ``b(l)`` shape ``(n_l,)``) in the network's dtype.
+holding the tensors ``W1, b1, …, WL, bL`` (1-based as in the exercise; ``W(l)``
+has shape ``(n_l, n_{l−1})`` and ``b(l)`` shape ``(n_l,)``) in the network's dtype.
 The header's ``__metadata__`` maps one key, ``chainrule``, to a JSON document::
 
-    {"format": "chainrule-model", "format_version": 1, "layer_sizes": [2, 3, 1],
+    {"format": "chainrule-model", "format_version": 2, "layer_sizes": [2, 3, 1],
      "activations": ["tanh", "tanh"], "cost": "squared_error", "dtype": "float64",
-     "metadata": {...}}                      # free-form: input scaling, classes, ...
+     "metadata": {...}}       # the model's fields (scaling, classes, ...), then the user's
 
-Reading never unpickles or evaluates anything.  The header is parsed by hand
-(the format-level checks live in :mod:`chainrule._safetensors`, shared with
-checkpoints) and checked field by field before any tensor byte is looked at: every
-problem becomes a :class:`~chainrule.errors.ModelFileError` that names the file
-and what was wrong with it.
+Format version 2 gives the metadata keys of :mod:`chainrule.io.model_metadata`
+(feature names, input scaling, classes, targets, training summary) their meaning
+and checks every one against the layer sizes, on writing and on reading; other
+keys stay free-form.  ``feature_names`` is null for inputs known by position only.
+Version 1 files (chainrule 0.x, whose metadata was free-form) are read through the
+same checks: ``chainrule train`` wrote these very fields, so its models load whole;
+the only change is that version 1 named the columns of a ``.npy`` or ``.npz``
+``x0, x1, …``, which version 2 stores as null (positions).
+
+Reading never unpickles or evaluates anything.  The header is parsed and checked
+field by field (the format-level checks live in :mod:`chainrule.io.safetensors_file`,
+shared with checkpoints) before a tensor byte is looked at; the tensors are then
+read by the ``safetensors`` package, from a memory map.  Every problem becomes a
+:class:`~chainrule.errors.ModelFileError` that names the file and what was wrong.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ import os
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
@@ -37,11 +46,14 @@ from ..nn.costs import get_cost
 from ..nn.network import Network
 from ..utils.files import atomic_write, os_error_reason, temp_prefix
 from . import safetensors_file as st
+from .model_metadata import check_metadata
 
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
+    "READABLE_VERSIONS",
     "ModelInfo",
+    "StoredModel",
     "load_model",
     "read_model_info",
     "save_model",
@@ -49,7 +61,9 @@ __all__ = [
 ]
 
 FORMAT = "chainrule-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Versions this chainrule reads (see the module's docstring for what changed).
+READABLE_VERSIONS = (1, 2)
 METADATA_KEY = "chainrule"
 
 # The safetensors library refuses headers above 100 MB; a chainrule header is a few kB.
@@ -117,10 +131,11 @@ def save_model(path: str | os.PathLike[str], network: Network, *,
     network : Network
         Its parameters must be finite.
     metadata : dict, optional
-        Free-form JSON-serialisable data kept with the model (input scaling
-        such as ``{"mean": [...], "scale": [...]}``, classes, feature names, a
-        training summary).  NumPy arrays and scalars are stored as lists and
-        numbers; tuples come back as lists.
+        JSON-serialisable data kept with the model: the model's fields
+        (:mod:`chainrule.io.model_metadata`: feature names, input scaling,
+        classes, ...), checked against the network, and any other keys as
+        they are.  NumPy arrays and scalars are stored as lists and numbers;
+        tuples come back as lists.
 
     Returns
     -------
@@ -130,7 +145,8 @@ def save_model(path: str | os.PathLike[str], network: Network, *,
     Raises
     ------
     ConfigError
-        If ``network`` is not a Network or ``metadata`` cannot be stored as JSON.
+        If ``network`` is not a Network, ``metadata`` cannot be stored as JSON,
+        or one of the model's fields does not fit the network (naming the field).
     ModelFileError
         If the file cannot be written (missing or unwritable folder, disk
         full, ...) or the parameters hold NaN or infinity; any existing file at
@@ -161,7 +177,11 @@ def save_model(path: str | os.PathLike[str], network: Network, *,
         save as safetensors_bytes,  # lazily: `import chainrule` stays light
     )
 
-    blob = safetensors_bytes(tensors, metadata={METADATA_KEY: _to_json(doc)})
+    text = _to_json(doc)
+    # the reader's checks, on the stored (JSON) values: a file that is written can be read
+    check_metadata(json.loads(text)["metadata"], network.layer_sizes,
+                   ConfigError)
+    blob = safetensors_bytes(tensors, metadata={METADATA_KEY: text})
     _write_atomic(path, blob)
     return path
 
@@ -201,20 +221,28 @@ def _write_atomic(path: Path, blob: bytes) -> None:
 # ---------------------------------------------------------------------------
 
 
-def load_model(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]:
-    """Read a model file written by :func:`save_model`.
+class StoredModel(NamedTuple):
+    """What a model file holds: the network and its metadata (unpacks as a pair)."""
 
-    The header is checked completely (layout, metadata, names, shapes, dtype,
-    byte offsets) before the tensor bytes are read; then every value must be
-    finite.  Nothing is unpickled or evaluated.
+    network: Network
+    metadata: dict[str, Any]
+
+
+def load_model(path: str | os.PathLike[str]) -> StoredModel:
+    """Read the network and metadata of a model file written by :func:`save_model`.
+
+    The header is checked completely (layout, metadata field by field, names,
+    shapes, dtype, byte offsets) before the tensors are read, by the
+    ``safetensors`` package; then every value must be finite.  Nothing is
+    unpickled or evaluated.  For the trained model whole (its preprocessing
+    and classes with it), use :func:`chainrule.load_model`.
 
     Returns
     -------
-    network : Network
-        Same layer sizes, activations, cost, dtype and parameters (bit for
-        bit) as the saved one.
-    metadata : dict
-        The free-form metadata given to :func:`save_model`.
+    StoredModel
+        ``(network, metadata)``: the network with the same layer sizes,
+        activations, cost, dtype and parameters (bit for bit) as the saved
+        one, and the metadata given to :func:`save_model` (as JSON gives it back).
 
     Raises
     ------
@@ -226,17 +254,15 @@ def load_model(path: str | os.PathLike[str]) -> tuple[Network, dict[str, Any]]:
     with st.reading(name, _KIND):
         with st.open_regular(name, _KIND) as f:
             hdr = _read_header(f, name)
-            data = st.read_data(f, name, hdr.layout, _KIND)
-        weights, biases = [], []
-        for l in range(1, len(hdr.layer_sizes)):
-            weights.append(_tensor(name, data, hdr, f"W{l}"))
-            biases.append(_tensor(name, data, hdr, f"b{l}"))
+            arrays = _read_tensors(f, name, hdr)
+        sizes = range(1, len(hdr.layer_sizes))
         try:
             net = Network(hdr.layer_sizes, list(hdr.activations), cost=hdr.cost,
-                          dtype=hdr.dtype, weights=weights, biases=biases)
+                          dtype=hdr.dtype, weights=[arrays[f"W{l}"] for l in sizes],
+                          biases=[arrays[f"b{l}"] for l in sizes])
         except ChainruleError as exc:
             raise ModelFileError(f"{name}: cannot rebuild the network: {exc}") from None
-        return net, hdr.metadata
+        return StoredModel(net, hdr.metadata)
 
 
 def read_model_info(path: str | os.PathLike[str]) -> ModelInfo:
@@ -318,10 +344,11 @@ def _check_document(name: str, doc: Any) -> _Header:
     if doc["format"] != FORMAT:
         raise ModelFileError(f"{name}: format is {st.short(doc['format'])}, expected {FORMAT!r}")
     version = doc["format_version"]
-    if not st.is_int(version) or version != FORMAT_VERSION:
-        newer = " (written by a newer chainrule?)" if st.is_int(version) and version > 1 else ""
+    if not st.is_int(version) or version not in READABLE_VERSIONS:
+        newer = (" (written by a newer chainrule? upgrade chainrule to read it)"
+                 if st.is_int(version) and version > FORMAT_VERSION else "")
         raise ModelFileError(f"{name}: format_version is {st.short(version)}, expected "
-                             f"{FORMAT_VERSION}{newer}")
+                             f"{' or '.join(map(str, READABLE_VERSIONS))}{newer}")
     sizes = doc["layer_sizes"]
     if (not isinstance(sizes, list) or len(sizes) < 2
             or not all(st.is_int(s) and s >= 1 for s in sizes)):
@@ -349,7 +376,19 @@ def _check_document(name: str, doc: Any) -> _Header:
     meta = doc.get("metadata", {})
     if not isinstance(meta, dict):
         raise ModelFileError(f"{name}: metadata must be a JSON object, got {type(meta).__name__}")
+    if version == 1:
+        meta = _from_version_1(meta)
+    check_metadata(meta, tuple(sizes), lambda message: ModelFileError(f"{name}: {message}"))
     return _Header(version, tuple(sizes), tuple(acts), doc["cost"], dtype, meta)
+
+
+def _from_version_1(meta: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 metadata as version 2 says it: the columns of a ``.npy`` or ``.npz``,
+    which version 1 called ``x0, x1, ...``, are known by position (null names)."""
+    data_file = meta.get("data_file")
+    if isinstance(data_file, str) and data_file.lower().endswith((".npy", ".npz")):
+        return {**meta, "feature_names": None}
+    return meta
 
 
 def _tensor_names(sizes: tuple[int, ...]) -> list[str]:
@@ -384,13 +423,24 @@ def _check_tensors(name: str, header: dict[str, Any], hdr: _Header) -> None:
     st.check_tiling(name, hdr.tensors, hdr.layout.data_len, _KIND)
 
 
-def _tensor(name: str, data: bytes, hdr: _Header, k: str) -> np.ndarray:
-    """One checked tensor, whose values must all be finite."""
-    arr = st.read_tensor(data, hdr.tensors[k])
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        where = [int(i) for i in np.argwhere(bad)[0]]
-        what = "NaN" if np.isnan(arr[tuple(where)]) else "infinity"
-        raise ModelFileError(f"{name}: tensor {k!r} holds {what} at {where}; model values "
-                             "must be finite")
-    return arr
+def _read_tensors(f: BinaryIO, name: str, hdr: _Header) -> dict[str, np.ndarray]:
+    """The checked tensors, read by the ``safetensors`` package; every value must be finite.
+
+    The package maps the very file that was opened and checked (through
+    ``/proc/self/fd`` where there is one), so a file swapped in since is not read.
+    """
+    from safetensors import safe_open  # lazily: `import chainrule` stays light
+
+    same_file = f"/proc/self/fd/{f.fileno()}"
+    arrays = {}
+    with safe_open(same_file if os.path.exists(same_file) else name, framework="numpy") as sf:
+        for k in _tensor_names(hdr.layer_sizes):
+            arr = sf.get_tensor(k)
+            bad = ~np.isfinite(arr)
+            if bad.any():
+                where = [int(i) for i in np.argwhere(bad)[0]]
+                what = "NaN" if np.isnan(arr[tuple(where)]) else "infinity"
+                raise ModelFileError(f"{name}: tensor {k!r} holds {what} at {where}; model "
+                                     "values must be finite")
+            arrays[k] = arr
+    return arrays

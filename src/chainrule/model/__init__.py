@@ -1,0 +1,11 @@
+"""The trained model: a network with its inputs' names and scaling and its targets' encoding.
+
+``chainrule.Model`` is what every face saves, loads and predicts with: the command
+line, the estimators (``est.to_model()``), notebooks.  ``chainrule.load_model(path)``
+reads one from its file.
+"""
+
+from . import inputs, model
+from .model import Evaluation, Model, load_model, training_summary
+
+__all__ = [*model.__all__]

@@ -1,0 +1,515 @@
+"""The trained thing: a network with its inputs' names and scaling and its targets' encoding.
+
+A :class:`Model` is what ``chainrule train`` saves, what ``chainrule predict``
+loads, and what a notebook holds: the same object, so ``load_model(path).predict(df)``
+gives exactly what ``chainrule predict`` prints (the same blocks of rows, the same
+scaling in float64, the same bits).
+
+    >>> import numpy as np
+    >>> from chainrule import Model, Network
+    >>> X = np.array([[0.0, 10.0], [1.0, 20.0], [2.0, 10.0], [3.0, 20.0]])
+    >>> y = np.array(["cat", "dog", "cat", "dog"])
+    >>> net = Network([2, 4, 2], "tanh", cost="cross_entropy", random_state=0)
+    >>> model = Model(net).fit(X, y, epochs=200, learning_rate=0.1, batch_size=None)
+    >>> model.predict(X).tolist()
+    ['cat', 'dog', 'cat', 'dog']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..data.encoding import class_targets, label_value, predicted_labels
+from ..data.frames import is_frame
+from ..data.scaling import Standardizer, check_fits, scale_block, standardized
+from ..data.source import Source
+from ..errors import ConfigError, ShapeError
+from ..io.model_file import load_model as read_model_file
+from ..io.model_file import save_model
+from ..io.model_metadata import MODEL_FIELDS, check_metadata
+from ..nn.network import Network
+from ..train.loop import History
+from ..train.loop import evaluate as evaluate_network
+from ..train.loop import fit as train_network
+from ..utils import validation
+from ..utils.validation import as_2d, row_blocks
+from ..utils.version import __version__
+from .inputs import frame_names, input_matrix, select_columns, target_array
+
+__all__ = ["Evaluation", "Model", "load_model", "training_summary"]
+
+Array = np.ndarray
+
+CLASSIFICATION_COSTS = ("cross_entropy", "binary_cross_entropy")
+
+
+class Evaluation(NamedTuple):
+    """What :meth:`Model.evaluate` measures: ``C = (1/N) Σ_k C_k`` and, for a
+    classifier, the share of examples whose predicted class is theirs."""
+
+    cost: float
+    accuracy: float | None
+    n_examples: int
+
+
+class Model:
+    """A trained network with everything needed to use it on raw data.
+
+    Parameters
+    ----------
+    network : Network
+        The network (trained, or to be trained by :meth:`fit`).
+    feature_names : sequence of str, optional
+        The inputs' column names, one per input: a DataFrame's columns are
+        matched by these names.  None: inputs are taken by position.
+    scaler : Standardizer, optional
+        The input scaling ``(x − mean) / scale`` fitted on the training data
+        (applied in float64, before the network's dtype).
+    classes : sequence, optional
+        For a classifier, the class labels in output order (two for a single
+        output, which gives the probability of ``classes[1]``).  None: a regressor.
+    class_names : sequence of str, optional
+        Display names of the classes (e.g. ``inner``, ``outer`` for 0, 1).
+    target_names : sequence of str, optional
+        The targets' names: one per output for a regressor, the label column's
+        for a classifier.
+    training : dict, optional
+        The training summary (epochs run, final cost, ...).
+    dataset, data_file : str, optional
+        Where the training data came from.
+    metadata : dict, optional
+        Any other JSON data to keep in the model file.
+
+    Raises
+    ------
+    ConfigError
+        For a field that does not fit the network (naming the field), as the
+        model file would refuse it.
+    """
+
+    def __init__(self, network: Network, *, feature_names: Sequence[str] | None = None,
+                 scaler: Standardizer | None = None, classes: Sequence[Any] | None = None,
+                 class_names: Sequence[str] | None = None,
+                 target_names: Sequence[str] | None = None,
+                 training: dict[str, Any] | None = None, dataset: str | None = None,
+                 data_file: str | None = None, metadata: dict[str, Any] | None = None) -> None:
+        if not isinstance(network, Network):
+            raise ConfigError(f"network: expected a chainrule Network, got "
+                              f"{type(network).__name__}")
+        if scaler is not None and not isinstance(scaler, Standardizer):
+            raise ConfigError(f"scaler: expected a fitted Standardizer or None, got "
+                              f"{type(scaler).__name__}")
+        self.network = network
+        self.feature_names = None if feature_names is None else tuple(feature_names)
+        self.scaler = scaler
+        self.classes = None if classes is None else [label_value(c) for c in classes]
+        self.class_names = None if class_names is None else [str(c) for c in class_names]
+        self.target_names = None if target_names is None else tuple(target_names)
+        self.training = dict(training) if training is not None else None
+        self.dataset, self.data_file = dataset, data_file
+        self.metadata = dict(metadata) if metadata is not None else {}
+        self.history: History | None = None
+        self.check()
+
+    # -- what it is ------------------------------------------------------------
+
+    @property
+    def task(self) -> str:
+        """``'classification'`` when the model has classes, else ``'regression'``."""
+        return "classification" if self.classes is not None else "regression"
+
+    @property
+    def n_inputs(self) -> int:
+        """Inputs the network takes."""
+        return self.network.n_inputs
+
+    @property
+    def n_outputs(self) -> int:
+        """Outputs the network gives."""
+        return self.network.n_outputs
+
+    @property
+    def cost(self) -> str:
+        """The name of the network's cost."""
+        return self.network.cost.name
+
+    def to_metadata(self) -> dict[str, Any]:
+        """The model's fields as the model file stores them (plus :attr:`metadata`)."""
+        return {
+            **self.metadata,
+            "task": self.task,
+            "feature_names": None if self.feature_names is None else list(self.feature_names),
+            "target_names": None if self.target_names is None else list(self.target_names),
+            "classes": self.classes,
+            "class_names": self.class_names,
+            "standardizer": None if self.scaler is None else self.scaler.to_dict(),
+            "training": self.training,
+            "dataset": self.dataset,
+            "data_file": self.data_file,
+        }
+
+    def check(self) -> None:
+        """Check every field against the network, as saving and loading do.
+
+        Raises
+        ------
+        ConfigError
+            Naming the field (e.g. ``classes`` with the wrong count for the outputs).
+        """
+        if self.scaler is not None and getattr(self.scaler, "mean_", None) is None:
+            raise ConfigError("scaler: is not fitted; call its fit() first")
+        check_metadata(self.to_metadata(), self.network.layer_sizes, ConfigError)
+
+    def __repr__(self) -> str:
+        sizes = "-".join(map(str, self.network.layer_sizes))
+        what = f"classes={self.classes!r}" if self.classes is not None else "regression"
+        return (f"Model({sizes} {self.network.activations[-1].name} network, cost={self.cost!r}, "
+                f"{what}, standardized={self.scaler is not None})")
+
+    # -- files ------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the whole model to one safetensors file, atomically (see
+        :func:`chainrule.io.save_model`); returns ``path``."""
+        self.check()
+        return save_model(path, self.network, metadata=self.to_metadata())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Model:
+        """Read a model file (format version 1 or 2); :func:`load_model` does the same.
+
+        Raises
+        ------
+        ModelFileError
+            Naming the file and the problem (a metadata field by name).
+        """
+        network, meta = read_model_file(path)
+        scaling = meta.get("standardizer")
+        return cls(network, feature_names=meta.get("feature_names"),
+                   scaler=Standardizer.from_dict(scaling) if scaling else None,
+                   classes=meta.get("classes"), class_names=meta.get("class_names"),
+                   target_names=meta.get("target_names"), training=meta.get("training"),
+                   dataset=meta.get("dataset"), data_file=meta.get("data_file"),
+                   metadata={k: v for k, v in meta.items() if k not in MODEL_FIELDS})
+
+    @classmethod
+    def from_estimator(cls, estimator: Any) -> Model:
+        """The model of a fitted chainrule estimator (``MLPClassifier``, ``MLPRegressor``).
+
+        Reads its public fitted attributes: ``network_`` (copied), ``classes_``,
+        ``feature_names_in_`` and ``n_iter_``.  Estimators do not scale their
+        inputs, so the model has no scaler.
+
+        Raises
+        ------
+        ConfigError
+            For an estimator that is not fitted, or a classifier with several
+            logistic outputs (multilabel targets, or ``output_activation='logistic'``
+            for several classes), whose labels the model cannot tell apart.
+        """
+        network = getattr(estimator, "network_", None)
+        if not isinstance(network, Network):
+            raise ConfigError(f"estimator: expected a fitted chainrule estimator (with a "
+                              f"network_), got {type(estimator).__name__}")
+        classes = getattr(estimator, "classes_", None)
+        if classes is not None and network.n_outputs > 1 \
+                and network.activations[-1].name != "softmax":
+            raise ConfigError("estimator: a classifier with several logistic outputs (multilabel "
+                              "targets, or output_activation='logistic') cannot be a Model; "
+                              "use output_activation='softmax'")
+        names = getattr(estimator, "feature_names_in_", None)
+        training = {"status": "completed", "epochs_run": int(getattr(estimator, "n_iter_", 0)),
+                    "estimator": type(estimator).__name__, "chainrule_version": __version__}
+        return cls(network.copy(), feature_names=None if names is None else list(names),
+                   classes=None if classes is None else list(classes), training=training)
+
+    # -- inputs -------------------------------------------------------------------
+
+    def inputs(self, X: object, *, columns: Sequence[str] | None = None,
+               source: Source | None = None) -> Array:
+        """The model's inputs of ``X`` as an (N, n_inputs) array, not yet scaled.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame
+            A DataFrame's columns are taken by the model's feature names (a
+            missing one is named); an array's by position, unless ``columns``
+            names them.
+        columns : sequence of str, optional
+            The names of an array's columns (e.g. a CSV file's), to pick the
+            model's inputs by name.
+        source : Source, optional
+            Names ``X`` (a file, its rows) in messages.
+        """
+        if columns is not None and not is_frame(X):
+            src = source if source is not None else Source("X", list(columns))
+            A = select_columns(np.asarray(X), list(columns), self.feature_names,
+                               self.n_inputs, src)
+            return input_matrix(A, self.feature_names, self.n_inputs, src)[0]
+        return input_matrix(X, self.feature_names, self.n_inputs, source)[0]
+
+    def _matrix(self, X: object, source: Source | None) -> tuple[Array, Source]:
+        A, src = input_matrix(X, self.feature_names, self.n_inputs, source)
+        check_fits(A, self.scaler, self.network.dtype, src)
+        return A, src
+
+    def transform(self, X: object, *, source: Source | None = None) -> Array:
+        """The network's inputs for ``X``: its columns scaled as in training, in memory."""
+        A, src = self._matrix(X, source)
+        return A if self.scaler is None else scale_block(self.scaler, A, 0, src)
+
+    # -- outputs ------------------------------------------------------------------
+
+    def output_blocks(self, X: object, *,
+                      source: Source | None = None) -> Iterator[tuple[int, Array]]:
+        """``(start, A)`` for each block of rows: the network's outputs ``a(L)`` of rows
+        ``start, ...``, scaled as in training first.
+
+        Block by block, so a memory-mapped ``X`` needs memory for one block only.
+        The blocks are the same whatever the storage, so the outputs are the same
+        bits for an array in memory and for a file.
+        """
+        A, src = self._matrix(X, source)
+        # BLAS groups the rows of a product by block: other blocks could round a few
+        # outputs differently, so the block size depends on the shapes alone
+        per_row = max(A.shape[1] * A.itemsize, 8 * 4 * max(self.network.layer_sizes), 1)
+        rows = max(1, validation.BLOCK_BYTES // per_row)  # the forward pass keeps a few layers
+        for start, block in row_blocks(A, rows, "X", exact=True):
+            Xb = scale_block(self.scaler, block, start, src) if self.scaler is not None \
+                else block
+            yield start, self.network.predict(Xb)  # (rows, n_out)
+
+    def outputs(self, X: object, *, source: Source | None = None) -> Array:
+        """The network's outputs ``a(L)`` for each row of ``X``, shape (N, n_outputs):
+        the numbers ``chainrule predict`` prints."""
+        blocks = [A for _, A in self.output_blocks(X, source=source)]
+        return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+
+    def predict(self, X: object, *, source: Source | None = None) -> Array:
+        """Class labels (N,) for a classifier, else the outputs (N, n_outputs).
+
+        A class is the largest output's, or for a single output the second
+        class where ``a ≥ 1/2``.
+        """
+        A = self.outputs(X, source=source)
+        if self.classes is None:
+            return A
+        return np.asarray(predicted_labels(A, self.classes))
+
+    def predict_proba(self, X: object, *, source: Source | None = None) -> Array:
+        """Class probabilities, shape (N, n_classes), in the order of :attr:`classes`.
+
+        A softmax's outputs as they are; a single logistic output ``p`` as
+        ``(1 − p, p)``; several logistic outputs normalised to sum to 1.
+
+        Raises
+        ------
+        ConfigError
+            For a regressor, or outputs that are not probabilities (e.g. a
+            squared-error network with identity outputs).
+        """
+        out = self.network.activations[-1].name
+        if self.classes is None or out not in ("softmax", "logistic"):
+            what = "a regressor" if self.classes is None else f"its {out} outputs"
+            raise ConfigError(f"predict_proba: needs a classifier with softmax or logistic "
+                              f"outputs, this model has {what}; use outputs()")
+        A = self.outputs(X, source=source)
+        if out == "softmax":
+            return A
+        if A.shape[1] == 1:
+            return np.hstack([1.0 - A, A])  # (N, 2): P(classes[0]), P(classes[1])
+        total = A.sum(axis=1, keepdims=True)
+        return np.divide(A, total, out=np.full_like(A, 1 / A.shape[1]), where=total > 0)
+
+    # -- targets and scores -----------------------------------------------------------
+
+    def targets(self, y: object, *, source: Source | None = None) -> Array:
+        """The network's targets for ``y``: one-hot rows (or one column for a single
+        output) for a classifier's labels, the values (N, n_outputs) for a regressor.
+
+        A classifier also takes targets already encoded (N, n_outputs > 1).
+        """
+        src = source if source is not None else Source("y")
+        y_arr, _ = target_array(y)
+        if self.classes is not None and not (y_arr.ndim == 2 and self.n_outputs > 1
+                                             and y_arr.shape[1] == self.n_outputs):
+            Y, _ = class_targets(y_arr, self.classes, single_output=self.n_outputs == 1,
+                                 source=src)
+        else:
+            Y, _ = as_2d(y_arr, src.name, None, None)
+        if Y.shape[1] != self.n_outputs:
+            raise ShapeError(f"{src.name}: has {Y.shape[1]} target columns; the model has "
+                             f"{self.n_outputs} outputs")
+        check_fits(Y, None, self.network.dtype, src)
+        return Y
+
+    def evaluate(self, X: object, y: object, *, source: Source | None = None,
+                 target_source: Source | None = None) -> Evaluation:
+        """The mean cost on ``(X, y)`` and, for a classifier, the accuracy, as
+        ``chainrule evaluate`` reports them.
+
+        A memory-mapped ``X`` is scaled block by block into a temporary file.
+        """
+        A, src = self._matrix(X, source)
+        Y = self.targets(y, source=target_source)
+        with contextlib.ExitStack() as stack:
+            C, accuracy = evaluate_network(self.network, standardized(A, self.scaler, src, stack),
+                                           Y, classification=self._classification())
+        return Evaluation(C, accuracy, int(A.shape[0]))
+
+    def score(self, X: object, y: object) -> float:
+        """Accuracy for a classifier; for a regressor the coefficient of determination
+        ``R² = 1 − Σ(y − a)² / Σ(y − ȳ)²`` (averaged over the outputs), as scikit-learn's."""
+        if self.classes is not None:
+            labels = np.asarray(target_array(y)[0]).reshape(-1)
+            return float(np.mean(self.predict(X) == labels))
+        from sklearn.metrics import r2_score
+
+        return float(r2_score(self.targets(y), self.outputs(X)))
+
+    def _classification(self) -> bool | None:
+        """Accuracy is counted for any model with classes (even a squared-error one)."""
+        return True if self.classes is not None else None
+
+    # -- training -------------------------------------------------------------------
+
+    def fit(self, X: object, y: object, *, standardize: bool = True, task: str | None = None,
+            source: Source | None = None, **options: Any) -> Model:
+        """Fit the input scaling and the target encoding, then train the network.
+
+        Parameters
+        ----------
+        X : array-like, memmap or DataFrame of shape (N, n_inputs)
+            A DataFrame's column names become the feature names (when the model
+            has none yet); a memory-mapped array is scaled block by block into
+            a temporary file, so it is never held in memory.
+        y : array-like, Series or DataFrame
+            Class labels (any values: text, numbers) for a classifier; values of
+            shape (N,) or (N, n_outputs) for a regressor.
+        standardize : bool, default True
+            Fit ``(x − mean) / scale`` per input column and train on that.
+        task : {'classification', 'regression'}, optional
+            By default a classifier if the model has classes already, its cost
+            is a cross-entropy, or ``y`` holds text; else a regressor.
+        source : Source, optional
+            Names ``X`` in messages (a file, its rows).
+        **options
+            Passed to :func:`chainrule.train.fit` (``epochs``, ``optimizer``,
+            ``learning_rate``, ``batch_size``, ``random_state``, ...).
+
+        Returns
+        -------
+        Model
+            ``self``, trained; :attr:`history` holds the run's record and
+            :attr:`training` its summary.
+        """
+        A, Y, src = self.prepare(X, y, standardize=standardize, task=task, source=source)
+        options.setdefault("classification", self._classification())
+        with contextlib.ExitStack() as stack:
+            self.history = train_network(self.network, standardized(A, self.scaler, src, stack),
+                                         Y, **options)
+        self.training = training_summary(self.history, n_examples=int(A.shape[0]),
+                                         options=options)
+        return self
+
+    def prepare(self, X: object, y: object, *, standardize: bool = True,
+                task: str | None = None,
+                source: Source | None = None) -> tuple[Array, Array, Source]:
+        """The first half of :meth:`fit`: take the feature names, fit the scaling and the
+        target encoding, check that everything fits the network; train nothing.
+
+        Returns
+        -------
+        X : ndarray of shape (N, n_inputs)
+            The inputs, not yet scaled (a memmap stays mapped).
+        Y : ndarray of shape (N, n_outputs)
+            The network's targets.
+        source : Source
+            Names ``X`` in messages.
+        """
+        if is_frame(X) and self.feature_names is None:
+            self.feature_names = frame_names(X)
+        A, src = input_matrix(X, self.feature_names, self.n_inputs, source)
+        Y = self._encode_for_fit(y, task)
+        if Y.shape[0] != A.shape[0]:
+            raise ShapeError(f"y: has {Y.shape[0]} examples (rows) but {src.name} has "
+                             f"{A.shape[0]}")
+        self.scaler = Standardizer().fit(A) if standardize else None
+        check_fits(A, self.scaler, self.network.dtype, src)
+        check_fits(Y, None, self.network.dtype, Source("y", list(self.target_names or ())))
+        self.check()
+        return A, Y, src
+
+    def _encode_for_fit(self, y: object, task: str | None) -> Array:
+        """The training targets; learns the classes (or the target names) on the way."""
+        if task not in (None, "classification", "regression"):
+            raise ConfigError(f"task: expected 'classification', 'regression' or None, "
+                              f"got {task!r}")
+        y_arr, names = target_array(y)
+        text = y_arr.dtype.kind in "OUSb"
+        classify = task == "classification" or (task is None and (
+            self.classes is not None or self.cost in CLASSIFICATION_COSTS or text))
+        if not classify:
+            self.classes = self.class_names = None
+            Y, _ = as_2d(y_arr, "y", self.n_outputs, None)
+            if names is not None and self.target_names is None:
+                self.target_names = names
+            return Y
+        Y, classes = class_targets(y_arr, self.classes, single_output=self.n_outputs == 1)
+        if Y.shape[1] != self.n_outputs:
+            raise ShapeError(f"y: has {len(classes)} classes; the network has "
+                             f"{self.n_outputs} outputs (give it {Y.shape[1]})")
+        self.classes = classes
+        if names is not None and self.target_names is None:
+            self.target_names = names
+        return Y
+
+
+def load_model(path: str | os.PathLike[str]) -> Model:
+    """Read a model file written by ``chainrule train`` or :meth:`Model.save`.
+
+    Raises
+    ------
+    ModelFileError
+        Naming the file and the problem.
+    """
+    return Model.load(path)
+
+
+def _last(values: Sequence[float]) -> float | None:
+    """The last value recorded, or None (nothing, or not finite: JSON has no NaN)."""
+    if not len(values):
+        return None
+    v = float(values[-1])
+    return v if math.isfinite(v) else None
+
+
+def training_summary(history: History, *, n_examples: int,
+                     options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The summary a model file keeps of a completed run: epochs, final costs, options."""
+    options = options or {}
+    optimizer = options.get("optimizer", "adam")
+    seed = options.get("random_state")
+    return {
+        "status": "completed",
+        "optimizer": optimizer if isinstance(optimizer, str) else type(optimizer).__name__,
+        "learning_rate": options.get("learning_rate"),
+        "batch_size": options.get("batch_size", 200),
+        "epochs": options.get("epochs", 100),
+        "epochs_run": len(history),
+        "seed": seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
+        "n_examples": n_examples,
+        "final_cost": _last(history.cost),
+        "final_val_cost": _last(history.val_cost),
+        "final_accuracy": _last(history.accuracy),
+        "final_val_accuracy": _last(history.val_accuracy),
+        "best_epoch": history.best_epoch,
+        "chainrule_version": __version__,
+    }
