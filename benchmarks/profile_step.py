@@ -43,7 +43,6 @@ def profile(p: Problem, steps: int) -> dict[str, Any]:
     full = B >= p.n
     Xb = np.empty((B, p.sizes[0]), p.dtype)
     Yb = np.empty((B, p.sizes[-1]), p.dtype)
-    L = len(p.sizes) - 1
     acts = net.activations
     classify = p.cost == "cross_entropy"
     T: dict[str, float] = defaultdict(float)
@@ -67,30 +66,30 @@ def profile(p: Problem, steps: int) -> dict[str, Any]:
         c = net._cache = plan.cache
         c.A[0] = X
         A_prev = X
-        for l in range(L):  # the same operations as Network._forward, one timer each
-            if l < L - 1:
-                WT, b, Z, A, sigma, work, shared = plan.hidden[l]
+        # the operations of Network.forward, one timer each (layers.weighted_sum, then σ)
+        for l, (W, b, Z, WT, ZT, sigma, A, work) in enumerate(plan.forward):
+            if ZT is None:
                 timed(f"Z{l + 1} = A W.T (GEMM)", np.dot, A_prev, WT, out=Z)
                 timed(f"Z{l + 1} += b", np.add, Z, b, out=Z)
-            else:
-                W, b_col, ZT, Z, A, sigma, work, shared = plan.output
+            else:  # the output layer, column-major
                 timed(f"Z{l + 1} = A W.T (GEMM)", np.dot, W, A_prev.T, out=ZT)
-                timed(f"Z{l + 1} += b", np.add, ZT, b_col, out=ZT)
-            if not shared:
+                timed(f"Z{l + 1} += b", np.add, ZT, b, out=ZT)
+            if A is not Z:
                 timed(f"A{l + 1} = {acts[l].name}(Z{l + 1})", sigma, Z, A, work)
             A_prev = A
         per = timed("per-example cost (fit)", net.cost.per_example, c.Z[-1], c.A[-1], Y)
         cost = float(timed("sum of the cost (fit)", np.sum, per))
-        timed("output delta dZ(L)", output_delta, net.cost, acts[-1], c.Z[-1], c.A[-1], Y,
-              c.dZ[-1], plan.work[-1])
-        for dZT, dZ, dW, db, ones, l, below in plan.backward:
+        cost_fn, sigma_L, Z_L, A_L, dZ_L, work_L = plan.output
+        timed("output delta dZ(L)", output_delta, cost_fn, sigma_L, Z_L, A_L, Y, dZ_L, work_L)
+        # the operations of Network.backward (layers.backward, then σ' of the layer below)
+        for dZ, l, W, dW, db, dA, dZT, below in plan.backward:
             timed(f"dW{l + 1} = dZ.T A (GEMM)", np.dot, dZT, c.A[l], out=dW)
-            timed(f"db{l + 1} = 1ᵀ dZ (GEMV)", np.dot, ones, dZ, out=db)
+            timed(f"db{l + 1} = 1ᵀ dZ (GEMV)", np.dot, plan.ones, dZ, out=db)
             if below is not None:
-                W, dA, Z_prev, A_below, sigma_backward, work = below
+                sigma_prime, Z_prev, A_below, work = below
                 timed(f"dA{l} = dZ W (GEMM)", np.dot, dZ, W, out=dA)
-                timed(f"dZ{l} = dA ⊙ {acts[l - 1].name}'", sigma_backward, dA, Z_prev,
-                      A_below, work)
+                timed(f"dZ{l} = dA ⊙ {acts[l - 1].name}'", sigma_prime, dA, Z_prev, A_below,
+                      work)
         timed("finiteness of cost and g (fit)", _finite, cost, net.grads)
         if classify:
             timed("accuracy count (fit)", _n_correct, c.A[-1], Y)
