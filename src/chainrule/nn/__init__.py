@@ -38,9 +38,7 @@ from .landscape import (
 )
 from .layers import (
     Cache,
-    activate,
     backward,
-    forward,
     weighted_sum,
 )
 from .ledger import (

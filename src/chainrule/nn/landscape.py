@@ -33,7 +33,7 @@ import numpy as np
 from ..errors import ConfigError, DivergenceError
 from .chain import ParamRef, parse_param
 from .costs import output_delta
-from .layers import activate, backward, weighted_sum
+from .layers import backward, weighted_sum
 from .network import Network
 
 __all__ = [
@@ -344,7 +344,7 @@ def _block_costs(net: Network, s: _Setup, dx: Array, dy: Array, Y_tiled: Array) 
             Z[..., rows] = Zc
     else:
         # z(i+1) = its value at the network's parameters + Σ_r Δa(i)_r W(i+1)[:, r]
-        Ac = activate(net.activations[i - 1], Zc)
+        Ac = net.activations[i - 1](Zc)
         dA = Ac - s.Ab[:, rows]
         Z = dA[..., 0, None] * net.W[i][:, rows[0]]  # (R, C, N, n_{i+1})
         Z += s.Zn
@@ -356,12 +356,12 @@ def _block_costs(net: Network, s: _Setup, dx: Array, dy: Array, Y_tiled: Array) 
             elif p.layer == i + 1:
                 _shift(Z[..., p.row], p, d, s.Ab)
         for l in range(i + 2, L + 1):
-            A_prev = activate(net.activations[l - 2], Z)
+            A_prev = net.activations[l - 2](Z)
             Z = weighted_sum(A_prev, net.W[l - 1], net.b[l - 1])  # (R, C, N, n_l)
             for p, d in high:
                 if p.layer == l:
                     _shift(Z[..., p.row], p, d, A_prev)
-    A = activate(net.activations[-1], Z)
+    A = net.activations[-1](Z)
     n_out = Z.shape[-1]
     Ck = net.cost.per_example(Z.reshape(-1, n_out), A.reshape(-1, n_out), Y_tiled)
     # mean over the N examples of each point, as a matrix-vector product (fast for small N)
@@ -419,7 +419,7 @@ def _block_forward(net: Network, s: _Setup, moves: list[tuple[ParamRef, Array]],
         for p, d in moves:
             if p.layer == l:
                 _shift(Z[..., p.row], p, d, As[l - 1])
-        Zs[l], As[l] = Z, activate(net.activations[l - 1], Z)
+        Zs[l], As[l] = Z, net.activations[l - 1](Z)
     return Zs, As
 
 

@@ -16,11 +16,14 @@ and back-propagation through the layer, from ``dZ = ∂C/∂Z``, is::
     dA_prev = dZ W         ∂z(l)/∂a(l−1) = W(l)        (N, n_prev)
     dZ_prev = dA_prev ⊙ σ'(Z_prev)                     (N, n_prev), the layer below's σ
 
-:func:`weighted_sum` is the first line, :func:`backward` the next three; σ and σ'
-are the :class:`~chainrule.nn.activations.Activation`'s ``forward`` and
-``backward``.  Every user of the math calls these: :class:`~chainrule.nn.network.Network`
-on its preallocated buffers (the hot path of training), the landscape on stacks
-of grid points, the ledger on single examples, and the chain rule on unit vectors.
+A layer's forward pass is :func:`weighted_sum`, then σ, the layer's
+:class:`~chainrule.nn.activations.Activation` (``sigma.forward(Z, A)`` into a
+buffer, ``sigma(Z)`` as a new array).  Its backward pass is :func:`backward`
+(the first three lines above), then σ' of the layer below (that activation's
+``backward``, in place).  Every user of the math calls these:
+:class:`~chainrule.nn.network.Network` on its preallocated buffers (the hot path
+of training), the landscape on stacks of grid points, the ledger on all examples
+at once, and the chain rule on unit vectors.
 
 Leading batch axes: arrays of shape ``(…, N, n)`` hold one batch of N examples
 per leading index (a grid point of the landscape, an example of the ledger).
@@ -42,7 +45,7 @@ import numpy as np
 from .activations import Activation, Scratch
 from .costs import Cost
 
-__all__ = ["Cache", "activate", "backward", "forward", "weighted_sum"]
+__all__ = ["Cache", "backward", "weighted_sum"]
 
 Array = np.ndarray
 
@@ -92,22 +95,6 @@ def weighted_sum(A_prev: Array, W: Array, b: Array, Z: Array | None = None,
         _dot(W, A_prev.T, out=ZT)  # Zᵀ: (n, N) = (n, n_prev) @ (n_prev, N)
         _add(ZT, b, out=ZT)  # b as a column (n, 1)
     return Z
-
-
-def activate(sigma: Activation, Z: Array) -> Array:
-    """``A = σ(Z)`` of a (…, N, n) stack as a new array (σ works along the last axis)."""
-    return sigma.forward(Z, np.empty_like(Z))
-
-
-def forward(A_prev: Array, W: Array, b: Array, sigma: Activation) -> tuple[Array, Array]:
-    """One layer's forward pass as new arrays: ``Z = A_prev Wᵀ + b`` and ``A = σ(Z)``.
-
-    ``A_prev`` has shape (…, N, n_prev); Z and A have shape (…, N, n).
-    :meth:`Network.forward <chainrule.nn.network.Network.forward>` does the same
-    into its buffers.
-    """
-    Z = weighted_sum(A_prev, W, b)
-    return Z, activate(sigma, Z)
 
 
 def backward(dZ: Array, A_prev: Array | None, W: Array | None = None,
