@@ -1,0 +1,233 @@
+"""Rows spread over a cluster: checked chunks that stay where they are, and passes over them.
+
+:class:`ClusterData` holds the chunks of one data set (a Dask array or DataFrame, or a
+NumPy array cut into chunks) as the workers made them.  A *pass* sends the parameters to
+the workers and brings back one vector of sums (:mod:`chainrule.distributed.chunks`):
+
+1. the parameters θ go into the task graph once, as one key that the workers share
+   (``n_params × 8`` bytes to each worker that holds a chunk);
+2. every chunk computes its terms ``[Σ_k ∂C_k/∂θ, Σ_k C_k, correct]`` where it lives;
+3. a tree of additions, ``fan_in`` terms per node, combines them on the workers, always
+   in the same order, so the client receives one vector and a run is reproducible bit
+   for bit (a lost worker's chunks are recomputed and added in their usual place).
+
+A pass may cover all rows (full-batch gradient descent, L-BFGS, evaluation) or the
+rows of one mini-batch, given by their global indices: each chunk then receives the
+indices that fall inside it, and only the chunks that hold rows of the batch work.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, ShapeError
+from ..nn.network import Network
+from .chunks import add_terms, check_chunk, chunk_rows, chunk_terms, side_by_side
+from .cluster import ClusterError, require_dask
+
+__all__ = ["ClusterData", "is_dask_collection", "tree_sum"]
+
+Array = np.ndarray
+
+
+def is_dask_collection(obj: object) -> bool:
+    """Whether ``obj`` is a Dask array, DataFrame or Series (without importing Dask)."""
+    return type(obj).__module__.startswith("dask") and hasattr(obj, "__dask_graph__")
+
+
+class ClusterData:
+    """The checked chunks of ``(X, Y)`` on a cluster, and the passes that sum over them.
+
+    Build it with :meth:`from_collections`.  ``persist=True`` keeps the checked chunks in
+    the workers' memory (each worker holds only its own chunks); ``persist=False`` reads
+    them again in every pass, for data larger than the cluster's memory.
+    """
+
+    def __init__(self, client: Any, chunks: list[Any], lengths: Sequence[int], *,
+                 n_inputs: int, n_outputs: int, fan_in: int = 8):
+        if isinstance(fan_in, bool) or not isinstance(fan_in, int) or fan_in < 2:
+            raise ConfigError(f"fan_in: expected an integer >= 2, got {fan_in!r}")
+        self.client, self.chunks = client, chunks
+        self.lengths = np.asarray(lengths, np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(self.lengths)])  # chunk i: [o_i, o_i+1)
+        self.n_inputs, self.n_outputs, self.fan_in = n_inputs, n_outputs, fan_in
+        self._run = uuid.uuid4().hex[:12]
+        self._count = itertools.count()
+        self._network: tuple[Network, Any] | None = None
+
+    @property
+    def n_rows(self) -> int:
+        """Rows in all chunks together."""
+        return int(self.offsets[-1])
+
+    @property
+    def n_chunks(self) -> int:
+        return len(self.chunks)
+
+    @classmethod
+    def from_collections(cls, X: Any, Y: Any, client: Any, *, n_inputs: int, n_outputs: int,
+                         dtype: str | np.dtype = "float64", persist: bool = True,
+                         fan_in: int = 8, sources: Sequence[str | None] | None = None,
+                         x_columns: list[str] | None = None,
+                         y_columns: list[str] | None = None) -> ClusterData:
+        """Chunks from Dask collections (arrays, DataFrames, Series) or NumPy arrays.
+
+        Partition i of ``X`` goes with partition i of ``Y``; NumPy inputs are one chunk.
+        Every chunk is checked on its worker (:func:`~chainrule.distributed.chunks.
+        check_chunk`) and counted in one first pass, which fails, naming the partition
+        and the row, before any training starts.  ``sources`` names each partition's
+        file in those errors.
+        """
+        dask = require_dask()
+        if _is_frame(X) and _is_frame(Y):
+            # One frame: partitions of separate frames may be fused differently when read.
+            X, Y, x_columns, y_columns = _one_frame(X, Y)
+            X_parts, Y_parts = _partitions(X, "X"), [None] * X.npartitions
+        else:
+            X_parts, Y_parts = _partitions(X, "X"), _partitions(Y, "y")
+        if len(X_parts) != len(Y_parts):
+            raise ShapeError(f"y: has {len(Y_parts)} partitions but X has {len(X_parts)}; "
+                             "give X and y with the same row chunks")
+        names = list(sources) if sources is not None else [None] * len(X_parts)
+        dt = np.dtype(dtype).name
+        checked = [dask.delayed(check_chunk, pure=True)(x, y, i, n_inputs, n_outputs, dt,
+                                                         names[i], x_columns, y_columns)
+                   for i, (x, y) in enumerate(zip(X_parts, Y_parts))]
+        if persist:
+            checked = client.persist(checked)
+        counts = [dask.delayed(chunk_rows, pure=True)(c) for c in checked]
+        lengths = _result(client, client.compute(counts))
+        return cls(client, checked, lengths, n_inputs=n_inputs, n_outputs=n_outputs,
+                   fan_in=fan_in)
+
+    # -- passes ------------------------------------------------------------------
+
+    def split_rows(self, rows: Array | None) -> list[tuple[int, Array | None]]:
+        """``(chunk, local rows)`` for the chunks holding any of the global ``rows``.
+
+        None selects every row of every chunk.  The local rows keep the order of the
+        sorted global ones.
+        """
+        if rows is None:
+            return [(i, None) for i in range(self.n_chunks)]
+        sel = np.sort(np.asarray(rows, np.int64))
+        if sel.size and (sel[0] < 0 or sel[-1] >= self.n_rows):
+            raise ConfigError(f"rows: expected indices in [0, {self.n_rows}), got "
+                              f"{sel[0]}..{sel[-1]}")
+        cuts = np.searchsorted(sel, self.offsets)  # sel[cuts[i]:cuts[i+1]] fall in chunk i
+        return [(i, sel[cuts[i]:cuts[i + 1]] - self.offsets[i])
+                for i in range(self.n_chunks) if cuts[i + 1] > cuts[i]]
+
+    def terms(self, network: Network, rows: Array | None = None, *, gradient: bool = True,
+              count_correct: bool = False) -> tuple[float, int, Array]:
+        """``(Σ_k C_k, correct, Σ_k ∂C_k/∂θ)`` over the selected rows, at ``network.params``.
+
+        One pass: one graph, one tree reduction, one vector back.  The gradient is the
+        sum over the rows (divide by their number for the mean cost's); zeros when
+        ``gradient`` is False.
+
+        Raises
+        ------
+        ClusterError
+            If the scheduler is lost, or a chunk's task failed on every worker it tried.
+        """
+        dask = require_dask()
+        tag = f"{self._run}-{next(self._count)}"
+        net = self._network_key(network)
+        params = dask.delayed(network.params.copy(), name=f"chainrule-params-{tag}")
+        parts = [dask.delayed(chunk_terms, pure=True)(
+            self.chunks[i], net, params, local, gradient, count_correct,
+            dask_key_name=f"chainrule-terms-{tag}-{i}") for i, local in self.split_rows(rows)]
+        root = tree_sum(parts, self.fan_in, f"chainrule-sum-{tag}")
+        total = _result(self.client, self.client.compute(root))
+        P = network.n_params
+        return float(total[P]), int(total[P + 1]), total[:P]
+
+    def _network_key(self, network: Network) -> Any:
+        """The network's shape and functions, sent to the workers once per network."""
+        if self._network is None or self._network[0] is not network:
+            dask = require_dask()
+            shell = dask.delayed(network.copy(), name=f"chainrule-network-{self._run}")
+            self._network = (network, self.client.persist(shell))
+        return self._network[1]
+
+    def close(self) -> None:
+        """Let the workers drop the chunks and the network (the data stay where they came from)."""
+        self.chunks, self._network = [], None
+
+
+def tree_sum(parts: list[Any], fan_in: int, name: str) -> Any:
+    """A tree of :func:`add_terms` over ``parts``: ``fan_in`` children a node, fixed order."""
+    dask = require_dask()
+    level = 0
+    while len(parts) > 1:
+        parts = [dask.delayed(add_terms, pure=True)(*parts[j:j + fan_in],
+                                                    dask_key_name=f"{name}-{level}-{j}")
+                 for j in range(0, len(parts), fan_in)]
+        level += 1
+    return parts[0]
+
+
+def _is_frame(A: Any) -> bool:
+    """A Dask DataFrame or Series (arrays have no divisions)."""
+    return is_dask_collection(A) and hasattr(A, "divisions")
+
+
+def _one_frame(X: Any, Y: Any) -> tuple[Any, None, list[str], list[str]]:
+    """X's and Y's columns side by side in one Dask DataFrame, and the two lists of names.
+
+    Partition i of X goes with partition i of Y, row by row (not by index: files read
+    one per partition each number their rows from 0).
+    """
+    Yf = Y.to_frame() if Y.ndim == 1 else Y
+    x_columns = [str(c) for c in X.columns]
+    y_columns = [str(c) for c in Yf.columns]
+    shared = [c for c in y_columns if c in x_columns]
+    if shared:
+        raise ShapeError(f"y: the column {shared[0]!r} is also a column of X")
+    if X.npartitions != Yf.npartitions:
+        raise ShapeError(f"y: has {Yf.npartitions} partitions but X has {X.npartitions}; "
+                         "give X and y with the same partitions")
+    both = X.map_partitions(side_by_side, Yf, align_dataframes=False,
+                            enforce_metadata=False)
+    return both, None, x_columns, y_columns
+
+
+def _partitions(A: Any, name: str) -> list[Any]:
+    """The row partitions of a Dask array, DataFrame or Series, as Delayed objects."""
+    if not is_dask_collection(A):
+        if not hasattr(A, "shape") and not hasattr(A, "columns"):
+            A = np.asarray(A)
+        return [A]
+    if _is_frame(A):
+        return list(A.to_delayed())
+    if A.ndim == 1:
+        A = A[:, None]
+    if A.ndim != 2:
+        raise ShapeError(f"{name}: expected a 2-D array (examples × features), got {A.ndim}-D")
+    if len(A.chunks[1]) > 1:
+        A = A.rechunk({1: -1})  # one chunk across the columns: a chunk is a block of rows
+    return list(A.to_delayed().flat)
+
+
+def _result(client: Any, future: Any) -> Any:
+    """The future's value; a lost scheduler or a task that kept dying is a ClusterError."""
+    import distributed
+
+    try:
+        return client.gather(future)
+    except distributed.client.FutureCancelledError as exc:
+        if client.status not in ("running", "newly-created"):
+            raise ClusterError(f"lost the Dask scheduler at {client.scheduler.address}: "
+                               f"{exc}") from None
+        raise ClusterError(f"a task was cancelled on the cluster: {exc}") from None
+    except distributed.KilledWorker as exc:
+        raise ClusterError(f"a task failed on every worker it was tried on (the workers "
+                           f"died running it: out of memory?): {exc}") from None
+    except (OSError, distributed.comm.CommClosedError) as exc:
+        raise ClusterError(f"lost the connection to the Dask scheduler: {exc}") from None

@@ -1,0 +1,149 @@
+"""Sums over chunks on a local Dask cluster equal the sums over all rows on one machine.
+
+The cluster is real: two worker processes talking over TCP on 127.0.0.1
+(``LocalCluster(processes=True)``), one thread each, a memory limit each, stopped at the
+end of the module.
+"""
+
+from __future__ import annotations
+
+import dask.array as da
+import numpy as np
+import pytest
+
+from chainrule import Network
+from chainrule.distributed import ClusterData, connect, read_csv, read_data, read_npy
+from chainrule.errors import DataError, ShapeError
+
+UNEVEN = (301, 699, 450, 550)  # 2000 rows in chunks of four different sizes
+
+
+@pytest.fixture(scope="module")
+def client():
+    with connect(workers=2, memory_limit="1GB") as c:
+        yield c
+
+
+def _data(n=2000, n_in=5, n_out=2, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, n_in)), rng.normal(size=(n, n_out))
+
+
+def _cluster_data(client, X, Y, chunks=UNEVEN, **kw):
+    Xd = da.from_array(X, chunks=(chunks, X.shape[1]))
+    Yd = da.from_array(Y, chunks=(chunks, Y.shape[1]))
+    return ClusterData.from_collections(Xd, Yd, client, n_inputs=X.shape[1],
+                                        n_outputs=Y.shape[1], **kw)
+
+
+@pytest.mark.parametrize("persist", [True, False])
+def test_the_full_pass_is_the_gradient_of_the_mean_cost(client, persist):
+    X, Y = _data()
+    net = Network([5, 8, 2], "tanh", random_state=0)
+    data = _cluster_data(client, X, Y, persist=persist)
+    assert data.lengths.tolist() == list(UNEVEN)
+    total, _, grad = data.terms(net)
+    C, G = net.cost_and_gradient(X, Y)
+    assert total / 2000 == pytest.approx(C, rel=1e-13)
+    np.testing.assert_allclose(grad / 2000, G, rtol=1e-12, atol=1e-15)
+
+
+def test_a_batch_pass_sums_the_batch_rows_of_every_chunk(client):
+    X, Y = _data()
+    net = Network([5, 8, 2], "logistic", cost="squared_error", random_state=1)
+    data = _cluster_data(client, X, Y)
+    sel = np.random.default_rng(2).permutation(2000)[:128]
+    assert {i for i, _ in data.split_rows(sel)} == {0, 1, 2, 3}
+    total, _, grad = data.terms(net, sel)
+    C, G = net.cost_and_gradient(X[sel], Y[sel])
+    assert total / 128 == pytest.approx(C, rel=1e-13)
+    np.testing.assert_allclose(grad / 128, G, rtol=1e-12, atol=1e-15)
+
+
+def test_passes_are_reproducible_bit_for_bit(client):
+    X, Y = _data()
+    net = Network([5, 8, 2], "relu", random_state=3)
+    first = _cluster_data(client, X, Y, fan_in=2).terms(net)[2]
+    again = _cluster_data(client, X, Y, fan_in=2).terms(net)[2]
+    assert np.array_equal(first, again)
+
+
+def test_correct_rows_are_counted(client):
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(1000, 3))
+    Y = np.eye(3)[rng.integers(0, 3, 1000)]
+    net = Network([3, 4, 3], "tanh", cost="cross_entropy", random_state=0)
+    data = _cluster_data(client, X, Y, chunks=(100, 400, 500))
+    _, correct, _ = data.terms(net, gradient=False, count_correct=True)
+    assert correct == int(np.sum(net.predict(X).argmax(1) == Y.argmax(1)))
+
+
+def test_a_nan_names_its_partition_and_row(client):
+    X, Y = _data()
+    X[301 + 699 + 17, 3] = np.nan  # partition 2, row 17
+    with pytest.raises(DataError, match=r"X: partition 2, row 17: NaN in column 3"):
+        _cluster_data(client, X, Y)
+
+
+def test_shards_of_the_wrong_width_are_named(tmp_path):
+    X, _ = _data(n=30)
+    np.save(tmp_path / "a.npy", X[:10])
+    np.save(tmp_path / "b.npy", X[10:20, :4])
+    with pytest.raises(ShapeError, match=r"partition 1 \(b\.npy\), row 0: has 4 columns, "
+                                         r"expected 5"):
+        read_npy(tmp_path)
+
+
+def test_npy_shards_train_where_they_lie(client, tmp_path):
+    X, Y = _data(n=60)
+    XY = np.hstack([X, Y])
+    for i, (a, b) in enumerate([(0, 7), (7, 40), (40, 60)]):
+        np.save(tmp_path / f"part-{i}.npy", XY[a:b])
+    src = read_data(tmp_path)
+    assert src.kind == "npy" and src.data.chunks[0] == (7, 33, 20)
+    data = ClusterData.from_collections(src.data[:, :5], src.data[:, 5:], client,
+                                        n_inputs=5, n_outputs=2, sources=src.files)
+    net = Network([5, 3, 2], "tanh", random_state=0)
+    np.testing.assert_allclose(data.terms(net)[2] / 60, net.cost_and_gradient(X, Y)[1],
+                               rtol=1e-12)
+
+
+def _write_csvs(folder, frames):
+    for i, text in enumerate(frames):
+        (folder / f"part-{i}.csv").write_text(text)
+    return str(folder / "part-*.csv")
+
+
+def test_a_csv_line_with_too_many_fields_is_named(client, tmp_path):
+    pattern = _write_csvs(tmp_path, ["a,b,y\n1,2,0\n3,4,1\n", "a,b,y\n1,2,0\n3,4,1,9\n"])
+    src = read_csv(pattern)
+    with pytest.raises(DataError, match=r"partition 1 \(part-1\.csv\): .*line 3"):
+        ClusterData.from_collections(src.data[["a", "b"]], src.data["y"], client,
+                                     n_inputs=2, n_outputs=1, sources=src.files)
+
+
+def test_a_csv_line_with_too_few_fields_is_named(client, tmp_path):
+    pattern = _write_csvs(tmp_path, ["a,b,y\n1,2,0\n3,4,1\n", "a,b,y\n1,2,0\n3,4,1\n5,6\n"])
+    src = read_data(pattern)
+    with pytest.raises(DataError, match=r"y: partition 1 \(.*part-1\.csv\), row 2: NaN in "
+                                        r"column 'y'"):
+        ClusterData.from_collections(src.data[["a", "b"]], src.data["y"], client,
+                                     n_inputs=2, n_outputs=1, sources=src.files,
+                                     x_columns=["a", "b"], y_columns=["y"])
+
+
+def test_parquet_partitions_are_read_lazily(client, tmp_path):
+    import pandas as pd
+    X, Y = _data(n=50, n_in=2, n_out=1)
+    frame = pd.DataFrame({"a": X[:, 0], "b": X[:, 1], "y": Y[:, 0]})
+    (tmp_path / "ds").mkdir()
+    frame.iloc[:20].to_parquet(tmp_path / "ds" / "p0.parquet")
+    frame.iloc[20:].to_parquet(tmp_path / "ds" / "p1.parquet")
+    src = read_data(tmp_path / "ds")
+    assert src.kind == "parquet" and src.columns == ["a", "b", "y"]
+    data = ClusterData.from_collections(src.data[["a", "b"]], src.data["y"], client,
+                                        n_inputs=2, n_outputs=1, sources=src.files)
+    assert data.lengths.tolist() == [20, 30]
+    net = Network([2, 3, 1], "tanh", random_state=0)
+    np.testing.assert_allclose(data.terms(net)[2] / 50, net.cost_and_gradient(X, Y)[1],
+                               rtol=1e-12)
