@@ -101,8 +101,8 @@ def test_npy_shards_train_where_they_lie(client, tmp_path):
         np.save(tmp_path / f"part-{i}.npy", XY[a:b])
     src = read_data(tmp_path)
     assert src.kind == "npy" and src.data.chunks[0] == (7, 33, 20)
-    data = ClusterData.from_collections(src.data[:, :5], src.data[:, 5:], client,
-                                        n_inputs=5, n_outputs=2, sources=src.files)
+    data = ClusterData.from_source(src, client, target=2)
+    assert (data.n_inputs, data.n_outputs) == (5, 2)
     net = Network([5, 3, 2], "tanh", random_state=0)
     np.testing.assert_allclose(data.terms(net)[2] / 60, net.cost_and_gradient(X, Y)[1],
                                rtol=1e-12)
@@ -127,9 +127,7 @@ def test_a_csv_line_with_too_few_fields_is_named(client, tmp_path):
     src = read_data(pattern)
     with pytest.raises(DataError, match=r"y: partition 1 \(.*part-1\.csv\), row 2: NaN in "
                                         r"column 'y'"):
-        ClusterData.from_collections(src.data[["a", "b"]], src.data["y"], client,
-                                     n_inputs=2, n_outputs=1, sources=src.files,
-                                     x_columns=["a", "b"], y_columns=["y"])
+        ClusterData.from_source(src, client, target="y")
 
 
 def test_parquet_partitions_are_read_lazily(client, tmp_path):

@@ -71,9 +71,10 @@ def check_chunk(X_b: Any, Y_b: Any, partition: int, n_inputs: int, n_outputs: in
                 y_columns: list[str] | None = None) -> tuple[Array, Array]:
     """Partition ``partition`` of the data as checked ``(X_b, Y_b)`` arrays of ``dtype``.
 
-    ``X_b`` and ``Y_b`` are NumPy arrays or pandas frames; with ``Y_b`` None, ``X_b`` is
-    one pandas DataFrame holding both the ``x_columns`` and the ``y_columns``.
-    ``source`` (a file name, say) is named in errors beside the partition.
+    ``X_b`` and ``Y_b`` are NumPy arrays or pandas frames.  With ``Y_b`` None, ``X_b``
+    holds both: a pandas DataFrame with the ``x_columns`` and the ``y_columns``, or an
+    array whose last ``n_outputs`` columns are the targets.  ``source`` (a file name,
+    say) is named in errors beside the partition.
 
     Raises
     ------
@@ -83,18 +84,30 @@ def check_chunk(X_b: Any, Y_b: Any, partition: int, n_inputs: int, n_outputs: in
     """
     dt = np.dtype(dtype)
     if Y_b is None:
-        missing = [c for c in (*(x_columns or ()), *(y_columns or ()))
-                   if c not in X_b.columns]
-        if missing:
-            raise ShapeError(f"X: {_where(partition, source)} has no column {missing[0]!r} "
-                             f"(its columns: {list(map(str, X_b.columns))})")
-        X_b, Y_b = X_b[x_columns], X_b[y_columns]
+        X_b, Y_b = _split(X_b, partition, n_inputs, n_outputs, source, x_columns, y_columns)
     X = _as_matrix(X_b, "X", n_inputs, partition, source, x_columns, dt)
     Y = _as_matrix(Y_b, "y", n_outputs, partition, source, y_columns, dt)
     if X.shape[0] != Y.shape[0]:
         raise ShapeError(f"y: {_where(partition, source)} has {Y.shape[0]} rows but X has "
                          f"{X.shape[0]}")
     return X, Y
+
+
+def _split(XY: Any, partition: int, n_inputs: int, n_outputs: int, source: str | None,
+           x_columns: list[str] | None, y_columns: list[str] | None) -> tuple[Any, Any]:
+    """A partition holding inputs and targets, cut into the two."""
+    if hasattr(XY, "columns"):
+        missing = [c for c in (*(x_columns or ()), *(y_columns or ())) if c not in XY.columns]
+        if missing:
+            raise ShapeError(f"X: {_where(partition, source)} has no column {missing[0]!r} "
+                             f"(its columns: {list(map(str, XY.columns))})")
+        return XY[x_columns], XY[y_columns]
+    A = np.asarray(XY)
+    if A.ndim != 2 or A.shape[1] != n_inputs + n_outputs:
+        raise ShapeError(f"X: {_where(partition, source)}, row 0: has {A.shape[1:]} columns, "
+                         f"expected {n_inputs + n_outputs} ({n_inputs} inputs and "
+                         f"{n_outputs} targets)")
+    return A[:, :n_inputs], A[:, n_inputs:]
 
 
 def side_by_side(X_b: Any, Y_b: Any) -> Any:

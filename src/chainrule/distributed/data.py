@@ -29,6 +29,7 @@ from ..errors import ConfigError, ShapeError
 from ..nn.network import Network
 from .chunks import add_terms, check_chunk, chunk_rows, chunk_terms, side_by_side
 from .cluster import ClusterError, require_dask
+from .readers import Source
 
 __all__ = ["ClusterData", "is_dask_collection", "tree_sum"]
 
@@ -78,13 +79,19 @@ class ClusterData:
         """Chunks from Dask collections (arrays, DataFrames, Series) or NumPy arrays.
 
         Partition i of ``X`` goes with partition i of ``Y``; NumPy inputs are one chunk.
+        ``Y=None``: X holds the targets too, in its ``y_columns`` (a DataFrame) or its
+        last ``n_outputs`` columns (an array), and each partition is read and cut in one
+        task, so a worker streaming files holds few of them at a time.
         Every chunk is checked on its worker (:func:`~chainrule.distributed.chunks.
         check_chunk`) and counted in one first pass, which fails, naming the partition
         and the row, before any training starts.  ``sources`` names each partition's
         file in those errors.
         """
         dask = require_dask()
-        if _is_frame(X) and _is_frame(Y):
+        if Y is None:  # X holds the targets too (see check_chunk)
+            X_parts = _partitions(X, "X")
+            Y_parts = [None] * len(X_parts)
+        elif _is_frame(X) and _is_frame(Y):
             # One frame: partitions of separate frames may be fused differently when read.
             X, Y, x_columns, y_columns = _one_frame(X, Y)
             X_parts, Y_parts = _partitions(X, "X"), [None] * X.npartitions
@@ -104,6 +111,37 @@ class ClusterData:
         lengths = _result(client, client.compute(counts))
         return cls(client, checked, lengths, n_inputs=n_inputs, n_outputs=n_outputs,
                    fan_in=fan_in)
+
+    @classmethod
+    def from_source(cls, source: Source, client: Any, *, target: Sequence[str] | int,
+                    dtype: str | np.dtype = "float64", persist: bool = True,
+                    fan_in: int = 8) -> ClusterData:
+        """Chunks of a file data set (:mod:`~chainrule.distributed.readers`), a partition
+        per file, its ``target`` columns (names; for ``.npy`` shards, how many of the last
+        columns) the targets and the other columns the inputs."""
+        if source.columns is None:
+            if isinstance(target, str) or not isinstance(target, int) or target < 1:
+                raise ConfigError(f"target: .npy shards have no column names; give the "
+                                  f"number of target columns at the end, got {target!r}")
+            width = source.data.shape[1]
+            if target >= width:
+                raise ConfigError(f"target: {target} target columns leave no inputs of the "
+                                  f"{width} columns")
+            return cls.from_collections(source.data, None, client, n_inputs=width - target,
+                                        n_outputs=target, dtype=dtype, persist=persist,
+                                        fan_in=fan_in, sources=source.files)
+        targets = [target] if isinstance(target, str) else [str(t) for t in target]
+        unknown = [t for t in targets if t not in source.columns]
+        if unknown or not targets:
+            raise ConfigError(f"target: no column {(unknown or [''])[0]!r}; the columns are "
+                              f"{source.columns}")
+        inputs = [c for c in source.columns if c not in targets]
+        if not inputs:
+            raise ConfigError("target: every column is a target; no inputs are left")
+        return cls.from_collections(source.data, None, client, n_inputs=len(inputs),
+                                    n_outputs=len(targets), dtype=dtype, persist=persist,
+                                    fan_in=fan_in, sources=source.files, x_columns=inputs,
+                                    y_columns=targets)
 
     # -- passes ------------------------------------------------------------------
 
