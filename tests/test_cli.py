@@ -565,7 +565,7 @@ def test_explain_takes_a_class_label_for_a_classifier(files: dict[str, Path], tm
 
 
 def test_plots_are_drawn_in_the_data_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from chainrule.cli.data_prep import in_data_units
+    from chainrule import Model
     from chainrule.viz import plots as plotting
 
     x = np.linspace(-2, 2, 41)
@@ -592,7 +592,7 @@ def test_plots_are_drawn_in_the_data_units(tmp_path: Path, monkeypatch: pytest.M
     rng = np.random.default_rng(3)
     X = rng.normal(size=(30, 2)) * [10.0, 0.1] + [100.0, 0.0]
     net, scaler = load_dataset_net(X)
-    raw = in_data_units(net, scaler)
+    raw = Model(net, scaler=scaler).unscaled_network()
     np.testing.assert_allclose(raw.predict(X), net.predict(scaler.transform(X)), rtol=1e-12,
                                atol=1e-12)
 
@@ -1003,7 +1003,7 @@ def test_sigterm_during_predict_removes_its_temporary_file_and_folders(tmp_path:
     model = tmp_path / "m.safetensors"
     assert invoke("train", data, "--epochs", "1", "-q", "-o", model).exit_code == 0
     code, stdout, err, _, _ = run_until_waiting(
-        tmp_path, "chainrule.cli.data_prep.csv_text", signal.SIGTERM, "predict", model, data,
+        tmp_path, "chainrule.model.predictions.csv_text", signal.SIGTERM, "predict", model, data,
         "--out", tmp_path / "new" / "sub" / "p.csv")
     assert code == 143 and stdout == ""
     assert_one_line_error(err, "error: terminated")
@@ -1038,7 +1038,7 @@ def test_predict_gives_the_same_bits_for_a_npy_column_range_and_an_npz(tmp_path:
     # a memory-mapped .npy whose last column is the target, and the same data as an .npz:
     # blocks of the same rows, so BLAS groups every product the same way
     from chainrule import cli
-    from chainrule.cli import data_prep
+    from chainrule.utils import validation
 
     rng = np.random.default_rng(0)
     table = np.column_stack([rng.normal(size=(500, 79)), rng.normal(size=500)])  # wide rows
@@ -1047,7 +1047,7 @@ def test_predict_gives_the_same_bits_for_a_npy_column_range_and_an_npz(tmp_path:
     model = tmp_path / "m.safetensors"
     assert cli.main(["train", str(tmp_path / "d.npy"), "--target", "last", "--epochs", "2",
                      "-q", "--out", str(model)]) == 0
-    monkeypatch.setattr(data_prep, "BLOCK_BYTES", 8000)  # blocks of 12 rows
+    monkeypatch.setattr(validation, "BLOCK_BYTES", 8000)  # blocks of 12 rows
     outs = []
     for data, extra in (("d.npy", ["--target", "last"]), ("d.npz", [])):
         out = tmp_path / f"p_{data}.npy"

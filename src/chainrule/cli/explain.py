@@ -4,23 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import numpy as np
 import typer
 
+from ..data import Source
+from ..data.scaling import check_fits
 from ..errors import ConfigError
-from ..nn.network import Network
-from .data_prep import (
-    Source,
-    check_fits,
-    example_targets,
-    load_model_file,
-    model_data,
-    output_names,
-    stored_scaler,
-    transform_all,
-)
+from ..model import Model
+from ..model.predictions import output_names
+from .data_prep import example_targets, load_model_file, model_data
 from .options import (
     DatasetOpt,
     Debug,
@@ -64,12 +58,12 @@ def explain(
     with reporting(debug):
         if latex is not None:
             check_output(latex, "--latex", [(model, "the model file"), (data, "the --data file")])
-        net, meta = load_model_file(model)
-        X, Y, source = _examples(net, meta, x, y, data, dataset)
-        check_fits(X, stored_scaler(meta), net, source)
+        m = load_model_file(model)
+        X, Y, source = _examples(m, x, y, data, dataset)
+        net = m.network
         with library_errors_as_options({"param": "--param", "example": "--example"}):
             net.flat_index(param)
-            ledger = explain_network(net, transform_all(X, meta, source), Y, param,
+            ledger = explain_network(net, m.transform(X, source=source), Y, param,
                                      example=example)
         if latex is not None:
             tex = ledger.to_latex() + "\n"
@@ -82,19 +76,17 @@ def explain(
                 say(f"wrote the chain in LaTeX to {latex}")
 
 
-def _examples(net: Network, meta: dict[str, Any], x: str | None, y: str | None,
-              data: Path | None, dataset: str | None) -> tuple[Array, Array, Source]:
+def _examples(model: Model, x: str | None, y: str | None, data: Path | None,
+              dataset: str | None) -> tuple[Array, Array, Source]:
     """X (raw) and Y (encoded) of the one example ``--x``/``--y``, or of a data set."""
     if (x is None) != (y is None):
         raise ConfigError("--x and --y: give both (one example), or neither with --data")
     if x is None:
-        X, Y, source = model_data(net, meta, data, dataset, need_targets=True,
-                                  data_option="--data")
-        assert Y is not None
-        return X, Y, source
+        m = model_data(model, data, dataset, need_targets=True, data_option="--data")
+        return m.X, m.Y, m.source
     if data is not None or dataset is not None:
         raise ConfigError("--x/--y: give one example or --data/--dataset, not both")
-    X = np.asarray([parse_numbers(x, "--x", net.n_inputs)])  # (1, n_in)
-    Y = example_targets(y or "", net, meta)[None, :]  # (1, n_out)
-    check_fits(Y, None, net, Source("--y", output_names(net, meta)))
-    return X, Y, Source("--x", list(meta.get("feature_names") or []))
+    X = np.asarray([parse_numbers(x, "--x", model.n_inputs)])  # (1, n_in)
+    Y = example_targets(y or "", model)[None, :]  # (1, n_out)
+    check_fits(Y, None, model.network.dtype, Source("--y", output_names(model)))
+    return X, Y, Source("--x", list(model.feature_names or []))

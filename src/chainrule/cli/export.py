@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ConfigError
-from .data_prep import load_model_file, stored_scaler
+from .data_prep import load_model_file
 from .options import Debug, ModelArg, file_name
 from .outputs import check_output, make_folder
 from .reporting import reporting
@@ -40,8 +40,8 @@ def export(
             raise ConfigError("--onnx: give the .onnx file to write, e.g. --onnx model.onnx")
         option = "--onnx" if onnx_path is not None else "--out"
         check_output(path, option, [(model, "the model file")])
-        net, meta = load_model_file(model)
-        scaler = stored_scaler(meta)
+        loaded = load_model_file(model)
+        net, scaler = loaded.network, loaded.scaler
         scaling = None if scaler is None else (scaler.mean_, scaler.scale_)
         make_folder(path.parent, option)
         to_onnx(net, path, input_scaling=scaling)

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..nn.network import Network
-from .data_prep import TrainingData, in_data_units
+from .data_prep import TrainingData
 from .outputs import make_folder
 from .printing import plain
 
 if TYPE_CHECKING:
+    from ..model import Model
     from ..train.loop import History
 
 Array = np.ndarray
@@ -39,9 +39,10 @@ def save_plot(ax: Any, path: Path) -> None:
         plt.close(ax.figure)
 
 
-def write_plots(folder: Path, net: Network, data: TrainingData, X_in: Array, scaler: Any,
+def write_plots(folder: Path, model: Model, data: TrainingData, Y: Array,
                 history: History) -> list[tuple[Path, str]]:
-    """The pictures that fit the task, drawn in the data's own units (not standardised).
+    """The pictures that fit the task, drawn in the data's own units (not standardised);
+    ``Y`` holds the network's targets.
 
     Returns (path, what it shows) pairs.
     """
@@ -50,12 +51,13 @@ def write_plots(folder: Path, net: Network, data: TrainingData, X_in: Array, sca
     files_only_backend()
     make_folder(folder, "--plot")
     written: list[tuple[Path, str]] = []
-    P = net.predict(X_in)  # (N, n_out)
+    net = model.network
+    P = model.outputs(data.X)  # (N, n_out)
     regression = data.task == "regression"
     text = plotting.literal_text  # user names drawn as they are, never as mathtext
     if regression and net.n_inputs == 1 and net.n_outputs == 2:
         names = data.target_names if len(data.target_names) == 2 else None
-        ax = plotting.plot_curve_2d(data.Y, P, names=names)
+        ax = plotting.plot_curve_2d(Y, P, names=names)
         if data.dataset == "heart":
             ax.set_xlabel("x(t), scaled")
             ax.set_ylabel("y(t), scaled")
@@ -64,14 +66,14 @@ def write_plots(folder: Path, net: Network, data: TrainingData, X_in: Array, sca
         written.append((folder / plot_names(data.dataset)[0],
                         "the network's curve (red) over the target (grey)"))
     elif regression and net.n_inputs == 1:
-        ax = plotting.plot_fit_1d(data.X, data.Y, P)
+        ax = plotting.plot_fit_1d(data.X, Y, P)
         ax.set_xlabel(text(data.feature_names[0]))
         if len(data.target_names) == 1:
             ax.set_ylabel(text(data.target_names[0]))
         written.append((folder / "fit.png", "the network's output over the targets"))
     elif data.task == "classification" and net.n_inputs == 2:
         names = data.class_names or data.classes
-        ax = plotting.plot_decision_regions(in_data_units(net, scaler), data.X, data.Y,
+        ax = plotting.plot_decision_regions(model.unscaled_network(), data.X, Y,
                                             class_names=names)
         ax.set_xlabel(text(data.feature_names[0]))
         ax.set_ylabel(text(data.feature_names[1]))

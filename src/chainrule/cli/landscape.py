@@ -12,7 +12,7 @@ import typer
 
 from ..errors import ConfigError
 from ..nn.network import Network
-from .data_prep import model_with_data, transform_all
+from .data_prep import model_with_data
 from .figures import files_only_backend, save_plot
 from .options import (
     DatasetOpt,
@@ -116,8 +116,7 @@ def _cost_data(model: Path | None, data: Path | None,
         net, X, Y = not_toy()
         return net, X, Y, "the course's NOT neuron on (0, 1) and (1, 0)"
     m = model_with_data(model, data, dataset, need_targets=True, data_option="--data")
-    assert m.Y is not None
-    return m.net, transform_all(m.X, m.meta, m.source), m.Y, m.source.name
+    return m.model.network, m.model.transform(m.X, source=m.source), m.Y, m.source.name
 
 
 def _grid(given: Pair | None, option: str, n: int, param: str, net: Network) -> Array:

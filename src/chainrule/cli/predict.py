@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
 import typer
 
-from .data_prep import (
-    is_classifier,
-    model_with_data,
-    predict_blocks,
-    standardize_inputs,
-    write_predictions,
-)
+from ..model.predictions import write_predictions
+from .data_prep import model_with_data
 from .options import DataArg, DatasetOpt, Debug, JsonFlag, ModelArg, TargetOpt, file_name
 from .outputs import check_output, write_atomic
 from .printing import plain, write_stdout
@@ -41,8 +35,7 @@ def predict(
         npy = out is not None and out.suffix.lower() == ".npy"
 
         def write(f: BinaryIO) -> None:
-            blocks = predict_blocks(m.net, m.X, m.scaler, m.source)
-            write_predictions(f, blocks, m.X.shape[0], m.net, m.meta, npy)
+            write_predictions(f, m.model, m.X, npy=npy, source=m.source)
 
         if out is not None:
             write_atomic(out, write, "--out")
@@ -59,20 +52,16 @@ def evaluate(
     debug: Debug = False,
 ) -> None:
     """Cost (and accuracy, for classifiers) of a saved model on a data set."""
-    from ..train.loop import evaluate as evaluate_network
-
-    with reporting(debug), contextlib.ExitStack() as stack:
+    with reporting(debug):
         m = model_with_data(model, data, dataset, need_targets=True, target=target)
-        assert m.Y is not None
-        net, n, src = m.net, m.X.shape[0], m.source.name
-        C, acc = evaluate_network(net, standardize_inputs(m.X, m.scaler, m.source, stack), m.Y,
-                                  classification=is_classifier(m.meta))
-        result = {"data": src, "n_examples": int(n), "cost": plain(C),
-                  "cost_name": net.cost.name, "accuracy": plain(acc)}
+        C, acc, n = m.model.evaluate(m.X, m.y, source=m.source, target_source=m.targets)
+        src, cost = m.source.name, m.model.cost
+        result = {"data": src, "n_examples": n, "cost": plain(C), "cost_name": cost,
+                  "accuracy": plain(acc)}
         if json_output:
             typer.echo(json.dumps(result))
         else:
-            text = f"cost C = {C:.6g} ({net.cost.name}, {n} examples of {src})"
+            text = f"cost C = {C:.6g} ({cost}, {n} examples of {src})"
             if acc is not None:
                 text += f"; accuracy {acc:.2%}"
             typer.echo(text)

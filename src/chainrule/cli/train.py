@@ -10,7 +10,6 @@ and says where; a second Ctrl-C stops at once and saves nothing more.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from dataclasses import dataclass
@@ -23,15 +22,12 @@ import typer
 from ..errors import ConfigError, DivergenceError
 from ..nn.network import Network
 from .data_prep import (
-    Source,
     Task,
     TrainingData,
     builtin_data,
     check_data_choice,
-    check_fits,
     file_data,
     note_target_scale,
-    standardize_inputs,
 )
 from .figures import plot_names, write_plots
 from .options import Debug
@@ -88,7 +84,8 @@ from .train_report import (
 )
 
 if TYPE_CHECKING:
-    from ..data import Standardizer
+    from ..data import Source
+    from ..model import Model
     from ..train.loop import History, Trainer
 
 Array = np.ndarray
@@ -112,10 +109,10 @@ def train(
         seed=seed, validation=validation, out=out, plot=plot, quiet=quiet,
         json_output=json_output, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
         resume=resume)
-    with reporting(debug) as signals, warnings_as_notes(), contextlib.ExitStack() as stack:
+    with reporting(debug) as signals, warnings_as_notes():
         _check_request(request)
         data_read, out_path = _read_data(request)
-        run = _prepare(request, data_read, out_path, stack)
+        run = _prepare(request, data_read, out_path)
         outcome = _fit(run, signals)
         _save(run, outcome, signals)
         _report(run, outcome, signals)
@@ -129,10 +126,15 @@ class _Run:
     data: TrainingData
     out: Path  # the model file
     recipe: Recipe  # the data's defaults with the options applied
-    net: Network
+    model: Model  # the network, with the names, scaling and classes it is saved with
     trainer: Trainer
-    scaler: Standardizer | None  # the input scaling stored with the model
-    X_in: Array  # (N, n_in): the inputs as the network sees them (a memmap stays on disk)
+    X: Array  # (N, n_in): the inputs, not yet scaled (a memmap stays on disk)
+    Y: Array  # (N, n_out): the network's targets
+    source: Source  # names X's cells in messages
+
+    @property
+    def net(self) -> Network:
+        return self.model.network
 
 
 @dataclass
@@ -193,11 +195,9 @@ def _check_outputs(out: Path, plot: Path | None, checkpoint: Path | None,
         check_output(checkpoint, "--checkpoint", [data_file])
 
 
-def _prepare(r: TrainRequest, data: TrainingData, out: Path,
-             stack: contextlib.ExitStack) -> _Run:
-    """The recipe, the network and its trainer, and the inputs scaled as they will be
-    stored; bad combinations fail here, before anything is printed."""
-    from ..data import Standardizer
+def _prepare(r: TrainRequest, data: TrainingData, out: Path) -> _Run:
+    """The recipe, the model (network, scaling, classes) and the network's trainer; bad
+    combinations fail here, before anything is printed."""
     from ..train.loop import Trainer
 
     recipe = recipe_for(data, r.recipe_changes())
@@ -216,15 +216,13 @@ def _prepare(r: TrainRequest, data: TrainingData, out: Path,
                       classification=True if data.classes is not None else None)
     file = data.data_file
     standardized = r.standardize if r.standardize is not None else file is not None
-    csv = Path(file) if file and file.lower().endswith(".csv") else None
-    check_fits(data.Y, None, net, Source(data.source, data.target_names, csv=csv))
-    scaler = Standardizer().fit(data.X) if standardized else None
+    model = data.model(net)
+    source, targets = data.sources()
+    X, Y, source = model.prepare(data.X, data.y, standardize=standardized, task=data.task,
+                                 source=source, target_source=targets)
     if data.task == "regression" and file is not None and not r.quiet:
-        note_target_scale(data.Y, data.target_names, is_lbfgs(recipe.optimizer))
-    source = Source(data.source, data.feature_names, csv=csv)
-    check_fits(data.X, scaler, net, source)
-    X_in = standardize_inputs(data.X, scaler, source, stack)
-    return _Run(r, data, out, recipe, net, trainer, scaler, X_in)
+        note_target_scale(Y, data.target_names, is_lbfgs(recipe.optimizer))
+    return _Run(r, data, out, recipe, model, trainer, X, Y, source)
 
 
 def _checkpoint_options(r: TrainRequest, recipe: Recipe) -> dict[str, Any]:
@@ -240,12 +238,10 @@ def _fit(run: _Run, signals: Signals) -> _Outcome:
     """Train, with progress on stderr.  A graceful stop (Ctrl-C, SIGTERM: the library
     finishes the batch) or a divergence still gives weights to save; any other stop
     saves nothing and says so."""
-    from ..train.loop import fit
-
     r, recipe, trainer = run.request, run.recipe, run.trainer
     if not r.quiet:
         for line in describe_run(run.data, run.net, recipe, r.seed, r.validation,
-                                 run.scaler is not None, r.default_job):
+                                 run.model.scaler is not None, r.default_job):
             say(line)
     mode = "quiet" if r.quiet else ("bar" if stderr_is_terminal() else "lines")
     progress = Progress(mode, recipe.epochs)
@@ -253,11 +249,13 @@ def _fit(run: _Run, signals: Signals) -> _Outcome:
     start = time.perf_counter()
     with progress:
         try:
-            history = fit(run.net, run.X_in, run.data.Y, epochs=recipe.epochs, trainer=trainer,
-                          random_state=r.seed, validation_split=r.validation,
-                          callbacks=[progress.on_epoch],
-                          batch_callback=progress.on_batch if mode == "bar" else None,
-                          **_checkpoint_options(r, recipe))
+            # the model scales a memory-mapped X into an unlinked temporary file
+            history = run.model.train(run.X, run.Y, source=run.source, epochs=recipe.epochs,
+                                      trainer=trainer, random_state=r.seed,
+                                      validation_split=r.validation,
+                                      callbacks=[progress.on_epoch],
+                                      batch_callback=progress.on_batch if mode == "bar"
+                                      else None, **_checkpoint_options(r, recipe))
         except DivergenceError as exc:
             status, failure = "diverged", exc
         except KeyboardInterrupt:
@@ -281,23 +279,10 @@ def _fit(run: _Run, signals: Signals) -> _Outcome:
 def _save(run: _Run, outcome: _Outcome, signals: Signals) -> None:
     """The model file, with what predicting needs (input scaling, classes) and the
     training summary; written atomically, so a stop while saving leaves the old one."""
-    from ..io.model_file import save_model
-
-    d, scaler = run.data, run.scaler
-    metadata = {
-        "dataset": d.dataset,
-        "data_file": d.data_file,
-        "task": d.task,
-        "feature_names": d.feature_names,
-        "target_names": d.target_names,
-        "classes": d.classes,
-        "class_names": d.class_names,
-        "standardizer": scaler.to_dict() if scaler is not None else None,
-        "training": outcome.summary,
-    }
+    run.model.training = outcome.summary
     try:
         make_folder(run.out.parent, "--out")
-        save_model(run.out, run.net, metadata=metadata)
+        run.model.save(run.out)
     except KeyboardInterrupt:
         checkpoint = run.request.checkpoint
         hint = (f"; the checkpoint {checkpoint} holds the run: continue with --checkpoint "
@@ -345,7 +330,7 @@ def _write_plots(run: _Run, history: History, signals: Signals) -> list[tuple[Pa
     if run.request.plot is None:
         return []
     try:
-        return write_plots(run.request.plot, run.net, run.data, run.X_in, run.scaler, history)
+        return write_plots(run.request.plot, run.model, run.data, run.Y, history)
     except KeyboardInterrupt:
         raise Stop(f"{signals.stopped} while writing the plots; the trained model was saved "
                    f"to {run.out}", signals.exit_code) from None

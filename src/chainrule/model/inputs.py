@@ -16,7 +16,7 @@ import numpy as np
 from ..data.frames import first_bad_cell, is_frame, numeric_columns
 from ..data.source import Source
 from ..errors import DataError, ShapeError
-from ..utils.validation import as_2d
+from ..utils.validation import as_2d, check_finite, check_numeric
 
 __all__ = ["frame_names", "input_matrix", "select_columns", "target_array"]
 
@@ -81,7 +81,12 @@ def input_matrix(X: object, features: Sequence[str] | None, n_inputs: int,
         A = numeric_columns(X, wanted, np.dtype(np.float64))
         return A, Source(src.name, [str(c) for c in wanted], src.row_names)
     name = source.name if source is not None else "X"
-    A, _ = as_2d(X, name, n_inputs, None)
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == n_inputs:
+        check_numeric(X[:1], name)  # the dtype, on a view: a memmap stays a memmap
+        check_finite(X, name)  # block by block
+        A = X
+    else:
+        A, _ = as_2d(X, name, n_inputs, None)
     if source is None:
         source = Source("X", list(features) if features is not None else [])
     return A, source

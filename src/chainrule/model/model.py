@@ -35,9 +35,8 @@ from ..io.model_file import load_model as read_model_file
 from ..io.model_file import save_model
 from ..io.model_metadata import MODEL_FIELDS, check_metadata
 from ..nn.network import Network
+from ..train import loop as training
 from ..train.loop import History
-from ..train.loop import evaluate as evaluate_network
-from ..train.loop import fit as train_network
 from ..utils import validation
 from ..utils.validation import as_2d, row_blocks
 from ..utils.version import __version__
@@ -260,6 +259,20 @@ class Model:
         check_fits(A, self.scaler, self.network.dtype, src)
         return A, src
 
+    def unscaled_network(self) -> Network:
+        """A copy of the network that takes raw inputs: the scaling folded into layer 1.
+
+        ``W(1) (x − m) / s + b(1) = W' x + b'`` with ``W' = W(1) diag(1/s)`` and
+        ``b' = b(1) − W' m`` (the network itself when there is no scaling).
+        """
+        if self.scaler is None:
+            return self.network
+        raw = self.network.copy()
+        W1 = self.network.W[0] / self.scaler.scale_  # (n1, n0): column i divided by s_i
+        raw.W[0][...] = W1
+        raw.b[0][...] = self.network.b[0] - W1 @ self.scaler.mean_
+        return raw
+
     def transform(self, X: object, *, source: Source | None = None) -> Array:
         """The network's inputs for ``X``: its columns scaled as in training, in memory."""
         A, src = self._matrix(X, source)
@@ -360,7 +373,7 @@ class Model:
         A, src = self._matrix(X, source)
         Y = self.targets(y, source=target_source)
         with contextlib.ExitStack() as stack:
-            C, accuracy = evaluate_network(self.network, standardized(A, self.scaler, src, stack),
+            C, accuracy = training.evaluate(self.network, standardized(A, self.scaler, src, stack),
                                            Y, classification=self._classification())
         return Evaluation(C, accuracy, int(A.shape[0]))
 
@@ -411,17 +424,31 @@ class Model:
             :attr:`training` its summary.
         """
         A, Y, src = self.prepare(X, y, standardize=standardize, task=task, source=source)
-        options.setdefault("classification", self._classification())
-        with contextlib.ExitStack() as stack:
-            self.history = train_network(self.network, standardized(A, self.scaler, src, stack),
-                                         Y, **options)
-        self.training = training_summary(self.history, n_examples=int(A.shape[0]),
-                                         options=options)
+        history = self.train(A, Y, source=src, **options)
+        self.training = training_summary(history, n_examples=int(A.shape[0]), options=options)
         return self
 
+    def train(self, X: Array, Y: Array, *, source: Source | None = None,
+              **options: Any) -> History:
+        """Train the network on inputs ``X`` (not yet scaled: the fitted scaling is applied)
+        and network targets ``Y`` (as :meth:`prepare` or :meth:`targets` give them),
+        keeping the scaling and the classes as they are.
+
+        A memory-mapped ``X`` is scaled block by block into a temporary file that
+        lives while the network trains.  ``options`` go to
+        :func:`chainrule.train.fit`; returns its :class:`~chainrule.train.History`
+        (also kept as :attr:`history`).
+        """
+        src = source if source is not None else Source("X", list(self.feature_names or ()))
+        options.setdefault("classification", self._classification())
+        with contextlib.ExitStack() as stack:
+            self.history = training.fit(self.network, standardized(X, self.scaler, src, stack),
+                                         Y, **options)
+        return self.history
+
     def prepare(self, X: object, y: object, *, standardize: bool = True,
-                task: str | None = None,
-                source: Source | None = None) -> tuple[Array, Array, Source]:
+                task: str | None = None, source: Source | None = None,
+                target_source: Source | None = None) -> tuple[Array, Array, Source]:
         """The first half of :meth:`fit`: take the feature names, fit the scaling and the
         target encoding, check that everything fits the network; train nothing.
 
@@ -437,17 +464,18 @@ class Model:
         if is_frame(X) and self.feature_names is None:
             self.feature_names = frame_names(X)
         A, src = input_matrix(X, self.feature_names, self.n_inputs, source)
-        Y = self._encode_for_fit(y, task)
+        tsrc = target_source if target_source is not None else Source("y")
+        Y = self._encode_for_fit(y, task, tsrc)
         if Y.shape[0] != A.shape[0]:
             raise ShapeError(f"y: has {Y.shape[0]} examples (rows) but {src.name} has "
                              f"{A.shape[0]}")
+        check_fits(Y, None, self.network.dtype, tsrc)
         self.scaler = Standardizer().fit(A) if standardize else None
         check_fits(A, self.scaler, self.network.dtype, src)
-        check_fits(Y, None, self.network.dtype, Source("y", list(self.target_names or ())))
         self.check()
         return A, Y, src
 
-    def _encode_for_fit(self, y: object, task: str | None) -> Array:
+    def _encode_for_fit(self, y: object, task: str | None, source: Source) -> Array:
         """The training targets; learns the classes (or the target names) on the way."""
         if task not in (None, "classification", "regression"):
             raise ConfigError(f"task: expected 'classification', 'regression' or None, "
@@ -458,11 +486,12 @@ class Model:
             self.classes is not None or self.cost in CLASSIFICATION_COSTS or text))
         if not classify:
             self.classes = self.class_names = None
-            Y, _ = as_2d(y_arr, "y", self.n_outputs, None)
+            Y, _ = as_2d(y_arr, source.name, self.n_outputs, None)
             if names is not None and self.target_names is None:
                 self.target_names = names
             return Y
-        Y, classes = class_targets(y_arr, self.classes, single_output=self.n_outputs == 1)
+        Y, classes = class_targets(y_arr, self.classes, single_output=self.n_outputs == 1,
+                                   source=source)
         if Y.shape[1] != self.n_outputs:
             raise ShapeError(f"y: has {len(classes)} classes; the network has "
                              f"{self.n_outputs} outputs (give it {Y.shape[1]})")
