@@ -24,11 +24,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
+from ..utils import html
+from ..utils.html import plain_number, shown_indices
 from .activations import Activation
 from .costs import Cost
 from .layers import backward
 
-__all__ = ["ChainRule", "Factor", "ParamRef", "chain_factors", "parse_param"]
+__all__ = ["ChainRule", "Factor", "ParamRef", "chain_factors", "latex_number", "parse_param"]
 
 Array = np.ndarray
 
@@ -93,6 +95,9 @@ class Factor:
     def shape(self) -> tuple[int, ...]:
         return self.value.shape
 
+    def __repr__(self) -> str:
+        return f"Factor({self.symbol!r}, {self.formula!r}, shape {self.shape})"
+
 
 @dataclass(frozen=True)
 class ChainRule:
@@ -144,6 +149,85 @@ class ChainRule:
                 out.append(out[-1] @ f.value)
         return out
 
+    def shown_shape(self, n: int) -> str:
+        """Factor n's shape in the exercise's orientation: a row vector first (``1×n_N``),
+        a column last (``n_i×1``), matrices between (``n_j×n_{j−1}``)."""
+        f, last = self.factors[n], len(self.factors) - 1
+        if n == 0:
+            return f"1×{f.shape[0]}"
+        if n == last:
+            return f"{f.shape[0]}×1"
+        return "×".join(str(s) for s in f.shape)
+
+    # -- display ---------------------------------------------------------------
+
+    def factor_rows(self) -> list[list[object]]:
+        """One row per factor: symbol, formula, shape as the exercise has it, value (HTML)."""
+        return [[f.symbol, f.formula, self.shown_shape(n), html.matrix_html(
+            f.value[:, None] if n == len(self.factors) - 1 and f.value.ndim == 1 else f.value,
+            ".6g")] for n, f in enumerate(self.factors)]
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(f"{f.symbol} {self.shown_shape(n)}" for n, f in enumerate(self.factors))
+        return (f"ChainRule(∂C_k/∂{self.param.symbol} = {plain_number(self.value, '.10g')}, "
+                f"the product of {shapes}; back-propagation {plain_number(self.backprop, '.10g')})")
+
+    def _repr_html_(self) -> str:
+        rows = self.factor_rows()
+        footer = [["product", "the factors, left to right", "1×1",
+                   plain_number(self.value, ".10g")],
+                  ["back-propagation", "Network.backprop on the example", "1×1",
+                   plain_number(self.backprop, ".10g")]]
+        table = html.table(["factor", "formula", "shape", "value"], rows, footer=footer)
+        return html.block(f"∂C_k/∂{self.param.symbol} by the chain rule", table)
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.to_latex() + "$$"
+
+    # -- LaTeX -------------------------------------------------------------------
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        """The network's layer sizes, as the example's activations a(0) … a(N) have them."""
+        return tuple(int(a.shape[0]) for a in self.a)
+
+    def latex_param(self) -> str:
+        """θ in LaTeX: ``w^{(1)}`` for a single neuron's weight, else ``W^{(1)}_{0,2}``."""
+        p, sizes = self.param, self.layer_sizes
+        single = sizes[p.layer] == 1 and sizes[p.layer - 1] == 1
+        if p.kind == "W":
+            return f"w^{{({p.layer})}}" if single else f"W^{{({p.layer})}}_{{{p.row},{p.col}}}"
+        return f"b^{{({p.layer})}}" if single else f"b^{{({p.layer})}}_{{{p.row}}}"
+
+    def latex_lines(self, digits: int = 4) -> list[str]:
+        """The lines of :meth:`to_latex`: ∂C_k/∂θ, = the symbols, = the values, = the product."""
+        sizes = self.layer_sizes
+        i, N = self.param.layer, len(sizes) - 1
+        theta = self.latex_param()
+        a = [_tex_vec("a", j, sizes) for j in range(N + 1)]
+        z = _tex_vec("z", i, sizes)
+        symbols = [rf"\frac{{\partial C_k}}{{\partial {a[N]}}}"]
+        symbols += [rf"\frac{{\partial {a[j]}}}{{\partial {a[j - 1]}}}" for j in range(N, i, -1)]
+        symbols += [rf"\frac{{\partial {a[i]}}}{{\partial {z}}}",
+                    rf"\frac{{\partial {z}}}{{\partial {theta}}}"]
+        last = len(self.factors) - 1
+        values = [_tex_array(f.value[:, None] if n == last else f.value, digits)
+                  for n, f in enumerate(self.factors)]
+        return [
+            rf"\frac{{\partial C_k}}{{\partial {theta}}}",
+            r"  &= " + r" \, ".join(symbols) + r" \\",
+            r"  &= " + r" \, ".join(values) + r" \\",
+            r"  &= " + latex_number(self.value, digits),
+        ]
+
+    def to_latex(self, digits: int = 4) -> str:
+        """The chain in LaTeX (an ``aligned`` block): symbols, then values, then the product.
+
+        Matrices are ``pmatrix`` with ``digits`` significant digits; larger than
+        6 × 6 they are elided.
+        """
+        return "\\begin{aligned}\n" + "\n".join(self.latex_lines(digits)) + "\n\\end{aligned}"
+
 
 def chain_factors(p: ParamRef, dC_da: Array, cost: Cost, activations: Sequence[Activation],
                   W: Sequence[Array], z: Sequence[Array], a: Sequence[Array]) -> tuple[Factor, ...]:
@@ -188,3 +272,41 @@ def _dz_dtheta(p: ParamRef, a_prev: Array, n: int) -> Factor:
         return Factor(f"∂z({i})/∂W({i})[{p.row},{p.col}]", f"a({i - 1})[{p.col}] in row {p.row}",
                       dW.reshape(n) + 0.0)  # + 0.0: no −0.0 where a(i−1) < 0
     return Factor(f"∂z({i})/∂b({i})[{p.row}]", f"1 in row {p.row}", db.reshape(n) + 0.0)
+
+
+# ---------------------------------------------------------------------------
+# LaTeX
+# ---------------------------------------------------------------------------
+
+
+def latex_number(x: float, digits: int) -> str:
+    """x in LaTeX with ``digits`` significant digits: ``1.5 \\times 10^{-7}``, never ``-0``."""
+    text = plain_number(x, f".{digits}g")
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    if text in ("nan", "inf", "-inf"):
+        return rf"\text{{{text}}}"
+    return text
+
+
+def _tex_array(v: Array, digits: int) -> str:
+    """A number, or a pmatrix (a 1-D array is a row)."""
+    if v.size == 1:
+        return latex_number(float(v.reshape(-1)[0]), digits)
+    M = v[None, :] if v.ndim == 1 else v
+    rows = []
+    for r in shown_indices(M.shape[0]):
+        cells = []
+        for c in shown_indices(M.shape[1]):
+            if r is None:
+                cells.append(r"\ddots" if c is None else r"\vdots")
+            else:
+                cells.append(r"\cdots" if c is None else latex_number(float(M[r, c]), digits))
+        rows.append(" & ".join(cells))
+    return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
+
+
+def _tex_vec(name: str, layer: int, sizes: tuple[int, ...]) -> str:
+    """``a^{(j)}`` for one neuron as in the exercise, bold ``\\mathbf{a}^{(j)}`` for a layer."""
+    return f"{name}^{{({layer})}}" if sizes[layer] == 1 else rf"\mathbf{{{name}}}^{{({layer})}}"

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
+from ..utils import html
+from ..utils.html import plain_number
 from ..utils.validation import as_generator
 
 __all__ = ["GradCheckResult", "check_gradient", "check_network_gradient", "numerical_gradient"]
@@ -76,6 +78,31 @@ class GradCheckResult:
         return (f"gradient check {verdict}: {self.indices.size} components, "
                 f"max relative error {self.max_rel_error:.2e} (rtol {self.rtol:g}, "
                 f"atol {self.atol:g})")
+
+    def __repr__(self) -> str:
+        return f"GradCheckResult({self.summary()})"
+
+    def worst(self, n: int = html.MAX_SHOWN) -> Array:
+        """Positions (into the checked components) of the ``n`` largest relative errors,
+        largest first."""
+        return np.argsort(-self.rel_error, kind="stable")[:n]
+
+    def _repr_html_(self) -> str:
+        failed = set(self.failures.tolist())
+        rows = []
+        for k in self.worst():
+            j = int(self.indices[k])
+            name = self.names[k] if self.names is not None else f"θ[{j}]"
+            rows.append([name, plain_number(self.analytic[k], ".10g"),
+                         plain_number(self.numeric[k], ".10g"),
+                         plain_number(self.rel_error[k], ".2e"),
+                         "FAILED" if j in failed else "ok"])
+        shown = len(rows)
+        caption = (f"the {shown} largest relative errors of {self.indices.size}"
+                   if shown < self.indices.size else None)
+        table = html.table(["component", "analytic", "finite difference", "rel. error",
+                            "verdict"], rows, caption=caption)
+        return html.block(self.summary(), table)
 
 
 def numerical_gradient(f: Callable[[Array], float], theta: Array, indices: Array | None = None,

@@ -31,6 +31,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ConfigError, DivergenceError
+from ..utils import html
+from ..utils.html import plain_number
 from .chain import ParamRef, parse_param
 from .costs import output_delta
 from .layers import backward, weighted_sum
@@ -101,6 +103,25 @@ class Landscape:
         j, i = np.unravel_index(np.argmin(self.C), self.C.shape)
         return float(self.xs[i]), float(self.ys[j]), float(self.C[j, i])
 
+    def __repr__(self) -> str:
+        x, y, low = self.argmin()
+        return (f"Landscape(C ({self.cost}) over {_axis_text(self.label_x, self.xs)} × "
+                f"{_axis_text(self.label_y, self.ys)}; lowest {_g(low)} at ({_g(x)}, {_g(y)}), "
+                f"highest {_g(np.nanmax(self.C))}; the network at ({_g(self.x0)}, {_g(self.y0)}))")
+
+    def _repr_html_(self) -> str:
+        x, y, low = self.argmin()
+        axes = html.table(
+            ["axis", "parameter", "from", "to", "points", "the network's value"],
+            [["x", self.label_x, _g(self.xs[0]), _g(self.xs[-1]), self.xs.size, _g(self.x0)],
+             ["y", self.label_y, _g(self.ys[0]), _g(self.ys[-1]), self.ys.size, _g(self.y0)]])
+        costs = html.table(["", "C", self.label_x, self.label_y],
+                           [["lowest on the grid", _g(low), _g(x), _g(y)],
+                            ["highest on the grid", _g(np.nanmax(self.C)), "", ""]])
+        return html.block(f"Landscape: the cost C ({self.cost}) over {self.label_x} and "
+                          f"{self.label_y}", axes, costs,
+                          note="Draw it with chainrule.viz.LandscapeDisplay or plot_landscape.")
+
 
 @dataclass(frozen=True)
 class GradientField:
@@ -113,12 +134,43 @@ class GradientField:
     param_x: str
     param_y: str
 
+    def __repr__(self) -> str:
+        return (f"GradientField(∂C/∂{self.param_x} and ∂C/∂{self.param_y} over "
+                f"{_axis_text(self.param_x, self.xs)} × {_axis_text(self.param_y, self.ys)})")
+
 
 class DescentPath(NamedTuple):
     """Gradient descent on two parameters: ``points`` (n_steps + 1, 2) and their ``costs``."""
 
     points: Array
     costs: Array
+
+    def __repr__(self) -> str:
+        (x0, y0), (x1, y1) = self.points[0], self.points[-1]
+        return (f"DescentPath({len(self.points) - 1} steps from ({_g(x0)}, {_g(y0)}) to "
+                f"({_g(x1)}, {_g(y1)}), cost {_g(self.costs[0])} → {_g(self.costs[-1])})")
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for t in html.shown_indices(len(self.points)):
+            if t is None:
+                rows.append(["⋮", "", "", ""])
+            else:
+                rows.append([t, _g(self.points[t, 0]), _g(self.points[t, 1]),
+                             _g(self.costs[t])])
+        table = html.table(["step", "θ_x", "θ_y", "C"], rows)
+        return html.block(f"Gradient descent on two parameters: {len(self.points) - 1} steps",
+                          table)
+
+
+def _g(x: float) -> str:
+    """A number with 4 significant digits, never ``-0``."""
+    return plain_number(x, ".4g")
+
+
+def _axis_text(label: str, values: Array) -> str:
+    """``w(1) ∈ [-4, 4] (201 values)``."""
+    return f"{label} ∈ [{_g(values[0])}, {_g(values[-1])}] ({values.size} values)"
 
 
 class NotToy(NamedTuple):

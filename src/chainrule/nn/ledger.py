@@ -26,7 +26,9 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError
-from .chain import ChainRule, Factor, ParamRef, parse_param
+from ..utils import html
+from ..utils.html import plain_number
+from .chain import ChainRule, Factor, ParamRef, latex_number, parse_param
 from .costs import output_delta
 from .gradcheck import numerical_gradient
 from .layers import backward
@@ -35,10 +37,6 @@ from .network import Network
 __all__ = ["LayerGradient", "Ledger", "explain", "latex_number", "plain_number"]
 
 Array = np.ndarray
-
-# Matrices larger than this are shown with their middle elided (⋯, ⋮).
-MAX_SHOWN = 6
-
 
 @dataclass(frozen=True)
 class LayerGradient:
@@ -129,14 +127,52 @@ class Ledger:
         return float(np.mean(self.per_example))
 
     def shown_shape(self, n: int) -> str:
-        """Factor n's shape in the exercise's orientation: a row vector first (``1×n_N``),
-        a column last (``n_i×1``), matrices between (``n_j×n_{j−1}``)."""
-        f, last = self.factors[n], len(self.factors) - 1
-        if n == 0:
-            return f"1×{f.shape[0]}"
-        if n == last:
-            return f"{f.shape[0]}×1"
-        return "×".join(str(s) for s in f.shape)
+        """Factor n's shape in the exercise's orientation (:meth:`ChainRule.shown_shape`)."""
+        return self.chain.shown_shape(n)
+
+    def checks(self) -> list[tuple[str, float, float, float]]:
+        """The product beside its two references: ``(what, product, back-propagation,
+        finite difference)`` for example k and, with several examples, for the mean cost."""
+        rows = [(f"∂C_k/∂θ, example k = {self.example}", self.product, self.example_backprop,
+                 self.example_numeric)]
+        if self.n_examples > 1:
+            rows.append((f"∂C/∂θ = (1/N) Σ_k ∂C_k/∂θ, N = {self.n_examples}", self.value,
+                         self.backprop, self.numeric))
+        return rows
+
+    # -- display -----------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        _, product, backprop, numeric = self.checks()[-1]
+        over = f"∂C/∂{self.param.symbol} over N = {self.n_examples} examples" \
+            if self.n_examples > 1 else f"∂C_k/∂{self.param.symbol}"
+        return (f"Ledger({over}: product {plain_number(product, '.10g')}, back-propagation "
+                f"{plain_number(backprop, '.10g')}, finite difference "
+                f"{plain_number(numeric, '.10g')}; {len(self.factors)} factors of example "
+                f"k = {self.example}, cost {self.cost})")
+
+    def _repr_html_(self) -> str:
+        N, k = self.n_examples, self.example
+        of = f" of {N}" if N > 1 else ""
+        factors = html.table(["factor", "formula", "shape", "value"], self.chain.factor_rows(),
+                             caption=f"C_k = {self.cost_formula} ({self.cost})")
+        checks = html.table(
+            ["", "product of the factors", "back-propagation", "finite difference",
+             "largest rel. diff"],
+            [[what, plain_number(p, ".10g"), plain_number(b, ".10g"), plain_number(n, ".10g"),
+              plain_number(_largest_difference(p, b, n), ".1e")]
+             for what, p, b, n in self.checks()])
+        sizes = html.table(
+            ["layer j", "‖∂C_k/∂a(j)‖", "mean |σ'(z(j))|", "Π σ' from N down to j"],
+            [[g.layer, plain_number(g.dC_da_norm, ".4g"), plain_number(g.sigma_prime, ".4g"),
+              plain_number(g.sigma_prime_product, ".4g")] for g in self.layers],
+            caption="gradient size, layer by layer" + (f" (mean over {N} examples)"
+                                                       if N > 1 else ""))
+        return html.block(f"∂C_k/∂{self.param.symbol} by the chain rule, example k = {k}{of}",
+                          factors, checks, sizes)
+
+    def _repr_latex_(self) -> str:
+        return "$$" + self.to_latex() + "$$"
 
     # -- output (the rich tables are chainrule.viz.ledger_text's) ---------------
 
@@ -144,26 +180,12 @@ class Ledger:
         """The chain in LaTeX (an ``aligned`` block): symbols, then values, then the product.
 
         Matrices are ``pmatrix`` with ``digits`` significant digits; larger than
-        6 × 6 they are elided.
+        6 × 6 they are elided.  With several examples a last line gives the
+        training set's ``∂C/∂θ``, the mean of the per-example products.
         """
-        i, N = self.param.layer, len(self.layer_sizes) - 1
-        theta = _tex_param(self.param, self.layer_sizes)
-        a = [_tex_vec("a", j, self.layer_sizes) for j in range(N + 1)]
-        z = _tex_vec("z", i, self.layer_sizes)
-        symbols = [rf"\frac{{\partial C_k}}{{\partial {a[N]}}}"]
-        symbols += [rf"\frac{{\partial {a[j]}}}{{\partial {a[j - 1]}}}" for j in range(N, i, -1)]
-        symbols += [rf"\frac{{\partial {a[i]}}}{{\partial {z}}}",
-                    rf"\frac{{\partial {z}}}{{\partial {theta}}}"]
-        last = len(self.factors) - 1
-        values = [_tex_array(f.value[:, None] if n == last else f.value, digits)
-                  for n, f in enumerate(self.factors)]
-        lines = [
-            rf"\frac{{\partial C_k}}{{\partial {theta}}}",
-            r"  &= " + r" \, ".join(symbols) + r" \\",
-            r"  &= " + r" \, ".join(values) + r" \\",
-            r"  &= " + latex_number(self.product, digits),
-        ]
+        lines = self.chain.latex_lines(digits)
         if self.n_examples > 1:
+            theta = self.chain.latex_param()
             lines[-1] += r" \qquad (k = " + str(self.example) + r") \\"
             lines.append(rf"\frac{{\partial C}}{{\partial {theta}}} &= \frac{{1}}{{N}} "
                          rf"\sum_{{k}} \frac{{\partial C_k}}{{\partial {theta}}} = "
@@ -260,6 +282,14 @@ def explain(network: Network, x: object, y: object, param: str | ParamRef, *,
                   network.cost.name, network.cost.formula, network.layer_sizes)
 
 
+def _largest_difference(*values: float) -> float:
+    """The largest relative difference between the values, relative to the largest of them
+    (0 when all are 0; NaN when one is not finite)."""
+    v = np.asarray(values, dtype=np.float64)
+    scale = float(np.abs(v).max())
+    return float(np.ptp(v)) / scale if scale > 0 else 0.0
+
+
 def _per_example(network: Network, X: Array, Y: Array,
                  p: ParamRef) -> tuple[Array, Array, Array]:
     """The chain of every example at once, as :meth:`Network.chain_rule` has it for one.
@@ -310,66 +340,3 @@ def _central_difference(network: Network, X: Array, Y: Array, k: int, eps: float
         return network.cached_cost(Y)
 
     return float(numerical_gradient(cost, network.params, np.array([k]), eps)[0])
-
-
-# ---------------------------------------------------------------------------
-# Numbers and LaTeX
-# ---------------------------------------------------------------------------
-
-
-def plain_number(x: float, spec: str) -> str:
-    """``format(x, spec)``, never showing a negative zero: a value that rounds to zero
-    at ``spec``'s precision prints as ``0``, not ``-0``.
-
-    >>> plain_number(-1e-20, ".3f"), plain_number(-0.0, ".6g")
-    ('0.000', '0')
-    """
-    text = format(float(x) + 0.0, spec)  # + 0.0 turns −0.0 into 0.0
-    if text.startswith("-") and float(text) == 0.0:
-        return text[1:]  # e.g. -1e-20 in a fixed-point spec
-    return text
-
-
-def latex_number(x: float, digits: int) -> str:
-    """x in LaTeX with ``digits`` significant digits: ``1.5 \\times 10^{-7}``, never ``-0``."""
-    text = plain_number(x, f".{digits}g")
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
-    if text in ("nan", "inf", "-inf"):
-        return rf"\text{{{text}}}"
-    return text
-
-
-def _elide(n: int) -> list[int | None]:
-    """Indices to show of n entries; None marks the elided middle."""
-    return list(range(n)) if n <= MAX_SHOWN else [*range(MAX_SHOWN - 2), None, n - 1]
-
-
-def _tex_array(v: Array, digits: int) -> str:
-    """A number, or a pmatrix (a 1-D array is a row)."""
-    if v.size == 1:
-        return latex_number(float(v.reshape(-1)[0]), digits)
-    M = v[None, :] if v.ndim == 1 else v
-    rows = []
-    for r in _elide(M.shape[0]):
-        cells = []
-        for c in _elide(M.shape[1]):
-            if r is None:
-                cells.append(r"\ddots" if c is None else r"\vdots")
-            else:
-                cells.append(r"\cdots" if c is None else latex_number(float(M[r, c]), digits))
-        rows.append(" & ".join(cells))
-    return r"\begin{pmatrix} " + r" \\ ".join(rows) + r" \end{pmatrix}"
-
-
-def _tex_vec(name: str, layer: int, sizes: tuple[int, ...]) -> str:
-    """``a^{(j)}`` for one neuron as in the exercise, bold ``\\mathbf{a}^{(j)}`` for a layer."""
-    return f"{name}^{{({layer})}}" if sizes[layer] == 1 else rf"\mathbf{{{name}}}^{{({layer})}}"
-
-
-def _tex_param(p: ParamRef, sizes: tuple[int, ...]) -> str:
-    single = sizes[p.layer] == 1 and sizes[p.layer - 1] == 1
-    if p.kind == "W":
-        return f"w^{{({p.layer})}}" if single else f"W^{{({p.layer})}}_{{{p.row},{p.col}}}"
-    return f"b^{{({p.layer})}}" if single else f"b^{{({p.layer})}}_{{{p.row}}}"

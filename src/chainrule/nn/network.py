@@ -30,10 +30,12 @@ the network runs them layer by layer on preallocated buffers.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 
 from ..errors import ConfigError, DataError, ShapeError
+from ..utils import html
 from ..utils.validation import as_2d, as_float_dtype, as_generator, check_same_rows
 from . import layers
 from .activations import Activation, get_activation
@@ -240,6 +242,22 @@ class Network:
         acts = ", ".join(a.name for a in self.activations)
         return (f"Network(layer_sizes={self.layer_sizes}, activations=[{acts}], "
                 f"cost={self.cost.name!r}, dtype={self.dtype.name})")
+
+    def _repr_html_(self) -> str:
+        """A table of the layers (neurons, σ, shapes, parameter counts) and the diagram."""
+        sizes = self.layer_sizes
+        rows: list[list[object]] = [["0 (input)", sizes[0], "", "", "", 0]]
+        for l, (n_prev, n) in enumerate(pairwise(sizes), 1):
+            what = f"{l} (output)" if l == self.n_layers else f"{l}"
+            rows.append([what, n, self.activations[l - 1].name, f"{n}×{n_prev}", n,
+                         n * n_prev + n])
+        table = html.table(["layer", "neurons", "σ", "W shape", "b shape", "parameters"],
+                           rows, footer=[["total", "", "", "", "", self.n_params]])
+        labels = ["input"] + [f"{a.name}" for a in self.activations]
+        diagram = html.network_svg(sizes, self.W, [f"{t} ({n})" for t, n in zip(labels, sizes)])
+        title = (f"Network {'–'.join(map(str, sizes))}: cost {self.cost.name}, "
+                 f"{self.n_params} parameters, {self.dtype.name}")
+        return html.block(title, table, diagram)
 
     # -- parameters ----------------------------------------------------------
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..nn.chain import Factor
-from ..nn.ledger import MAX_SHOWN, Ledger, plain_number
+from ..nn.ledger import Ledger
+from ..utils.html import MAX_SHOWN, plain_number
 
 if TYPE_CHECKING:
     from rich.console import Console
