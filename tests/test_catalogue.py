@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
 import pickle
+import struct
 import subprocess
 import sys
 from collections.abc import Callable
@@ -25,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import chainrule
 from chainrule import ConfigError, DataError, ModelFileError, Network, ShapeError
 from chainrule.cli import main
 from chainrule.data import load_csv, load_data, load_dataset, one_hot
@@ -71,6 +74,27 @@ def _npz(**arrays: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def _npy_header(shape: tuple[int, ...]) -> bytes:
+    """A .npy file of float64 whose header declares ``shape`` (and no data)."""
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False,
+                                               "shape": shape})
+    return buf.getvalue()
+
+
+def _with_metadata(model: Path, out: Path, **fields: object) -> None:
+    """A copy of a model file whose metadata fields are set to ``fields`` (valid safetensors,
+    hostile metadata)."""
+    blob = model.read_bytes()
+    (n,) = struct.unpack("<Q", blob[:8])
+    header = json.loads(blob[8:8 + n])
+    doc = json.loads(header["__metadata__"]["chainrule"])
+    doc["metadata"].update(fields)
+    header["__metadata__"]["chainrule"] = json.dumps(doc)
+    raw = json.dumps(header).encode()
+    out.write_bytes(struct.pack("<Q", len(raw)) + raw + blob[8 + n:])
+
+
 def _object_array() -> np.ndarray:
     A = np.empty(2, dtype=object)
     A[:] = [{"a": 1}, [2]]
@@ -86,6 +110,8 @@ INPUT_FILES.update({
     "xy.npz": _npz(X=np.eye(3, 2), y=np.arange(3.0)),
     "table.npy": _npy(np.eye(4, 3)),
     "features.npy": _npy(np.eye(4, 2)),  # the model's 2 features, no target column
+    "impossible.npy": _npy_header((2**64, 0)),  # a shape no array has (beside a 0)
+    "float128.npy": _npy(np.ones((3, 3), dtype=np.longdouble)),
     "pickle.safetensors": pickle.dumps({"W1": [[1.0]]}),
 })
 
@@ -107,6 +133,11 @@ def inputs(tmp_path_factory) -> Path:
                  "--checkpoint", str(folder / "run.ckpt")]) == 0
     model = folder / "model.safetensors"
     (folder / "truncated.safetensors").write_bytes(model.read_bytes()[:100])
+    _with_metadata(model, folder / "classes_7.safetensors", classes=7)
+    _with_metadata(model, folder / "surrogate.safetensors", feature_names=["x1", "\ud800"])
+    _with_metadata(model, folder / "cost_text.safetensors", training={"final_cost": "low"})
+    _with_metadata(model, folder / "narrow_scaling.safetensors",
+                   standardizer={"mean": [0.0], "scale": [1.0]})
     return folder
 
 
@@ -192,6 +223,11 @@ ROWS: dict[str, Row] = {
                         lambda i, o: load_data(i / "objects.npy"), _train("objects.npy")),
     "NaN in .npy": Row(DataError, "NaN", lambda i, o: load_data(i / "nan.npy"),
                        _train("nan.npy")),
+    ".npy header with an impossible shape": Row(
+        DataError, "declares an impossible shape", lambda i, o: load_data(i / "impossible.npy"),
+        _train("impossible.npy")),
+    "float128 .npy": Row(DataError, "holds float128 numbers, wider than float64",
+                         lambda i, o: load_data(i / "float128.npy"), _train("float128.npy")),
     ".npz without X": Row(DataError, "has no array 'X' for the features",
                           lambda i, o: load_data(i / "no_x.npz"), _train("no_x.npz")),
     ".npz X and y rows differ": Row(ShapeError, "'y' has 4 rows but 'X' has 3",
@@ -438,6 +474,22 @@ ROWS: dict[str, Row] = {
     "model file truncated": Row(ModelFileError, "truncated.safetensors",
                                 lambda i, o: load_model(i / "truncated.safetensors"),
                                 lambda i, o: ["info", str(i / "truncated.safetensors")]),
+    "hostile metadata: classes is 7": Row(
+        ModelFileError, "classes_7.safetensors: metadata field 'classes' must list 2 classes",
+        lambda i, o: chainrule.load_model(i / "classes_7.safetensors"),
+        lambda i, o: ["predict", str(i / "classes_7.safetensors"), str(i / "good.csv")]),
+    "hostile metadata: a lone surrogate in a feature name": Row(
+        ModelFileError, "metadata field 'feature_names[1]' holds a character that is not valid",
+        lambda i, o: read_model_info(i / "surrogate.safetensors"),
+        lambda i, o: ["info", str(i / "surrogate.safetensors")]),
+    "hostile metadata: a training cost that is text": Row(
+        ModelFileError, "metadata field 'training.final_cost' must be a number, got 'low'",
+        lambda i, o: load_model(i / "cost_text.safetensors"),
+        lambda i, o: ["info", str(i / "cost_text.safetensors")]),
+    "hostile metadata: a scaling of the wrong width": Row(
+        ModelFileError, "metadata field 'standardizer.mean' must list one number per input (2)",
+        lambda i, o: chainrule.load_model(i / "narrow_scaling.safetensors"),
+        lambda i, o: ["evaluate", str(i / "narrow_scaling.safetensors"), str(i / "good.csv")]),
     "checkpoint is a model file": Row(
         CheckpointError, "format is 'chainrule-model'",
         lambda i, o: load_checkpoint(i / "model.safetensors"),

@@ -71,6 +71,9 @@ def _read_npy_header(fp: Any, where: str) -> _NpyHeader:
     _check_dtype(dtype, where)
     if any(d < 0 for d in shape):
         raise DataError(f"{where}: the .npy header declares a negative shape {shape}")
+    if any(d > np.iinfo(np.intp).max for d in shape):  # even beside a 0, no array has that
+        raise DataError(f"{where}: the .npy header declares an impossible shape {shape} (a "
+                        f"dimension beyond {np.iinfo(np.intp).max:,})")
     return _NpyHeader(tuple(int(d) for d in shape), bool(fortran_order), dtype, int(offset))
 
 
@@ -97,6 +100,9 @@ def _check_dtype(dtype: np.dtype, src: str) -> None:
         raise DataError(f"{src}: holds complex numbers (dtype {dtype}); expected real numbers")
     if dtype.kind not in "biuf":
         raise DataError(f"{src}: expected a numeric array, got dtype {dtype}")
+    if dtype.kind == "f" and dtype.itemsize > 8:  # float128: a network computes in float64
+        raise DataError(f"{src}: holds {dtype.name} numbers, wider than float64, which a "
+                        "network computes in; save the array as float64 (or float32)")
 
 
 def _as_table(A: Array, src: str) -> Array:

@@ -35,8 +35,9 @@ from ..io.model_file import load_model as read_model_file
 from ..io.model_file import save_model
 from ..io.model_metadata import MODEL_FIELDS, check_metadata
 from ..nn.network import Network
+from ..train import History
+from ..train import evaluate as evaluate_network
 from ..train import loop as training
-from ..train.loop import History
 from ..utils import validation
 from ..utils.validation import as_2d, row_blocks
 from ..utils.version import __version__
@@ -373,7 +374,7 @@ class Model:
         A, src = self._matrix(X, source)
         Y = self.targets(y, source=target_source)
         with contextlib.ExitStack() as stack:
-            C, accuracy = training.evaluate(self.network, standardized(A, self.scaler, src, stack),
+            C, accuracy = evaluate_network(self.network, standardized(A, self.scaler, src, stack),
                                            Y, classification=self._classification())
         return Evaluation(C, accuracy, int(A.shape[0]))
 
