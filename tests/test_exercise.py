@@ -1,4 +1,4 @@
-"""The seed exercise's numbers, reproduced with the library (they are acceptance tests)."""
+"""The exercise's numbers, reproduced with the library (they are acceptance tests)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pytest
 
 from chainrule import Network
 
-# The 2×3 network of question 5, exactly as the seed prints it.
-SEED_W = np.array([[-0.94529712, -0.2667356, -0.91219181],
+# The 2×3 network of question 5, exactly as the exercise prints it.
+W_Q5 = np.array([[-0.94529712, -0.2667356, -0.91219181],
                    [2.05529992, 1.21797092, 0.22914497]])
-SEED_b = np.array([0.61273249, 1.6422662])
+b_Q5 = np.array([0.61273249, 1.6422662])
 
 
 def not_neuron(w: float = 1.3, b: float = -0.1) -> Network:
@@ -21,7 +21,7 @@ def test_q1_not_toy_output_and_cost_for_x1():
     net = not_neuron()
     a1 = float(net.predict([[1.0]])[0, 0])
     assert round(a1, 3) == 0.834
-    # The seed rounds a(1) to 0.834 before squaring: (0.834 − 0)² = 0.696.
+    # The exercise rounds a(1) to 0.834 before squaring: (0.834 − 0)² = 0.696.
     assert round(round(a1, 3) ** 2, 3) == 0.696
     # Unrounded, C₁ = tanh(1.2)² = 0.69498…
     C1 = net.compute_cost([[1.0]], [[0.0]])
@@ -45,7 +45,7 @@ def test_q2_training_set_cost_is_mean_of_example_costs():
 
 
 @pytest.mark.parametrize(("x", "y"), [(0.0, 1.0), (1.0, 0.0), (0.4, 0.3), (-2.0, 0.5)])
-def test_q3_q4_derivatives_match_seed_formulas(x, y):
+def test_q3_q4_derivatives_match_the_exercises_formulas(x, y):
     w1, b1 = 2.3, -1.2
     net = not_neuron(w1, b1)
     dW, db = net.backprop([[x]], [[y]])
@@ -59,9 +59,9 @@ def test_q3_q4_derivatives_match_seed_formulas(x, y):
 
 
 def test_q5_two_by_three_network_cost_is_1_8():
-    net = Network([3, 2], "tanh", weights=[SEED_W], biases=[SEED_b])
+    net = Network([3, 2], "tanh", weights=[W_Q5], biases=[b_Q5])
     x, y = np.array([0.7, 0.6, 0.2]), np.array([0.9, 0.6])
-    d = np.tanh(SEED_W @ x + SEED_b) - y
+    d = np.tanh(W_Q5 @ x + b_Q5) - y
     Ck = net.compute_cost(x, y)
     assert Ck == pytest.approx(d @ d, rel=1e-15)
     assert round(Ck, 1) == 1.8
