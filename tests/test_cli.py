@@ -574,9 +574,11 @@ def test_plots_are_drawn_in_the_data_units(tmp_path: Path, monkeypatch: pytest.M
     seen: dict[str, object] = {}
     real = plotting.plot_fit_1d
 
-    def spy(x_plot, y_true, y_pred, ax=None):
-        seen["x"] = np.asarray(x_plot)
-        ax = real(x_plot, y_true, y_pred, ax)
+    def spy(model, x_plot, y_true, ax=None):
+        ax = real(model, x_plot, y_true, ax)
+        targets, line = ax.get_lines()
+        seen["x"], seen["grid"] = targets.get_xdata(), line.get_xdata()
+        seen["line"], seen["model"] = line.get_ydata(), model
         seen["label"] = ax.get_xlabel()
         return ax
 
@@ -585,6 +587,10 @@ def test_plots_are_drawn_in_the_data_units(tmp_path: Path, monkeypatch: pytest.M
                tmp_path / "sin.safetensors", "--plot", tmp_path / "plots")
     assert r.exit_code == 0, r.stderr
     np.testing.assert_array_equal(np.asarray(seen["x"]).ravel(), x)  # not −1.7 … 1.7
+    # the network's line: its outputs on a dense grid over the data, in the data's units
+    grid = np.asarray(seen["grid"])
+    assert grid.size > x.size and grid[0] == pytest.approx(-2.4) and grid[-1] == pytest.approx(2.4)
+    np.testing.assert_allclose(seen["line"], seen["model"].outputs(grid[:, None])[:, 0])
     assert seen["label"] == "x"
     assert (tmp_path / "plots" / "fit.png").read_bytes()[:8] == PNG_MAGIC
 

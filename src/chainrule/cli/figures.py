@@ -66,7 +66,7 @@ def write_plots(folder: Path, model: Model, data: TrainingData, Y: Array,
         written.append((folder / plot_names(data.dataset)[0],
                         "the network's curve (red) over the target (grey)"))
     elif regression and net.n_inputs == 1:
-        ax = plotting.plot_fit_1d(data.X, Y, P)
+        ax = plotting.plot_fit_1d(model, data.X, Y)  # the network's line on a dense grid
         ax.set_xlabel(text(data.feature_names[0]))
         if len(data.target_names) == 1:
             ax.set_ylabel(text(data.target_names[0]))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
@@ -46,6 +47,7 @@ __all__ = [
     "default_values",
     "descent_path",
     "gradient_field",
+    "gradient_rms",
     "not_toy",
     "param_label",
 ]
@@ -60,6 +62,8 @@ Values = Sequence[float] | Array | None
 CHUNK_ELEMENTS = 2**18
 # Never let one chunk's temporaries exceed this many bytes.
 MEMORY_BUDGET = 256 * 2**20
+# Examples per block of gradient_rms: its temporaries are a few (rows, n_l) arrays.
+RMS_ROWS = 4096
 
 
 # ---------------------------------------------------------------------------
@@ -570,3 +574,55 @@ def descent_path(
     finally:
         network.params[k] = saved
     return DescentPath(points, costs)
+
+
+# ---------------------------------------------------------------------------
+# Which parameters matter
+# ---------------------------------------------------------------------------
+
+
+def gradient_rms(network: Network, X: object, Y: object) -> Array:
+    """How hard the examples pull on each parameter: ``√((1/N) Σ_k (∂C_k/∂θ)²)``.
+
+    For example k alone ``∂C_k/∂W(l)[r,c] = dZ_k[r] a(l−1)_k[c]`` and
+    ``∂C_k/∂b(l)[r] = dZ_k[r]``, with ``dZ_k`` the example's row of back-propagation,
+    so the sums of squares over the examples are ``(dZ ⊙ dZ)ᵀ (A ⊙ A)`` and
+    ``Σ_k dZ ⊙ dZ``: one product per layer (the layer's :func:`backward` applied to
+    the squares), never the (N, n_params) per-example gradients.  Unlike ``∂C/∂θ``,
+    which is 0 for every parameter at a minimum, this is 0 only for a parameter that
+    no example's cost depends on (the weights of an input that is always 0); the
+    largest entries are the parameters along which the cost changes most.
+
+    Returns
+    -------
+    ndarray of shape (n_params,)
+        In the order of :attr:`Network.params`; the network is left unchanged.
+    """
+    X2, Y2 = network.check_XY(X, Y)
+    L, N = network.n_layers, X2.shape[0]
+    total = np.zeros(network.n_params)
+    squares_W, squares_b = _param_views(network, total)
+    for start in range(0, N, RMS_ROWS):
+        c = network.forward(X2[start:start + RMS_ROWS], check=False)
+        Yb = Y2[start:start + RMS_ROWS]
+        with np.errstate(over="ignore", invalid="ignore"):
+            # ∂C_k/∂Z(L) of each example: the delta of the block's mean cost, times its rows
+            dZ = output_delta(network.cost, network.activations[-1], c.Z[L - 1], c.A[L], Yb,
+                              np.empty_like(c.A[L])) * Yb.shape[0]  # (rows, n_L)
+            for l in range(L, 0, -1):
+                dW2, db2, _ = backward(dZ * dZ, c.A[l - 1] * c.A[l - 1])  # Σ_k squares
+                squares_W[l - 1] += dW2
+                squares_b[l - 1] += db2
+                if l > 1:
+                    _, _, dZ = backward(dZ, None, network.W[l - 1])  # dA(l−1), (rows, n)
+                    network.activations[l - 2].backward(dZ, c.Z[l - 2], c.A[l - 1])
+    return np.sqrt(total / N)
+
+
+def _param_views(network: Network, flat: Array) -> tuple[list[Array], list[Array]]:
+    """Per-layer views of ``flat`` shaped like the network's W(l) and b(l)."""
+    Ws, bs = [], []
+    for (w0, b0), (n_prev, n) in zip(network.offsets(), pairwise(network.layer_sizes)):
+        Ws.append(flat[w0:b0].reshape(n, n_prev))  # (n_l, n_{l−1})
+        bs.append(flat[b0:b0 + n])
+    return Ws, bs
