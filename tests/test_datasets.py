@@ -724,3 +724,80 @@ def test_label_detection_reads_blocks_and_stops_early(tmp_path: Path,
     monkeypatch.setattr(validation, "row_blocks", counting)
     assert not encoding.looks_like_labels(np.load(tmp_path / "y.npy", mmap_mode="r"))
     assert blocks == [100]  # 100 distinct values in the first block: no need to read on
+
+
+# ---------------------------------------------------------------------------
+# CSV through pandas: what it forgives is refused by name; the rows as an editor counts them
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("x,y\n1_000,2\n", "row 2, column 'x': cannot read '1_000' as a number"),
+    ("x,y\nTrue,2\n", "row 2, column 'x': cannot read 'True' as a number"),
+    ("x,y\nNA,2\n", "row 2, column 'x': cannot read 'NA' as a number"),
+    ("x,y\n1,2\n3,4,\n", "row 3 has 3 cells but the header has 2"),
+    ("x,y\n1,2,\n3,4,\n", "row 2 has 3 cells but the header has 2"),  # pandas: a warning
+    ("x,y\n1,2\n\n\"\"\n3,4\n", "row 4 has 1 cells but the header has 2"),
+    ("x,y\n1,oops\n\n2,nan\n", "row 2, column 'y': cannot read 'oops'"),
+    ("x,y\n1,2\n\n2,nan\n", "row 4, column 'y': NaN is not allowed"),
+    ("x,y\n1,2\n2,-Infinity\n", "row 3, column 'y': infinity is not allowed"),
+    ("x;y;z\n1;2;3\n", "every column is a target ('x;y;z'); need at least one feature column "
+                       "(is the file separated by ';'? pass delimiter=';')"),
+])
+def test_csv_cells_pandas_would_forgive_are_refused_by_name(tmp_path, text, fragment):
+    path = _write(tmp_path / "d.csv", text)
+    with pytest.raises(DataError) as err:
+        load_csv(path)
+    assert fragment in str(err.value)
+
+
+def test_csv_numbers_are_the_bits_python_reads(tmp_path, rng):
+    values = rng.normal(size=(200, 2)) * 10.0 ** rng.integers(-300, 300, size=(200, 2))
+    path = _write(tmp_path / "d.csv", "a,b\n" + "".join(f"{u!r},{v!r}\n" for u, v in
+                                                       values.tolist()))
+    X, y, _, _ = load_csv(path)
+    assert X[:, 0].tobytes() == values[:, 0].tobytes()
+    assert y[:, 0].tobytes() == values[:, 1].tobytes()
+    with pytest.raises(ConfigError, match="delimiter: expected one character"):
+        load_csv(path, delimiter=";;")
+
+
+def test_label_column_tells_numbers_from_words(tmp_path):
+    from chainrule.data import Source
+    from chainrule.data.encoding import label_column
+
+    src = Source("f.csv", ["kind"])
+    y, text = label_column(np.array(["1", "2.5", "3"]), src)
+    assert not text and y.tolist() == [[1.0], [2.5], [3.0]]
+    y, text = label_column(np.array(["cat", "inf", "dog"]), src)
+    assert text and y.tolist() == ["cat", "inf", "dog"]  # 'inf' among words is a word
+    with pytest.raises(DataError, match=r"f.csv: row 1, column 'kind': cannot read 'dog' as a "
+                                        r"number \(for text class labels"):
+        label_column(np.array(["1", "dog"]), src)
+    assert label_column(np.array(["1", "dog"]), src, classification=True)[1]
+    with pytest.raises(DataError, match="row 1, column 'kind': 'NaN' is a missing value"):
+        label_column(np.array(["cat", "NaN"]), src)
+    with pytest.raises(DataError, match="row 0, column 'kind': infinity is not allowed"):
+        label_column(np.array(["inf", "2"]), src)
+
+
+def test_class_targets_name_the_row_and_keep_the_models_order():
+    from chainrule.data import Source, class_targets
+
+    Y, classes = class_targets(np.array(["b", "a", "b"]), ["b", "a"])
+    assert classes == ["b", "a"] and Y.tolist() == [[1, 0], [0, 1], [1, 0]]
+    Y, classes = class_targets(np.array([3.0, 5.0, 5.0]), single_output=True)
+    assert classes == [3, 5] and Y.tolist() == [[0], [1], [1]]  # 3.0 is the label 3
+    rows = Source("f.csv", row_names=lambda k: f"row {k + 2}")
+    with pytest.raises(DataError, match=r"f\.csv: row 3: label 'c' is not one of the model's"):
+        class_targets(np.array(["a", "c"]), ["a", "b"], source=rows)
+    with pytest.raises(DataError, match="the target has only one class"):
+        class_targets(np.array(["a", "a"]))
+    with pytest.raises(ConfigError, match="has 3 classes; a single output tells exactly 2"):
+        class_targets(np.array(["a", "b", "c"]), single_output=True)
+
+
+def test_standardizer_statistics_do_not_depend_on_the_memory_layout(rng):
+    X = rng.normal(size=(500, 3)) * [1.0, 1e3, 1e-3] + [5.0, -7.0, 1e6]
+    C, F = Standardizer().fit(np.ascontiguousarray(X)), Standardizer().fit(np.asfortranarray(X))
+    assert C.mean_.tobytes() == F.mean_.tobytes() and C.scale_.tobytes() == F.scale_.tobytes()

@@ -30,14 +30,22 @@ from . import (
     source,
     splitting,
 )
-from .arrays import load_array
+from .arrays import INFLATE_FLOOR, MAX_INFLATE_RATIO, load_array
 from .csv_files import csv_header, csv_row_numbers, csv_source, load_csv
 from .dataset import Dataset
-from .encoding import one_hot
+from .encoding import (
+    MAX_AUTO_CLASSES,
+    class_targets,
+    label_column,
+    label_value,
+    looks_like_labels,
+    one_hot,
+    predicted_labels,
+)
 from .generators import circle, digits, gaussians, heart, not_gate, spiral, xor, xor_blobs
 from .readers import load_data
 from .registry import DATASETS, DatasetInfo, describe_datasets, load_dataset
-from .scaling import Standardizer
+from .scaling import CHUNK_ROWS, Standardizer, block_rows, check_fits, scale_block, standardized
 from .source import Source
 from .splitting import split
 

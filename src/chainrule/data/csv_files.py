@@ -233,8 +233,11 @@ def _target_columns(target: str | Sequence[str] | None, header: list[str],
         if t not in header:
             raise DataError(f"{src}: no column named {t!r} for the target; columns are {known}")
     if len(names) == len(header):
+        other = [d for d in ";\t|" if len(header) == 1 and d in header[0]]
+        hint = f" (is the file separated by {other[0]!r}? pass delimiter={other[0]!r})" \
+            if other else ""
         raise DataError(f"{src}: every column is a target ({known}); "
-                        "need at least one feature column")
+                        f"need at least one feature column{hint}")
     return names
 
 
