@@ -378,3 +378,15 @@ def test_viz_imports_matplotlib_only_when_drawing():
                          check=True)
     assert out.stdout.strip() == "False"
     assert matplotlib.get_backend().lower() == "agg"
+
+
+def test_labels_where_one_hot_rows_are_wanted_get_a_hint():
+    net = Network([2, 3, 3], "tanh", cost="cross_entropy", random_state=0)
+    X = np.zeros((4, 2))
+    with pytest.raises(ValueError, match=r"class labels\? the network wants one-hot rows of 3 "
+                                         r"columns \(np.eye\(3\)\[labels\]\)"):
+        fit(net, X, np.array([0, 1, 2, 1]), epochs=1)
+    with pytest.raises(ValueError, match=r"text class labels are taken by chainrule\.Model"):
+        explain_network(net, X, np.array(["a", "b", "c", "a"]), "b1[0]")
+    with pytest.raises(ValueError, match=r"got 4 values$"):  # no hint for fractions
+        fit(net, X, np.array([0.5, 1, 2, 1]), epochs=1)

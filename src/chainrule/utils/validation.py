@@ -45,7 +45,9 @@ def check_numeric(X: object, name: str) -> Array:
     if kind == "c":
         raise DataError(f"{name}: expected real numbers, got complex dtype {A.dtype}")
     if kind not in "biuf":
-        raise DataError(f"{name}: expected a numeric array, got dtype {A.dtype}")
+        hint = ("; text class labels are taken by chainrule.Model(network).fit(X, y), the "
+                "estimators and chainrule.viz" if kind in "OUS" and name == "y" else "")
+        raise DataError(f"{name}: expected a numeric array, got dtype {A.dtype}{hint}")
     if A.size == 0:
         raise DataError(f"{name}: is empty (shape {A.shape}); need at least one example")
     return A
@@ -383,7 +385,7 @@ def as_2d(X: object, name: str, width: int | None, dtype: np.dtype | None,
         else:
             raise ShapeError(
                 f"{name}: a 1-D array must hold one example of {width} values, "
-                f"got {A.shape[0]} values"
+                f"got {A.shape[0]} values{_labels_hint(A, width)}"
             )
     elif A.ndim != 2:
         raise ShapeError(f"{name}: expected a 2-D array (examples × features), got {A.ndim}-D")
@@ -399,6 +401,15 @@ def as_2d(X: object, name: str, width: int | None, dtype: np.dtype | None,
     if check_values:
         check_finite(A, name)
     return A, single
+
+
+def _labels_hint(A: Array, width: int) -> str:
+    """A hint for whole numbers given where one-hot rows of ``width`` columns are wanted."""
+    if A.dtype.kind not in "biu" and not np.array_equal(A, np.round(A)):
+        return ""
+    return (f"; class labels? the network wants one-hot rows of {width} columns "
+            f"(np.eye({width})[labels]); chainrule.Model, the estimators and chainrule.viz "
+            "take labels as they are")
 
 
 def check_same_rows(X: Array, Y: Array, x_name: str = "X", y_name: str = "y") -> None:
