@@ -801,3 +801,15 @@ def test_standardizer_statistics_do_not_depend_on_the_memory_layout(rng):
     X = rng.normal(size=(500, 3)) * [1.0, 1e3, 1e-3] + [5.0, -7.0, 1e6]
     C, F = Standardizer().fit(np.ascontiguousarray(X)), Standardizer().fit(np.asfortranarray(X))
     assert C.mean_.tobytes() == F.mean_.tobytes() and C.scale_.tobytes() == F.scale_.tobytes()
+
+
+@pytest.mark.parametrize("text, row", [
+    ("x,y\n1,2,3\n4,5,6\n", 2),  # every row one number too long: pandas takes it for labels
+    ("x,y\n1,2,\n3,4\n", 2),
+    ("x,y\n1,2\n3,4,5\n", 3),
+])
+def test_csv_rows_longer_than_the_header_are_refused(tmp_path, text, row):
+    path = _write(tmp_path / "d.csv", text)
+    for labels in (False, True):
+        with pytest.raises(DataError, match=f"row {row} has 3 cells but the header has 2"):
+            load_csv(path, labels=labels)

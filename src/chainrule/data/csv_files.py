@@ -265,7 +265,7 @@ class _Table:
             warnings.simplefilter("always")
             try:
                 frame = pd.read_csv(
-                    self.p, sep=self.delimiter, header=0, names=self.header, index_col=False,
+                    self.p, sep=self.delimiter, header=0, names=self.header,
                     encoding="utf-8-sig", keep_default_na=False, na_values=[], engine="c",
                     dtype={name: str for name in text_columns} or None, **exact_floats())
             except UnicodeDecodeError:
@@ -277,8 +277,13 @@ class _Table:
                 raise DataError(f"{self.src}: not valid CSV ({reason})") from None
             except OSError as exc:
                 raise DataError(f"{self.src}: cannot be read ({exc.strerror or exc})") from None
-        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
-            self.check_rows()  # a row longer than the header: pandas would drop cells
+        # A first data row longer than the header makes pandas take its first cells for
+        # row labels (an index other than 0, 1, ...); a warning may say so, or nothing.
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught) \
+                or not frame.index.equals(pd.RangeIndex(len(frame))):
+            self.check_rows()
+            raise DataError(f"{self.src}: its rows do not line up with the header's "
+                            f"{len(self.header)} columns")
         return frame
 
     def check_rows(self) -> list[int]:
