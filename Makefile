@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-quick bench-playground screenshots tour clean
+.PHONY: demo test lint bench bench-quick bench-playground screenshots tour docs notebook clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,27 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(VENV)/.installed $@
 
+$(VENV)/.installed-docs: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	touch $(VENV)/.installed $@
+
 demo: $(VENV)/.installed
 	$(BIN)/chainrule train --out demo-output/heart.safetensors --plot demo-output
 
 tour: $(VENV)/.installed
 	$(BIN)/chainrule tour --out tour-output
+
+# the site in docs/_build/html: the tutorial notebook is run once, then Sphinx builds with
+# warnings as errors and every cross-reference checked (tests/test_docs.py does the same)
+docs: $(VENV)/.installed-docs
+	$(BIN)/python docs/_ext/notebook_run.py docs/tutorial.py docs/_build/tutorial.ipynb
+	CHAINRULE_TUTORIAL_IPYNB=docs/_build/tutorial.ipynb \
+		$(BIN)/python -m sphinx -W --keep-going -n -q -b html docs docs/_build/html
+	@echo "the site: docs/_build/html/index.html"
+
+# the tutorial as a notebook to open in Jupyter (docs/tutorial.py is its jupytext source)
+notebook: $(VENV)/.installed-docs
+	$(BIN)/jupytext --quiet --to ipynb --output tutorial.ipynb docs/tutorial.py
 
 $(CHROMIUM):
 	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -37,7 +53,7 @@ $(CHROMIUM):
 	fi
 
 test: $(VENV)/.installed-test $(CHROMIUM)
-	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples docs
 	CHAINRULE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(VENV)/.installed-test
@@ -55,4 +71,4 @@ screenshots: $(VENV)/.installed-test $(CHROMIUM)
 		$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_playground_browser.py
 
 clean:
-	rm -rf $(VENV) demo-output tour-output .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo-output tour-output docs/_build tutorial.ipynb .pytest_cache .ruff_cache

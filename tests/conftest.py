@@ -20,3 +20,11 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 def rng() -> np.random.Generator:
     """A fresh, seeded generator for each test."""
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def executed_tutorial(tmp_path_factory: pytest.TempPathFactory):
+    """The tutorial notebook run once for the whole session (its tests and the site's build)."""
+    from docs_support import run_tutorial
+
+    return run_tutorial(tmp_path_factory.mktemp("tutorial") / "tutorial.ipynb")

@@ -87,6 +87,12 @@ class Model:
     metadata : dict, optional
         Any other JSON data to keep in the model file.
 
+    Attributes
+    ----------
+    history : History or None
+        The record of the last :meth:`fit` or :meth:`train` in this session (not
+        saved with the model; :attr:`training` keeps its summary).
+
     Raises
     ------
     ConfigError

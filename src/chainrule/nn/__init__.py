@@ -12,6 +12,7 @@ from .chain import (
     Factor,
     ParamRef,
     chain_factors,
+    latex_number,
     parse_param,
 )
 from .costs import (
@@ -33,6 +34,7 @@ from .landscape import (
     default_values,
     descent_path,
     gradient_field,
+    gradient_rms,
     not_toy,
     param_label,
 )
@@ -45,10 +47,13 @@ from .ledger import (
     LayerGradient,
     Ledger,
     explain,
+    plain_number,
 )
 from .network import Network
 from .registry import look_up
 
-__all__ = [*activations.__all__, *chain.__all__, *costs.__all__, *gradcheck.__all__,
-           *landscape.__all__, *layers.__all__, *ledger.__all__, *network.__all__,
-           *registry.__all__]
+# each name once: ledger passes on chain's latex_number
+__all__ = list(dict.fromkeys([
+    *activations.__all__, *chain.__all__, *costs.__all__, *gradcheck.__all__,
+    *landscape.__all__, *layers.__all__, *ledger.__all__, *network.__all__,
+    *registry.__all__]))

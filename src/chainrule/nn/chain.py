@@ -128,7 +128,7 @@ class ChainRule:
         relative precision (1e-8 at z = 10 for tanh, all of it beyond z ≈ 19;
         float32 from z ≈ 4).  A factor beyond the floating-point range makes the
         product NaN or infinite: a softmax output underflowed to 0 for a class
-        with y > 0 (−y/a), or a logistic output misclassified at |z| ≳ 745
+        with y > 0 (−y/a), or a logistic output misclassified at ``|z| ≳ 745``
         (float64; 88 in float32), where 1/(1 − a) overflows; back-propagation's
         fused a − y stays exact there.
         """

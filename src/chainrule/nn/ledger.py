@@ -243,7 +243,7 @@ def explain(network: Network, x: object, y: object, param: str | ParamRef, *,
     example : int
         Which example's factors to show.
     eps : float
-        Relative step of the central differences (see :mod:`chainrule.gradcheck`).
+        Relative step of the central differences (see :mod:`chainrule.nn.gradcheck`).
 
     Returns
     -------

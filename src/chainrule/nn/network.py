@@ -106,7 +106,7 @@ class Network:
         error (the exercise's networks are tanh throughout), logistic for binary
         cross-entropy and softmax for cross-entropy.
     cost : str, default 'squared_error'
-        ``'squared_error'`` (C_k = |a − y|²), ``'binary_cross_entropy'`` or
+        ``'squared_error'`` (``C_k = |a − y|²``), ``'binary_cross_entropy'`` or
         ``'cross_entropy'``.
     dtype : {'float64', 'float32'}
         Precision of parameters, buffers and results; inputs are converted once.
@@ -518,7 +518,9 @@ class Network:
         return cost, self._backward(Y2)
 
     def chain_rule(self, x: object, y: object, param: str | ParamRef) -> ChainRule:
-        """The factors of the exercise's chain rule for one example and one parameter::
+        """The factors of the exercise's chain rule for one example and one parameter.
+
+        ::
 
             ∂C_k/∂θ = ∂C_k/∂a(N) · ∂a(N)/∂a(N−1) ⋯ ∂a(i+1)/∂a(i) · ∂a(i)/∂z(i) · ∂z(i)/∂θ
 
