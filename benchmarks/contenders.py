@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from chainrule.train.loop import EpochInfo, fit
+from chainrule.train import EpochInfo, fit
 
 from . import baseline
 from .harness import minor_faults
@@ -28,7 +28,7 @@ Run = Callable[[], Params]
 
 
 def prepare_chainrule(p: Problem, seed: int, marks: list[int] | None = None) -> Run:
-    """chainrule's own loop: :func:`chainrule.train.loop.fit` on a fresh network."""
+    """chainrule's own loop: :func:`chainrule.train.fit` on a fresh network."""
     net = p.network()
 
     def mark(info: EpochInfo) -> None:

@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from chainrule import get_optimizer
 from chainrule.nn.costs import output_delta
-from chainrule.train.loop import _n_correct, fit
+from chainrule.train import fit, n_correct
 
 from . import problems
 from .harness import fmt_seconds, table
@@ -92,7 +92,7 @@ def profile(p: Problem, steps: int) -> dict[str, Any]:
                       work)
         timed("finiteness of cost and g (fit)", _finite, cost, net.grads)
         if classify:
-            timed("accuracy count (fit)", _n_correct, c.A[-1], Y)
+            timed("accuracy count (fit)", n_correct, c.A[-1], Y)
         timed(f"{p.optimizer} step", opt.step, net.params, net.grads)
 
     def run_steps(n: int) -> None:

@@ -487,7 +487,9 @@ BAD = {
 
 EDITS = {
     "format": (_set("format", "chainrule-model"), None, "expected 'chainrule-checkpoint'"),
-    "version": (_set("format_version", 2), None, "format_version is 2"),
+    "version": (_set("format_version", 3), None, "format_version is 3"),  # a future one
+    "penalty sum": (lambda d: d["state"].pop("epoch_penalty_sum"), None,
+                    "state lacks epoch_penalty_sum"),
     "layer sizes": (_set("network.layer_sizes", [5, 0, 3]), None, "layer_sizes"),
     "activation": (_set("network.activations", ["tanh", "evil"]), None, "activation"),
     "dtype": (_set("network.dtype", "float16"), None, "network.dtype"),
@@ -526,6 +528,21 @@ def test_malformed_contents_raise_checkpoint_error(good, tmp_path, case):
     bad = rewrite(good, tmp_path / "bad.ckpt", edit_doc, edit_tensors)
     with pytest.raises(CheckpointError, match=fragment):
         load_checkpoint(bad)
+
+
+def test_a_version_1_checkpoint_is_read_and_resumed(data, good, tmp_path):
+    # version 1 had no running penalty sum: it reads as 0 and the run goes on
+    def as_version_1(doc):
+        doc["format_version"] = 1
+        del doc["state"]["epoch_penalty_sum"]
+
+    old = rewrite(good, tmp_path / "old.ckpt", as_version_1, None)
+    ck = load_checkpoint(old)
+    assert ck.state["epoch_penalty_sum"] == 0.0 and ck.batch == load_checkpoint(good).batch
+    X, Y = data
+    h = fit(make(), X, Y, epochs=3, batch_size=60, validation_split=0.25, early_stopping=True,
+            checkpoint=old, resume=True)
+    assert len(h) == 3 and load_checkpoint(old).epoch == 3
 
 
 def test_model_file_and_folder_are_not_checkpoints(tmp_path):

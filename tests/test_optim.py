@@ -508,3 +508,137 @@ def test_lbfgs_refuses_bad_arguments():
         minimize_lbfgs(f, np.zeros(2), tol=-1.0)
     with pytest.raises(ShapeError, match="gradient"):
         minimize_lbfgs(lambda t: (0.0, np.zeros(3)), np.ones(2))
+
+
+# ---------------------------------------------------------------------------
+# the registry of solvers
+
+
+def test_the_registry_says_what_each_solver_is():
+    from chainrule.optim import LBFGS, SOLVERS, make_solver, solver_class, solver_names
+
+    assert list(SOLVERS) == ["gd", "sgd", "adam", "lbfgs"]
+    assert solver_names() == ["gd", "gradient_descent", "sgd", "adam", "lbfgs"]
+    steps = [solver_class(n) for n in ("gd", "sgd", "adam")]
+    assert steps == [GradientDescent, SGD, Adam]
+    for cls in steps:
+        assert not cls.full_batch and cls.has_learning_rate and cls.checkpointable
+    for spelling in ("lbfgs", "L-BFGS", "l_bfgs", "LBFGS"):
+        assert solver_class(spelling) is LBFGS
+    assert LBFGS.full_batch and not LBFGS.has_learning_rate and not LBFGS.checkpointable
+    assert solver_class("Gradient-Descent") is GradientDescent
+    with pytest.raises(ConfigError, match=r"^optimizer: expected one of gd, gradient_descent, "
+                                          r"sgd, adam, lbfgs, got 'rmsprop'"):
+        solver_class("rmsprop")
+    with pytest.raises(ConfigError, match="optimizer: expected one of"):
+        solver_class(None)
+    # make_solver: the learning rate goes where there is one, options are checked
+    sgd = make_solver("sgd", 0.3, momentum=0.5)
+    assert (type(sgd), sgd.learning_rate, sgd.momentum) == (SGD, 0.3, 0.5)
+    lbfgs = make_solver("l-bfgs", 0.3, max_fun=50)
+    assert type(lbfgs) is LBFGS and lbfgs.max_fun == 50 and not hasattr(lbfgs, "learning_rate")
+    with pytest.raises(ConfigError, match=r"^momentum: not an option of optimizer LBFGS"):
+        make_solver("lbfgs", momentum=0.9)
+    with pytest.raises(ConfigError, match=r"^max_fun: expected a positive integer"):
+        make_solver("lbfgs", max_fun=0)
+    adam = Adam(0.1)
+    assert make_solver(adam, 0.01) is adam and adam.learning_rate == 0.01
+
+
+def test_no_module_tests_a_solver_by_name():
+    # the registry answers the questions; only optim/ spells the names of solvers in code
+    import ast
+    from pathlib import Path
+
+    import chainrule
+
+    root = Path(chainrule.__file__).parent
+    names = {"lbfgs", "l-bfgs", "gd", "gradient_descent", "sgd", "adam"}
+    found = []
+    for path in root.rglob("*.py"):
+        if path.parent.name == "optim":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and any(
+                    isinstance(c, ast.Constant) and isinstance(c.value, str)
+                    and c.value.lower() in names
+                    for c in ast.walk(node) if c is not node):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert found == []
+
+
+# ---------------------------------------------------------------------------
+# scikit-learn's schedules, the L2 penalty and the checks
+
+
+def test_epoch_inverse_scaling_is_scikit_learns_invscaling():
+    opt = SGD(0.8)
+    schedule = get_schedule("invscaling_by_epoch", 0.8, power_t=0.25, seen=150)
+    sk = SGDOptimizer([np.zeros(1)], learning_rate_init=0.8, lr_schedule="invscaling",
+                      power_t=0.25)
+    t = 150
+    for n in (150, 150, 40):  # epochs of 150 examples, then a partial_fit of 40
+        schedule.on_step(opt)  # steps change nothing: scikit-learn acts between epochs
+        assert opt.learning_rate == (0.8 if t == 150 else sk.learning_rate)
+        schedule(1, None, opt, examples=n)
+        t += n
+        sk.iteration_ends(t)
+        assert opt.learning_rate == sk.learning_rate
+    assert schedule.seen == 490 and schedule.options() == {"initial": 0.8, "power_t": 0.25}
+    again = get_schedule("invscaling_by_epoch", 0.1)
+    again.load_state_dict(schedule.state_dict())
+    assert again.state_dict() == schedule.state_dict()
+
+
+def test_divide_on_plateau_is_scikit_learns_adaptive():
+    opt = SGD(1e-5)
+    schedule = get_schedule("divide_on_plateau", 1e-5)
+    sk = SGDOptimizer([np.zeros(1)], learning_rate_init=1e-5, lr_schedule="adaptive")
+    for _ in range(3):  # 1e-5 → 2e-6 → 4e-7, then it stops: η ≤ 1e-6
+        assert schedule.on_plateau(opt) == (not sk.trigger_stopping("", verbose=False))
+        assert opt.learning_rate == sk.learning_rate
+    assert opt.learning_rate == pytest.approx(4e-7, rel=1e-15)
+    schedule(1, 0.5, opt, examples=10)  # nothing between plateaus
+    assert opt.learning_rate == pytest.approx(4e-7, rel=1e-15)
+    assert not LRSchedule().on_plateau(opt) and not ConstantLR().on_plateau(opt)
+    with pytest.raises(ConfigError, match=r"^divisor: expected a finite number > 1"):
+        get_schedule("divide_on_plateau", 0.1, divisor=1.0)
+
+
+def test_l2_penalty_value_and_gradient_by_hand():
+    from chainrule.optim import L2Penalty
+
+    # P = (α / 2n) Σ m θ² with α = 0.5, n = 2, θ = (1, −2, 3, 4) and the third unpenalised:
+    # P = 0.125 (1 + 4 + 16) = 2.625;  ∂P/∂θ = (α/n) m θ = (0.25, −0.5, 0, 1)
+    params = np.array([1.0, -2.0, 3.0, 4.0])
+    mask = np.array([True, True, False, True])
+    penalty = L2Penalty(0.5, mask)
+    g = np.zeros(4)
+    assert penalty.add_to(g, params, 2) == pytest.approx(2.625, rel=1e-15)
+    np.testing.assert_allclose(g, [0.25, -0.5, 0.0, 1.0], rtol=1e-15)
+    assert penalty.value(params, 2) == pytest.approx(2.625, rel=1e-15)
+    g32 = np.zeros(4, np.float32)
+    assert penalty.add_to(g32, params.astype(np.float32), 4) == pytest.approx(1.3125)
+    assert g32.dtype == np.float32
+    with pytest.raises(ConfigError, match=r"^alpha: expected a finite number > 0"):
+        L2Penalty(0.0, mask)
+
+
+def test_option_checks_name_the_argument_and_what_came():
+    from chainrule.optim import check_bool, check_choice, check_int, check_real
+
+    assert check_real(np.float32(0.5), "x", 0.0, 1.0) == 0.5
+    assert type(check_int(np.int64(3), "n")) is int
+    for value in (float("nan"), float("inf"), True, "1", None):
+        with pytest.raises(ConfigError, match=r"^x: expected a finite number >= 0, got "):
+            check_real(value, "x", 0.0)
+    with pytest.raises(ConfigError, match=r"^x: expected a number in \(0, 1\), got 1"):
+        check_real(1, "x", 0.0, 1.0, low_open=True, high_open=True)
+    with pytest.raises(ConfigError, match=r"^n: expected an integer >= 0, got -1"):
+        check_int(-1, "n", low=0)
+    with pytest.raises(ConfigError, match=r"^n: expected a positive integer, got 2.0"):
+        check_int(2.0, "n")
+    with pytest.raises(ConfigError, match=r"^flag: expected True or False, got 'yes'"):
+        check_bool("yes", "flag")
+    with pytest.raises(ConfigError, match=r"^mode: expected one of 'a', 'b', got 'c'"):
+        check_choice("c", "mode", ("a", "b"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -489,7 +490,7 @@ def test_accuracy_for_a_squared_error_classifier_when_asked(rng):
 
 def test_a_second_ctrl_c_during_the_interrupt_checkpoint_is_not_a_graceful_stop(
         rng, tmp_path, monkeypatch):
-    from chainrule.train import checkpoint as ck_module
+    from chainrule.train import loop
 
     X, Y = blobs(rng)
     net = Network([5, 8, 3], "tanh", cost="cross_entropy", random_state=0)
@@ -502,7 +503,7 @@ def test_a_second_ctrl_c_during_the_interrupt_checkpoint_is_not_a_graceful_stop(
     def second_ctrl_c(self):
         raise KeyboardInterrupt  # arrives while the checkpoint is written
 
-    monkeypatch.setattr(ck_module.Checkpointer, "save", second_ctrl_c)
+    monkeypatch.setattr(loop.Checkpointer, "save", second_ctrl_c)
     with pytest.raises(KeyboardInterrupt):
         fit(net, X, Y, epochs=3, trainer=t, checkpoint=tmp_path / "ck",
             batch_callback=interrupt)
@@ -583,21 +584,166 @@ def test_lbfgs_early_stopping_restores_the_best_validation_weights(rng):
     np.testing.assert_array_equal(net.params, seen[best])
 
 
-def test_lbfgs_a_ctrl_c_after_the_last_iteration_still_interrupts(rng, monkeypatch):
+def test_lbfgs_a_ctrl_c_after_the_last_iteration_still_interrupts(rng):
     # e.g. during a line search that then fails: SciPy returns without another iteration
-    from chainrule.train import loop as training
+    from chainrule.optim import LBFGS
+
+    class InterruptedAtTheEnd(LBFGS):
+        def minimize(self, *args, **kwargs):
+            result = super().minimize(*args, **{**kwargs, "max_iter": 2})
+            os.kill(os.getpid(), signal.SIGINT)  # held by the deferred handler
+            return result
 
     X, Y = blobs(rng)
     net = Network([5, 4, 3], "tanh", cost="cross_entropy", random_state=0)
-    t = Trainer(net, optimizer="lbfgs")
-    real = training.minimize_lbfgs
-
-    def interrupted_at_the_end(*args, **kwargs):
-        result = real(*args, **{**kwargs, "max_iter": 2})
-        os.kill(os.getpid(), signal.SIGINT)  # held by the deferred handler
-        return result
-
-    monkeypatch.setattr(training, "minimize_lbfgs", interrupted_at_the_end)
+    t = Trainer(net, optimizer=InterruptedAtTheEnd())
     with pytest.raises(KeyboardInterrupt):
         fit(net, X, Y, epochs=50, trainer=t)
     assert t.interrupted and len(t.history) == 2
+
+
+def test_l2_history_is_the_data_cost_plus_the_penalty_of_the_same_weights():
+    # The exercise's 1-1 network with the identity: a = w x + b, C = (a − y)², and the
+    # penalty P = (α / 2n) w².  At w = 1, b = 0, x = 1, y = 0, α = 1, n = 1:
+    #   a = 1,  C = (1 − 0)² = 1,  P = ½ · 1² = 0.5,  so C + P = 1.5 before the step.
+    # The gd step, η = 0.1:  ∂C/∂w = 2 (a − y) x = 2, ∂P/∂w = (α/n) w = 1, so
+    #   w ← 1 − 0.1 · 3 = 0.7;  ∂C/∂b = 2 (a − y) = 2, so b ← 0 − 0.1 · 2 = −0.2.
+    # After it: a = 0.5, C = 0.25, P = ½ · 0.49 = 0.245, C + P = 0.495.  The history
+    # records 1.5, the cost and the penalty of the weights the epoch evaluated (as
+    # scikit-learn's loss_ counts it), not 1 + 0.245 = 1.245, the two of different weights.
+    net = Network([1, 1], "identity", weights=[[[1.0]]], biases=[[0.0]])
+    seen = []
+    h = fit(net, [[1.0]], [[0.0]], optimizer="gd", learning_rate=0.1, epochs=1,
+            batch_size=None, l2=1.0, callbacks=[seen.append])
+    assert h.cost[0] == pytest.approx(1.5, rel=1e-15)
+    assert seen[0].cost == h.cost[0] and seen[0].penalty == pytest.approx(0.5, rel=1e-15)
+    assert net.W[0][0, 0] == pytest.approx(0.7, rel=1e-15)
+    assert net.b[0][0] == pytest.approx(-0.2, rel=1e-15)
+    # the next epoch starts from there: 0.25 + 0.245
+    h = fit(net, [[1.0]], [[0.0]], optimizer="gd", learning_rate=0.1, epochs=1,
+            batch_size=None, l2=1.0)
+    assert h.cost[0] == pytest.approx(0.495, rel=1e-14)
+
+
+def test_l2_penalty_of_mini_batches_is_counted_as_scikit_learn_counts_it(rng):
+    # Each batch of m examples adds m times its penalty (α/2m) Σ W², at the weights before
+    # its step: the epoch's cost is (1/n) Σ_batches [m C_batch + (α/2) Σ W²_batch].  A replay
+    # of the three gd steps with the network's own cost and gradient:
+    X, Y = blobs(rng, n=40)
+    alpha, eta = 0.5, 0.1
+    replay = Network([5, 4, 3], "tanh", cost="cross_entropy", random_state=0)
+    total = 0.0
+    for start in (0, 16, 32):
+        Xb, Yb = X[start:start + 16], Y[start:start + 16]
+        m = len(Xb)
+        cost, g = replay.cost_and_gradient(Xb, Yb)
+        total += m * cost + 0.5 * alpha * sum(float(np.vdot(W, W)) for W in replay.W)
+        for w0, b0 in replay.offsets():
+            g[w0:b0] += alpha / m * replay.params[w0:b0]
+        replay.params -= eta * g
+    net = Network([5, 4, 3], "tanh", cost="cross_entropy", random_state=0)
+    penalties = []
+    h = fit(net, X, Y, optimizer="gd", learning_rate=eta, epochs=1, batch_size=16,
+            shuffle=False, l2=alpha, callbacks=[lambda info: penalties.append(info.penalty)])
+    np.testing.assert_allclose(net.params, replay.params, rtol=1e-13)
+    assert h.cost[0] == pytest.approx(total / 40, rel=1e-13)
+    assert 0 < penalties[0] < h.cost[0]
+
+
+# ---------------------------------------------------------------------------
+# the history: compact columns that read like lists
+
+
+def test_history_columns_read_like_lists_and_go_into_numpy():
+    from chainrule.train import BLOCK, Column, History
+
+    h = History()
+    for e in range(1, 2 * BLOCK + 6):
+        h.record(e, 1.0 / e, None, None if e < 3 else 0.5, None, 0.01, 0.125 * e)
+    n = 2 * BLOCK + 5
+    assert len(h) == len(h.cost) == n and h.epoch[-1] == n and h.epoch[0] == 1
+    assert h.cost[-1] == 1.0 / n and h.cost[BLOCK] == 1.0 / (BLOCK + 1)
+    assert h.cost[:3] == [1.0, 0.5, 1.0 / 3] and list(h.cost)[-1] == 1.0 / n
+    assert math.isnan(h.val_cost[7]) and math.isnan(h.accuracy[1]) and h.accuracy[2] == 0.5
+    costs = np.asarray(h.cost)
+    assert costs.dtype == np.float64 and costs.shape == (n,) and costs[5] == 1 / 6
+    assert np.isnan(h.val_cost).all() and np.asarray(h.epoch).dtype == np.int64
+    # list habits: == with lists (NaN equal to NaN), + concatenates, slices are lists
+    assert h.learning_rate == [0.01] * n and h.val_cost == [float("nan")] * n
+    assert h.cost != h.cost[:-1] and h.cost != [0.0] * n
+    joined = h.accuracy + [9.0]  # noqa: RUF005 - the point: + concatenates as for lists
+    assert type(joined) is list and len(joined) == n + 1 and joined[-2:] == [0.5, 9.0]
+    with pytest.raises(IndexError, match="out of range"):
+        h.cost[n]
+    # compact: full blocks that follow a rule (epochs counting up, a constant η, NaN) hold
+    # no memory; the cost holds 8 bytes an epoch, the seconds 4, and the accuracy 8 in its
+    # first block only (two NaN, then 0.5): the second is 0.5 throughout
+    assert h.nbytes == 2 * BLOCK * (8 + 4) + BLOCK * 8
+    assert h.epoch.nbytes == h.learning_rate.nbytes == h.val_cost.nbytes == 0
+    assert h.seconds[3] == 0.5 and h.seconds.dtype == np.float32
+    # round trips: to_dict (lists) and from_dict, arrays, dataclasses.replace
+    again = History.from_dict(h.to_dict())
+    assert again == h == History.from_dict(h.to_arrays())
+    assert isinstance(again.cost, Column) and again.cost is not h.cost
+    head = h.until(3)
+    assert head.epoch == [1, 2, 3] and head.cost == h.cost[:3] and len(h) == n
+    from dataclasses import replace
+
+    cut = replace(h, cost=h.cost[:n])
+    cut.cost.append(0.0)
+    assert len(cut.cost) == n + 1 and len(h.cost) == n  # never shared
+
+
+def test_history_of_a_long_run_costs_a_few_bytes_an_epoch():
+    # 10^5 epochs of xor: what issue 15's memory test asks of the process, the history's
+    # share (cost 8 bytes, seconds 4, nothing for the epochs, η and the NaN columns)
+    from chainrule.train import History
+
+    h = History()
+    for e in range(1, 100_001):
+        h.record(e, 0.25 / e, None, None, None, 0.5, 1e-5)
+    assert h.nbytes <= 100_000 * 12
+    assert h.epoch[-1] == 100_000 and h.cost[-1] == 0.25 / 100_000
+
+
+def test_early_stopping_rules_by_hand():
+    from chainrule.train import EarlyStopping
+
+    theta = np.zeros(2)
+    scores = [1.0, 0.95, 0.92, 0.9, 0.9, 0.89]
+
+    def bad_epochs(stopping):
+        return [(stopping.update(e, s, theta), stopping.bad_epochs)[1]
+                for e, s in enumerate(scores, start=1)]
+
+    # 'tol' (chainrule's): an improvement is a fall below best − tol, and only that moves
+    # best: 0.95 < 1.0 − 0.04 improves; 0.92 is not below 0.91 (best stays 0.95); 0.9 is
+    # (best 0.9); 0.9 and 0.89 are not below 0.86: two bad epochs, a stall at epoch 6
+    tol_rule = EarlyStopping(0.04, 2, rule="tol")
+    assert bad_epochs(tol_rule) == [0, 0, 1, 0, 1, 2]
+    assert tol_rule.best == 0.9 and tol_rule.best_epoch == 4
+    assert tol_rule.stalled and tol_rule.stalled_at == 6
+    # 'min' (scikit-learn's): the same test against the lowest score so far, which moves with
+    # every new low: 0.92 > 0.95 − 0.04 is no improvement, but best becomes 0.92; 0.9 is no
+    # improvement on 0.92 either (best 0.9); 0.9 again: no; 0.89: no (best 0.89)
+    min_rule = EarlyStopping(0.04, 3, rule="min")
+    assert bad_epochs(min_rule) == [0, 0, 1, 2, 3, 4]
+    assert min_rule.best == 0.89 and min_rule.best_epoch == 6
+    # equality: 'min' counts a fall of exactly tol, 'tol' does not; NaN never improves
+    a, b = EarlyStopping(0.5, 1, rule="min"), EarlyStopping(0.5, 1, rule="tol")
+    for rule in (a, b):
+        rule.update(1, 1.0, theta)
+        rule.update(2, 0.5, theta)
+    assert (a.bad_epochs, b.bad_epochs) == (0, 1)
+    a.update(3, float("nan"), theta)
+    assert a.bad_epochs == 1 and a.best == 0.5
+    # the best weights, kept and put back
+    keep = EarlyStopping(0.0, 5, restore_best=True)
+    keep.update(1, 1.0, np.array([1.0, 2.0]))
+    keep.update(2, 2.0, np.array([3.0, 4.0]))
+    out = np.zeros(2)
+    assert keep.restore(out) and out.tolist() == [1.0, 2.0]
+    assert not EarlyStopping().restore(out)
+    with pytest.raises(ConfigError, match=r"^rule: expected one of 'tol', 'min'"):
+        EarlyStopping(rule="keras")
+    assert EarlyStopping(patience=math.inf).patience == math.inf

@@ -1,21 +1,34 @@
-"""Optimisers that know no layers: they update one flat parameter array in place."""
+"""Solvers that know no layers: they update one flat parameter array in place.
 
-from . import optimizers
-from .optimizers import (
-    OPTIMIZERS,
+``optimizers`` (the step rules), ``lbfgs`` (the full-batch solver), ``solvers`` (the
+registry by name), ``schedules`` (learning-rate schedules), ``penalty`` (L2) and
+``checks`` (hyperparameter checks).
+"""
+
+from . import checks, lbfgs, optimizers, penalty, schedules, solvers
+from .checks import (
+    check_bool,
+    check_choice,
+    check_fraction,
+    check_int,
+    check_kwargs,
+    check_rate,
+    check_real,
+)
+from .lbfgs import LBFGS, minimize_lbfgs
+from .optimizers import OPTIMIZERS, SGD, Adam, GradientDescent, Optimizer, Solver, get_optimizer
+from .penalty import L2Penalty, l2_penalty_grad
+from .schedules import (
     SCHEDULES,
-    SGD,
-    Adam,
     ConstantLR,
-    GradientDescent,
+    DivideOnPlateau,
+    EpochInverseScalingLR,
     InverseScalingLR,
     LRSchedule,
-    Optimizer,
     ReduceLROnPlateau,
-    get_optimizer,
     get_schedule,
-    l2_penalty_grad,
-    minimize_lbfgs,
 )
+from .solvers import SOLVERS, make_solver, solver_class, solver_names
 
-__all__ = [*optimizers.__all__]
+__all__ = [*checks.__all__, *lbfgs.__all__, *optimizers.__all__, *penalty.__all__,
+           *schedules.__all__, *solvers.__all__]

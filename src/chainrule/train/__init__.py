@@ -1,6 +1,13 @@
-"""The training loop and its checkpoints."""
+"""The training engine, its record and its checkpoints.
 
-from . import checkpoint, loop
+``loop`` (:func:`fit`, the entry point), ``trainer`` (the engine), ``history`` (the
+record), ``stopping`` (early stopping), ``divergence`` (its detection and rollback),
+``batches`` (gathering rows, whole-set passes, :func:`evaluate`), ``interrupts``
+(Ctrl-C between steps) and ``checkpoint`` (the file format).
+"""
+
+from . import batches, checkpoint, divergence, history, interrupts, loop, stopping, trainer
+from .batches import RowReader, as_arrays, evaluate, full_pass, is_classifier, n_correct
 from .checkpoint import (
     FORMAT,
     FORMAT_VERSION,
@@ -15,14 +22,13 @@ from .checkpoint import (
     network_config,
     previous_path,
     save_checkpoint,
-    training_config,
 )
-from .loop import (
-    EpochInfo,
-    History,
-    Trainer,
-    evaluate,
-    fit,
-)
+from .divergence import DivergenceGuard
+from .history import BLOCK, Column, EpochInfo, History
+from .interrupts import deferred_interrupt
+from .loop import Checkpointer, fit
+from .stopping import EarlyStopping
+from .trainer import Trainer, training_config
 
-__all__ = [*checkpoint.__all__, *loop.__all__]
+__all__ = sorted({*batches.__all__, *checkpoint.__all__, *divergence.__all__, *history.__all__,
+                  *interrupts.__all__, *loop.__all__, *stopping.__all__, *trainer.__all__})

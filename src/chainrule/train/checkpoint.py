@@ -1,7 +1,8 @@
 """Training checkpoints: the whole state of a run, saved atomically, resumed bit for bit.
 
-A checkpoint is a safetensors file, like a model file, but it holds a
-:class:`~chainrule.train.Trainer`'s state rather than a network alone::
+A checkpoint is a safetensors file, like a model file, but it holds the state of a
+run (the plain data of :meth:`~chainrule.train.Trainer.state_dict`) rather than a
+network alone; this module knows the file format, not the training loop::
 
     [ 8 bytes: n, little-endian u64 ][ n bytes: UTF-8 JSON header ][ raw tensor bytes ]
 
@@ -13,9 +14,11 @@ permutation ``perm``, ``best_params``, the validation split
 header's ``__metadata__["chainrule"]``: format and version, the network's
 architecture, the training options, the data's shape and fingerprint, and the
 scalar state (epoch, batch, the random generator's full bit-generator state,
-optimiser step count, schedule state).  Finite floats are stored as JSON
-numbers (Python writes the shortest text that reads back to the same double);
-NaN and infinities as the strings ``"nan"``, ``"inf"``, ``"-inf"``.
+optimiser step count, schedule state).  Finite floats are stored as JSON numbers
+(Python writes the shortest text that reads back to the same double); NaN and
+infinities as the strings ``"nan"``, ``"inf"``, ``"-inf"``.  Format version 2 adds
+the epoch's running L2 penalty sum (``epoch_penalty_sum``); version 1 files are
+read with it 0.
 
 Writing keeps the previous checkpoint: the new file is written to a temporary
 file in the same folder and fsync'ed; the current ``PATH`` is then hard-linked
@@ -32,7 +35,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import logging
 import math
 import os
 import secrets
@@ -40,7 +42,7 @@ import warnings
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -49,12 +51,10 @@ from ..io import safetensors_file as st
 from ..nn.activations import get_activation
 from ..nn.costs import get_cost
 from ..nn.network import Network
-from ..optim.optimizers import OPTIMIZERS, get_optimizer, get_schedule
+from ..optim.schedules import get_schedule
+from ..optim.solvers import make_solver, solver_class
 from ..utils.files import atomic_write, os_error_reason
 from ..utils.validation import FileRows
-
-if TYPE_CHECKING:
-    from .loop import Trainer
 
 __all__ = [
     "FORMAT",
@@ -70,11 +70,11 @@ __all__ = [
     "network_config",
     "previous_path",
     "save_checkpoint",
-    "training_config",
 ]
 
 FORMAT = "chainrule-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 METADATA_KEY = "chainrule"
 CHECKSUM_KEY = "chainrule.checksum"  # BLAKE2b of the document and every tensor's bytes
 PREV_SUFFIX = ".prev"
@@ -87,11 +87,7 @@ _FLOAT_CODE = {"float64": "F64", "float32": "F32"}
 _BIT_GENERATORS = ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")
 _HISTORY_FLOATS = ("cost", "val_cost", "accuracy", "val_accuracy", "learning_rate", "seconds")
 _INDEX_ARRAYS = ("perm", "val_indices", "train_indices")
-# Schedule state that changes during training; the rest are its options.
-_SCHEDULE_DYNAMIC = frozenset({"best", "n_bad_epochs", "exhausted"})
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
-
-logger = logging.getLogger(__name__)
 
 
 class CheckpointError(ModelFileError):
@@ -123,7 +119,7 @@ class Checkpoint:
         ``n_examples``, ``n_features``, ``n_outputs``, ``fingerprint``,
         ``validation`` (the explicit validation set's summary, or None).
     state : dict
-        In the layout of :meth:`Trainer.state_dict`.
+        In the layout of :meth:`~chainrule.train.Trainer.state_dict`.
     """
 
     path: Path
@@ -169,37 +165,6 @@ def network_config(network: Network) -> dict[str, Any]:
         "activations": [a.name for a in network.activations],
         "cost": network.cost.name,
         "dtype": network.dtype.name,
-    }
-
-
-def training_config(trainer: Trainer, *, validation_split: float = 0.0,
-                    random_state: object = None) -> dict[str, Any]:
-    """The options that shape a run's steps; resuming with different ones is refused.
-
-    ``random_state`` is recorded only when it is an integer seed.
-    """
-    opt, sched = trainer.optimizer, trainer.schedule
-    if opt is None:
-        raise ConfigError("checkpoint: not supported with optimizer='lbfgs' (SciPy's L-BFGS "
-                          "state cannot be saved); use 'gd', 'sgd' or 'adam'")
-    seed = int(random_state) if isinstance(random_state, int | np.integer) \
-        and not isinstance(random_state, bool) else None
-    return {
-        "optimizer": opt.name,
-        "learning_rate": float(opt.initial_learning_rate),
-        "optimizer_options": {k: _plain(getattr(opt, k)) for k in opt.hyperparameters},
-        "schedule": sched.name,
-        "schedule_options": {k: _plain(v) for k, v in sched.state_dict().items()
-                             if k not in _SCHEDULE_DYNAMIC},
-        "batch_size": trainer.batch_size,
-        "shuffle": trainer.shuffle,
-        "l2": trainer.l2,
-        "early_stopping": trainer.early_stopping,
-        "patience": trainer.patience,
-        "tol": trainer.tol,
-        "restore_best": trainer.restore_best,
-        "validation_split": float(validation_split),
-        "random_state": seed,
     }
 
 
@@ -324,13 +289,14 @@ def _serialise(state: dict[str, Any], network: dict[str, Any], training: dict[st
     doc = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "network": network,
-        "training": training,
-        "data": data,
+        "network": _plain(network),
+        "training": _plain(training),
+        "data": _plain(data),
         "state": {
             "epoch": int(state["epoch"]),
             "batch": int(state["batch"]),
             "epoch_cost_sum": _plain(state["epoch_cost_sum"]),
+            "epoch_penalty_sum": _plain(state["epoch_penalty_sum"]),
             "epoch_correct": int(state["epoch_correct"]),
             "epoch_seconds": _plain(state["epoch_seconds"]),
             "best_score": _plain(state["best_score"]),
@@ -366,10 +332,10 @@ def checksum(text: str, tensors: dict[str, np.ndarray]) -> str:
     return h.hexdigest()
 
 
-def save_checkpoint(path: str | os.PathLike[str], trainer: Trainer, *,
-                    training: dict[str, Any] | None = None,
+def save_checkpoint(path: str | os.PathLike[str], state: dict[str, Any], *,
+                    network: dict[str, Any], training: dict[str, Any],
                     data: dict[str, Any]) -> Path:
-    """Write ``trainer``'s whole state to ``path``, keeping the previous file as ``PATH.prev``.
+    """Write a run's ``state`` to ``path``, keeping the previous file as ``PATH.prev``.
 
     The bytes go to a temporary file in the same folder and are fsync'ed; then
     the current ``path`` (if any) is hard-linked to ``PATH.prev`` and the new
@@ -379,9 +345,12 @@ def save_checkpoint(path: str | os.PathLike[str], trainer: Trainer, *,
     Parameters
     ----------
     path : str or path-like
-    trainer : Trainer
-    training : dict, optional
-        From :func:`training_config`; built from ``trainer`` when omitted.
+    state : dict
+        The run's state: :meth:`~chainrule.train.Trainer.state_dict`.
+    network : dict
+        From :func:`network_config`.
+    training : dict
+        From :func:`~chainrule.train.training_config`.
     data : dict
         From :func:`data_summary`.
 
@@ -392,9 +361,7 @@ def save_checkpoint(path: str | os.PathLike[str], trainer: Trainer, *,
         the existing checkpoints are then left as they were.
     """
     path = Path(path)
-    training = training if training is not None else training_config(trainer)
-    blob = _serialise(trainer.state_dict(), network_config(trainer.network), training, data)
-    _write_keeping_previous(path, blob)
+    _write_keeping_previous(path, _serialise(state, network, training, data))
     return path
 
 
@@ -584,7 +551,7 @@ def _floats_back(d: dict[str, Any]) -> dict[str, Any]:
 def _decode(name: str, doc: dict[str, Any], tensors: dict[str, np.ndarray]) -> Checkpoint:
     c = _Checker(name)
     version = doc.get("format_version")
-    if version != FORMAT_VERSION or type(version) is not int:
+    if type(version) is not int or version not in READABLE_VERSIONS:
         raise c.fail(f"format_version is {str(version)[:20]}, expected {FORMAT_VERSION}")
     c.dict(doc, "the document", ("network", "training", "data", "state"))
     network = _check_network(c, doc["network"])
@@ -592,15 +559,17 @@ def _decode(name: str, doc: dict[str, Any], tensors: dict[str, np.ndarray]) -> C
     n_params = sum(n * (p + 1) for p, n in pairwise(sizes))
     training = _check_training(c, doc["training"])
     data = _check_data(c, doc["data"], sizes)
+    penalty_key = ("epoch_penalty_sum",) if version >= 2 else ()  # 0 in version 1's files
     s = c.dict(doc["state"], "state", ("epoch", "batch", "epoch_cost_sum", "epoch_correct",
                                        "epoch_seconds", "best_score", "bad_epochs", "rng",
-                                       "optimizer", "schedule", "history"))
+                                       "optimizer", "schedule", "history", *penalty_key))
     float_dtype = _DTYPES[_FLOAT_CODE[network["dtype"]]].newbyteorder("=")
     state: dict[str, Any] = {
         "params": c.vector(tensors, "params", n_params, float_dtype),
         "epoch": c.int(s["epoch"], "state.epoch"),
         "batch": c.int(s["batch"], "state.batch"),
         "epoch_cost_sum": c.float(s["epoch_cost_sum"], "state.epoch_cost_sum"),
+        "epoch_penalty_sum": c.float(s.get("epoch_penalty_sum", 0.0), "state.epoch_penalty_sum"),
         "epoch_correct": c.int(s["epoch_correct"], "state.epoch_correct"),
         "epoch_seconds": c.float(s["epoch_seconds"], "state.epoch_seconds"),
         "best_score": c.float(s["best_score"], "state.best_score"),
@@ -647,7 +616,11 @@ _TRAINING_KEYS = ("optimizer", "learning_rate", "optimizer_options", "schedule",
 
 def _check_training(c: _Checker, d: Any) -> dict[str, Any]:
     d = c.dict(d, "training", _TRAINING_KEYS)
-    if d["optimizer"] not in OPTIMIZERS:
+    try:
+        checkpointable = solver_class(d["optimizer"]).checkpointable
+    except ConfigError:
+        checkpointable = False
+    if not checkpointable:
         raise c.fail(f"training.optimizer is {str(d['optimizer'])[:20]!r}")
     for key in ("optimizer_options", "schedule_options"):
         c.dict(d[key], f"training.{key}", ())
@@ -659,8 +632,7 @@ def _check_training(c: _Checker, d: Any) -> dict[str, Any]:
     for key in ("learning_rate", "l2", "tol", "validation_split"):
         c.float(d[key], f"training.{key}")
     try:  # the constructors check every option
-        get_optimizer(d["optimizer"], learning_rate=d["learning_rate"],
-                      **d["optimizer_options"])
+        make_solver(d["optimizer"], d["learning_rate"], **d["optimizer_options"])
     except (ChainruleError, TypeError) as exc:
         raise c.fail(f"training options: {exc}") from None
     training = {k: d[k] for k in _TRAINING_KEYS}
@@ -702,12 +674,12 @@ def _check_optimizer(c: _Checker, training: dict[str, Any], scalars: Any,
                      tensors: dict[str, np.ndarray], n_params: int,
                      dtype: np.dtype) -> dict[str, Any]:
     c.dict(scalars, "state.optimizer", ())
-    opt = get_optimizer(training["optimizer"], learning_rate=training["learning_rate"],
-                        **training["optimizer_options"])
+    opt = make_solver(training["optimizer"], training["learning_rate"],
+                      **training["optimizer_options"])
     state: dict[str, Any] = _floats_back(scalars)
     for key in [k for k in tensors if k.startswith("optimizer.")]:
         buf = key.removeprefix("optimizer.")
-        if buf not in opt.state_buffers:
+        if buf not in getattr(opt, "state_buffers", ()):
             raise c.fail(f"tensor {key!r} is not part of the state of {opt.name}")
         state[buf] = c.vector(tensors, key, n_params, dtype)
     if "v" in state and isinstance(state["v"], np.ndarray) and (state["v"] < 0).any():
@@ -766,46 +738,12 @@ def _check_history(c: _Checker, d: Any, tensors: dict[str, np.ndarray],
                    epoch: int) -> dict[str, Any]:
     d = c.dict(d, "state.history", ("best_epoch", "stopped_early", "n_steps"))
     hist: dict[str, Any] = {
-        "epoch": c.vector(tensors, "history.epoch", epoch, np.dtype(np.int64)).tolist(),
+        "epoch": c.vector(tensors, "history.epoch", epoch, np.dtype(np.int64)),
         "best_epoch": c.int(d["best_epoch"], "state.history.best_epoch", low=1, optional=True),
         "stopped_early": c.bool(d["stopped_early"], "state.history.stopped_early"),
         "n_steps": c.int(d["n_steps"], "state.history.n_steps"),
     }
     for key in _HISTORY_FLOATS:
         hist[key] = c.vector(tensors, f"history.{key}", epoch, np.dtype(np.float64),
-                             finite=False).tolist()
+                             finite=False)
     return hist
-
-
-# ---------------------------------------------------------------------------
-# The hook the training loop calls
-# ---------------------------------------------------------------------------
-
-
-class Checkpointer:
-    """Writes a run's checkpoints: every ``every`` epochs, every ``every_batches`` steps.
-
-    Used by :func:`chainrule.train.fit`; the final epoch is always saved.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], trainer: Trainer, *,
-                 training: dict[str, Any], data: dict[str, Any], every: int = 1,
-                 every_batches: int | None = None):
-        self.path = Path(path)
-        self.trainer = trainer
-        self.training, self.data = training, data
-        self.every, self.every_batches = every, every_batches
-
-    def save(self) -> None:
-        save_checkpoint(self.path, self.trainer, training=self.training, data=self.data)
-        t = self.trainer
-        logger.debug("checkpoint %s: epoch %d, batch %d", self.path, t.epoch, t.batch)
-
-    def on_epoch_end(self, final: bool) -> None:
-        if final or self.trainer.epoch % self.every == 0:
-            self.save()
-
-    def on_batch_end(self) -> None:
-        if self.every_batches is not None and \
-                self.trainer.history.n_steps % self.every_batches == 0:
-            self.save()

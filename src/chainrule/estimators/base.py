@@ -1,0 +1,395 @@
+"""What both estimators share: fitting through the training engine, prediction, attributes.
+
+The estimator is a face: it checks the hyperparameters and the data as scikit-learn
+does, draws the initial weights and the validation split in scikit-learn's order, and
+hands the rest to :class:`~chainrule.train.Trainer` with scikit-learn's parts: the
+solver of the registry with the same name, scikit-learn's schedules
+(:class:`~chainrule.optim.EpochInverseScalingLR`, :class:`~chainrule.optim.DivideOnPlateau`)
+and scikit-learn's stopping rule (:class:`~chainrule.train.EarlyStopping` with
+``rule='min'``, ``patience = n_iter_no_change + 1``).  A callback keeps scikit-learn's
+fitted attributes (``loss_``, ``loss_curve_``, ``n_iter_``, ``t_``, ...).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from collections.abc import Iterator
+from itertools import pairwise
+from typing import TypeVar
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..errors import ConfigError, DivergenceError
+from ..nn.network import Network
+from ..optim.optimizers import SGD, GradientDescent, Solver
+from ..optim.schedules import ConstantLR, DivideOnPlateau, EpochInverseScalingLR, LRSchedule
+from ..optim.solvers import solver_class
+from ..train.history import EpochInfo
+from ..train.stopping import EarlyStopping
+from ..train.trainer import Trainer
+from .hyperparameters import check_hyperparameters
+
+__all__ = ["BaseMLP", "as_1d_if_single", "partial_fit_available", "result_dtype"]
+
+Array = np.ndarray
+PREDICT_CHUNK = 4096  # rows per forward pass when predicting: bounds the network's buffers
+# the solvers scikit-learn's learning_rate schedule steers (its 'sgd'; ours also 'gd')
+SCHEDULED = (GradientDescent, SGD)
+MLP = TypeVar("MLP", bound="BaseMLP")
+
+
+class BaseMLP(BaseEstimator):
+    """Fitting, prediction and state shared by :class:`MLPRegressor` and :class:`MLPClassifier`.
+
+    Subclasses set ``__init__`` (which only stores the hyperparameters) and the hooks
+    :meth:`_validate_input`, :meth:`_output_spec` and :meth:`_score_arrays`.
+    """
+
+    _classifier = False
+
+    # -- the subclasses' hooks ---------------------------------------------------
+
+    def _validate_input(self, X: object, y: object, incremental: bool, reset: bool,
+                        dtype: np.dtype) -> tuple[Array, Array, Array]:
+        """``(X, Y, y)``: checked inputs, the targets as the network's (N, n_out), the labels."""
+        raise NotImplementedError
+
+    def _output_spec(self, n_outputs: int) -> tuple[str, str]:
+        """The output layer's activation and the network's cost."""
+        raise NotImplementedError
+
+    def _score_arrays(self, X: Array, y: Array) -> float:
+        """scikit-learn's ``score`` on checked arrays (accuracy, R²): early stopping's."""
+        raise NotImplementedError
+
+    # -- the penalty and the reported loss --------------------------------------------
+
+    def _l2(self) -> float:
+        """The engine's ``l2`` for ``alpha``: doubled for the exercise's squared error.
+
+        The penalty is then ``(l2 / 2N) Σ W²``: scikit-learn's ``(α/2N) Σ W²`` next to
+        its ½|a − y|² and the cross-entropies, twice it next to the exercise's |a − y|².
+        """
+        return 2.0 * self.alpha if self.network_.cost.name == "squared_error" \
+            else float(self.alpha)
+
+    def _reported(self, cost: float, penalty: float) -> float:
+        """``loss_`` for the engine's cost ``C + P``, as scikit-learn reports it.
+
+        scikit-learn reports its squared error as the mean over examples and outputs of
+        ½(a − y)², though its gradient is that of ½|a − y|² summed over the outputs; its
+        tol-based stopping sees the reported value.
+        """
+        if self.network_.cost.name == "half_squared_error" and self.n_outputs_ > 1:
+            return (cost - penalty) / self.n_outputs_ + penalty
+        return cost
+
+    # -- fitting ---------------------------------------------------------------------
+
+    def fit(self: MLP, X: object, y: object) -> MLP:
+        """Fit the network to ``(X, y)``; with ``warm_start``, continue the previous fit.
+
+        Returns
+        -------
+        self
+        """
+        return self._fit(X, y, incremental=False)
+
+    def _fit(self: MLP, X: object, y: object, incremental: bool) -> MLP:
+        # Warnings name the caller's line: their stacklevel counts the frames from the
+        # warning up through _fit and fit/partial_fit to the caller.
+        hidden, dtype = check_hyperparameters(self)
+        first_pass = "network_" not in self.__dict__ or (not self.warm_start and not incremental)
+        X, Y, y_labels = self._validate_input(X, y, incremental, first_pass, dtype)
+        rs = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(Y.shape[1], [X.shape[1], *hidden, Y.shape[1]], dtype, rs)
+        else:
+            self._check_continuable(X.shape[1], hidden, Y.shape[1], dtype)
+        if solver_class(self.solver).full_batch:
+            self._fit_full_batch(X, Y)
+        else:
+            self._fit_stochastic(X, Y, y_labels, rs, incremental)
+        return self
+
+    def _initialize(self, n_outputs: int, sizes: list[int], dtype: np.dtype,
+                    rs: np.random.RandomState) -> None:
+        out_activation, cost = self._output_spec(n_outputs)
+        # scikit-learn's Glorot-uniform draws, in its order: coefs (fan_in, fan_out), intercepts
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        weights, biases = [], []
+        for fan_in, fan_out in pairwise(sizes):
+            r = np.sqrt(factor / (fan_in + fan_out))
+            weights.append(rs.uniform(-r, r, (fan_in, fan_out)).T)  # our W is (n_l, n_{l-1})
+            biases.append(rs.uniform(-r, r, fan_out))
+        self.network_ = Network(sizes, self.activation, out_activation, cost, dtype=dtype,
+                                weights=weights, biases=biases)
+        self.n_outputs_ = n_outputs
+        self.n_layers_ = len(sizes)
+        self.out_activation_ = out_activation
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_: list[float] = []
+        self._trainer: Trainer | None = None
+        self._stopping: EarlyStopping | None = None  # carried over by warm starts
+        stochastic_es = self.early_stopping and not solver_class(self.solver).full_batch
+        self.best_loss_: float | None = None if stochastic_es else math.inf
+        self.validation_scores_: list[float] | None = [] if stochastic_es else None
+        self.best_validation_score_: float | None = -math.inf if stochastic_es else None
+
+    def _check_continuable(self, n_features: int, hidden: list[int], n_outputs: int,
+                           dtype: np.dtype) -> None:
+        """warm_start and partial_fit continue the fitted network: its shape must not change."""
+        net = self.network_
+        sizes = (n_features, *hidden, n_outputs)
+        if net.layer_sizes != sizes:
+            raise ConfigError(f"hidden_layer_sizes: the fitted network has layers "
+                              f"{net.layer_sizes}; continuing it with {sizes} is not possible "
+                              f"(set warm_start=False to start again)")
+        if net.dtype != dtype:
+            raise ConfigError(f"dtype: the fitted network is {net.dtype.name}, now "
+                              f"{dtype.name} is asked for (set warm_start=False to start again)")
+        cost = self._output_spec(n_outputs)[1]
+        if net.cost.name != cost:
+            raise ConfigError(f"loss: the fitted network minimises {net.cost.name!r}, "
+                              f"loss={self.loss!r} needs {cost!r} (set warm_start=False to "
+                              f"start again)")
+
+    def _solver(self) -> Solver:
+        """The registry's solver named ``solver``, with the hyperparameters it takes."""
+        cls = solver_class(self.solver)
+        offered = {"momentum": float(self.momentum),
+                   "nesterov": bool(self.nesterovs_momentum and self.momentum > 0),
+                   "beta_1": float(self.beta_1), "beta_2": float(self.beta_2),
+                   "epsilon": float(self.epsilon), "max_fun": int(self.max_fun)}
+        options = {k: v for k, v in offered.items() if k in cls.hyperparameters}
+        if cls.has_learning_rate:
+            options["learning_rate"] = float(self.learning_rate_init)
+        return cls(**options)
+
+    def _schedule(self, solver: Solver) -> LRSchedule:
+        """scikit-learn's ``learning_rate`` schedule (it steers 'sgd' only)."""
+        if not isinstance(solver, SCHEDULED) or self.learning_rate == "constant":
+            return ConstantLR()
+        if self.learning_rate == "invscaling":
+            # η = η₀ / (t_ + 1)^power_t between epochs, t_ counting examples across fits
+            return EpochInverseScalingLR(float(self.learning_rate_init), float(self.power_t),
+                                         seen=int(self.t_))
+        return DivideOnPlateau(5.0, 1e-6)  # 'adaptive': η / 5 instead of stopping
+
+    def _stopping_for_fit(self, stochastic: bool) -> EarlyStopping:
+        """scikit-learn's stopping rule with this fit's options, its state carried over.
+
+        A stochastic fit stops after more than ``n_iter_no_change`` epochs without an
+        improvement by ``tol`` of the training loss (or, with ``early_stopping``, of the
+        validation score), and puts the best weights back with ``early_stopping``.
+        L-BFGS only records.
+        """
+        new = EarlyStopping(float(self.tol), self.n_iter_no_change + 1, rule="min",
+                            stop=stochastic, restore_best=stochastic and self.early_stopping)
+        if self._stopping is not None:
+            new.load_state_dict(self._stopping.state_dict(), self._stopping.best_epoch)
+        self._stopping = new
+        return new
+
+    def _batch_size(self, n: int) -> int:
+        if self.batch_size == "auto":
+            return min(200, n)
+        if self.batch_size > n:
+            warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is going "
+                          "to be clipped", UserWarning, stacklevel=5)
+        return int(np.clip(self.batch_size, 1, n))
+
+    def _hold_out(self, X: Array, Y: Array, y_labels: Array,
+                  rs: np.random.RandomState) -> tuple[Array, Array, tuple[Array, Array] | None]:
+        """scikit-learn's early-stopping split (stratified for single-output classifiers)."""
+        if not self.early_stopping:
+            return X, Y, None
+        if self.validation_scores_ is None:  # first fitted by a full-batch solver
+            self.validation_scores_, self.best_validation_score_ = [], -math.inf
+            self.best_loss_ = None
+        stratify = y_labels if self._classifier and self.n_outputs_ == 1 else None
+        X, X_val, Y, _, _, y_val = train_test_split(
+            X, Y, y_labels, random_state=rs, test_size=self.validation_fraction,
+            stratify=stratify)
+        if X_val.shape[0] < 2:
+            raise ValueError("The validation set is too small. Increase "
+                             "'validation_fraction' or the size of your dataset.")
+        return X, Y, (X_val, y_val)
+
+    def _fit_stochastic(self, X: Array, Y: Array, y_labels: Array,
+                        rs: np.random.RandomState, incremental: bool) -> None:
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        X, Y, validation = self._hold_out(X, Y, y_labels, rs)
+        n = X.shape[0]
+        batch_size = self._batch_size(n)
+        t = self._trainer
+        if not incremental or t is None:
+            solver = self._solver()
+            seed = int(rs.randint(np.iinfo(np.int32).max))
+            t = self._trainer = Trainer(
+                self.network_, optimizer=solver, batch_size=batch_size,
+                shuffle=bool(self.shuffle), random_state=np.random.default_rng(seed),
+                l2=self._l2(), schedule=self._schedule(solver), classification=False,
+                stopping=self._stopping_for_fit(stochastic=True))
+        else:
+            t.batch_size = batch_size
+            t.batch = 0  # an interrupted epoch is not resumed on new data
+            t.history.stopped_early = False  # each partial_fit trains its epoch
+        record = _Record(self, n, validation)
+        t.monitor = record.score
+        self.n_iter_ = 0
+        try:
+            with _in_scikit_learns_words():
+                t.run(X, Y, t.epoch + (1 if incremental else self.max_iter), callbacks=[record])
+        except KeyboardInterrupt:
+            warnings.warn("Training interrupted by user.", stacklevel=4)
+            if self.early_stopping:
+                t.stopping.restore(self.network_.params)
+        if not incremental and self.n_iter_ == self.max_iter and not t.history.stopped_early:
+            warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                          "and the optimization hasn't converged yet.", ConvergenceWarning,
+                          stacklevel=4)
+
+    def _fit_full_batch(self, X: Array, Y: Array) -> None:
+        """Full-batch L-BFGS on ``J(θ) = C + (l2 / 2N) Σ W²`` (SciPy's L-BFGS-B, like sklearn)."""
+        t = Trainer(self.network_, optimizer=self._solver(), batch_size=None, shuffle=False,
+                    random_state=0, l2=self._l2(), classification=False,
+                    stopping=self._stopping_for_fit(stochastic=False))
+        record = _Record(self, 0, None)  # scikit-learn's t_ counts no L-BFGS examples
+        with _in_scikit_learns_words():
+            t.run(X, Y, int(self.max_iter), callbacks=[record])
+        result = t.lbfgs_result
+        self.n_iter_ = min(int(result.nit), int(self.max_iter))
+        penalty = 0.0 if t.penalty is None else t.penalty.value(self.network_.params,
+                                                               X.shape[0])
+        self.loss_ = self._reported(float(result.fun), penalty)
+        self.best_loss_ = min([self.loss_, *self.loss_curve_])
+        if result.status != 0:
+            message = result.message.decode() if isinstance(result.message, bytes) else \
+                result.message
+            warnings.warn(f"lbfgs failed to converge after {result.nit} iteration(s) "
+                          f"(status={result.status}): {message}. Increase the number of "
+                          f"iterations (max_iter={self.max_iter}) or the number of function "
+                          f"evaluations (max_fun={self.max_fun}), or scale the data.",
+                          ConvergenceWarning, stacklevel=4)
+
+    # -- prediction ------------------------------------------------------------
+
+    def _output(self, X: Array, *, logits: bool = False) -> Array:
+        """The output layer's A (or Z with ``logits``) for validated X, in bounded chunks."""
+        net = self.network_
+        out = np.empty((X.shape[0], net.n_outputs), net.dtype)  # (N, n_out)
+        for start in range(0, X.shape[0], PREDICT_CHUNK):
+            c = net.forward(X[start:start + PREDICT_CHUNK], check=False)
+            out[start:start + PREDICT_CHUNK] = c.Z[-1] if logits else c.A[-1]
+        return out
+
+    def _validated_output(self, X: object, *, logits: bool = False) -> Array:
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=self.network_.dtype)
+        return self._output(X, logits=logits)
+
+    # -- fitted attributes in scikit-learn's layout ----------------------------
+
+    @property
+    def coefs_(self) -> list[Array]:
+        """Weights in scikit-learn's orientation, ``(n_{l−1}, n_l)``: views of ``W[l].T``."""
+        return [W.T for W in self.network_.W]
+
+    @property
+    def intercepts_(self) -> list[Array]:
+        """Bias vectors ``b[l]`` of shape ``(n_l,)`` (views into the network)."""
+        return list(self.network_.b)
+
+
+class _Record:
+    """scikit-learn's end-of-epoch bookkeeping, as the engine's callback and monitor.
+
+    :meth:`score` is the score the engine's early stopping watches (lower is better):
+    minus the validation score with ``early_stopping``, else the training loss as
+    scikit-learn reports it.  Calling the object at each epoch's end keeps ``loss_``,
+    ``loss_curve_``, ``n_iter_``, ``t_``, ``validation_scores_``, ``best_loss_`` and
+    ``best_validation_score_``, and prints what scikit-learn prints with ``verbose``.
+    """
+
+    def __init__(self, est: BaseMLP, n: int, validation: tuple[Array, Array] | None):
+        self.est, self.validation = est, validation
+        self.n = n  # examples an epoch adds to t_
+        self.last = math.nan
+
+    def score(self, info: EpochInfo) -> float:
+        if self.validation is None:
+            return self.est._reported(info.cost, info.penalty)
+        self.last = self.est._score_arrays(*self.validation)
+        return -self.last
+
+    def __call__(self, info: EpochInfo) -> None:
+        est = self.est
+        est.n_iter_ += 1
+        est.t_ += self.n
+        est.loss_ = est._reported(info.cost, info.penalty)
+        est.loss_curve_.append(est.loss_)
+        if est.verbose:
+            print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
+        stopping = est._stopping
+        assert stopping is not None
+        if self.validation is not None:
+            assert est.validation_scores_ is not None
+            est.validation_scores_.append(self.last)
+            est.best_validation_score_ = -stopping.best
+            if est.verbose:
+                print(f"Validation score: {self.last:f}")
+        elif stopping.stop:
+            est.best_loss_ = stopping.best
+        if est.verbose and stopping.stop and stopping.stalled_at == info.epoch:
+            what = "Validation score" if self.validation is not None else "Training loss"
+            rate = est._trainer.optimizer.learning_rate  # type: ignore[union-attr]
+            then = "Stopping." if info.history.stopped_early else \
+                f"Setting learning rate to {rate:f}"
+            print(f"{what} did not improve more than tol={est.tol:f} for "
+                  f"{est.n_iter_no_change} consecutive epochs. {then}")
+
+
+@contextlib.contextmanager
+def _in_scikit_learns_words() -> Iterator[None]:
+    """A diverged run raises with scikit-learn's message first (still a DivergenceError)."""
+    try:
+        yield
+    except DivergenceError as exc:
+        raise DivergenceError(f"Solver produced non-finite parameter weights. The input data "
+                              f"may contain large values and need to be preprocessed. ({exc})",
+                              epoch=exc.epoch, batch=exc.batch,
+                              kept_epoch=exc.kept_epoch) from exc
+
+
+def partial_fit_available(est: BaseMLP) -> bool:
+    """``partial_fit`` exists only for the step solvers (scikit-learn's message)."""
+    try:
+        full_batch = solver_class(est.solver).full_batch
+    except ConfigError:
+        return True  # partial_fit's own checks name the bad solver
+    if full_batch:
+        raise AttributeError(f"partial_fit is only available for stochastic optimizers. "
+                             f"{est.solver} is not stochastic.")
+    return True
+
+
+def result_dtype(X: object) -> type[np.floating]:
+    """scikit-learn's habit: results in float32 for float32 input, else in float64."""
+    return np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
+
+
+def as_1d_if_single(y: Array) -> Array:
+    """A one-column target as a 1-D array (with scikit-learn's DataConversionWarning)."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        return column_or_1d(y, warn=True)
+    return y

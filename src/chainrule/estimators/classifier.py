@@ -1,0 +1,164 @@
+"""The classifier: :class:`MLPClassifier`, scikit-learn's API over chainrule's network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..errors import ConfigError
+from ..optim.checks import check_choice
+from .base import BaseMLP, as_1d_if_single, partial_fit_available, result_dtype
+from .hyperparameters import signature, storing_init
+from .regressor import SQUARED_LOSSES
+
+__all__ = ["MLPClassifier"]
+
+Array = np.ndarray
+
+
+class MLPClassifier(ClassifierMixin, BaseMLP):
+    """Multi-layer perceptron classifier trained by back-propagation (scikit-learn's API).
+
+    Like scikit-learn's: binary targets get one logistic output and the binary
+    cross-entropy, multiclass targets a softmax output and the cross-entropy,
+    multilabel targets (an indicator matrix) logistic outputs and the binary
+    cross-entropy, each plus ``(α/2N) Σ ‖W‖²``.  With ``loss='squared_error'``
+    ``½|a − y|²`` on the one-hot targets is minimised instead (penalty
+    ``(α/2N) Σ ‖W‖²``), with ``loss='seed_squared_error'`` the exercise's
+    ``|a − y|²`` (penalty ``(α/N) Σ ‖W‖²``), as in :class:`MLPRegressor`.
+
+    Parameters
+    ----------
+    hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate, \
+learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose, warm_start, \
+momentum, nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2, epsilon, \
+n_iter_no_change, max_fun
+        As in :class:`MLPRegressor` (early stopping watches the accuracy).
+    loss : {'log_loss', 'squared_error', 'seed_squared_error'}, default='log_loss'
+        The squared errors as in :class:`MLPRegressor` (``loss_`` of
+        'squared_error' per output, as there).
+    output_activation : {'logistic', 'softmax'}, optional
+        Default: logistic for binary and multilabel targets, softmax for
+        multiclass.  'logistic' on multiclass targets trains one-vs-rest
+        outputs; ``predict_proba`` then normalises each row to sum to one.
+    dtype : {'float64', 'float32'}, default='float64'
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray
+        The class labels.
+    network_, coefs_, intercepts_, loss_, best_loss_, loss_curve_, n_iter_, t_, n_layers_, \
+n_outputs_, out_activation_, n_features_in_, feature_names_in_, validation_scores_, \
+best_validation_score_
+        As in :class:`MLPRegressor`.
+    """
+
+    _classifier = True
+
+    __init__ = storing_init(signature("log_loss", loss_first=False))
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    def _validate_input(self, X: object, y: object, incremental: bool, reset: bool,
+                        dtype: np.dtype) -> tuple[Array, Array, Array]:
+        check_choice(self.loss, "loss", ("log_loss", *SQUARED_LOSSES))
+        X, y = validate_data(self, X, y, multi_output=True, dtype=dtype, reset=reset)
+        y = as_1d_if_single(y)
+        check_classification_targets(y)
+        if "classes_" not in self.__dict__ or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(classes) != set(self.classes_):
+                    raise ValueError("warm_start can only be used where `y` has the same "
+                                     "classes as in the previous call to fit. Previously got "
+                                     f"{self.classes_}, `y` has {classes}")
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                                 f"{self.classes_}. 'y' has {classes}.")
+        Y = self._label_binarizer.transform(y).astype(dtype)  # (N, n_out) one-hot / indicator
+        return X, Y, y
+
+    def _output_spec(self, n_outputs: int) -> tuple[str, str]:
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        out = self.output_activation
+        if out is None:
+            out = "softmax" if multiclass else "logistic"
+        elif out not in ("logistic", "softmax") or (out == "softmax" and not multiclass):
+            expected = "'logistic' or 'softmax'" if multiclass else "'logistic'"
+            raise ConfigError(f"output_activation: expected {expected} for "
+                              f"{self._label_binarizer.y_type_} targets, got {out!r}")
+        if self.loss in SQUARED_LOSSES:
+            return out, SQUARED_LOSSES[self.loss]
+        return out, "cross_entropy" if out == "softmax" else "binary_cross_entropy"
+
+    def _labels(self, A: Array) -> Array:
+        if self.n_outputs_ == 1:
+            A = A.ravel()
+        return self._label_binarizer.inverse_transform(A)
+
+    def _score_arrays(self, X: Array, y: Array) -> float:
+        return float(accuracy_score(y, self._labels(self._output(X))))
+
+    @available_if(partial_fit_available)
+    def partial_fit(self, X: object, y: object, classes: object = None) -> MLPClassifier:
+        """One epoch over ``(X, y)``; ``classes`` (all labels) is required on the first call."""
+        first = "classes_" not in self.__dict__
+        if first and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if classes is not None:
+            classes = unique_labels(classes)
+            if not first and not np.array_equal(classes, self.classes_):
+                raise ValueError(f"`classes={classes!r}` is not the same as on last call to "
+                                 f"partial_fit, was: {self.classes_!r}")
+        if first:
+            lb = LabelBinarizer()
+            lb.fit(y if type_of_target(y).startswith("multilabel") else classes)
+            self._label_binarizer, self.classes_ = lb, lb.classes_
+        return self._fit(X, y, incremental=True)
+
+    def predict(self, X: object) -> Array:
+        """Predicted labels: argmax for multiclass, ``a ≥ ½`` for binary and multilabel."""
+        return self._labels(self._validated_output(X))
+
+    def predict_proba(self, X: object) -> Array:
+        """Class probabilities, shape (n_samples, n_classes) (multilabel: (n, n_labels)).
+
+        Logistic outputs are evaluated as ``σ(z)`` from the output layer's Z (and the
+        negative class of a binary problem as ``σ(−z)``, not ``1 − σ(z)``), so small
+        probabilities keep their relative precision.  As :meth:`MLPRegressor.predict`,
+        the result is float32 for float32 input and float64 otherwise; σ is evaluated
+        in that precision, so a float32 network's probabilities stay below 1 for
+        ``z < 36`` when float64 is asked for (in float32, σ(z) rounds to 1 from z ≈ 17).
+        """
+        check_is_fitted(self)
+        wanted = result_dtype(X)
+        if self.out_activation_ == "softmax":
+            return self._validated_output(X).astype(wanted, copy=False)
+        Z = self._validated_output(X, logits=True).astype(wanted, copy=False)
+        if self.n_outputs_ == 1:
+            return expit(np.hstack([-Z, Z]))  # (N, 2): P(negative), P(positive)
+        P = expit(Z)
+        if self._label_binarizer.y_type_ == "multiclass":
+            total = P.sum(axis=1, keepdims=True)  # one-vs-rest outputs, normalised
+            return np.divide(P, total, out=np.full_like(P, 1 / P.shape[1]), where=total > 0)
+        return P
+
+    def predict_log_proba(self, X: object) -> Array:
+        """``log(predict_proba(X))`` (−inf where a probability underflows to 0)."""
+        P = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(P, out=P)

@@ -1,0 +1,141 @@
+"""The regressor: :class:`MLPRegressor`, scikit-learn's API over chainrule's network and engine."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import validate_data
+
+from ..optim.checks import check_choice
+from .base import BaseMLP, as_1d_if_single, partial_fit_available, result_dtype
+from .hyperparameters import signature, storing_init
+
+__all__ = ["SQUARED_LOSSES", "MLPRegressor"]
+
+Array = np.ndarray
+# the estimators' squared-error ``loss`` → the network's cost: scikit-learn's ½|a − y|², or the
+# exercise's |a − y|² (whose L2 term is doubled with it, see BaseMLP._l2)
+SQUARED_LOSSES = {"squared_error": "half_squared_error", "seed_squared_error": "squared_error"}
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):
+    """Multi-layer perceptron regressor trained by back-propagation (scikit-learn's API).
+
+    By default minimises scikit-learn's objective,
+    ``J = (1/N) Σ_k ½|a_k − y_k|² + (α/2N) Σ_l ‖W(l)‖²``; with
+    ``loss='seed_squared_error'`` the exercise's
+    ``J = (1/N) Σ_k |a_k − y_k|² + (α/N) Σ_l ‖W(l)‖²``, twice as large.
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'seed_squared_error'}, default='squared_error'
+        'squared_error': ``C_k = ½|a_k − y_k|²`` (the network's cost
+        'half_squared_error'), with ``loss_`` reported as scikit-learn does,
+        ``½(a − y)²`` averaged over examples and outputs, plus the penalty.
+        'seed_squared_error': ``C_k = |a_k − y_k|²`` (no ½, the network's cost
+        'squared_error'), the penalty doubled with it; ``loss_`` is ``J``.
+    hidden_layer_sizes : int or array-like of int, default=(100,)
+        Neurons of each hidden layer.
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'softplus'}, \
+default='relu'
+        σ of the hidden layers.
+    solver : {'lbfgs', 'sgd', 'adam', 'gd'}, default='adam'
+        A solver of :mod:`chainrule.optim.solvers` ('gd', the exercise's plain step,
+        is chainrule's own).
+    alpha : float, default=0.0001
+        L2 strength α (weights only, divided by the number of examples; doubled
+        with 'seed_squared_error').
+    batch_size : int or 'auto', default='auto'
+        Examples per step; 'auto' is ``min(200, n_samples)``.  Not used by 'lbfgs'.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule of η for ``solver='sgd'`` (and 'gd'; see the package docstring).
+    learning_rate_init : float, default=0.001
+        η₀ of 'sgd' and 'adam'.
+    power_t : float, default=0.5
+        Exponent of 'invscaling'.
+    max_iter : int, default=200
+        Epochs ('sgd', 'adam') or iterations ('lbfgs').
+    shuffle : bool, default=True
+        Reshuffle the examples every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the initial weights, the validation split and the shuffling.
+    tol : float, default=1e-4
+        Least improvement that counts (and L-BFGS's gradient tolerance).
+    verbose : bool, default=False
+        Print the loss after every epoch.
+    warm_start : bool, default=False
+        Continue from the fitted weights on the next ``fit`` (a fresh optimiser).
+    momentum : float, default=0.9
+        μ of 'sgd'.
+    nesterovs_momentum : bool, default=True
+        Nesterov's look-ahead step for 'sgd'.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when its R² stops
+        improving; the best weights are kept.
+    validation_fraction : float, default=0.1
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's β₁, β₂ and ε.
+    n_iter_no_change : int, default=10
+        Epochs without improvement before stopping.
+    max_fun : int, default=15000
+        Most cost evaluations of 'lbfgs'.
+    output_activation : str, optional
+        σ of the output layer; default 'identity' (scikit-learn's).
+    dtype : {'float64', 'float32'}, default='float64'
+        Precision of the weights and the arithmetic.
+
+    Attributes
+    ----------
+    network_ : Network
+        The trained network.
+    coefs_, intercepts_ : list of ndarray
+        ``W[l].T`` (shape ``(n_{l−1}, n_l)``) and ``b[l]``, views into ``network_``.
+    loss_, best_loss_, loss_curve_, n_iter_, t_, n_layers_, n_outputs_, out_activation_,
+    n_features_in_, feature_names_in_, validation_scores_, best_validation_score_
+        As in scikit-learn.
+    """
+
+    __init__ = storing_init(signature("squared_error", loss_first=True))
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _validate_input(self, X: object, y: object, incremental: bool, reset: bool,
+                        dtype: np.dtype) -> tuple[Array, Array, Array]:
+        check_choice(self.loss, "loss", tuple(SQUARED_LOSSES))
+        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=dtype,
+                             reset=reset)
+        y = as_1d_if_single(y)
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y  # (N, n_out)
+        return X, Y.astype(dtype, copy=False), y
+
+    def _output_spec(self, n_outputs: int) -> tuple[str, str]:
+        out = "identity" if self.output_activation is None else self.output_activation
+        return out, SQUARED_LOSSES[self.loss]
+
+    def _score_arrays(self, X: Array, y: Array) -> float:
+        pred = self._output(X)
+        if not np.isfinite(pred).all():
+            return math.nan
+        return float(r2_score(y, pred.ravel() if y.ndim == 1 else pred))
+
+    @available_if(partial_fit_available)
+    def partial_fit(self, X: object, y: object) -> MLPRegressor:
+        """One epoch over ``(X, y)``, continuing the weights and the optimiser's state."""
+        return self._fit(X, y, incremental=True)
+
+    def predict(self, X: object) -> Array:
+        """The network's output ``a(L)``: shape (n_samples,) for one output, else (n, n_outputs).
+
+        As in scikit-learn, predictions come back as float32 for float32 input and as
+        float64 otherwise, whatever ``dtype`` the network computes in.
+        """
+        out = self._validated_output(X).astype(result_dtype(X), copy=False)
+        return out.ravel() if out.shape[1] == 1 else out

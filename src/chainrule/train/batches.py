@@ -1,0 +1,171 @@
+"""Rows in, costs out: gathering batches, and passes over a whole data set in chunks.
+
+Batches are gathered into preallocated buffers, with ``np.take`` from arrays in memory
+and with positional reads from the file behind a memory-mapped ``.npy``
+(:class:`~chainrule.utils.validation.FileRows`), which leaves nothing of the file
+mapped into the process; so ``X`` may be larger than RAM.  :func:`full_pass` walks a
+data set chunk by chunk for :func:`evaluate` and for the full-batch solvers: the mean
+cost ``C = (1/N) Σ_k C_k``, the count of correct predictions and, when asked, the
+gradient ``∂C/∂θ`` as the chunks' gradients weighted by their shares of the examples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+from ..errors import ShapeError
+from ..nn.network import Network
+from ..optim.checks import check_int
+from ..utils.validation import FileRows, as_2d, check_finite, check_numeric, check_same_rows
+
+__all__ = ["RowReader", "as_arrays", "evaluate", "full_pass", "is_classifier", "n_correct"]
+
+Array = np.ndarray
+CHUNK = 4096  # rows per forward pass when a whole data set is evaluated
+
+
+def is_classifier(network: Network) -> bool:
+    """Whether accuracy is counted by default: the network minimises a cross-entropy."""
+    return network.cost.name in ("binary_cross_entropy", "cross_entropy")
+
+
+def n_correct(A: Array, Y: Array) -> int:
+    """Rows whose largest output is the target's (one output: both on one side of ½)."""
+    if A.shape[1] == 1:
+        return int(np.count_nonzero((A[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)))
+    return int(np.count_nonzero(A.argmax(axis=1) == Y.argmax(axis=1)))
+
+
+def as_arrays(network: Network, X: object, Y: object) -> tuple[Array, Array]:
+    """Validate X without copying it (memmaps stay memmaps) and Y into the network's dtype."""
+    if isinstance(X, np.ndarray) and X.ndim == 2:
+        Xa = check_numeric(X, "X")
+        if Xa.shape[1] != network.n_inputs:
+            raise ShapeError(f"X: expected {network.n_inputs} features (columns), "
+                             f"got {Xa.shape[1]}")
+        check_finite(Xa, "X", fits=network.dtype)  # batches are converted as they are read
+    else:
+        Xa, _ = as_2d(X, "X", network.n_inputs, network.dtype)
+    Ya, _ = as_2d(Y, "y", network.n_outputs, network.dtype)
+    check_same_rows(Xa, Ya)
+    return Xa, Ya
+
+
+class RowReader:
+    """Gathers rows of the arrays of a run: ``np.take`` in memory, positional reads from files.
+
+    Memory-mapped arrays get a :class:`FileRows` reader (one open file each) on first
+    use; :meth:`close`, or the end of a ``with`` block, closes them all.  The chunk
+    buffers of :meth:`chunks` are kept for the reader's life.
+    """
+
+    def __init__(self) -> None:
+        # id(A) -> (A, its reader or None); A is held so that its id is not reused
+        self._readers: dict[int, tuple[Array, FileRows | None]] = {}
+        self._buffers: dict[tuple[str, int, int, np.dtype], Array] = {}
+
+    def _reader(self, A: Array, name: str) -> FileRows | None:
+        entry = self._readers.get(id(A))
+        if entry is None or entry[0] is not A:
+            entry = self._readers[id(A)] = (A, FileRows.open(A, name))
+        return entry[1]
+
+    def take(self, A: Array, sel: Array, dtype: np.dtype, out: Array, *,
+             name: str = "X") -> Array:
+        """Rows ``A[sel]`` in ``dtype``, written into ``out``."""
+        reader = self._reader(A, name)
+        if reader is not None:
+            return reader.take(sel, dtype, out)
+        if A.dtype == dtype:
+            return np.take(A, sel, axis=0, out=out)
+        np.copyto(out, A[sel], casting="same_kind")
+        return out
+
+    def chunks(self, X: Array, Y: Array, indices: Array | None, size: int,
+               dtype: np.dtype) -> Iterator[tuple[Array, Array]]:
+        """``(X_b, Y_b)`` for consecutive chunks of ``size`` selected rows (all: None).
+
+        Rows of an in-memory array of ``dtype`` taken in order are views; the others
+        are gathered into two buffers that every chunk reuses.
+        """
+        n = X.shape[0] if indices is None else indices.size
+        if indices is None and X.dtype == dtype and self._reader(X, "X") is None \
+                and self._reader(Y, "y") is None:
+            for start in range(0, n, size):
+                yield X[start:start + size], Y[start:start + size]
+            return
+        idx = np.arange(n) if indices is None else indices
+        m = min(size, n)
+        Xb_buf = self._buffer("X", m, X.shape[1], dtype)  # (m, n_in)
+        Yb_buf = self._buffer("y", m, Y.shape[1], dtype)  # (m, n_out)
+        for start in range(0, n, size):
+            sel = idx[start:start + size]
+            yield (self.take(X, sel, dtype, Xb_buf[:sel.size]),
+                   self.take(Y, sel, dtype, Yb_buf[:sel.size], name="y"))
+
+    def _buffer(self, role: str, m: int, width: int, dtype: np.dtype) -> Array:
+        key = (role, m, width, np.dtype(dtype))
+        buf = self._buffers.get(key)
+        if buf is None:
+            buf = self._buffers[key] = np.empty((m, width), dtype)
+        return buf
+
+    def close(self) -> None:
+        self._buffers = {}
+        readers, self._readers = self._readers, {}
+        for _, reader in readers.values():
+            if reader is not None:
+                reader.close()
+
+    def __enter__(self) -> RowReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def full_pass(network: Network, X: Array, Y: Array, indices: Array | None, rows: RowReader,
+              *, count_correct: bool, grad: Array | None = None,
+              chunk: int = CHUNK) -> tuple[float, int]:
+    """Sum of the costs ``Σ_k C_k`` and count of correct rows over the selected rows.
+
+    With ``grad`` (a float64 vector of ``network.n_params``), it is overwritten with
+    ``∂C/∂θ`` of the mean cost ``C = (1/N) Σ_k C_k``: each chunk's mean-cost gradient
+    weighted by its share ``m/N`` of the examples.
+    """
+    n = X.shape[0] if indices is None else indices.size
+    total, correct = 0.0, 0
+    if grad is not None:
+        grad[...] = 0
+    for Xb, Yb in rows.chunks(X, Y, indices, chunk, network.dtype):
+        c = network.forward(Xb, check=False)
+        total += float(np.add.reduce(network.cost.per_example(c.Z[-1], c.A[-1], Yb)))
+        if count_correct:
+            correct += n_correct(c.A[-1], Yb)
+        if grad is not None:
+            np.add(grad, network.backward(Yb) * (Xb.shape[0] / n), out=grad)
+    return total, correct
+
+
+def evaluate(network: Network, X: object, Y: object, *, batch_size: int = CHUNK,
+             indices: Array | None = None,
+             classification: bool | None = None) -> tuple[float, float | None]:
+    """Mean cost (and accuracy, for classifiers) over a data set, in chunks.
+
+    Returns ``(C, accuracy)``, ``C = (1/N) Σ_k C_k``.  ``accuracy`` (the share of
+    rows whose largest output is the target's, or, for one output, on the same
+    side of 0.5) is given for cross-entropy networks, or for any network with
+    ``classification=True`` (e.g. squared error on one-hot classes); else None.
+    ``indices`` selects rows (negative ones count from the end).
+    """
+    chunk = check_int(batch_size, "batch_size")
+    X, Y = as_arrays(network, X, Y)
+    counted = is_classifier(network) if classification is None else bool(classification)
+    idx = None if indices is None else np.asarray(indices)
+    with RowReader() as rows:
+        total, correct = full_pass(network, X, Y, idx, rows, count_correct=counted,
+                                   chunk=chunk)
+    n = X.shape[0] if idx is None else idx.size
+    return total / n, (correct / n if counted else None)

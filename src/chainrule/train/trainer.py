@@ -1,0 +1,511 @@
+"""The training engine: the state of a run and the epochs that advance it.
+
+One :class:`Trainer` trains one network with any solver of the registry
+(:mod:`chainrule.optim.solvers`):
+
+* a step solver (gradient descent, SGD, Adam) takes a step per mini-batch: the forward
+  pass, ``∂C/∂θ`` of the batch's mean cost plus the L2 term ``(α/m) W``, then
+  ``θ ← θ − η ∂C/∂θ`` for gradient descent, the exercise's "vary the weight and bias";
+* a full-batch solver (L-BFGS) minimises ``C(θ) + P(θ)`` over the training set, one
+  iteration counting as an epoch.
+
+Everything around the steps happens here, once for every solver and every face
+(:func:`~chainrule.train.fit`, the command line, the scikit-learn estimators): the L2
+penalty, learning-rate schedules, early stopping, divergence and its rollback, the
+history, progress callbacks and the checkpoint hook.  At the end of each epoch, in
+this order: the history gets its row (the cost ``C + P`` of the weights each batch was
+evaluated at, as scikit-learn's ``loss_`` counts it), early stopping notes the watched
+score, the schedule acts, a stalled score lowers ``η`` or stops the run, the
+callbacks are told, and the checkpoint hook runs.
+
+Runs are deterministic: the same ``random_state`` gives bit-identical weights.  The
+whole state (position, generator, optimiser moments, history, best weights) is
+:meth:`Trainer.state_dict`, plain data that :mod:`chainrule.train.checkpoint` writes.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, ShapeError
+from ..nn.network import Network
+from ..optim.checks import check_bool, check_int, check_real
+from ..optim.optimizers import Solver
+from ..optim.penalty import L2Penalty
+from ..optim.schedules import LRSchedule, get_schedule
+from ..optim.solvers import make_solver
+from ..utils.validation import as_generator
+from .batches import RowReader, full_pass, is_classifier, n_correct
+from .divergence import DivergenceGuard
+from .history import EpochInfo, History
+from .interrupts import deferred_interrupt
+from .stopping import EarlyStopping
+
+__all__ = ["Trainer", "training_config"]
+
+Array = np.ndarray
+Callback = Callable[[EpochInfo], bool | None]
+Validation = tuple[Array, Array, Array | None]  # X, Y and the rows (None: all)
+
+
+class Trainer:
+    """Training of one network: the state of a run and the steps that advance it.
+
+    Most users call :func:`~chainrule.train.fit`; the class exists so that the whole
+    state can be saved and restored (:meth:`state_dict`, :meth:`load_state_dict`) and
+    so that faces can hand it their own parts.  Parameters are those of ``fit``, and:
+
+    Parameters
+    ----------
+    stopping : EarlyStopping, optional
+        Early stopping's state and rule; by default built from ``early_stopping``,
+        ``patience``, ``tol`` and ``restore_best`` (chainrule's rule).
+    monitor : callable ``EpochInfo -> float``, optional
+        The score early stopping watches (lower is better); by default the
+        validation cost, else the training cost.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        *,
+        optimizer: str | Solver = "adam",
+        learning_rate: float | None = None,
+        batch_size: int | None = 200,
+        shuffle: bool = True,
+        random_state: int | np.random.Generator | None = None,
+        l2: float = 0.0,
+        schedule: str | LRSchedule = "constant",
+        early_stopping: bool = False,
+        patience: int = 10,
+        tol: float = 1e-4,
+        restore_best: bool = True,
+        optimizer_options: dict[str, Any] | None = None,
+        classification: bool | None = None,
+        stopping: EarlyStopping | None = None,
+        monitor: Callable[[EpochInfo], float] | None = None,
+    ):
+        self.network = network
+        self.optimizer = make_solver(optimizer, learning_rate, **(optimizer_options or {}))
+        lr0 = self.optimizer.learning_rate if self.optimizer.has_learning_rate else 1.0
+        self.schedule = schedule if isinstance(schedule, LRSchedule) else get_schedule(schedule,
+                                                                                       lr0)
+        self.batch_size = None if batch_size is None else check_int(batch_size, "batch_size")
+        self.shuffle = bool(shuffle)
+        self.l2 = check_real(l2, "l2", 0.0)
+        self.penalty = L2Penalty(self.l2, _weight_mask(network)) if self.l2 > 0 else None
+        self.restore_best = check_bool(restore_best, "restore_best")
+        self.stopping = stopping if stopping is not None else EarlyStopping(
+            tol, patience, stop=bool(early_stopping),
+            restore_best=bool(early_stopping) and self.restore_best)
+        self.tol = self.stopping.tol  # also L-BFGS's gradient tolerance
+        self.monitor = monitor
+        # accuracy is counted for classifiers: cross-entropy networks unless told otherwise
+        # (a squared-error network trained on one-hot classes is one too)
+        self.classification = is_classifier(network) if classification is None \
+            else bool(classification)
+        self.rng = as_generator(random_state)
+        self.history = History()
+        # the position: epochs completed, and inside the current epoch
+        self.epoch = 0
+        self.batch = 0
+        self.perm: Array | None = None
+        self.epoch_cost_sum = 0.0  # Σ_k C_k over the epoch's batches so far
+        self.epoch_penalty_sum = 0.0  # Σ_batches m P(θ_batch), P of the weights before the step
+        self.epoch_correct = 0
+        self.epoch_seconds = 0.0
+        self.val_indices: Array | None = None
+        self.train_indices: Array | None = None
+        self.in_step = False  # True while a step is under way (a second Ctrl-C may stop it)
+        self.interrupted = False  # run() raised KeyboardInterrupt between steps, state whole
+        self.steps_before_run = 0
+        self.lbfgs_result: Any = None  # SciPy's OptimizeResult of the last full-batch run
+        # Called at the end of every epoch with final=True on the last one (checkpoints).
+        self.on_epoch_end: Callable[[bool], None] | None = None
+        self.guard: DivergenceGuard | None = None
+        self._rows: RowReader | None = None
+
+    # -- options ---------------------------------------------------------------
+
+    @property
+    def early_stopping(self) -> bool:
+        """Whether a stalled score stops training."""
+        return self.stopping.stop
+
+    @property
+    def patience(self) -> int | float:
+        """Epochs without improvement before the score has stalled."""
+        return self.stopping.patience
+
+    # -- state -------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue this run bit-identically, as plain data (copies)."""
+        return {
+            "params": self.network.params.copy(),
+            "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.state_dict(),
+            "rng": self.rng.bit_generator.state,
+            "history": self.history.to_arrays(),
+            "epoch": self.epoch,
+            "batch": self.batch,
+            "perm": None if self.perm is None else self.perm.copy(),
+            "epoch_cost_sum": self.epoch_cost_sum,
+            "epoch_penalty_sum": self.epoch_penalty_sum,
+            "epoch_correct": self.epoch_correct,
+            "epoch_seconds": self.epoch_seconds,
+            **self.stopping.state_dict(),
+            "val_indices": self.val_indices,
+            "train_indices": self.train_indices,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore a state from :meth:`state_dict` (the network's shape must match)."""
+        params = np.asarray(state["params"])
+        if params.shape != self.network.params.shape:
+            raise ShapeError(f"state: has {params.size} parameters, the network has "
+                             f"{self.network.n_params}")
+        self.network.params[...] = params
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.schedule.load_state_dict(state["schedule"])
+        self.rng.bit_generator.state = state["rng"]
+        self.history = History.from_dict(dict(state["history"]))
+        for key in ("epoch", "batch", "epoch_cost_sum", "epoch_correct", "epoch_seconds"):
+            setattr(self, key, state[key])
+        self.epoch_penalty_sum = state.get("epoch_penalty_sum", 0.0)
+        self.stopping.load_state_dict(state, self.history.best_epoch)
+        for key in ("perm", "val_indices", "train_indices"):
+            val = state[key]
+            setattr(self, key, None if val is None else np.array(val))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Between epochs the permutation (one index per example) is drawn afresh: not kept.
+        state = dict(self.__dict__)
+        if self.batch == 0:
+            state["perm"] = None
+        state["guard"], state["_rows"] = None, None
+        return state
+
+    # -- the run ------------------------------------------------------------------
+
+    def split(self, n: int, validation_split: float) -> None:
+        """Draw the validation examples (once per run, from the run's generator)."""
+        if self.train_indices is not None:
+            return
+        if not 0 <= validation_split < 1:
+            raise ConfigError(f"validation_split: expected a fraction in [0, 1), "
+                              f"got {validation_split!r}")
+        n_val = round(validation_split * n)
+        if validation_split > 0 and not 1 <= n_val < n:
+            raise ConfigError(f"validation_split: {validation_split} of {n} examples leaves "
+                              f"{n_val} for validation and {n - n_val} for training")
+        order = self.rng.permutation(n) if n_val else np.arange(n)
+        self.val_indices = np.sort(order[:n_val]) if n_val else None
+        self.train_indices = np.sort(order[n_val:]) if n_val else None
+
+    def run(self, X: Array, Y: Array, epochs: int, *, validation: Validation | None = None,
+            callbacks: Sequence[Callback] = (),
+            batch_callback: Callable[[int, int, int], None] | None = None) -> History:
+        """Train until ``epochs`` epochs are complete (counting those already done).
+
+        ``X`` and ``Y`` are validated arrays (as :func:`~chainrule.train.fit` makes them);
+        the training rows are :attr:`train_indices` (all when None).  Ctrl-C is held
+        until the step (L-BFGS: the iteration) in flight ends; then the network keeps
+        that step's weights and KeyboardInterrupt is raised with :attr:`interrupted`
+        True.  A second Ctrl-C interrupts at once.
+        """
+        self.interrupted = False
+        self.steps_before_run = self.history.n_steps  # to tell whether this run took a step
+        # Overflow is detected (and reported with its epoch and batch) by the guard, not
+        # warned about.  The files of memory-mapped data stay open until the run ends.
+        with RowReader() as rows, deferred_interrupt() as interrupted, \
+                np.errstate(over="ignore", invalid="ignore"):
+            self._rows = rows
+            self.guard = DivergenceGuard(self.network.params, self.epoch)
+            try:
+                if self.optimizer.full_batch:
+                    self._full_batch(X, Y, epochs, validation, callbacks, interrupted)
+                else:
+                    self._epochs(X, Y, epochs, validation, callbacks, batch_callback,
+                                 interrupted)
+            finally:
+                self._rows = None
+        return self.history
+
+    def _epochs(self, X: Array, Y: Array, epochs: int, validation: Validation | None,
+                callbacks: Sequence[Callback],
+                batch_callback: Callable[[int, int, int], None] | None,
+                interrupted: list[bool]) -> None:
+        """The mini-batch loop: batches gathered into buffers, steps, epoch ends."""
+        net, rows, guard = self.network, self._rows, self.guard
+        assert rows is not None and guard is not None
+        base = np.arange(X.shape[0]) if self.train_indices is None else self.train_indices
+        n = base.size
+        B = n if self.batch_size is None else min(self.batch_size, n)
+        n_batches = -(-n // B)
+        full_batch = B == n and self.train_indices is None
+        X_all = (X if X.dtype == net.dtype else X.astype(net.dtype)) if full_batch else X
+        Xb_buf = np.empty((B, net.n_inputs), net.dtype)  # (B, n_in)
+        Yb_buf = np.empty((B, net.n_outputs), net.dtype)  # (B, n_out)
+        # stopped_early: a resumed run that had already stopped stays stopped
+        while self.epoch < epochs and not self.history.stopped_early:
+            if self.batch == 0:
+                self.perm = self.rng.permutation(base) if self.shuffle and not full_batch \
+                    else base
+                self.epoch_cost_sum = self.epoch_penalty_sum = self.epoch_seconds = 0.0
+                self.epoch_correct = 0
+            t0 = time.perf_counter()
+            while self.batch < n_batches:
+                k = self.batch
+                if full_batch:
+                    Xb, Yb = X_all, Y
+                else:
+                    sel = self.perm[k * B:(k + 1) * B]
+                    Xb = rows.take(X, sel, net.dtype, Xb_buf[:sel.size])
+                    Yb = rows.take(Y, sel, net.dtype, Yb_buf[:sel.size], name="y")
+                self.in_step = True
+                self._step(Xb, Yb, k)
+                self.in_step = False
+                self.batch += 1
+                self.history.n_steps += 1
+                if batch_callback is not None:
+                    batch_callback(self.epoch + 1, self.batch, n_batches)
+                if interrupted[0]:
+                    self.epoch_seconds += time.perf_counter() - t0
+                    self.interrupted = True
+                    raise KeyboardInterrupt
+            self.epoch_seconds += time.perf_counter() - t0
+            if not guard.weights_ok(net.params):
+                raise self._diverged(f"the weights became non-finite in epoch {self.epoch + 1}",
+                                     None)
+            guard.epoch_end(net.params, self.epoch + 1)
+            acc = self.epoch_correct / n if self.classification else None
+            if self._end_epoch(n, epochs, validation, callbacks,
+                               cost=(self.epoch_cost_sum + self.epoch_penalty_sum) / n,
+                               penalty=self.epoch_penalty_sum / n, accuracy=acc,
+                               learning_rate=self.optimizer.learning_rate,
+                               seconds=self.epoch_seconds):
+                break
+        if self.stopping.restore_best:
+            self.stopping.restore(net.params)
+        if guard.pending_epoch is not None and not interrupted[0]:
+            # no batch cost was computed at these weights: one batch's, now
+            sel = base[:B]
+            Xb = X_all[:B] if full_batch else rows.take(X, sel, net.dtype, Xb_buf[:sel.size])
+            Yb = Y[:B] if full_batch else rows.take(Y, sel, net.dtype, Yb_buf[:sel.size],
+                                                    name="y")
+            c = net.forward(Xb, check=False)
+            if not guard.cost_ok(float(np.add.reduce(net.cost.per_example(c.Z[-1], c.A[-1],
+                                                                          Yb)))):
+                raise self._diverged(f"the cost at the weights training ended with (epoch "
+                                     f"{self.epoch}) is not finite", None, epoch=self.epoch)
+        if interrupted[0]:  # Ctrl-C at the end of the last epoch: still an interrupt
+            self.interrupted = True
+            raise KeyboardInterrupt
+
+    def _step(self, Xb: Array, Yb: Array, k: int) -> None:
+        """One step on batch ``k``: forward, ``∂C/∂θ`` (+ the L2 term), checks, update."""
+        net = self.network
+        c = net.forward(Xb, check=False)
+        cost = float(np.add.reduce(net.cost.per_example(c.Z[-1], c.A[-1], Yb)))
+        g = net.backward(Yb)
+        total = cost
+        if self.penalty is not None:
+            # C + (α/2m) Σ W²: ∂/∂W gains (α/m) W; the epoch's cost counts P of these
+            # weights (those before the step) once per example, as scikit-learn's loss_ does
+            m = Xb.shape[0]
+            penalty = m * self.penalty.add_to(g, net.params, m)
+            self.epoch_penalty_sum += penalty
+            total += penalty
+        # Only the cost is checked each step: a non-finite gradient makes the parameters
+        # non-finite, which the next batch's cost or the end-of-epoch check reports, and
+        # the guard then puts back the last good weights.
+        guard = self.guard
+        assert guard is not None
+        if not guard.cost_ok(total):
+            raise self._diverged(f"the cost became non-finite in epoch {self.epoch + 1}, "
+                                 f"batch {k}", k)
+        if guard.pending_epoch is not None:  # the last epoch end's weights have a finite cost
+            guard.confirm()
+        if self.classification:
+            self.epoch_correct += n_correct(c.A[-1], Yb)
+        self.epoch_cost_sum += cost
+        self.optimizer.step(net.params, g)  # type: ignore[attr-defined]
+        self.schedule.on_step(self.optimizer)  # type: ignore[arg-type]
+
+    def _diverged(self, what: str, batch: int | None, *, epoch: int | None = None) -> Exception:
+        """The DivergenceError to raise (the guard has put the good weights back)."""
+        assert self.guard is not None
+        rate = self.optimizer.learning_rate if self.optimizer.has_learning_rate else None
+        return self.guard.diverged(self.network.params, what,
+                                   epoch=self.epoch + 1 if epoch is None else epoch,
+                                   batch=batch, learning_rate=rate)
+
+    def _end_epoch(self, n: int, epochs: int, validation: Validation | None,
+                   callbacks: Sequence[Callback], *, cost: float, penalty: float,
+                   accuracy: float | None, learning_rate: float, seconds: float) -> bool:
+        """The end of an epoch (an L-BFGS iteration); returns True to stop training.
+
+        Records the row, lets early stopping note the watched score, lets the schedule
+        act (a stalled score lowers ``η`` or stops the run), tells the callbacks and
+        runs the checkpoint hook.
+        """
+        net, h, stopping = self.network, self.history, self.stopping
+        self.epoch += 1
+        self.batch = 0
+        val_cost = val_acc = None
+        if validation is not None:
+            Xv, Yv, idx = validation  # validated by fit: not checked again every epoch
+            assert self._rows is not None
+            total, correct = full_pass(net, Xv, Yv, idx, self._rows,
+                                       count_correct=self.classification)
+            n_val = Xv.shape[0] if idx is None else idx.size
+            val_cost = total / n_val
+            val_acc = correct / n_val if self.classification else None
+        h.record(self.epoch, cost, val_cost, accuracy, val_acc, learning_rate, seconds)
+        info = None
+        if callbacks or self.monitor is not None:
+            info = EpochInfo(self.epoch, epochs, cost, val_cost, accuracy, val_acc,
+                             learning_rate, seconds, n / seconds if seconds > 0 else math.inf,
+                             h, penalty)
+        if self.monitor is not None:
+            score = float(self.monitor(info))  # type: ignore[arg-type]
+        else:
+            score = cost if val_cost is None else val_cost
+        if stopping.update(self.epoch, score, net.params):
+            h.best_epoch = self.epoch
+        stop = self._after_score(score, n)
+        if callbacks:
+            # every callback sees every epoch
+            stop = any([bool(cb(info)) for cb in callbacks]) or stop  # type: ignore[arg-type]
+        if self.on_epoch_end is not None:
+            self.on_epoch_end(stop or self.epoch >= epochs)
+        return stop
+
+    def _after_score(self, score: float, n: int) -> bool:
+        """The schedule's turn; a stalled score lowers η or, with early stopping, stops."""
+        opt, stopping = self.optimizer, self.stopping
+        if opt.has_learning_rate:
+            self.schedule(self.epoch, score, opt, examples=n)  # type: ignore[arg-type]
+        if not stopping.stalled:
+            return False
+        if opt.has_learning_rate and self.schedule.on_plateau(opt):  # type: ignore[arg-type]
+            stopping.restart()
+            return False
+        if stopping.stop:
+            self.history.stopped_early = True
+            return True
+        return False
+
+    def _full_batch(self, X: Array, Y: Array, epochs: int, validation: Validation | None,
+                    callbacks: Sequence[Callback], interrupted: list[bool]) -> None:
+        """A full-batch solver on ``C(θ) + P(θ)``, the gradient summed in chunks.
+
+        Each iteration is an epoch of the history; the accuracy counted during the
+        evaluation at the accepted point is reused.  SciPy's result (status, message,
+        counts) is kept as :attr:`lbfgs_result`.
+        """
+        net, rows, guard = self.network, self._rows, self.guard
+        assert rows is not None and guard is not None
+        idx = self.train_indices
+        n = X.shape[0] if idx is None else idx.size
+        grad = np.empty(net.n_params, np.float64)  # SciPy works in float64
+        at = {"params": np.empty_like(net.params), "correct": 0, "penalty": 0.0}
+        clock = [time.perf_counter()]
+
+        def fun_and_grad(theta: Array) -> tuple[float, Array]:
+            # theta is net.params: the solver writes each point it asks for into it
+            total, correct = full_pass(net, X, Y, idx, rows, count_correct=self.classification,
+                                       grad=grad)
+            penalty = 0.0 if self.penalty is None else self.penalty.add_to(grad, theta, n)
+            np.copyto(at["params"], theta)
+            at["correct"], at["penalty"] = correct, penalty
+            return total / n + penalty, grad
+
+        def on_iteration(result: Any) -> bool:
+            now = time.perf_counter()
+            seconds, clock[0] = now - clock[0], now
+            # result.x is net.params holding the accepted point, not the last one tried
+            same = np.array_equal(at["params"], net.params)
+            acc = None
+            if self.classification:
+                correct = at["correct"] if same else \
+                    full_pass(net, X, Y, idx, rows, count_correct=True)[1]
+                acc = correct / n
+            penalty = at["penalty"] if same or self.penalty is None else \
+                self.penalty.value(net.params, n)
+            self.history.n_steps += 1
+            stop = self._end_epoch(n, epochs, validation, callbacks, cost=float(result.fun),
+                                   penalty=penalty, accuracy=acc, learning_rate=math.nan,
+                                   seconds=seconds)
+            if interrupted[0]:  # Ctrl-C during the iteration: stop with its weights
+                self.interrupted, self.in_step = True, False
+                raise KeyboardInterrupt
+            return stop
+
+        # SciPy's gtol must be > 0; tol=0 means "never stop on the gradient"
+        gtol = self.tol or float(np.finfo(np.float64).tiny)
+        self.in_step = True  # between iterations a second Ctrl-C would stop mid-evaluation
+        if self.epoch >= epochs:
+            return
+        self.lbfgs_result = self.optimizer.minimize(  # type: ignore[attr-defined]
+            fun_and_grad, net.params, max_iter=epochs - self.epoch, tol=gtol,
+            callback=on_iteration)
+        self.in_step = False
+        if interrupted[0]:  # Ctrl-C after the last iteration (a failed line search, say)
+            self.interrupted = True
+            raise KeyboardInterrupt
+        if self.stopping.restore_best:
+            self.stopping.restore(net.params)
+        if not guard.weights_ok(net.params):
+            raise self._diverged(f"{self.optimizer.label} produced non-finite weights "
+                                 f"(iteration {self.epoch})", None, epoch=self.epoch)
+
+
+def _weight_mask(network: Network) -> Array:
+    """True on the weights of the flat parameter vector, False on the biases."""
+    mask = np.zeros(network.n_params, bool)
+    for w0, b0 in network.offsets():
+        mask[w0:b0] = True  # weights only; biases are not penalised
+    return mask
+
+
+def training_config(trainer: Trainer, *, validation_split: float = 0.0,
+                    random_state: object = None) -> dict[str, Any]:
+    """The options that shape a run's steps; a checkpoint is resumed only with the same.
+
+    ``random_state`` is recorded only when it is an integer seed.
+
+    Raises
+    ------
+    ConfigError
+        For a solver whose state cannot be checkpointed (L-BFGS).
+    """
+    opt, sched, stopping = trainer.optimizer, trainer.schedule, trainer.stopping
+    if not opt.checkpointable:
+        raise ConfigError(f"checkpoint: not supported with optimizer={opt.name!r} "
+                          f"({opt.label}'s state lives inside SciPy and cannot be saved); "
+                          "use 'gd', 'sgd' or 'adam'")
+    seed = int(random_state) if isinstance(random_state, int | np.integer) \
+        and not isinstance(random_state, bool) else None
+    return {
+        "optimizer": opt.name,
+        "learning_rate": float(opt.initial_learning_rate),  # type: ignore[attr-defined]
+        "optimizer_options": {k: getattr(opt, k) for k in opt.hyperparameters},
+        "schedule": sched.name,
+        "schedule_options": sched.options(),
+        "batch_size": trainer.batch_size,
+        "shuffle": trainer.shuffle,
+        "l2": trainer.l2,
+        "early_stopping": stopping.stop,
+        "patience": stopping.patience,
+        "tol": stopping.tol,
+        "restore_best": trainer.restore_best,
+        "validation_split": float(validation_split),
+        "random_state": seed,
+    }
