@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from .data_prep import TrainingData
+
+if TYPE_CHECKING:
+    from ..optim.optimizers import Solver
 
 
 @dataclass(frozen=True)
@@ -46,18 +49,16 @@ FILE_CLASSIFICATION = Recipe((16,), "tanh", None, "cross_entropy", "adam", 0.01,
 
 
 def check_optimizer(name: str) -> None:
-    """The optimisers `train` knows: those of chainrule.optim and L-BFGS (run by fit)."""
-    from ..optim.optimizers import OPTIMIZERS
-
-    known = [*OPTIMIZERS, "lbfgs"]
-    if name.lower() not in (*known, "l-bfgs"):
-        raise ConfigError(f"optimizer: expected one of {', '.join(known)}, got {name!r}")
+    """The optimisers `train` knows: the registry's (:mod:`chainrule.optim.solvers`)."""
+    solver(name)
 
 
-def is_lbfgs(optimizer: str) -> bool:
-    """L-BFGS: full-batch iterations, a line search instead of a learning rate, and a
-    state that a checkpoint cannot hold.  (The one place that tells it by its name.)"""
-    return optimizer.lower() in ("lbfgs", "l-bfgs")
+def solver(optimizer: str) -> type[Solver]:
+    """The registry's solver of that name, to ask what it is (full batch, learning rate,
+    checkpoints, label) rather than test its name."""
+    from ..optim.solvers import solver_class
+
+    return solver_class(optimizer)
 
 
 def check_validation(validation: float, n: int) -> None:

@@ -33,7 +33,7 @@ from .figures import plot_names, write_plots
 from .options import Debug
 from .outputs import check_not_an_input, check_output, check_writable, make_folder
 from .progress import Progress, stderr_is_terminal
-from .recipes import Recipe, check_validation, is_lbfgs, recipe_for
+from .recipes import Recipe, check_validation, recipe_for, solver
 from .reporting import (
     EXIT_FAILED,
     Stop,
@@ -154,8 +154,10 @@ def _check_request(r: TrainRequest) -> None:
         raise ConfigError("--resume: needs --checkpoint PATH (the checkpoint to resume from)")
     if r.checkpoint_every is not None and r.checkpoint is None:
         raise ConfigError("--checkpoint-every: needs --checkpoint PATH (where to save them)")
-    if r.checkpoint is not None and r.optimizer is not None and is_lbfgs(r.optimizer):
-        raise ConfigError("--checkpoint: not with --optimizer lbfgs (SciPy's L-BFGS state "
+    if r.checkpoint is not None and r.optimizer is not None and \
+            not solver(r.optimizer).checkpointable:
+        name, label = solver(r.optimizer).name, solver(r.optimizer).label
+        raise ConfigError(f"--checkpoint: not with --optimizer {name} (SciPy's {label} state "
                           "cannot be saved); use gd, sgd or adam, or leave --checkpoint out")
 
 
@@ -201,12 +203,13 @@ def _prepare(r: TrainRequest, data: TrainingData, out: Path) -> _Run:
     from ..train.loop import Trainer
 
     recipe = recipe_for(data, r.recipe_changes())
-    if is_lbfgs(recipe.optimizer):
+    kind = solver(recipe.optimizer)
+    if kind.full_batch and not kind.has_learning_rate:
         ignored = [o for o, v in (("--lr", r.lr), ("--batch-size", r.batch_size))
                    if v is not None]
         if ignored:
-            say(f"note: {' and '.join(ignored)} do not apply to L-BFGS (every iteration uses "
-                "the full batch, and the step length comes from its line search)")
+            say(f"note: {' and '.join(ignored)} do not apply to {kind.label} (every iteration "
+                "uses the full batch, and the step length comes from its line search)")
     net = Network([data.X.shape[1], *recipe.hidden, data.Y.shape[1]], recipe.activation,
                   recipe.output_activation, recipe.cost, dtype=r.dtype.value,
                   random_state=r.seed)
@@ -221,7 +224,7 @@ def _prepare(r: TrainRequest, data: TrainingData, out: Path) -> _Run:
     X, Y, source = model.prepare(data.X, data.y, standardize=standardized, task=data.task,
                                  source=source, target_source=targets)
     if data.task == "regression" and file is not None and not r.quiet:
-        note_target_scale(Y, data.target_names, is_lbfgs(recipe.optimizer))
+        note_target_scale(Y, data.target_names, not kind.has_learning_rate)
     return _Run(r, data, out, recipe, model, trainer, X, Y, source)
 
 

@@ -13,7 +13,7 @@ from ..nn.network import Network
 from ..utils.version import __version__
 from .data_prep import TrainingData
 from .printing import later_scores, plain
-from .recipes import Recipe, is_lbfgs
+from .recipes import Recipe, solver
 
 if TYPE_CHECKING:
     from ..train.loop import History
@@ -50,11 +50,6 @@ def checkpoint_previous(checkpoint: Path) -> Path:
     return previous_path(checkpoint)
 
 
-_OPTIMIZER_NAMES = {"adam": "Adam", "gd": "gradient descent θ ← θ − η ∂C/∂θ",
-                    "gradient_descent": "gradient descent θ ← θ − η ∂C/∂θ",
-                    "sgd": "SGD with momentum", "lbfgs": "L-BFGS"}
-
-
 def describe_run(data: TrainingData, net: Network, recipe: Recipe, seed: int, validation: float,
               standardized: bool, default_job: bool) -> list[str]:
     """What is being trained, in the exercise's notation (printed on stderr before training)."""
@@ -87,7 +82,8 @@ def describe_run(data: TrainingData, net: Network, recipe: Recipe, seed: int, va
         a0 = "x"
     batch = ("full-batch steps" if recipe.batch_size is None or recipe.batch_size >= n_train
              else f"steps on batches of {recipe.batch_size}")
-    optimizer = _OPTIMIZER_NAMES.get(recipe.optimizer.lower(), recipe.optimizer)
+    kind = solver(recipe.optimizer)
+    optimizer = kind.label
     lines = [
         title,
         f"  data      {what}",
@@ -96,7 +92,7 @@ def describe_run(data: TrainingData, net: Network, recipe: Recipe, seed: int, va
         f"  cost      C = (1/N) Σ_k C_k with C_k = {net.cost.formula}, a = a({L})  "
         f"({net.cost.name}, N = {n_train})",
         (f"  training  {optimizer}, up to {recipe.epochs} iterations on the whole training "
-         f"set, seed {seed}" if is_lbfgs(recipe.optimizer) else
+         f"set, seed {seed}" if kind.full_batch else
          f"  training  {optimizer}, η = {recipe.learning_rate:g}, {recipe.epochs} epochs of "
          f"{batch}, seed {seed}")
         + (f", {validation:.0%} held out for validation" if validation else ""),
@@ -114,12 +110,12 @@ def training_summary(history: History | None, status: str, seconds: float, recip
     def last(xs: list[float]) -> Any:
         return plain(xs[-1]) if len(xs) else None
 
-    lbfgs = is_lbfgs(recipe.optimizer)  # full batch, no learning rate
+    kind = solver(recipe.optimizer)
     return {
         "status": status,
         "optimizer": recipe.optimizer,
-        "learning_rate": None if lbfgs else recipe.learning_rate,
-        "batch_size": None if lbfgs else recipe.batch_size,  # None: the full batch
+        "learning_rate": recipe.learning_rate if kind.has_learning_rate else None,
+        "batch_size": None if kind.full_batch else recipe.batch_size,  # None: the full batch
         "epochs": recipe.epochs,
         "epochs_run": len(h) if h is not None else 0,
         "seed": seed,

@@ -3,7 +3,7 @@
 The training engine tells a schedule three things, in this order at an epoch's end:
 
 * :meth:`LRSchedule.on_step` after every step (``optimizer.t`` already counts it);
-* the schedule itself, ``schedule(epoch, score, optimizer, examples=n)``, at the end of
+* the schedule itself, ``schedule(epoch, score, optimizer, n)``, at the end of
   every epoch of ``n`` examples, with the score early stopping watches (the validation
   cost, else the training cost);
 * :meth:`LRSchedule.on_plateau` when that score has stalled (no improvement by ``tol``
@@ -55,7 +55,7 @@ class LRSchedule:
     dynamic: tuple[str, ...] = ()
     starts_from_learning_rate = False  # True: built with the optimiser's η as η₀
 
-    def __call__(self, epoch: int, cost: float | None, optimizer: Optimizer, *,
+    def __call__(self, epoch: int, cost: float | None, optimizer: Optimizer,
                  examples: int = 0) -> None:
         """End of ``epoch`` (of ``examples`` examples) with score ``cost`` (None: not computed)."""
 
@@ -121,7 +121,7 @@ class InverseScalingLR(LRSchedule):
     def on_step(self, optimizer: Optimizer) -> None:
         optimizer.learning_rate = self.rate(optimizer.t)
 
-    def __call__(self, epoch: int, cost: float | None, optimizer: Optimizer, *,
+    def __call__(self, epoch: int, cost: float | None, optimizer: Optimizer,
                  examples: int = 0) -> None:
         # idempotent: gives the same rate as on_step did, so calling both is safe
         optimizer.learning_rate = self.rate(optimizer.t)
@@ -159,7 +159,7 @@ class EpochInverseScalingLR(LRSchedule):
         self.power_t = check_real(power_t, "power_t", 0.0)
         self.seen = check_int(seen, "seen", low=0)
 
-    def __call__(self, epoch: int, cost: float | None, optimizer: Optimizer, *,
+    def __call__(self, epoch: int, cost: float | None, optimizer: Optimizer,
                  examples: int = 0) -> None:
         self.seen += examples
         optimizer.learning_rate = self.initial / (self.seen + 1) ** self.power_t
@@ -209,7 +209,7 @@ class ReduceLROnPlateau(LRSchedule):
         self.n_bad_epochs = 0
         self.exhausted = False
 
-    def __call__(self, epoch: int, cost: float | None, optimizer: Optimizer, *,
+    def __call__(self, epoch: int, cost: float | None, optimizer: Optimizer,
                  examples: int = 0) -> None:
         if cost is None:
             return

@@ -4,13 +4,12 @@ A :class:`History` has one :class:`Column` per quantity (``epoch``, ``cost``,
 ``val_cost``, ``accuracy``, ``val_accuracy``, ``learning_rate``, ``seconds``).  A
 column reads like the list it replaces (``h.cost[-1]``, ``len(h.cost)``, iteration,
 ``==`` and ``+`` as for lists, slices give lists) and goes into NumPy as an array
-(``np.asarray(h.cost)``), but it stores its values in blocks of
-:data:`BLOCK` rows that grow without copying, and stores nothing at all while its
-values follow a rule: the epochs count up one by one, and a learning rate that does
-not change, or a column that is NaN every epoch (no validation, no accuracy), is
-one number however long the run.  A run without validation thus costs 12 bytes an
-epoch (the cost in float64, the seconds in float32), one with validation and
-accuracy 36.
+(``np.asarray(h.cost)``), but it keeps its values in blocks of :data:`BLOCK` rows
+that are never copied as the run grows, and a block whose values follow a rule (the
+epochs counting up one by one, a learning rate that does not change, NaN in a column
+that is not computed) is kept as one number.  A run without validation thus costs
+12 bytes an epoch (the cost in float64, the seconds in float32), one with validation
+and accuracy 36.
 
 :class:`EpochInfo` is what the engine tells the callbacks at the end of each epoch.
 """
@@ -18,6 +17,7 @@ accuracy 36.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, overload
@@ -28,35 +28,37 @@ __all__ = ["BLOCK", "Column", "EpochInfo", "History"]
 
 Array = np.ndarray
 BLOCK = 1024  # rows per storage block: 8 KiB of float64
+_TYPECODES = {np.dtype(np.float64): "d", np.dtype(np.float32): "f", np.dtype(np.int64): "q"}
 
 
 class Column(Sequence[float]):
     """One quantity per epoch: a growable NumPy column that reads like a list.
 
-    The newest values (fewer than :data:`BLOCK`) wait in a short list; each full block
-    of :data:`BLOCK` values becomes a NumPy array of ``dtype``, or, when its values
-    follow the rule ``first + step · i`` (``step`` 1 for epoch numbers, 0 otherwise,
-    NaN equal to NaN), just the number ``first``.
+    The newest values (fewer than :data:`BLOCK`) wait in a typed buffer (the standard
+    library's :class:`array.array`: 8 bytes a float64, no Python object per value);
+    each full block of :data:`BLOCK` values is kept as such a buffer or, when its
+    values follow the rule ``first + step · i`` (``step`` 1 for epoch numbers, 0
+    otherwise, NaN equal to NaN), as the number ``first`` alone.  Nothing is copied
+    again as the column grows.
 
     Parameters
     ----------
     values : iterable of numbers, optional
-        The starting values.
-    dtype : numpy dtype, default float64
+        The starting values (None is NaN).
+    dtype : {float64, float32, int64}, default float64
         The storage type (float32 keeps 7 significant digits).
     step : int, default 0
-        The rule of a block stored as one number.
+        The rule of a block kept as one number.
     """
 
-    __slots__ = ("_blocks", "_dtype", "_round", "_step", "_tail")
+    __slots__ = ("_blocks", "_dtype", "_step", "_tail")
 
-    def __init__(self, values: Iterable[float] = (), dtype: Any = np.float64, step: int = 0):
+    def __init__(self, values: Iterable[float | None] = (), dtype: Any = np.float64,
+                 step: int = 0):
         self._dtype = np.dtype(dtype)
         self._step = step
-        # float32 values are rounded as they come, so that reading them never changes
-        self._round = self._dtype == np.float32
-        self._blocks: list[Array | float | int] = []  # full blocks: arrays, or rules' first
-        self._tail: list[float] = []
+        self._blocks: list[array | float | int] = []  # full blocks, or their rule's first
+        self._tail = array(_TYPECODES[self._dtype])  # emptied in place, never replaced
         self.extend(values)
 
     # -- growing ----------------------------------------------------------------
@@ -64,23 +66,28 @@ class Column(Sequence[float]):
     def append(self, value: float) -> None:
         """Add one value at the end."""
         tail = self._tail
-        tail.append(float(np.float32(value)) if self._round else value)
-        if len(tail) == BLOCK:
-            self._blocks.append(self._pack(tail))
-            self._tail = []
+        tail.append(value)
+        if len(tail) >= BLOCK:
+            self._pack()
 
-    def extend(self, values: Iterable[float]) -> None:
-        """Append every value of ``values``."""
-        for v in np.asarray(values, dtype=self._dtype).reshape(-1).tolist():
-            self.append(v)
+    def extend(self, values: Iterable[float | None]) -> None:
+        """Append every value of ``values`` (None is NaN)."""
+        self._tail.frombytes(np.asarray(values, dtype=self._dtype).reshape(-1).tobytes())
+        self._pack()
 
-    def _pack(self, values: list[float]) -> Array | float | int:
-        """A full block: its first value if it follows the rule, else an array."""
-        block = np.array(values, dtype=self._dtype)  # (BLOCK,)
-        first = block[0].item()
-        if np.array_equal(block, self._rule(first, BLOCK), equal_nan=self._dtype.kind == "f"):
-            return first
-        return block
+    def _pack(self) -> None:
+        """Keep every full block of waiting values, as it is or as its rule's first value."""
+        tail = self._tail
+        while len(tail) >= BLOCK:
+            first = tail[0]
+            self._blocks.append(first if self._follows_rule(tail) else tail[:BLOCK])
+            del tail[:BLOCK]
+
+    def _follows_rule(self, values: array) -> bool:
+        """Whether the first BLOCK values are ``first + step · i``."""
+        block = np.frombuffer(values, dtype=self._dtype, count=BLOCK)  # a view, released here
+        return bool(np.array_equal(block, self._rule(block[0].item(), BLOCK),
+                                   equal_nan=self._dtype.kind == "f"))
 
     def _rule(self, first: float | int, n: int) -> Array:
         """``first + step · i`` for i < n, in the column's dtype."""
@@ -106,22 +113,23 @@ class Column(Sequence[float]):
             k += n
         if not 0 <= k < n:
             raise IndexError(f"history column index {i} out of range ({n} epochs)")
-        q, r = divmod(k, BLOCK)
-        if q == len(self._blocks):
-            return self._tail[r]
-        block = self._blocks[q]
-        if isinstance(block, np.ndarray):
-            return block[r].item()
-        return block + self._step * r
+        packed = len(self._blocks) * BLOCK
+        if k >= packed:
+            return self._tail[k - packed]
+        block = self._blocks[k // BLOCK]
+        if isinstance(block, array):
+            return block[k % BLOCK]
+        return block + self._step * (k % BLOCK)
 
     def __iter__(self) -> Iterator[float]:
         return iter(self.tolist())
 
     def to_numpy(self) -> Array:
         """The values as a new 1-D array of the column's dtype."""
-        parts = [b if isinstance(b, np.ndarray) else self._rule(b, BLOCK) for b in self._blocks]
-        parts.append(np.array(self._tail, dtype=self._dtype))
-        return np.concatenate(parts)
+        parts = [np.frombuffer(b, dtype=self._dtype) if isinstance(b, array)
+                 else self._rule(b, BLOCK) for b in self._blocks]
+        parts.append(np.frombuffer(self._tail, dtype=self._dtype))
+        return np.concatenate(parts)  # a copy: the views of the buffers end here
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> Array:
         out = self.to_numpy()
@@ -138,8 +146,8 @@ class Column(Sequence[float]):
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by full blocks (those stored as a rule hold none)."""
-        return sum(b.nbytes for b in self._blocks if isinstance(b, np.ndarray))
+        """Bytes held by full blocks (those kept as a rule hold none)."""
+        return sum(len(b) * b.itemsize for b in self._blocks if isinstance(b, array))
 
     # -- list habits -----------------------------------------------------------------
 
@@ -194,7 +202,9 @@ class History:
     the L2 penalty of the weights each batch was evaluated at (scikit-learn's ``loss_``);
     ``val_cost``, ``accuracy`` and ``val_accuracy`` are NaN where not computed;
     ``learning_rate`` is the ``η`` the epoch used (NaN for L-BFGS); ``seconds`` its time
-    (kept to 7 significant digits).  Any field may be given as a list or an array.
+    (kept to 7 significant digits).  Any field may be given as a list or an array; the
+    columns belong to their History (make a new one, e.g. with :meth:`until` or
+    ``dataclasses.replace``, rather than assigning a column).
     """
 
     epoch: Column = field(default_factory=lambda: _column("epoch"))
@@ -210,25 +220,30 @@ class History:
 
     def __post_init__(self) -> None:
         for name in COLUMNS:
-            given = getattr(self, name)
             col = _column(name)
-            if isinstance(given, Column):
-                col = given.copy()  # never shared with another History
-            else:
-                col.extend(given)
+            col.extend(getattr(self, name))  # a copy: never shared with another History
             setattr(self, name, col)
+        # the columns' buffers of waiting values, which record() appends to
+        self._tails = tuple(getattr(self, name)._tail for name in COLUMNS)
 
     def record(self, epoch: int, cost: float, val_cost: float | None, accuracy: float | None,
                val_accuracy: float | None, learning_rate: float, seconds: float) -> None:
-        """Append one epoch's row (None is recorded as NaN)."""
+        """Append one epoch's row (None is recorded as NaN).
+
+        Straight into the columns' buffers: this runs once an epoch, in the training loop.
+        """
         nan = math.nan
-        self.epoch.append(epoch)
-        self.cost.append(cost)
-        self.val_cost.append(nan if val_cost is None else val_cost)
-        self.accuracy.append(nan if accuracy is None else accuracy)
-        self.val_accuracy.append(nan if val_accuracy is None else val_accuracy)
-        self.learning_rate.append(learning_rate)
-        self.seconds.append(seconds)
+        e, c, vc, a, va, lr, s = self._tails
+        e.append(epoch)
+        c.append(cost)
+        vc.append(nan if val_cost is None else val_cost)
+        a.append(nan if accuracy is None else accuracy)
+        va.append(nan if val_accuracy is None else val_accuracy)
+        lr.append(learning_rate)
+        s.append(seconds)
+        if len(e) >= BLOCK:
+            for name in COLUMNS:
+                getattr(self, name)._pack()
 
     def __len__(self) -> int:
         return len(self.epoch)

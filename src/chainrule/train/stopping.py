@@ -66,6 +66,7 @@ class EarlyStopping:
             patience = check_int(patience, "patience")
         self.patience = patience
         self.rule = check_choice(rule, "rule", RULES)
+        self._running_min = self.rule == "min"
         self.stop = check_bool(stop, "early_stopping")
         self.restore_best = check_bool(restore_best, "restore_best")
         self.best = math.inf
@@ -79,12 +80,11 @@ class EarlyStopping:
 
         A new best keeps a copy of ``params`` with ``restore_best``.
         """
-        if self.rule == "tol":
-            improved = score < self.best - self.tol
-            new_best = improved
-        else:
+        if self._running_min:
             improved = score <= self.best - self.tol
             new_best = score < self.best
+        else:
+            improved = new_best = score < self.best - self.tol
         self.bad_epochs = 0 if improved else self.bad_epochs + 1
         if self.bad_epochs >= self.patience:
             self.stalled_at = epoch

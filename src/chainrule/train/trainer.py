@@ -285,28 +285,34 @@ class Trainer:
                                      None)
             guard.epoch_end(net.params, self.epoch + 1)
             acc = self.epoch_correct / n if self.classification else None
+            # the cost C + P, the penalty P, the accuracy, η and the time of the epoch
             if self._end_epoch(n, epochs, validation, callbacks,
-                               cost=(self.epoch_cost_sum + self.epoch_penalty_sum) / n,
-                               penalty=self.epoch_penalty_sum / n, accuracy=acc,
-                               learning_rate=self.optimizer.learning_rate,
-                               seconds=self.epoch_seconds):
+                               (self.epoch_cost_sum + self.epoch_penalty_sum) / n,
+                               self.epoch_penalty_sum / n, acc, self.optimizer.learning_rate,
+                               self.epoch_seconds):
                 break
         if self.stopping.restore_best:
             self.stopping.restore(net.params)
         if guard.pending_epoch is not None and not interrupted[0]:
-            # no batch cost was computed at these weights: one batch's, now
+            # no batch cost was computed at these weights: the first batch's, now
             sel = base[:B]
-            Xb = X_all[:B] if full_batch else rows.take(X, sel, net.dtype, Xb_buf[:sel.size])
-            Yb = Y[:B] if full_batch else rows.take(Y, sel, net.dtype, Yb_buf[:sel.size],
-                                                    name="y")
-            c = net.forward(Xb, check=False)
-            if not guard.cost_ok(float(np.add.reduce(net.cost.per_example(c.Z[-1], c.A[-1],
-                                                                          Yb)))):
-                raise self._diverged(f"the cost at the weights training ended with (epoch "
-                                     f"{self.epoch}) is not finite", None, epoch=self.epoch)
+            if full_batch:
+                self._check_final_cost(X_all[:B], Y[:B])
+            else:
+                self._check_final_cost(rows.take(X, sel, net.dtype, Xb_buf[:sel.size]),
+                                       rows.take(Y, sel, net.dtype, Yb_buf[:sel.size], name="y"))
         if interrupted[0]:  # Ctrl-C at the end of the last epoch: still an interrupt
             self.interrupted = True
             raise KeyboardInterrupt
+
+    def _check_final_cost(self, Xb: Array, Yb: Array) -> None:
+        """Raise DivergenceError if the cost of a batch at the final weights is not finite."""
+        net = self.network
+        c = net.forward(Xb, check=False)
+        cost = float(np.add.reduce(net.cost.per_example(c.Z[-1], c.A[-1], Yb)))
+        if not self.guard.cost_ok(cost):  # type: ignore[union-attr]
+            raise self._diverged(f"the cost at the weights training ended with (epoch "
+                                 f"{self.epoch}) is not finite", None, epoch=self.epoch)
 
     def _step(self, Xb: Array, Yb: Array, k: int) -> None:
         """One step on batch ``k``: forward, ``∂C/∂θ`` (+ the L2 term), checks, update."""
@@ -347,26 +353,20 @@ class Trainer:
                                    batch=batch, learning_rate=rate)
 
     def _end_epoch(self, n: int, epochs: int, validation: Validation | None,
-                   callbacks: Sequence[Callback], *, cost: float, penalty: float,
+                   callbacks: Sequence[Callback], cost: float, penalty: float,
                    accuracy: float | None, learning_rate: float, seconds: float) -> bool:
         """The end of an epoch (an L-BFGS iteration); returns True to stop training.
 
         Records the row, lets early stopping note the watched score, lets the schedule
-        act (a stalled score lowers ``η`` or stops the run), tells the callbacks and
-        runs the checkpoint hook.
+        act (a stalled score lowers ``η`` or, with early stopping, stops the run), tells
+        the callbacks and runs the checkpoint hook.
         """
-        net, h, stopping = self.network, self.history, self.stopping
+        h, stopping, opt = self.history, self.stopping, self.optimizer
         self.epoch += 1
         self.batch = 0
         val_cost = val_acc = None
         if validation is not None:
-            Xv, Yv, idx = validation  # validated by fit: not checked again every epoch
-            assert self._rows is not None
-            total, correct = full_pass(net, Xv, Yv, idx, self._rows,
-                                       count_correct=self.classification)
-            n_val = Xv.shape[0] if idx is None else idx.size
-            val_cost = total / n_val
-            val_acc = correct / n_val if self.classification else None
+            val_cost, val_acc = self._validate(validation)
         h.record(self.epoch, cost, val_cost, accuracy, val_acc, learning_rate, seconds)
         info = None
         if callbacks or self.monitor is not None:
@@ -377,9 +377,16 @@ class Trainer:
             score = float(self.monitor(info))  # type: ignore[arg-type]
         else:
             score = cost if val_cost is None else val_cost
-        if stopping.update(self.epoch, score, net.params):
+        if stopping.update(self.epoch, score, self.network.params):
             h.best_epoch = self.epoch
-        stop = self._after_score(score, n)
+        stop = False
+        if opt.has_learning_rate:
+            self.schedule(self.epoch, score, opt, n)  # type: ignore[arg-type]
+        if stopping.bad_epochs >= stopping.patience:  # stalled
+            if opt.has_learning_rate and self.schedule.on_plateau(opt):  # type: ignore[arg-type]
+                stopping.restart()
+            elif stopping.stop:
+                h.stopped_early = stop = True
         if callbacks:
             # every callback sees every epoch
             stop = any([bool(cb(info)) for cb in callbacks]) or stop  # type: ignore[arg-type]
@@ -387,62 +394,39 @@ class Trainer:
             self.on_epoch_end(stop or self.epoch >= epochs)
         return stop
 
-    def _after_score(self, score: float, n: int) -> bool:
-        """The schedule's turn; a stalled score lowers η or, with early stopping, stops."""
-        opt, stopping = self.optimizer, self.stopping
-        if opt.has_learning_rate:
-            self.schedule(self.epoch, score, opt, examples=n)  # type: ignore[arg-type]
-        if not stopping.stalled:
-            return False
-        if opt.has_learning_rate and self.schedule.on_plateau(opt):  # type: ignore[arg-type]
-            stopping.restart()
-            return False
-        if stopping.stop:
-            self.history.stopped_early = True
-            return True
-        return False
+    def _validate(self, validation: Validation) -> tuple[float, float | None]:
+        """Validation cost and accuracy (None where not counted)."""
+        Xv, Yv, idx = validation  # validated by fit: not checked again every epoch
+        assert self._rows is not None
+        total, correct = full_pass(self.network, Xv, Yv, idx, self._rows,
+                                   count_correct=self.classification)
+        n_val = Xv.shape[0] if idx is None else idx.size
+        return total / n_val, (correct / n_val if self.classification else None)
 
     def _full_batch(self, X: Array, Y: Array, epochs: int, validation: Validation | None,
                     callbacks: Sequence[Callback], interrupted: list[bool]) -> None:
         """A full-batch solver on ``C(θ) + P(θ)``, the gradient summed in chunks.
 
-        Each iteration is an epoch of the history; the accuracy counted during the
-        evaluation at the accepted point is reused.  SciPy's result (status, message,
+        Each iteration is an epoch of the history.  SciPy's result (status, message,
         counts) is kept as :attr:`lbfgs_result`.
         """
         net, rows, guard = self.network, self._rows, self.guard
         assert rows is not None and guard is not None
-        idx = self.train_indices
-        n = X.shape[0] if idx is None else idx.size
-        grad = np.empty(net.n_params, np.float64)  # SciPy works in float64
-        at = {"params": np.empty_like(net.params), "correct": 0, "penalty": 0.0}
+        if self.epoch >= epochs:
+            return
+        objective = _Objective(net, X, Y, self.train_indices, rows, self.penalty,
+                               self.classification)
         clock = [time.perf_counter()]
-
-        def fun_and_grad(theta: Array) -> tuple[float, Array]:
-            # theta is net.params: the solver writes each point it asks for into it
-            total, correct = full_pass(net, X, Y, idx, rows, count_correct=self.classification,
-                                       grad=grad)
-            penalty = 0.0 if self.penalty is None else self.penalty.add_to(grad, theta, n)
-            np.copyto(at["params"], theta)
-            at["correct"], at["penalty"] = correct, penalty
-            return total / n + penalty, grad
 
         def on_iteration(result: Any) -> bool:
             now = time.perf_counter()
             seconds, clock[0] = now - clock[0], now
-            # result.x is net.params holding the accepted point, not the last one tried
-            same = np.array_equal(at["params"], net.params)
-            acc = None
-            if self.classification:
-                correct = at["correct"] if same else \
-                    full_pass(net, X, Y, idx, rows, count_correct=True)[1]
-                acc = correct / n
-            penalty = at["penalty"] if same or self.penalty is None else \
-                self.penalty.value(net.params, n)
+            correct, penalty = objective.at_accepted_point()
+            n = objective.n
             self.history.n_steps += 1
-            stop = self._end_epoch(n, epochs, validation, callbacks, cost=float(result.fun),
-                                   penalty=penalty, accuracy=acc, learning_rate=math.nan,
-                                   seconds=seconds)
+            acc = correct / n if self.classification else None
+            stop = self._end_epoch(n, epochs, validation, callbacks, float(result.fun), penalty,
+                                   acc, math.nan, seconds)
             if interrupted[0]:  # Ctrl-C during the iteration: stop with its weights
                 self.interrupted, self.in_step = True, False
                 raise KeyboardInterrupt
@@ -451,10 +435,8 @@ class Trainer:
         # SciPy's gtol must be > 0; tol=0 means "never stop on the gradient"
         gtol = self.tol or float(np.finfo(np.float64).tiny)
         self.in_step = True  # between iterations a second Ctrl-C would stop mid-evaluation
-        if self.epoch >= epochs:
-            return
         self.lbfgs_result = self.optimizer.minimize(  # type: ignore[attr-defined]
-            fun_and_grad, net.params, max_iter=epochs - self.epoch, tol=gtol,
+            objective, net.params, max_iter=epochs - self.epoch, tol=gtol,
             callback=on_iteration)
         self.in_step = False
         if interrupted[0]:  # Ctrl-C after the last iteration (a failed line search, say)
@@ -465,6 +447,43 @@ class Trainer:
         if not guard.weights_ok(net.params):
             raise self._diverged(f"{self.optimizer.label} produced non-finite weights "
                                  f"(iteration {self.epoch})", None, epoch=self.epoch)
+
+
+class _Objective:
+    """``θ ↦ (C(θ) + P(θ), ∂(C + P)/∂θ)`` over the training rows, for a full-batch solver.
+
+    The solver writes each point it asks for into the network's parameters, which the
+    objective evaluates; it remembers the last point with its count of correct rows
+    and its penalty, which the accepted point (usually the last evaluated) reuses.
+    """
+
+    def __init__(self, network: Network, X: Array, Y: Array, indices: Array | None,
+                 rows: RowReader, penalty: L2Penalty | None, count_correct: bool):
+        self.network, self.X, self.Y, self.indices, self.rows = network, X, Y, indices, rows
+        self.penalty, self.count_correct = penalty, count_correct
+        self.n = X.shape[0] if indices is None else indices.size
+        self.grad = np.empty(network.n_params, np.float64)  # SciPy works in float64
+        self.last = np.full_like(network.params, np.nan)
+        self.last_correct, self.last_penalty = 0, 0.0
+
+    def __call__(self, theta: Array) -> tuple[float, Array]:
+        # theta is the network's params, holding the point
+        total, correct = full_pass(self.network, self.X, self.Y, self.indices, self.rows,
+                                   count_correct=self.count_correct, grad=self.grad)
+        penalty = 0.0 if self.penalty is None else self.penalty.add_to(self.grad, theta, self.n)
+        np.copyto(self.last, theta)
+        self.last_correct, self.last_penalty = correct, penalty
+        return total / self.n + penalty, self.grad
+
+    def at_accepted_point(self) -> tuple[int, float]:
+        """Correct rows and ``P`` at the network's params (the point the solver accepted)."""
+        params = self.network.params
+        if np.array_equal(self.last, params):
+            return self.last_correct, self.last_penalty
+        correct = full_pass(self.network, self.X, self.Y, self.indices, self.rows,
+                            count_correct=True)[1] if self.count_correct else 0
+        penalty = 0.0 if self.penalty is None else self.penalty.value(params, self.n)
+        return correct, penalty
 
 
 def _weight_mask(network: Network) -> Array:
