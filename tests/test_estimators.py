@@ -671,3 +671,12 @@ def test_divergence_is_a_value_error_with_scikit_learns_words():
         est.fit(X, y)
     assert "training diverged" in str(e.value)
     assert np.isfinite(est.network_.params).all()
+
+
+def test_pickle_of_an_early_stopped_fit_keeps_no_validation_rows():
+    X, y = iris()
+    X_big, y_big = np.repeat(X, 40, axis=0), np.repeat(y, 40)
+    clf = MLPClassifier((5,), early_stopping=True, random_state=0, max_iter=3)
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X_big, y_big)
+    assert len(pickle.dumps(clf)) < 0.1 * X_big.nbytes  # the held-out 10 % would be more

@@ -17,7 +17,7 @@ import math
 import warnings
 from collections.abc import Iterator
 from itertools import pairwise
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -36,13 +36,26 @@ from ..train.stopping import EarlyStopping
 from ..train.trainer import Trainer
 from .hyperparameters import check_hyperparameters
 
-__all__ = ["BaseMLP", "as_1d_if_single", "partial_fit_available", "result_dtype"]
+__all__ = ["BaseMLP", "MLPTags", "as_1d_if_single", "partial_fit_available", "result_dtype"]
 
 Array = np.ndarray
 PREDICT_CHUNK = 4096  # rows per forward pass when predicting: bounds the network's buffers
 # the solvers scikit-learn's learning_rate schedule steers (its 'sgd'; ours also 'gd')
 SCHEDULED = (GradientDescent, SGD)
 MLP = TypeVar("MLP", bound="BaseMLP")
+
+
+class MLPTags:
+    """scikit-learn's tags of its MLPs: a regressor predicts several outputs, a classifier
+    several labels.  Listed first among an estimator's bases, after the mixins' tags."""
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        if tags.classifier_tags is not None:
+            tags.classifier_tags.multi_label = True
+        else:
+            tags.target_tags.multi_output = True
+        return tags
 
 
 class BaseMLP(BaseEstimator):
@@ -254,6 +267,8 @@ class BaseMLP(BaseEstimator):
             warnings.warn("Training interrupted by user.", stacklevel=4)
             if self.early_stopping:
                 t.stopping.restore(self.network_.params)
+        finally:
+            t.monitor = None  # it holds the validation rows: not kept, nor pickled
         if not incremental and self.n_iter_ == self.max_iter and not t.history.stopped_early:
             warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                           "and the optimization hasn't converged yet.", ConvergenceWarning,

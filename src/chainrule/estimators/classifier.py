@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin
@@ -15,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..errors import ConfigError
 from ..optim.checks import check_choice
-from .base import BaseMLP, as_1d_if_single, partial_fit_available, result_dtype
+from .base import BaseMLP, MLPTags, as_1d_if_single, partial_fit_available, result_dtype
 from .hyperparameters import signature, storing_init
 from .regressor import SQUARED_LOSSES
 
@@ -24,7 +22,7 @@ __all__ = ["MLPClassifier"]
 Array = np.ndarray
 
 
-class MLPClassifier(ClassifierMixin, BaseMLP):
+class MLPClassifier(MLPTags, ClassifierMixin, BaseMLP):
     """Multi-layer perceptron classifier trained by back-propagation (scikit-learn's API).
 
     Like scikit-learn's: binary targets get one logistic output and the binary
@@ -64,11 +62,6 @@ best_validation_score_
     _classifier = True
 
     __init__ = storing_init(signature("log_loss", loss_first=False))
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        return tags
 
     def _validate_input(self, X: object, y: object, incremental: bool, reset: bool,
                         dtype: np.dtype) -> tuple[Array, Array, Array]:

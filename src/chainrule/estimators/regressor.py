@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from sklearn.base import RegressorMixin
@@ -12,7 +11,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import validate_data
 
 from ..optim.checks import check_choice
-from .base import BaseMLP, as_1d_if_single, partial_fit_available, result_dtype
+from .base import BaseMLP, MLPTags, as_1d_if_single, partial_fit_available, result_dtype
 from .hyperparameters import signature, storing_init
 
 __all__ = ["SQUARED_LOSSES", "MLPRegressor"]
@@ -23,7 +22,7 @@ Array = np.ndarray
 SQUARED_LOSSES = {"squared_error": "half_squared_error", "seed_squared_error": "squared_error"}
 
 
-class MLPRegressor(RegressorMixin, BaseMLP):
+class MLPRegressor(MLPTags, RegressorMixin, BaseMLP):
     """Multi-layer perceptron regressor trained by back-propagation (scikit-learn's API).
 
     By default minimises scikit-learn's objective,
@@ -101,11 +100,6 @@ default='relu'
     """
 
     __init__ = storing_init(signature("squared_error", loss_first=True))
-
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
 
     def _validate_input(self, X: object, y: object, incremental: bool, reset: bool,
                         dtype: np.dtype) -> tuple[Array, Array, Array]:

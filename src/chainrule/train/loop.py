@@ -10,6 +10,7 @@ epochs and on Ctrl-C, and ``resume=True`` continues from it bit-identically.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import warnings
@@ -22,8 +23,6 @@ import numpy as np
 from ..errors import ConfigError
 from ..nn.network import Network
 from ..optim.checks import check_bool, check_int
-from ..optim.optimizers import Solver
-from ..optim.schedules import LRSchedule
 from .batches import as_arrays, evaluate
 from .checkpoint import (
     CheckpointWarning,
@@ -49,28 +48,16 @@ def fit(
     y: object,
     *,
     epochs: int = 100,
-    optimizer: str | Solver = "adam",
-    learning_rate: float | None = None,
-    batch_size: int | None = 200,
-    shuffle: bool = True,
-    random_state: int | np.random.Generator | None = None,
     validation_split: float = 0.0,
     validation_data: tuple[object, object] | None = None,
-    early_stopping: bool = False,
-    patience: int = 10,
-    tol: float = 1e-4,
-    restore_best: bool = True,
-    l2: float = 0.0,
-    schedule: str | LRSchedule = "constant",
     callbacks: Sequence[Callback] = (),
     batch_callback: Callable[[int, int, int], None] | None = None,
-    optimizer_options: dict[str, Any] | None = None,
     trainer: Trainer | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
     checkpoint_every: int = 1,
     checkpoint_every_batches: int | None = None,
     resume: bool = False,
-    classification: bool | None = None,
+    **options: Any,
 ) -> History:
     """Train ``network`` on ``(X, y)`` by back-propagation; returns the :class:`History`.
 
@@ -84,35 +71,54 @@ def fit(
         Targets (one-hot rows for cross-entropy).
     epochs : int
         Passes over the training examples (iterations for L-BFGS).
-    optimizer : {'gd', 'sgd', 'adam', 'lbfgs'} or Solver
-        A name of the registry (:mod:`chainrule.optim.solvers`) or a solver;
-        'gd' is the exercise's step θ ← θ − η ∂C/∂θ.
-    learning_rate : float, optional
-        η; the optimiser's default when omitted.
-    batch_size : int or None
-        Examples per step; None (or ≥ N) for full-batch gradient descent.
-    shuffle : bool
-        Reshuffle the examples every epoch (seeded by ``random_state``).
-    random_state : int or Generator
-        Seed of shuffling and of the validation split.
-    validation_split : float
+    validation_split : float, default 0
         Fraction of examples held out for validation (ignored with ``validation_data``).
     validation_data : (X_val, y_val), optional
         Explicit validation set.
-    early_stopping : bool
-        Stop when the validation cost (the training cost without validation) has not
-        improved by ``tol`` for ``patience`` epochs; with ``restore_best`` the best
-        weights are put back.
-    l2 : float
-        L2 penalty α: each batch's mean cost gains ``(α / 2m) Σ W²`` (weights only), as in
-        scikit-learn; the history's cost counts it at the weights each batch was
-        evaluated at (scikit-learn's ``loss_``).
-    schedule : {'constant', 'invscaling', 'adaptive'} or LRSchedule
-        How η changes during training (see :func:`chainrule.optim.get_schedule`).
     callbacks : sequence of callables
         Called with an :class:`EpochInfo` after every epoch; returning True stops training.
     batch_callback : callable ``(epoch, batch, n_batches)``, optional
         Called after every step (for progress bars).
+    trainer : Trainer, optional
+        A trainer to continue (its options are its own); by default one is built.
+    **options
+        The engine's options, for the :class:`Trainer` that is built (with ``trainer``
+        only ``random_state``, the seed a checkpoint records, may be given):
+
+        optimizer : {'gd', 'sgd', 'adam', 'lbfgs'} or Solver, default 'adam'
+            A name of the registry (:mod:`chainrule.optim.solvers`) or a solver;
+            'gd' is the exercise's step θ ← θ − η ∂C/∂θ.
+        learning_rate : float, optional
+            η; the optimiser's default when omitted (L-BFGS has none).
+        batch_size : int or None, default 200
+            Examples per step; None (or ≥ N) for full-batch gradient descent.
+        shuffle : bool, default True
+            Reshuffle the examples every epoch (seeded by ``random_state``).
+        random_state : int or Generator, optional
+            Seed of shuffling and of the validation split.
+        l2 : float, default 0
+            L2 penalty α: each batch's mean cost gains ``(α / 2m) Σ W²`` (weights
+            only), as in scikit-learn; the history's cost counts it at the weights
+            each batch was evaluated at (scikit-learn's ``loss_``).
+        schedule : {'constant', 'invscaling', 'adaptive', ...} or LRSchedule
+            How η changes during training (see :func:`chainrule.optim.get_schedule`).
+        early_stopping : bool, default False
+            Stop when the validation cost (the training cost without validation) has
+            not improved by ``tol`` for ``patience`` epochs; with ``restore_best``
+            (default True) the best weights are put back.
+        patience : int, default 10
+        tol : float, default 1e-4
+            Also L-BFGS's gradient tolerance.
+        restore_best : bool, default True
+        optimizer_options : dict, optional
+            Further options of the optimiser (``momentum``, ``nesterov``, ``beta_1``, ...).
+        classification : bool, optional
+            Count accuracy (history and validation); by default only for
+            cross-entropy networks, so pass True for a squared-error network
+            trained on one-hot classes.
+        stopping, monitor
+            Early stopping's state and rule, and the score it watches (see
+            :class:`Trainer`).
     checkpoint : path, optional
         Save the run's whole state there (see :mod:`chainrule.train.checkpoint`),
         atomically, keeping the previous checkpoint as ``PATH.prev``.  Not
@@ -129,11 +135,6 @@ def fit(
         network's parameters are overwritten with the saved ones; ``epochs``
         counts the epochs already done.  The result is bit-identical to a run
         that was never interrupted.
-    classification : bool, optional
-        Count accuracy (history and validation); by default only for
-        cross-entropy networks, so pass True for a squared-error network
-        trained on one-hot classes.
-
     Raises
     ------
     DivergenceError
@@ -153,12 +154,10 @@ def fit(
         complete).
     """
     n_epochs = check_int(epochs, "epochs")
+    _check_options(options, given_a_trainer=trainer is not None)
     X_arr, Y_arr = as_arrays(network, X, y)
-    t = trainer or Trainer(network, optimizer=optimizer, learning_rate=learning_rate,
-                           batch_size=batch_size, shuffle=shuffle, random_state=random_state,
-                           l2=l2, schedule=schedule, early_stopping=early_stopping,
-                           patience=patience, tol=tol, restore_best=restore_best,
-                           optimizer_options=optimizer_options, classification=classification)
+    t = trainer or Trainer(network, **options)
+    random_state = options.get("random_state")
     validation: Validation | None = None
     if validation_data is not None:
         validation = (*as_arrays(network, *validation_data), None)
@@ -187,6 +186,21 @@ def fit(
         raise
     finally:
         t.on_epoch_end = None
+
+
+# the engine's options that fit passes on (every keyword of Trainer but the network)
+TRAINER_OPTIONS = tuple(p for p in inspect.signature(Trainer).parameters if p != "network")
+
+
+def _check_options(options: dict[str, Any], *, given_a_trainer: bool) -> None:
+    """Refuse options that are not the engine's, or that a given trainer already has."""
+    for key in options:
+        if key not in TRAINER_OPTIONS:
+            raise ConfigError(f"{key}: not an option of fit; expected one of "
+                              f"{', '.join(TRAINER_OPTIONS)} (or fit's own)")
+        if given_a_trainer and key != "random_state":
+            raise ConfigError(f"{key}: the trainer given has its own options; give {key} "
+                              "to the Trainer instead")
 
 
 class Checkpointer:
