@@ -460,6 +460,7 @@ def test_evaluate_in_chunks_equals_direct(rng):
     (dict(patience=0), "patience"),
     (dict(random_state=-1), "random_state: expected None, an integer >= 0"),
     (dict(random_state=1.5), "random_state: expected None, an integer >= 0"),
+    (dict(momentum=0.9), "momentum: not an option of fit; expected one of optimizer, "),
 ])
 def test_bad_options_name_the_argument(kwargs, fragment):
     net = Network([2, 3, 1], "tanh", random_state=0)

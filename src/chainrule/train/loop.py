@@ -82,8 +82,9 @@ def fit(
     trainer : Trainer, optional
         A trainer to continue (its options are its own); by default one is built.
     **options
-        The engine's options, for the :class:`Trainer` that is built (with ``trainer``
-        only ``random_state``, the seed a checkpoint records, may be given):
+        The engine's options, for the :class:`Trainer` that is built.  A given
+        ``trainer`` keeps its own: then only ``random_state`` is used, as the seed a
+        checkpoint records.
 
         optimizer : {'gd', 'sgd', 'adam', 'lbfgs'} or Solver, default 'adam'
             A name of the registry (:mod:`chainrule.optim.solvers`) or a solver;
@@ -154,7 +155,7 @@ def fit(
         complete).
     """
     n_epochs = check_int(epochs, "epochs")
-    _check_options(options, given_a_trainer=trainer is not None)
+    _check_options(options)
     X_arr, Y_arr = as_arrays(network, X, y)
     t = trainer or Trainer(network, **options)
     random_state = options.get("random_state")
@@ -192,15 +193,12 @@ def fit(
 TRAINER_OPTIONS = tuple(p for p in inspect.signature(Trainer).parameters if p != "network")
 
 
-def _check_options(options: dict[str, Any], *, given_a_trainer: bool) -> None:
-    """Refuse options that are not the engine's, or that a given trainer already has."""
+def _check_options(options: dict[str, Any]) -> None:
+    """Refuse options that are not the engine's, naming them."""
     for key in options:
         if key not in TRAINER_OPTIONS:
             raise ConfigError(f"{key}: not an option of fit; expected one of "
                               f"{', '.join(TRAINER_OPTIONS)} (or fit's own)")
-        if given_a_trainer and key != "random_state":
-            raise ConfigError(f"{key}: the trainer given has its own options; give {key} "
-                              "to the Trainer instead")
 
 
 class Checkpointer:
