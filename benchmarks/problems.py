@@ -134,7 +134,7 @@ def synthetic(n: int, epochs: int, dtype: object = np.float32) -> Problem:
 
 
 def not_toy(steps: int) -> Problem:
-    """Task c: the seed's NOT neuron (w = 1.3, b = −0.1), tanh, squared error, both examples."""
+    """Task c: the exercise's NOT neuron (w = 1.3, b = −0.1), tanh, squared error, both examples."""
     X = np.array([[0.0], [1.0]])
     Y = np.array([[1.0], [0.0]])
     W0, b0 = [np.array([[1.3]])], [np.array([-0.1])]

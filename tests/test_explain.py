@@ -84,7 +84,7 @@ def test_data_set_mean_of_products_equals_batch_backprop(rng, sizes, act, out, c
 
 
 def test_not_toy_ledger_by_hand():
-    # The seed's NOT neuron, example (x = 1, y = 0): a = tanh(1.3 − 0.1) = tanh(1.2), so
+    # The exercise's NOT neuron, example (x = 1, y = 0): a = tanh(1.3 − 0.1) = tanh(1.2), so
     # ∂C_k/∂a = 2(a − y) = 2 tanh(1.2), ∂a/∂z = 1/cosh²(1.2), ∂z/∂w = x = 1.
     net, X, Y = not_toy()
     ledger = explain(net, X, Y, "W1[0,0]", example=1)
@@ -144,7 +144,7 @@ def test_to_latex_scalar_notation_and_data_set_line():
     assert r"\frac{\partial C_k}{\partial b^{(1)}}" in tex
     assert r"\frac{\partial a^{(1)}}{\partial z^{(1)}}" in tex
     assert r"\sum_{k}" in tex and "(N = 2)" in tex
-    assert "pmatrix" not in tex  # one neuron: plain numbers, as in the seed
+    assert "pmatrix" not in tex  # one neuron: plain numbers, as in the exercise
     assert f"{2 * (np.tanh(-0.1) - 1):.3g}" in tex
 
 

@@ -1,4 +1,4 @@
-"""The gradient check catches exactly the seed's wrong answer options, and passes the right ones."""
+"""The gradient check catches exactly the exercise's wrong options, and passes the right ones."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from chainrule import Network, check_gradient, check_network_gradient
 from chainrule.errors import ConfigError
 
-# The NOT training set of the seed: (x = 0, y = 1) and (x = 1, y = 0).
+# The NOT training set of the exercise: (x = 0, y = 1) and (x = 1, y = 0).
 X_NOT = np.array([0.0, 1.0])
 Y_NOT = np.array([1.0, 0.0])
 
@@ -55,7 +55,7 @@ def test_right_derivatives_pass(theta):
 
 @pytest.mark.parametrize("name", list(WRONG_OPTIONS))
 @pytest.mark.parametrize("theta", [(1.3, -0.1), (2.3, -1.2)])
-def test_seed_wrong_options_are_flagged(name, theta):
+def test_the_exercises_wrong_options_are_flagged(name, theta):
     result = check_gradient(cost, user_gradient(**WRONG_OPTIONS[name]), np.array(theta))
     assert not result.passed, name
     assert result.failures.size >= 1
@@ -65,7 +65,7 @@ def test_seed_wrong_options_are_flagged(name, theta):
 def hand_backprop(net, X, Y, wrong_jacobian=False):
     """A learner's back-propagation through tanh layers of equal width.
 
-    With ``wrong_jacobian`` it uses the seed's wrong option ∂a(j)/∂a(j−1) = σ'(z(j)) W(j−1).
+    With ``wrong_jacobian`` it uses the exercise's wrong option ∂a(j)/∂a(j−1) = σ'(z(j)) W(j−1).
     """
     A, Zs = [X], []
     for W, b in zip(net.W, net.b):

@@ -99,7 +99,7 @@ def test_from_sklearn_predicts_what_sklearn_predicts(sklearn_models, kind):
 @pytest.mark.parametrize(("acts", "cost"), [
     (["tanh", "tanh", "identity"], "squared_error"),
     (["tanh", "tanh", "identity"], "half_squared_error"),
-    (["relu", "relu", "tanh"], "squared_error"),  # the seed's tanh output survives
+    (["relu", "relu", "tanh"], "squared_error"),  # the exercise's tanh output survives
     (["logistic", "logistic", "softmax"], "cross_entropy"),
     (["identity", "identity", "logistic"], "binary_cross_entropy"),
 ])

@@ -107,17 +107,17 @@ def test_small_chunks_give_the_same_surface(rng, monkeypatch, chunk):
 def test_not_toy_is_the_seeds_network():
     net, X, Y = not_toy()
     np.testing.assert_allclose(net.predict(X)[:, 0], [np.tanh(-0.1), np.tanh(1.2)])
-    # the seed: C_0 = (−0.100 − 1)² ≈ 1.2 and C_1 = 0.834² ≈ 0.696
+    # the exercise: C_0 = (−0.100 − 1)² ≈ 1.2 and C_1 = 0.834² ≈ 0.696
     np.testing.assert_allclose(net.cost_per_example(X, Y), [1.2099, 0.6959], atol=1e-3)
 
 
 def test_not_toy_valley_lies_along_b_equals_minus_w():
-    # For the seed's two examples (x = 0, y = 1) and (x = 1, y = 0) with tanh:
+    # For the exercise's two examples (x = 0, y = 1) and (x = 1, y = 0) with tanh:
     #     C(w, b) = ½[(tanh(b) − 1)² + tanh²(w + b)].
     # The first term depends on b only and the second is ≥ 0 with equality exactly
     # when w + b = 0, so in every row of fixed b the lowest cost is at w = −b.
     # Along that line C = ½(tanh(b) − 1)², which falls towards 0 as b grows: the
-    # minimum is approached asymptotically along b = −w for b > 0, as the seed says.
+    # minimum is approached asymptotically along b = −w for b > 0, as the exercise says.
     net, X, Y = not_toy()
     xs = np.linspace(-4, 4, 161)  # step 0.05
     ys = np.linspace(-4, 4, 121)  # another step: the line w = −b mostly misses grid points

@@ -1,4 +1,4 @@
-"""Costs: the seed's squared error (no ½), scikit-learn's half of it, the fused cross-entropies."""
+"""Costs: the exercise's squared error (no ½), scikit-learn's half of it, fused cross-entropies."""
 
 from __future__ import annotations
 

@@ -91,7 +91,7 @@ def test_initialisation_is_seeded_and_scaled():
 
 
 def test_default_output_activation_follows_the_cost():
-    assert Network([2, 3, 1], "tanh").activations[-1].name == "tanh"  # the seed: tanh throughout
+    assert Network([2, 3, 1], "tanh").activations[-1].name == "tanh"  # as in the exercise
     assert Network([2, 3, 1], "relu", cost="binary_cross_entropy").activations[-1].name == (
         "logistic")
     assert Network([2, 3, 4], "relu", cost="cross_entropy").activations[-1].name == "softmax"
