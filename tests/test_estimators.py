@@ -62,7 +62,7 @@ EPS32 = float(np.finfo(np.float32).eps)
 def output_term_scale(estimator: MLPRegressor | MLPClassifier, X: np.ndarray) -> float:
     """``max_k,i Σ_j |W_ij a_j| + |b_i|`` of the output layer: the size at which z is rounded."""
     net = estimator.network_
-    A = net._forward(X.astype(net.dtype)).A[-2]  # (N, n_{L−1}), the last hidden layer
+    A = net.forward(X).A[-2]  # (N, n_{L−1}), the last hidden layer
     return float((np.abs(A) @ np.abs(net.W[-1]).T + np.abs(net.b[-1])).max())
 
 
@@ -438,7 +438,7 @@ def test_binary_and_multilabel_outputs():
     assert binary.network_.cost.name == "binary_cross_entropy"
     p = binary.predict_proba(X)
     assert p.shape == (150, 2)
-    z = binary._output(X, logits=True)[:, 0]
+    z = binary.network_.forward(X).Z[-1][:, 0]  # the output layer's logits
     # the negative class is σ(−z), precise even where 1 − σ(z) would round to 0
     np.testing.assert_allclose(p[:, 0], 1 / (1 + np.exp(z)), rtol=1e-12)
     Y = np.column_stack([y == 0, y == 2, y > 0]).astype(int)
@@ -487,7 +487,7 @@ def test_float32_classifier_probabilities_follow_the_inputs_precision():
     X, y = iris()
     clf = MLPClassifier((8,), solver="lbfgs", random_state=0, max_iter=500, dtype="float32")
     clf.fit(X, y == 0)  # separable: logits far beyond float32's σ(z) = 1 from z ≈ 17
-    z = clf._output(X.astype(np.float32), logits=True)[:, 0]
+    z = clf.network_.forward(X).Z[-1][:, 0]  # the float32 network's logits
     assert np.abs(z).max() > 17
     P = clf.predict_proba(X)
     assert P.dtype == np.float64 and P.max() < 1
