@@ -115,7 +115,7 @@ FLOAT32_TOLERANCE = {
                      learning_rate_init=0.01, max_iter=100, dtype="float32"),
         MLPRegressor(max_iter=100, dtype="float32"),
         MLPRegressor(solver="lbfgs", activation="softplus", max_iter=100, dtype="float32"),
-        MLPRegressor(loss="seed_squared_error", max_iter=100),
+        MLPRegressor(loss="squared_error_no_half", max_iter=100),
         MLPClassifier(solver="lbfgs", max_iter=100, dtype="float32"),
     ],
 )
@@ -267,12 +267,12 @@ def test_two_output_loss_is_reported_per_output_and_stops_where_scikit_learn_doe
     assert ours.loss_curve_[-1] == ours.loss_
 
 
-def test_seed_squared_error_is_twice_scikit_learns():
-    """loss='seed_squared_error' has no ½: half the SGD rate takes the same steps, loss_ doubles."""
+def test_squared_error_no_half_is_twice_scikit_learns():
+    """loss='squared_error_no_half': half the SGD rate takes the same steps, loss_ doubles."""
     X, y = regression()
     params = dict(SAME_STEPS, solver="sgd", batch_size=200, max_iter=30)
     with pytest.warns(ConvergenceWarning):
-        ours = MLPRegressor(**params, loss="seed_squared_error", learning_rate_init=0.005)
+        ours = MLPRegressor(**params, loss="squared_error_no_half", learning_rate_init=0.005)
         ours.fit(X, y)
     with pytest.warns(ConvergenceWarning):
         ref = sk.MLPRegressor(**params, learning_rate_init=0.01).fit(X, y)
@@ -283,7 +283,7 @@ def test_seed_squared_error_is_twice_scikit_learns():
     lbfgs = dict(hidden_layer_sizes=(10,), random_state=0, solver="lbfgs", alpha=0.01,
                  max_iter=30)
     with pytest.warns(ConvergenceWarning):
-        ours = MLPRegressor(loss="seed_squared_error", **lbfgs).fit(X, y)
+        ours = MLPRegressor(loss="squared_error_no_half", **lbfgs).fit(X, y)
     with pytest.warns(ConvergenceWarning):
         ref = sk.MLPRegressor(**lbfgs).fit(X, y)
     assert ours.loss_ == pytest.approx(2 * ref.loss_, rel=1e-10)
@@ -448,12 +448,12 @@ def test_binary_and_multilabel_outputs():
     assert multi.predict_proba(X).shape == (150, 3)
 
 
-def test_seed_squared_error_and_output_options():
+def test_squared_error_no_half_and_output_options():
     X, y = iris()
     se = MLPClassifier((8,), "tanh", loss="squared_error", solver="lbfgs", random_state=0,
                        max_iter=500).fit(X, y)
     assert se.network_.cost.name == "half_squared_error" and se.score(X, y) > 0.95
-    seed = MLPClassifier((8,), "tanh", loss="seed_squared_error", solver="lbfgs",
+    seed = MLPClassifier((8,), "tanh", loss="squared_error_no_half", solver="lbfgs",
                          random_state=0, max_iter=500).fit(X, y)
     assert seed.network_.cost.name == "squared_error" and seed.score(X, y) > 0.95
     ovr = MLPClassifier((8,), output_activation="logistic", solver="lbfgs", random_state=0,

@@ -152,7 +152,7 @@ def test_chainrule_estimators_move_with_their_labels_and_feature_names():
     np.testing.assert_allclose(theirs.predict(X), reg.predict(X), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("loss", ["squared_error", "seed_squared_error"])
+@pytest.mark.parametrize("loss", ["squared_error", "squared_error_no_half"])
 def test_squared_error_classifiers_are_refused_but_their_networks_convert(loss):
     """scikit-learn's MLPClassifier trains only log-loss: no classifier of it predicts the same."""
     rng = np.random.default_rng(2)

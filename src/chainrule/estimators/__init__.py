@@ -48,7 +48,7 @@ What is the same as scikit-learn
       issued when ``max_iter`` epochs end without stopping.
 
 What differs
-    * ``loss='seed_squared_error'`` (both estimators) minimises the exercise's
+    * ``loss='squared_error_no_half'`` (both estimators) minimises the exercise's
       cost ``C = (1/N) Σ_k |a_k − y_k|²``, without scikit-learn's ½ (the
       network's cost 'squared_error').  The penalty is doubled with it, so
       ``J = C + (α/N) Σ W²`` is exactly twice scikit-learn's objective (for
@@ -80,7 +80,7 @@ What differs
       classifier); ``dtype`` ('float64' or 'float32') is the precision of the
       weights and of the arithmetic; the classifier's ``loss`` may also be
       'squared_error' (``½|a − y|²`` on the one-hot targets) or
-      'seed_squared_error' (``|a − y|²``, as above).
+      'squared_error_no_half' (``|a − y|²``, as above).
 """
 
 from . import base, classifier, hyperparameters, regressor

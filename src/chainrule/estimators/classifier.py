@@ -30,7 +30,7 @@ class MLPClassifier(MLPTags, ClassifierMixin, BaseMLP):
     multilabel targets (an indicator matrix) logistic outputs and the binary
     cross-entropy, each plus ``(α/2N) Σ ‖W‖²``.  With ``loss='squared_error'``
     ``½|a − y|²`` on the one-hot targets is minimised instead (penalty
-    ``(α/2N) Σ ‖W‖²``), with ``loss='seed_squared_error'`` the exercise's
+    ``(α/2N) Σ ‖W‖²``), with ``loss='squared_error_no_half'`` the exercise's
     ``|a − y|²`` (penalty ``(α/N) Σ ‖W‖²``), as in :class:`MLPRegressor`.
 
     Parameters
@@ -40,7 +40,7 @@ learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose, warm
 momentum, nesterovs_momentum, early_stopping, validation_fraction, beta_1, beta_2, epsilon, \
 n_iter_no_change, max_fun
         As in :class:`MLPRegressor` (early stopping watches the accuracy).
-    loss : {'log_loss', 'squared_error', 'seed_squared_error'}, default='log_loss'
+    loss : {'log_loss', 'squared_error', 'squared_error_no_half'}, default='log_loss'
         The squared errors as in :class:`MLPRegressor` (``loss_`` of
         'squared_error' per output, as there).
     output_activation : {'logistic', 'softmax'}, optional

@@ -19,7 +19,7 @@ __all__ = ["SQUARED_LOSSES", "MLPRegressor"]
 Array = np.ndarray
 # the estimators' squared-error ``loss`` → the network's cost: scikit-learn's ½|a − y|², or the
 # exercise's |a − y|² (whose L2 term is doubled with it, see BaseMLP._l2)
-SQUARED_LOSSES = {"squared_error": "half_squared_error", "seed_squared_error": "squared_error"}
+SQUARED_LOSSES = {"squared_error": "half_squared_error", "squared_error_no_half": "squared_error"}
 
 
 class MLPRegressor(MLPTags, RegressorMixin, BaseMLP):
@@ -27,16 +27,16 @@ class MLPRegressor(MLPTags, RegressorMixin, BaseMLP):
 
     By default minimises scikit-learn's objective,
     ``J = (1/N) Σ_k ½|a_k − y_k|² + (α/2N) Σ_l ‖W(l)‖²``; with
-    ``loss='seed_squared_error'`` the exercise's
+    ``loss='squared_error_no_half'`` the exercise's
     ``J = (1/N) Σ_k |a_k − y_k|² + (α/N) Σ_l ‖W(l)‖²``, twice as large.
 
     Parameters
     ----------
-    loss : {'squared_error', 'seed_squared_error'}, default='squared_error'
+    loss : {'squared_error', 'squared_error_no_half'}, default='squared_error'
         'squared_error': ``C_k = ½|a_k − y_k|²`` (the network's cost
         'half_squared_error'), with ``loss_`` reported as scikit-learn does,
         ``½(a − y)²`` averaged over examples and outputs, plus the penalty.
-        'seed_squared_error': ``C_k = |a_k − y_k|²`` (no ½, the network's cost
+        'squared_error_no_half': ``C_k = |a_k − y_k|²`` (no ½, the network's cost
         'squared_error'), the penalty doubled with it; ``loss_`` is ``J``.
     hidden_layer_sizes : int or array-like of int, default=(100,)
         Neurons of each hidden layer.
@@ -48,7 +48,7 @@ default='relu'
         is chainrule's own).
     alpha : float, default=0.0001
         L2 strength α (weights only, divided by the number of examples; doubled
-        with 'seed_squared_error').
+        with 'squared_error_no_half').
     batch_size : int or 'auto', default='auto'
         Examples per step; 'auto' is ``min(200, n_samples)``.  Not used by 'lbfgs'.
     learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
