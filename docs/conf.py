@@ -51,5 +51,5 @@ autodoc_default_options = {
 # What lives in other projects cannot be linked without fetching their inventories.
 nitpick_ignore_regex = [
     ("py:.*", r"(numpy|np|scipy|sklearn|pandas|pd|torch|onnx|onnxruntime|dask|distributed"
-              r"|rich|matplotlib|starlette|uvicorn|typer|pathlib|os|collections|typing)\b.*"),
+              r"|rich|matplotlib|starlette|uvicorn|typer|pathlib|os|collections|typing|array)\b.*"),
 ]

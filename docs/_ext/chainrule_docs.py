@@ -11,7 +11,8 @@
   Sphinx the notebook with its outputs (see ``notebook_run.py``).
 * ``missing-reference``: a cross-reference to a chainrule object by any of its
   import paths (``Network``, ``chainrule.Network``, ``chainrule.nn.network.Network``)
-  resolves to the place where that object is documented, when there is exactly one;
+  resolves to the place where that object is documented, when there is exactly one (a
+  bare name, to the one documented object of that name);
   a module that is not documented on its own (``chainrule.nn.layers``) resolves to
   the documented package above it.  Anything else stays a warning (an error in CI).
 """
@@ -133,6 +134,11 @@ def resolve(app: Sphinx, env: BuildEnvironment, node: pending_xref,
             name = _described_attribute(env, path)
         if name is not None:
             return _link(app, env, node, contnode, name, target)
+    if "." not in target:  # a bare name documented once anywhere (a summary out of context)
+        found = [n for n, e in objects.items() if n.endswith("." + target) and not e.aliased
+                 and n.startswith(PACKAGE + ".")]
+        if len(found) == 1:
+            return _link(app, env, node, contnode, found[0], target)
     return None
 
 

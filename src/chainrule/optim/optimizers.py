@@ -95,7 +95,7 @@ class Optimizer(Solver):
     """Base class: an update rule ``θ ← θ + Δθ(g, state)`` applied in place.
 
     Subclasses list their per-parameter state arrays in ``state_buffers`` and their
-    hyperparameters in ``hyperparameters``, and implement :meth:`_update`.
+    hyperparameters in ``hyperparameters``, and implement ``_update``.
 
     Parameters
     ----------

@@ -178,7 +178,7 @@ class ReduceLROnPlateau(LRSchedule):
     An epoch *improves* when ``cost <= best − tol``, ``best`` being the lowest
     cost so far.  After ``patience`` consecutive epochs without improvement,
     ``η ← max(η · factor, min_lr)`` and the count starts again.  When a
-    reduction is due but ``η`` is already at ``min_lr``, :attr:`exhausted`
+    reduction is due but ``η`` is already at ``min_lr``, ``exhausted``
     becomes True.  A NaN cost counts as no improvement.
 
     Parameters

@@ -56,7 +56,7 @@ def as_arrays(network: Network, X: object, Y: object) -> tuple[Array, Array]:
 class RowReader:
     """Gathers rows of the arrays of a run: ``np.take`` in memory, positional reads from files.
 
-    Memory-mapped arrays get a :class:`FileRows` reader (one open file each) on first
+    Memory-mapped arrays get a ``FileRows`` reader (one open file each) on first
     use; :meth:`close`, or the end of a ``with`` block, closes them all.  The chunk
     buffers of :meth:`chunks` are kept for the reader's life.
     """

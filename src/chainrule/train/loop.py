@@ -108,9 +108,11 @@ def fit(
             not improved by ``tol`` for ``patience`` epochs; with ``restore_best``
             (default True) the best weights are put back.
         patience : int, default 10
+            Epochs without improvement before early stopping stops.
         tol : float, default 1e-4
             Also L-BFGS's gradient tolerance.
         restore_best : bool, default True
+            Put the best weights back when early stopping stops.
         optimizer_options : dict, optional
             Further options of the optimiser (``momentum``, ``nesterov``, ``beta_1``, ...).
         classification : bool, optional
@@ -136,6 +138,7 @@ def fit(
         network's parameters are overwritten with the saved ones; ``epochs``
         counts the epochs already done.  The result is bit-identical to a run
         that was never interrupted.
+
     Raises
     ------
     DivergenceError

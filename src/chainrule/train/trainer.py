@@ -214,9 +214,9 @@ class Trainer:
         """Train until ``epochs`` epochs are complete (counting those already done).
 
         ``X`` and ``Y`` are validated arrays (as :func:`~chainrule.train.fit` makes them);
-        the training rows are :attr:`train_indices` (all when None).  Ctrl-C is held
+        the training rows are ``train_indices`` (all when None).  Ctrl-C is held
         until the step (L-BFGS: the iteration) in flight ends; then the network keeps
-        that step's weights and KeyboardInterrupt is raised with :attr:`interrupted`
+        that step's weights and KeyboardInterrupt is raised with ``interrupted``
         True.  A second Ctrl-C interrupts at once.
         """
         self.interrupted = False
