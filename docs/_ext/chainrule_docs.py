@@ -118,7 +118,9 @@ def resolve(app: Sphinx, env: BuildEnvironment, node: pending_xref,
     """Resolve a reference to a chainrule object by the object itself (see the module)."""
     if node.get("refdomain") != "py":
         return None
-    target, reftype = node["reftarget"].lstrip("~."), node["reftype"]
+    # a role broken over two lines of a docstring keeps the line break in its target
+    target = re.sub(r"\s+", "", node["reftarget"]).lstrip("~.")
+    reftype = node["reftype"]
     objects = env.get_domain("py").objects
     for path in _candidates(target, node):
         if reftype == "mod":
