@@ -181,8 +181,9 @@ class FitDisplay(Display):
                 suffix = f" {j}" if m > 1 else ""
             colour = f"C{j % 10}"
             ax.plot(self.x[order], self.targets[order, j], **{
-                "marker": "o", "linestyle": "none", "color": colour, "markersize": 3,
-                "alpha": 0.5, "label": f"target{suffix}", **target_kwargs})
+                "marker": "o", "linestyle": "none", "color": colour, "markersize": 4,
+                "alpha": 0.6, "markeredgecolor": "black", "markeredgewidth": 0.4,
+                "zorder": 3, "label": f"target{suffix}", **target_kwargs})
             lines += ax.plot(self.x_grid, self.outputs[:, j], **{
                 "linestyle": "-", "color": colour, "linewidth": 2, "label": f"network{suffix}",
                 **kwargs})

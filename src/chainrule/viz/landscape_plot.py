@@ -10,6 +10,7 @@ and says so: a trained model's first weight may belong to an input that is alway
 
 from __future__ import annotations
 
+import textwrap
 import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -204,7 +205,8 @@ class LandscapeDisplay(Display):
         ax.set_xlabel(L.label_x)
         ax.set_ylabel(L.label_y)
         title = f"C({L.label_x}, {L.label_y}): white = low cost, black = high"
-        ax.set_title(title if self.note is None else f"{title}\n{self.note}",
+        # the note wrapped to the width of the map (about 70 characters in a small font)
+        ax.set_title(title if self.note is None else f"{title}\n{textwrap.fill(self.note, 70)}",
                      fontsize="medium" if self.note is None else "small")
         ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
         return self
