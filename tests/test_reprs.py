@@ -238,3 +238,93 @@ def test_a_failed_gradient_check_says_which_components():
     assert rows[0][0] == "θ[1]" and rows[0][4] == "FAILED"
     assert [r[4] for r in rows[1:]] == ["ok", "ok"]
     assert "FAILED on 1 components" in repr(result)
+
+
+# -- a run's record and a model ----------------------------------------------------------------
+
+
+def long_history():
+    """A 30,000-epoch record with validation, as the heart's long run gives."""
+    from chainrule import History
+
+    n = 30_000
+    epochs = np.arange(1, n + 1)
+    cost = 2.0 / np.sqrt(epochs)
+    val = cost * 1.1
+    val[::7] = np.nan  # gaps where validation was not computed
+    nan = np.full(n, np.nan)  # no accuracy: a regressor
+    return History(epoch=epochs, cost=cost, val_cost=val, accuracy=nan, val_accuracy=nan,
+                   learning_rate=np.full(n, 0.01), seconds=np.full(n, 0.002),
+                   best_epoch=12_345, n_steps=n)
+
+
+def test_a_long_history_shows_a_short_summary():
+    h = long_history()
+    text = repr(h)
+    assert len(text) < 200
+    assert text == ("History(30000 epochs: cost 2 → 0.01155, validation C 0.0127, "
+                    "best epoch 12345, 60 s)")
+    markup = h._repr_html_()
+    assert len(markup.encode()) < FEW_KB
+    root = parse(markup)
+    assert no_scripts(root)
+    t = root.find("table")
+    assert t.rows("thead") == [["epoch", "cost C", "validation C", "η", "seconds"]]
+    rows = t.rows("tbody")
+    assert [r[0] for r in rows] == ["1", "2", "3", "4", "12345 (best)", "⋮", "30000"]
+    for r in rows:
+        if r[0] != "⋮":
+            k = int(r[0].split()[0]) - 1
+            np.testing.assert_allclose(number(r[1]), h.cost[k], rtol=1e-3)
+    assert rows[0][2] == "nan" and number(rows[1][2]) == pytest.approx(h.val_cost[1], rel=1e-3)
+    points = root.find("polyline").attrs["points"].split()
+    assert 2 <= len(points) <= 120  # the cost's sparkline
+    frame = h.to_frame()
+    assert frame.shape == (30_000, 6) and frame.index.name == "epoch"
+    assert list(frame.columns) == ["cost", "val_cost", "accuracy", "val_accuracy", "learning_rate",
+                                   "seconds"]
+    np.testing.assert_array_equal(frame["cost"].to_numpy(), np.asarray(h.cost))
+    assert frame.index[-1] == 30_000
+
+
+def test_an_empty_history():
+    from chainrule import History
+
+    assert repr(History()) == "History(no epochs)"
+    assert parse(History()._repr_html_()).find("b").text() == "History: no epochs"
+
+
+def test_a_model_shows_its_fields_and_its_network(rng):
+    from chainrule import Model
+
+    X = rng.normal(size=(40, 3))
+    y = np.array(["cat", "dog"])[(X[:, 0] > 0).astype(int)]
+    import pandas as pd
+
+    frame = pd.DataFrame(X, columns=["height", "weight", "age"])
+    model = Model(Network([3, 4, 2], "tanh", cost="cross_entropy", random_state=0))
+    model.fit(frame, y, epochs=5, learning_rate=0.05, random_state=0)
+    root = parse(model._repr_html_())
+    assert no_scripts(root)
+    fields, layers = root.find_all("table")[:2]
+    rows = dict((r[0], r[1]) for r in fields.rows("tbody"))
+    assert rows["task"] == "classification"
+    assert rows["inputs"] == "3: height, weight, age"
+    assert rows["classes"] == "2: cat, dog"
+    assert rows["epochs run"] == "5"
+    assert number(rows["final cost"]) == pytest.approx(model.training["final_cost"], rel=1e-5)
+    assert layers.rows("tfoot") == [["total", "", "", "", "", str(model.network.n_params)]]
+    assert root.find("svg") is not None  # the network's diagram
+
+
+def test_a_large_model_stays_small():
+    from chainrule import Model
+
+    net = Network([784, 100, 10], "relu", cost="cross_entropy", random_state=0)
+    model = Model(net, feature_names=[f"pixel{i}" for i in range(784)], classes=list(range(10)))
+    markup = model._repr_html_()
+    assert len(markup.encode()) < 2 * FEW_KB
+    rows = dict((r[0], r[1]) for r in parse(markup).find("table").rows("tbody"))
+    assert rows["inputs"] == ("784: pixel0, pixel1, pixel2, pixel3, pixel4, pixel5, …, pixel783 "
+                              "(784)")
+    assert rows["classes"] == "10: 0, 1, 2, 3, 4, 5, …, 9 (10)"

@@ -42,6 +42,7 @@ from ..utils import validation
 from ..utils.validation import as_2d, row_blocks
 from ..utils.version import __version__
 from .inputs import frame_names, input_matrix, select_columns, target_array
+from .reprs import model_html
 
 __all__ = ["Evaluation", "Model", "load_model", "training_summary"]
 
@@ -178,6 +179,9 @@ class Model:
         what = f"classes={self.classes!r}" if self.classes is not None else "regression"
         return (f"Model({sizes} {self.network.activations[-1].name} network, cost={self.cost!r}, "
                 f"{what}, standardized={self.scaler is not None})")
+
+    def _repr_html_(self) -> str:
+        return model_html(self)
 
     # -- files ------------------------------------------------------------------
 

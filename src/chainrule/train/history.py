@@ -24,6 +24,8 @@ from typing import Any, overload
 
 import numpy as np
 
+from .reprs import history_frame, history_html, history_text
+
 __all__ = ["BLOCK", "Column", "EpochInfo", "History"]
 
 Array = np.ndarray
@@ -284,6 +286,18 @@ class History:
     def nbytes(self) -> int:
         """Bytes of column storage held."""
         return sum(getattr(self, name).nbytes for name in COLUMNS)
+
+    # -- display (chainrule.train.reprs) ----------------------------------------------
+
+    def to_frame(self) -> Any:
+        """Every epoch as a :class:`pandas.DataFrame` indexed by ``epoch``."""
+        return history_frame(self)
+
+    def __repr__(self) -> str:
+        return history_text(self)
+
+    def _repr_html_(self) -> str:
+        return history_html(self)
 
 
 @dataclass(frozen=True)

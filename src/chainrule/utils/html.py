@@ -27,6 +27,7 @@ __all__ = [
     "network_svg",
     "plain_number",
     "shown_indices",
+    "sparkline_svg",
     "table",
 ]
 
@@ -34,6 +35,9 @@ Array = np.ndarray
 
 # Vectors and matrices longer than this along an axis are shown with their middle elided.
 MAX_SHOWN = 6
+
+# A sparkline: its size in pixels and the most points it draws.
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_POINTS = 240, 48, 120
 
 # The network diagram: pixels between layers and between neurons, and the neuron radius.
 LAYER_GAP, NEURON_GAP, RADIUS = 90, 22, 7
@@ -179,3 +183,28 @@ def _row_y(k: int, n_shown: int, tallest: int) -> int:
 def _neuron_rows(shown: list[int | None], tallest: int) -> dict[int, int]:
     """Neuron index → its height in the diagram, for the neurons shown."""
     return {i: _row_y(k, len(shown), tallest) for k, i in enumerate(shown) if i is not None}
+
+
+def sparkline_svg(values: object, *, log: bool = False, title: str = "") -> Markup:
+    """A small line chart of ``values`` as an inline SVG (at most :data:`SPARK_POINTS`
+    points, picked evenly, the last one included), on a log scale with ``log``.
+
+    NaN and infinite values are left out; nothing is drawn without two finite ones.
+    """
+    v = np.asarray(values, dtype=np.float64).reshape(-1)
+    x = np.arange(v.size, dtype=np.float64)
+    keep = np.isfinite(v) & ((v > 0) if log else True)
+    x, v = x[keep], v[keep]
+    if v.size < 2:
+        return Markup("")
+    pick = np.unique(np.linspace(0, v.size - 1, min(v.size, SPARK_POINTS)).round().astype(int))
+    x, v = x[pick], np.log10(v[pick]) if log else v[pick]
+    span_x = float(x[-1] - x[0]) or 1.0
+    span_v = float(v.max() - v.min()) or 1.0
+    px = 2 + (x - x[0]) / span_x * (SPARK_WIDTH - 4)
+    py = SPARK_HEIGHT - 2 - (v - v.min()) / span_v * (SPARK_HEIGHT - 4)  # high values on top
+    points = " ".join(f"{a:.0f},{b:.0f}" for a, b in zip(px, py))
+    return Markup(f'<svg xmlns="http://www.w3.org/2000/svg" width="{SPARK_WIDTH}" '
+                  f'height="{SPARK_HEIGHT}" role="img"><title>{escape(title)}</title>'
+                  f'<polyline points="{points}" fill="none" stroke="{POSITIVE}" '
+                  'stroke-width="1.5"/></svg>')
