@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 import warnings
 from collections.abc import Iterator
 from itertools import pairwise
@@ -32,6 +33,7 @@ from ..optim.optimizers import SGD, GradientDescent, Solver
 from ..optim.schedules import ConstantLR, DivideOnPlateau, EpochInverseScalingLR, LRSchedule
 from ..optim.solvers import solver_class
 from ..train.history import EpochInfo
+from ..train.progress import ProgressBar
 from ..train.stopping import EarlyStopping
 from ..train.trainer import Trainer
 from .hyperparameters import check_hyperparameters
@@ -261,7 +263,7 @@ class BaseMLP(BaseEstimator):
         t.monitor = record.score
         self.n_iter_ = 0
         try:
-            with _in_scikit_learns_words():
+            with _in_scikit_learns_words(), record:
                 t.run(X, Y, t.epoch + (1 if incremental else self.max_iter), callbacks=[record])
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=4)
@@ -280,7 +282,7 @@ class BaseMLP(BaseEstimator):
                     random_state=0, l2=self._l2(), classification=False,
                     stopping=self._stopping_for_fit(stochastic=False))
         record = _Record(self, 0, None)  # scikit-learn's t_ counts no L-BFGS examples
-        with _in_scikit_learns_words():
+        with _in_scikit_learns_words(), record:
             t.run(X, Y, int(self.max_iter), callbacks=[record])
         result = t.lbfgs_result
         self.n_iter_ = min(int(result.nit), int(self.max_iter))
@@ -333,13 +335,24 @@ class _Record:
     minus the validation score with ``early_stopping``, else the training loss as
     scikit-learn reports it.  Calling the object at each epoch's end keeps ``loss_``,
     ``loss_curve_``, ``n_iter_``, ``t_``, ``validation_scores_``, ``best_loss_`` and
-    ``best_validation_score_``, and prints what scikit-learn prints with ``verbose``.
+    ``best_validation_score_``, and prints what scikit-learn prints with ``verbose``,
+    or, where someone watches (a terminal, a notebook), shows a live bar instead; used
+    as a context manager around the run, which closes the bar.
     """
 
     def __init__(self, est: BaseMLP, n: int, validation: tuple[Array, Array] | None):
         self.est, self.validation = est, validation
         self.n = n  # examples an epoch adds to t_
         self.last = math.nan
+        self.bar = ProgressBar.where_watched(sys.stdout) if est.verbose else None
+        self.lines = bool(est.verbose) and self.bar is None
+
+    def __enter__(self) -> _Record:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
     def score(self, info: EpochInfo) -> float:
         if self.validation is None:
@@ -353,7 +366,9 @@ class _Record:
         est.t_ += self.n
         est.loss_ = est._reported(info.cost, info.penalty)
         est.loss_curve_.append(est.loss_)
-        if est.verbose:
+        if self.bar is not None:
+            self.bar(info)
+        if self.lines:
             print(f"Iteration {est.n_iter_}, loss = {est.loss_:.8f}")
         stopping = est._stopping
         assert stopping is not None
@@ -361,11 +376,11 @@ class _Record:
             assert est.validation_scores_ is not None
             est.validation_scores_.append(self.last)
             est.best_validation_score_ = -stopping.best
-            if est.verbose:
+            if self.lines:
                 print(f"Validation score: {self.last:f}")
         elif stopping.stop:
             est.best_loss_ = stopping.best
-        if est.verbose and stopping.stop and stopping.stalled_at == info.epoch:
+        if self.lines and stopping.stop and stopping.stalled_at == info.epoch:
             what = "Validation score" if self.validation is not None else "Training loss"
             rate = est._trainer.optimizer.learning_rate  # type: ignore[union-attr]
             then = "Stopping." if info.history.stopped_early else \

@@ -6,7 +6,17 @@ record), ``stopping`` (early stopping), ``divergence`` (its detection and rollba
 (Ctrl-C between steps) and ``checkpoint`` (the file format).
 """
 
-from . import batches, checkpoint, divergence, history, interrupts, loop, stopping, trainer
+from . import (
+    batches,
+    checkpoint,
+    divergence,
+    history,
+    interrupts,
+    loop,
+    progress,
+    stopping,
+    trainer,
+)
 from .batches import RowReader, as_arrays, evaluate, full_pass, is_classifier, n_correct
 from .checkpoint import (
     FORMAT,
@@ -27,8 +37,10 @@ from .divergence import DivergenceGuard
 from .history import BLOCK, Column, EpochInfo, History
 from .interrupts import deferred_interrupt
 from .loop import Checkpointer, fit
+from .progress import ProgressBar, in_notebook
 from .stopping import EarlyStopping
 from .trainer import Trainer, training_config
 
 __all__ = sorted({*batches.__all__, *checkpoint.__all__, *divergence.__all__, *history.__all__,
-                  *interrupts.__all__, *loop.__all__, *stopping.__all__, *trainer.__all__})
+                  *interrupts.__all__, *loop.__all__, *progress.__all__, *stopping.__all__,
+                  *trainer.__all__})

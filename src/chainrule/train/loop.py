@@ -10,6 +10,7 @@ epochs and on Ctrl-C, and ``resume=True`` continues from it bit-identically.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import os
@@ -35,6 +36,7 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .history import EpochInfo, History
+from .progress import ProgressBar
 from .trainer import Callback, Trainer, Validation, training_config
 
 __all__ = ["Checkpointer", "EpochInfo", "History", "Trainer", "evaluate", "fit"]
@@ -57,6 +59,7 @@ def fit(
     checkpoint_every: int = 1,
     checkpoint_every_batches: int | None = None,
     resume: bool = False,
+    verbose: bool | str = False,
     **options: Any,
 ) -> History:
     """Train ``network`` on ``(X, y)`` by back-propagation; returns the :class:`History`.
@@ -138,6 +141,10 @@ def fit(
         network's parameters are overwritten with the saved ones; ``epochs``
         counts the epochs already done.  The result is bit-identical to a run
         that was never interrupted.
+    verbose : bool or str, default False
+        Show the progress (:class:`~chainrule.train.progress.ProgressBar`): True for a
+        live bar in a terminal or a notebook (plain lines where there is neither), or
+        one of its modes ('bar', 'notebook', 'lines'); False shows nothing.
 
     Raises
     ------
@@ -177,9 +184,13 @@ def fit(
         t.split(X_arr.shape[0], validation_split)  # kept as it is when resumed
         if t.val_indices is not None:  # evaluated in place, in chunks: memmaps stay on disk
             validation = (X_arr, Y_arr, t.val_indices)
+    bar = ProgressBar.for_verbose(verbose)
+    if bar is not None:
+        callbacks, batch_callback = [*callbacks, bar], bar.after(batch_callback)
     try:
-        return t.run(X_arr, Y_arr, n_epochs, validation=validation, callbacks=callbacks,
-                     batch_callback=batch_callback)
+        with bar if bar is not None else contextlib.nullcontext():
+            return t.run(X_arr, Y_arr, n_epochs, validation=validation, callbacks=callbacks,
+                         batch_callback=batch_callback)
     except KeyboardInterrupt:
         if saver is not None and t.interrupted:
             try:
