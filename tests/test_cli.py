@@ -526,7 +526,8 @@ def test_landscape_resolution_applies_to_a_default_axis(files: dict[str, Path],
     assert json.loads(r.stdout)["resolution"] == [11, 11]
     model = tmp_path / "xor.safetensors"
     assert invoke("train", "--dataset", "xor", "--epochs", "2", "-q", "-o", model).exit_code == 0
-    r = invoke("landscape", "--model", model, "--resolution", "7", "-o", png, "--json")
+    r = invoke("landscape", "--model", model, "--param-x", "W1[0,0]", "--param-y", "b1[0]",
+               "--resolution", "7", "-o", png, "--json")
     assert r.exit_code == 0, r.stderr
     result = json.loads(r.stdout)
     net, _ = load_model(model)
@@ -534,11 +535,40 @@ def test_landscape_resolution_applies_to_a_default_axis(files: dict[str, Path],
     assert result["resolution"] == [7, 7]
     assert result["x_range"] == pytest.approx([w - 4, w + 4], abs=1e-12)
     assert result["y_range"] == pytest.approx([b - 4, b + 4], abs=1e-12)
+    assert result["chosen_by"] is None  # chosen by the user
     cls = tmp_path / "cls.safetensors"
     assert invoke("train", files["cls"], "--epochs", "2", "-q", "-o", cls).exit_code == 0
     r = invoke("landscape", "--model", cls, "-o", png)
     assert r.exit_code == 2
     assert_one_line_error(r.stderr, "--data: give a data file")
+
+
+def test_a_models_landscape_defaults_to_the_parameters_that_matter(tmp_path: Path,
+                                                                     rng: np.random.Generator):
+    # the first column is always 0, like a blank pixel: its weights change no cost
+    X = np.column_stack([np.zeros(60), rng.normal(size=(60, 2))])
+    labels = np.where(X[:, 1] + X[:, 2] > 0, "yes", "no")
+    data = tmp_path / "blank.csv"
+    data.write_text("blank,a,b,label\n" + "".join(f"{r[0]!r},{r[1]!r},{r[2]!r},{k}\n"
+                                                 for r, k in zip(X.tolist(), labels)))
+    model = tmp_path / "blank.safetensors"
+    assert invoke("train", data, "--target", "label", "--epochs", "3", "-q", "-o",
+                  model).exit_code == 0
+    png = tmp_path / "map.png"
+    r = invoke("landscape", "--model", model, "--data", data, "--resolution", "9", "--steps",
+               "3", "-o", png, "--json")
+    assert r.exit_code == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert "W1[0,0]" not in (result["param_x"], result["param_y"])
+    assert result["chosen_by"].startswith(f"{result['param_x']} and {result['param_y']}: the "
+                                          "two parameters along which the examples' costs")
+    r = invoke("landscape", "--model", model, "--data", data, "--resolution", "9", "-o", png)
+    assert r.exit_code == 0, r.stderr
+    assert f"the axes: {result['chosen_by']}" in r.stdout
+    r = invoke("landscape", "--model", model, "--data", data, "--param-x", "W1[1,0]",
+               "--param-y", "b1[0]", "--resolution", "9", "-o", png)
+    assert r.exit_code == 0, r.stderr
+    assert "warning: params: no example's cost depends on W1[1,0]" in r.stderr
 
 
 def test_explain_takes_a_class_label_for_a_classifier(files: dict[str, Path], tmp_path: Path):

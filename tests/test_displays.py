@@ -54,20 +54,26 @@ def no_figures_left_open_and_never_shown(monkeypatch):
     assert left == [], f"figures left open: {left}"
 
 
-@pytest.fixture(scope="module")
-def three_classes():
-    """Two inputs, three classes (integers and text), and one trained thing of each kind."""
-    rng = np.random.default_rng(0)
+def trained_classifiers(seed, labels_of):
+    """Two inputs, three classes (integers 0-2, given as ``labels_of(y)``), and one trained
+    thing of each kind."""
+    rng = np.random.default_rng(seed)
     X = rng.normal(size=(60, 2))
     y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 0] > 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # a few epochs are enough here
         clf = MLPClassifier(hidden_layer_sizes=(5,), max_iter=30, random_state=0)
-        clf.fit(X, NAMES[y])
+        clf.fit(X, labels_of(y))
     model = Model(Network([2, 5, 3], "tanh", cost="cross_entropy", random_state=0))
-    model.fit(X, NAMES[y], epochs=20, learning_rate=0.05, random_state=0)
+    model.fit(X, labels_of(y), epochs=20, learning_rate=0.05, random_state=0)
     net = Network([2, 5, 3], "tanh", cost="cross_entropy", random_state=1)
     return X, y, {"estimator": clf, "model": model, "network": net}
+
+
+@pytest.fixture(scope="module")
+def three_classes():
+    """Text labels (cat, dog, eel)."""
+    return trained_classifiers(0, lambda y: NAMES[y])
 
 
 KINDS = ["estimator", "model", "network"]
@@ -390,3 +396,57 @@ def test_labels_where_one_hot_rows_are_wanted_get_a_hint():
         explain_network(net, X, np.array(["a", "b", "c", "a"]), "b1[0]")
     with pytest.raises(ValueError, match=r"got 4 values$"):  # no hint for fractions
         fit(net, X, np.array([0.5, 1, 2, 1]), epochs=1)
+
+
+@pytest.fixture(scope="module")
+def integer_classes():
+    """Integer labels (0, 1, 2)."""
+    return trained_classifiers(4, lambda y: y)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_integer_labels_everywhere(integer_classes, kind):
+    X, y, fitted = integer_classes
+    thing = fitted[kind]
+    ax = plot_decision_regions(thing, X, y, resolution=20)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["0", "1", "2"]
+    close(ax)
+    display = LandscapeDisplay.from_estimator(thing, X, y, x_values=np.linspace(-1, 1, 5),
+                                              y_values=np.linspace(-1, 1, 5), n_steps=3)
+    assert np.isfinite(display.landscape.C).all()
+    close(display.ax_)
+    ledger = explain(thing, X, y, "b2[0]")
+    assert ledger.value == pytest.approx(ledger.backprop, rel=1e-9)
+
+
+def regressors():
+    """A 1-input, 2-output curve and a trained thing of each kind for it."""
+    t = np.linspace(0, 1, 30)
+    Y = np.column_stack([np.sin(2 * np.pi * t), np.cos(2 * np.pi * t)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = MLPRegressor(hidden_layer_sizes=(6,), max_iter=20, random_state=0)
+        reg.fit(t[:, None], Y)
+    model = Model(Network([1, 6, 2], "tanh", "identity", random_state=0))
+    model.fit(t[:, None], Y, epochs=10, learning_rate=0.05, random_state=0)
+    net = Network([1, 6, 2], "tanh", "identity", random_state=1)
+    return t, Y, {"estimator": reg, "model": model, "network": net}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_fits_and_curves_of_any_trained_thing(kind):
+    t, Y, fitted = regressors()
+    thing = fitted[kind]
+    outputs = (thing.predict if kind == "estimator" else thing.outputs if kind == "model"
+               else thing.predict)
+    ax = plot_fit_1d(thing, t, Y)
+    lines = [ln for ln in ax.get_lines() if ln.get_label().startswith("network")]
+    assert len(lines) == 2
+    grid = lines[0].get_xdata()
+    np.testing.assert_allclose(np.column_stack([ln.get_ydata() for ln in lines]),
+                               outputs(grid[:, None]), rtol=1e-12)
+    close(ax)
+    ax = plot_curve_2d(thing, t, y=Y)
+    np.testing.assert_allclose(np.column_stack(ax.get_lines()[1].get_data()),
+                               outputs(np.linspace(-0.1, 1.1, 400)[:, None]), rtol=1e-12)
+    close(ax)

@@ -11,6 +11,7 @@ import numpy as np
 import typer
 
 from ..errors import ConfigError
+from ..nn.chain import parse_param
 from ..nn.network import Network
 from .data_prep import model_with_data
 from .figures import files_only_backend, save_plot
@@ -27,7 +28,7 @@ from .options import (
     whole_number,
 )
 from .outputs import check_output
-from .reporting import reporting
+from .reporting import reporting, warnings_as_notes
 
 if TYPE_CHECKING:
     from ..nn.landscape import DescentPath, Landscape
@@ -47,9 +48,13 @@ def landscape(
         help="Data for the cost (default: the model's built-in training set).",
         show_default=False)] = None,
     dataset: DatasetOpt = None,
-    param_x: Annotated[str, typer.Option(help="The parameter along x, e.g. W1[0,0].")]
-        = "W1[0,0]",
-    param_y: Annotated[str, typer.Option(help="The parameter along y, e.g. b1[0].")] = "b1[0]",
+    param_x: Annotated[str | None, typer.Option(
+        help="The parameter along x, e.g. W1[0,0] (default: the NOT neuron's w; for a model, "
+             "of the two parameters along which the examples' costs change most, the first).",
+        show_default=False)] = None,
+    param_y: Annotated[str | None, typer.Option(
+        help="The parameter along y, e.g. b1[0] (default: the NOT neuron's b; for a model, "
+             "the second of those two).", show_default=False)] = None,
     x_range: Annotated[Any, typer.Option(
         parser=ascending_pair, metavar="LOW,HIGH",
         help="LOW,HIGH of the x axis (default: ±4 around the current value; the NOT toy: "
@@ -83,6 +88,9 @@ def landscape(
         net, X, Y, source = _cost_data(model, data, dataset)
         if model is None:
             x_range, y_range = x_range or NOT_TOY_RANGE, y_range or NOT_TOY_RANGE
+            param_x, param_y, note = param_x or "W1[0,0]", param_y or "b1[0]", None
+        else:
+            param_x, param_y, note = _axes(net, X, Y, param_x, param_y)
         with library_errors_as_options({"param": "--param-x"}):
             net.flat_index(param_x)
         with library_errors_as_options({"param": "--param-y"}):
@@ -95,14 +103,38 @@ def landscape(
         if steps > 0:
             path = descent_path(net, X, Y, param_x, param_y, start=start, learning_rate=lr,
                                 n_steps=steps)
-        from ..viz.plots import plot_landscape
+        from ..viz.landscape_plot import LandscapeDisplay
 
         files_only_backend()
-        save_plot(plot_landscape(land, path=path), out)
+        save_plot(LandscapeDisplay(land, path=path, note=note).plot().ax_, out)
         if json_output:
-            typer.echo(json.dumps(_result(land, path, out, source)))
+            typer.echo(json.dumps({**_result(land, path, out, source), "chosen_by": note}))
         else:
             _print_result(land, path, out, source, lr)
+            if note is not None:
+                typer.echo(f"the axes: {note}")
+
+
+def _axes(net: Network, X: Array, Y: Array, param_x: str | None,
+          param_y: str | None) -> tuple[str, str, str | None]:
+    """A model's two parameters: those given, the others the ones along which the examples'
+    costs change most (and a note saying so); a flat choice is warned about."""
+    from ..viz.landscape_plot import steepest_params
+
+    for given, option in ((param_x, "--param-x"), (param_y, "--param-y")):
+        if given is not None:
+            with library_errors_as_options({"param": option}):
+                net.flat_index(given)
+    if param_x is not None and param_y is not None:
+        with warnings_as_notes():
+            steepest_params(net, X, Y, (param_x, param_y))
+        return param_x, param_y, None
+    px, py, note = steepest_params(net, X, Y)
+    if param_x is None and param_y is None:
+        return px, py, note
+    given = str(parse_param(param_x or param_y or ""))
+    other = py if given == px else px
+    return (given, other, None) if param_x is not None else (other, given, None)
 
 
 def _cost_data(model: Path | None, data: Path | None,

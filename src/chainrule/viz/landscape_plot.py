@@ -71,9 +71,9 @@ def steepest_params(network: Network, X: Array, Y: Array,
     for p in chosen:
         if rms[network.flat_index(p)] == 0:
             warnings.warn(f"params: no example's cost depends on {p} (∂C_k/∂θ = 0 for every "
-                          f"example), so the map is flat along it; leave params out to map "
-                          f"the two that matter most ({names[best[0]]}, {names[best[1]]})",
-                          UserWarning, stacklevel=3)
+                          f"example), so the map is flat along it; without a choice it is "
+                          f"drawn over the two that matter most ({names[best[0]]}, "
+                          f"{names[best[1]]})", UserWarning, stacklevel=3)
     return chosen[0], chosen[1], None
 
 

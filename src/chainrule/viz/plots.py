@@ -138,7 +138,7 @@ def plot_fit_1d(x: object, y_true: object, y_pred: object = None, ax: Axes | Non
     drawn through the given points.  ``kwargs`` go to ``Axes.plot`` of the lines.
     """
     if not _is_data(x):
-        return FitDisplay.from_estimator(x, y_true, y_pred, ax=ax, **kwargs).ax_
+        return FitDisplay.from_estimator(x, y_true, y_pred, curve=False, ax=ax, **kwargs).ax_
     X = columns(x, "x")
     if X.shape[1] != 1:
         raise ShapeError(f"x: plot_fit_1d needs one input feature, got {X.shape[1]}")
