@@ -13,21 +13,28 @@ rows is also run as a real subprocess.
 from __future__ import annotations
 
 import errno
-import io
-import json
 import os
 import pickle
-import struct
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import chainrule
+from catalogue_hostile import HOSTILE_ROWS, make_hostile_inputs
+from catalogue_support import (
+    FAILED,
+    Row,
+    files_snapshot,
+    npy,
+    npy_header,
+    npz,
+    train_argv,
+    with_metadata,
+)
 from chainrule import ConfigError, DataError, ModelFileError, Network, ShapeError
 from chainrule.cli import main
 from chainrule.data import load_csv, load_data, load_dataset, one_hot
@@ -35,8 +42,6 @@ from chainrule.io import load_model, read_model_info, save_model
 from chainrule.nn import explain
 from chainrule.train.checkpoint import CheckpointError, load_checkpoint
 from chainrule.train.loop import fit
-
-USAGE, FAILED = 2, 1
 
 GOOD_CSV = "x1,x2,label\n0.5,1,0\n1.5,2,1\n2.5,0,1\n0.1,0.2,0\n"
 
@@ -62,39 +67,6 @@ INPUT_FILES: dict[str, str | bytes] = {
 }
 
 
-def _npy(A: np.ndarray, allow_pickle: bool = False) -> bytes:
-    buf = io.BytesIO()
-    np.save(buf, A, allow_pickle=allow_pickle)
-    return buf.getvalue()
-
-
-def _npz(**arrays: np.ndarray) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
-
-
-def _npy_header(shape: tuple[int, ...]) -> bytes:
-    """A .npy file of float64 whose header declares ``shape`` (and no data)."""
-    buf = io.BytesIO()
-    np.lib.format.write_array_header_1_0(buf, {"descr": "<f8", "fortran_order": False,
-                                               "shape": shape})
-    return buf.getvalue()
-
-
-def _with_metadata(model: Path, out: Path, **fields: object) -> None:
-    """A copy of a model file whose metadata fields are set to ``fields`` (valid safetensors,
-    hostile metadata)."""
-    blob = model.read_bytes()
-    (n,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + n])
-    doc = json.loads(header["__metadata__"]["chainrule"])
-    doc["metadata"].update(fields)
-    header["__metadata__"]["chainrule"] = json.dumps(doc)
-    raw = json.dumps(header).encode()
-    out.write_bytes(struct.pack("<Q", len(raw)) + raw + blob[8 + n:])
-
-
 def _object_array() -> np.ndarray:
     A = np.empty(2, dtype=object)
     A[:] = [{"a": 1}, [2]]
@@ -102,16 +74,16 @@ def _object_array() -> np.ndarray:
 
 
 INPUT_FILES.update({
-    "cube.npy": _npy(np.zeros((2, 2, 2))),
-    "objects.npy": _npy(_object_array(), allow_pickle=True),
-    "nan.npy": _npy(np.array([[1.0, np.nan]])),
-    "no_x.npz": _npz(features=np.zeros((3, 2))),
-    "rows_differ.npz": _npz(X=np.zeros((3, 2)), y=np.zeros((4, 1))),
-    "xy.npz": _npz(X=np.eye(3, 2), y=np.arange(3.0)),
-    "table.npy": _npy(np.eye(4, 3)),
-    "features.npy": _npy(np.eye(4, 2)),  # the model's 2 features, no target column
-    "impossible.npy": _npy_header((2**64, 0)),  # a shape no array has (beside a 0)
-    "float128.npy": _npy(np.ones((3, 3), dtype=np.longdouble)),
+    "cube.npy": npy(np.zeros((2, 2, 2))),
+    "objects.npy": npy(_object_array(), allow_pickle=True),
+    "nan.npy": npy(np.array([[1.0, np.nan]])),
+    "no_x.npz": npz(features=np.zeros((3, 2))),
+    "rows_differ.npz": npz(X=np.zeros((3, 2)), y=np.zeros((4, 1))),
+    "xy.npz": npz(X=np.eye(3, 2), y=np.arange(3.0)),
+    "table.npy": npy(np.eye(4, 3)),
+    "features.npy": npy(np.eye(4, 2)),  # the model's 2 features, no target column
+    "impossible.npy": npy_header((2**64, 0)),  # a shape no array has (beside a 0)
+    "float128.npy": npy(np.ones((3, 3), dtype=np.longdouble)),
     "pickle.safetensors": pickle.dumps({"W1": [[1.0]]}),
 })
 
@@ -127,40 +99,21 @@ def inputs(tmp_path_factory) -> Path:
         else:
             path.write_text(content)
     (folder / "a_folder.csv").mkdir()
-    (folder / "model.npz").write_bytes(_npz(W1=np.ones((2, 2))))
+    (folder / "model.npz").write_bytes(npz(W1=np.ones((2, 2))))
     assert main(["train", str(folder / "good.csv"), "--hidden", "3", "--epochs", "3",
                  "--quiet", "--out", str(folder / "model.safetensors"),
                  "--checkpoint", str(folder / "run.ckpt")]) == 0
     model = folder / "model.safetensors"
     (folder / "truncated.safetensors").write_bytes(model.read_bytes()[:100])
-    _with_metadata(model, folder / "classes_7.safetensors", classes=7)
-    _with_metadata(model, folder / "surrogate.safetensors", feature_names=["x1", "\ud800"])
-    _with_metadata(model, folder / "cost_text.safetensors", training={"final_cost": "low"})
-    _with_metadata(model, folder / "narrow_scaling.safetensors",
-                   standardizer={"mean": [0.0], "scale": [1.0]})
+    with_metadata(model, folder / "classes_7.safetensors", classes=7)
+    with_metadata(model, folder / "surrogate.safetensors", feature_names=["x1", "\ud800"])
+    with_metadata(model, folder / "cost_text.safetensors", training={"final_cost": "low"})
+    with_metadata(model, folder / "narrow_scaling.safetensors",
+                  standardizer={"mean": [0.0], "scale": [1.0]})
+    with_metadata(model, folder / "features_5.safetensors", feature_names=5)
+    with_metadata(model, folder / "one_class.safetensors", classes=[0])
+    make_hostile_inputs(folder)
     return folder
-
-
-@dataclass(frozen=True)
-class Row:
-    """One bad input: the library call, the command line, and the answers they must give."""
-
-    error: type[Exception]  # exact class raised by the library call
-    fragment: str  # in the library's message and in the command's error line
-    lib: Callable[[Path, Path], object] | None  # (inputs, out) -> raises; None: CLI only
-    cli: Callable[[Path, Path], list[str]] | None  # (inputs, out) -> argv
-    code: int = USAGE
-    fault: str | None = None  # "disk_full", or "read_only" for the folder out/ro
-    cli_fragment: str | None = None  # where the command words it its own way (option names)
-
-    @property
-    def cli_says(self) -> str:
-        return self.fragment if self.cli_fragment is None else self.cli_fragment
-
-
-def _train(csv: str, *extra: str) -> Callable[[Path, Path], list[str]]:
-    return lambda i, o: ["train", str(i / csv), "--quiet", "--out", str(o / "m.safetensors"),
-                         *extra]
 
 
 def _fit(**kwargs: object) -> Callable[[Path, Path], object]:
@@ -175,6 +128,16 @@ def _network(*args: object, **kwargs: object) -> Callable[[Path, Path], object]:
     return lambda i, o: Network(*args, **kwargs)
 
 
+def _hostile_metadata(model: str, fragment: str, load: Callable[[Path], object],
+                      command: str) -> Row:
+    """A model file ``INPUTS/model.safetensors`` whose metadata is hostile: ``load`` it in the
+    library, and give it to ``command`` (on good.csv, except for info)."""
+    path = f"{model}.safetensors"
+    data = [] if command == "info" else ["good.csv"]
+    return Row(ModelFileError, fragment, lambda i, o: load(i / path),
+               lambda i, o: [command, *(str(i / f) for f in (path, *data))])
+
+
 def _save_model(i: Path, o: Path) -> object:
     return save_model(o / "ro" / "m.safetensors", Network([2, 3, 1], "tanh", random_state=0))
 
@@ -187,57 +150,58 @@ def _fit_with_checkpoint(i: Path, o: Path) -> object:
 ROWS: dict[str, Row] = {
     # -- data files ---------------------------------------------------------------
     "missing file": Row(DataError, "missing.csv: no such file",
-                        lambda i, o: load_data(i / "missing.csv"), _train("missing.csv")),
+                        lambda i, o: load_data(i / "missing.csv"), train_argv("missing.csv")),
     "folder instead of file": Row(DataError, "is a directory",
                                   lambda i, o: load_data(i / "a_folder.csv"),
-                                  _train("a_folder.csv")),
+                                  train_argv("a_folder.csv")),
     "empty CSV": Row(DataError, "empty.csv: is empty",
-                     lambda i, o: load_csv(i / "empty.csv"), _train("empty.csv")),
+                     lambda i, o: load_csv(i / "empty.csv"), train_argv("empty.csv")),
     "header only": Row(DataError, "has a header (row 1) but no data rows",
-                       lambda i, o: load_csv(i / "header_only.csv"), _train("header_only.csv")),
+                       lambda i, o: load_csv(i / "header_only.csv"), train_argv("header_only.csv")),
     "ragged rows": Row(DataError, "row 3 has 2 cells but the header has 3",
-                       lambda i, o: load_csv(i / "ragged.csv"), _train("ragged.csv")),
+                       lambda i, o: load_csv(i / "ragged.csv"), train_argv("ragged.csv")),
     "non-numeric cell": Row(DataError, "row 2, column 'x2': cannot read 'abc' as a number",
-                            lambda i, o: load_csv(i / "text_cell.csv"), _train("text_cell.csv")),
+                            lambda i, o: load_csv(i / "text_cell.csv"),
+                            train_argv("text_cell.csv")),
     "empty cell": Row(DataError, "row 2, column 'x2': empty cell",
-                      lambda i, o: load_csv(i / "empty_cell.csv"), _train("empty_cell.csv")),
+                      lambda i, o: load_csv(i / "empty_cell.csv"), train_argv("empty_cell.csv")),
     "NaN cell": Row(DataError, "row 2, column 'x2': NaN is not allowed",
-                    lambda i, o: load_csv(i / "nan.csv"), _train("nan.csv")),
+                    lambda i, o: load_csv(i / "nan.csv"), train_argv("nan.csv")),
     "inf cell": Row(DataError, "row 3, column 'x2': infinity is not allowed",
-                    lambda i, o: load_csv(i / "inf.csv"), _train("inf.csv")),
+                    lambda i, o: load_csv(i / "inf.csv"), train_argv("inf.csv")),
     "repeated column name": Row(DataError, "column name 'x1' appears more than once",
                                 lambda i, o: load_csv(i / "repeated.csv"),
-                                _train("repeated.csv")),
+                                train_argv("repeated.csv")),
     "no header row": Row(DataError, "must be a header of column names",
-                         lambda i, o: load_csv(i / "no_header.csv"), _train("no_header.csv")),
+                         lambda i, o: load_csv(i / "no_header.csv"), train_argv("no_header.csv")),
     "unknown target column": Row(DataError, "no column named 'nope' for the target",
                                  lambda i, o: load_csv(i / "good.csv", target="nope"),
-                                 _train("good.csv", "--target", "nope")),
+                                 train_argv("good.csv", "--target", "nope")),
     "binary file as CSV": Row(DataError, "is not UTF-8 text",
-                              lambda i, o: load_csv(i / "binary.csv"), _train("binary.csv")),
+                              lambda i, o: load_csv(i / "binary.csv"), train_argv("binary.csv")),
     "unknown file type": Row(DataError, "unknown file type '.txt'",
-                             lambda i, o: load_data(i / "data.txt"), _train("data.txt")),
+                             lambda i, o: load_data(i / "data.txt"), train_argv("data.txt")),
     "3-D array": Row(ShapeError, "expected a 1-D or 2-D array",
-                     lambda i, o: load_data(i / "cube.npy"), _train("cube.npy")),
+                     lambda i, o: load_data(i / "cube.npy"), train_argv("cube.npy")),
     "object array": Row(DataError, "holds Python objects",
-                        lambda i, o: load_data(i / "objects.npy"), _train("objects.npy")),
+                        lambda i, o: load_data(i / "objects.npy"), train_argv("objects.npy")),
     "NaN in .npy": Row(DataError, "NaN", lambda i, o: load_data(i / "nan.npy"),
-                       _train("nan.npy")),
+                       train_argv("nan.npy")),
     ".npy header with an impossible shape": Row(
         DataError, "declares an impossible shape", lambda i, o: load_data(i / "impossible.npy"),
-        _train("impossible.npy")),
+        train_argv("impossible.npy")),
     "float128 .npy": Row(DataError, "holds float128 numbers, wider than float64",
-                         lambda i, o: load_data(i / "float128.npy"), _train("float128.npy")),
+                         lambda i, o: load_data(i / "float128.npy"), train_argv("float128.npy")),
     ".npz without X": Row(DataError, "has no array 'X' for the features",
-                          lambda i, o: load_data(i / "no_x.npz"), _train("no_x.npz")),
+                          lambda i, o: load_data(i / "no_x.npz"), train_argv("no_x.npz")),
     ".npz X and y rows differ": Row(ShapeError, "'y' has 4 rows but 'X' has 3",
                                     lambda i, o: load_data(i / "rows_differ.npz"),
-                                    _train("rows_differ.npz")),
+                                    train_argv("rows_differ.npz")),
     # -- classes ------------------------------------------------------------------
     # A softmax over one output is 1 whatever the input: one class, nothing to learn.
     "one class only": Row(ConfigError, "softmax",
                           _network([2, 3, 1], "tanh", "softmax", cost="cross_entropy"),
-                          _train("one_class.csv", "--task", "classification"),
+                          train_argv("one_class.csv", "--task", "classification"),
                           cli_fragment="the target has only one class (0)"),
     "more classes at predict than at train": Row(
         DataError, "has label 7, which is not one of the classes [0, 1]",
@@ -319,11 +283,11 @@ ROWS: dict[str, Row] = {
     "the .npz feature array as its own --target": Row(
         ConfigError, "'X' is the feature array of", lambda i, o: load_data(i / "xy.npz",
                                                                            target="X"),
-        _train("xy.npz", "--target", "X"), cli_fragment="--target: 'X' is the feature array"),
+        train_argv("xy.npz", "--target", "X"), cli_fragment="--target: 'X' is the feature array"),
     "a column number as the --target of a .npy": Row(
         ConfigError, "target: for a .npy file", lambda i, o: load_data(i / "table.npy",
                                                                        target="2"),
-        _train("table.npy", "--target", "2"),
+        train_argv("table.npy", "--target", "2"),
         cli_fragment="--target: a .npy file has no column names; give 'last'"),
     "evaluate a .npy without a target column, no --target": Row(
         ShapeError, "its last column was taken as the target", None,
@@ -334,7 +298,7 @@ ROWS: dict[str, Row] = {
         DataError, "does not fit float32",
         lambda i, o: fit(Network([2, 3, 1], "tanh", dtype="float32"),
                          *load_csv(i / "big_target.csv")[:2], epochs=1),
-        _train("big_target.csv", "--dtype", "float32"),
+        train_argv("big_target.csv", "--dtype", "float32"),
         cli_fragment="big_target.csv: row 3, column 'y': 1e+39 does not fit float32"),
     # -- landscape's parameters and ranges ------------------------------------------------
     "landscape --param-x out of range": Row(
@@ -363,58 +327,59 @@ ROWS: dict[str, Row] = {
                       "--example", "9"],
         cli_fragment="--example: expected a row from 0 to 3, got 9"),
     # -- options -------------------------------------------------------------------
-    "epochs 0": Row(ConfigError, "epochs", _fit(epochs=0), _train("good.csv", "--epochs", "0"),
+    "epochs 0": Row(ConfigError, "epochs", _fit(epochs=0), train_argv("good.csv", "--epochs", "0"),
                     cli_fragment="Invalid value for '--epochs': expected at least 1, got 0"),
     "epochs -1": Row(ConfigError, "epochs", _fit(epochs=-1),
-                     _train("good.csv", "--epochs", "-1"),
+                     train_argv("good.csv", "--epochs", "-1"),
                      cli_fragment="Invalid value for '--epochs': expected at least 1, got -1"),
     "batch size 0": Row(ConfigError, "batch_size: expected a positive integer", _fit(batch_size=0),
-                        _train("good.csv", "--batch-size", "0"),
+                        train_argv("good.csv", "--batch-size", "0"),
                         cli_fragment="Invalid value for '--batch-size': expected at least 1 "
                                      "example per step"),
     "learning rate NaN": Row(ConfigError, "learning_rate", _fit(learning_rate=float("nan")),
-                             _train("good.csv", "--lr", "nan"),
+                             train_argv("good.csv", "--lr", "nan"),
                              cli_fragment="Invalid value for '--lr': expected a positive "
                                           "number, got 'nan'"),
     "learning rate negative": Row(ConfigError, "learning_rate", _fit(learning_rate=-1.0),
-                                  _train("good.csv", "--lr", "-1"),
+                                  train_argv("good.csv", "--lr", "-1"),
                                   cli_fragment="Invalid value for '--lr': expected a positive "
                                                "number, got '-1'"),
     "hidden size 0": Row(ConfigError, "every layer needs at least one neuron",
-                         _network([2, 0, 1]), _train("good.csv", "--hidden", "0"),
+                         _network([2, 0, 1]), train_argv("good.csv", "--hidden", "0"),
                          cli_fragment="Invalid value for '--hidden': every hidden layer needs "
                                       "at least one neuron"),
     "hidden sizes not numbers": Row(ConfigError, "layer_sizes", _network([2, "x", 1]),
-                                    _train("good.csv", "--hidden", "3,x"),
+                                    train_argv("good.csv", "--hidden", "3,x"),
                                     cli_fragment="Invalid value for '--hidden': expected layer "
                                                  "sizes such as 6,7"),
     "unknown optimiser": Row(ConfigError, "optimizer: expected one of", _fit(optimizer="rmsprop"),
-                             _train("good.csv", "--optimizer", "rmsprop"),
+                             train_argv("good.csv", "--optimizer", "rmsprop"),
                              cli_fragment="Invalid value for '--optimizer': expected one of"),
     "unknown activation": Row(ConfigError, "activation: unknown name 'nope'",
                               _network([2, 3, 1], "nope"),
-                              _train("good.csv", "--activation", "nope"),
+                              train_argv("good.csv", "--activation", "nope"),
                               cli_fragment="Invalid value for '--activation': unknown name "
                                            "'nope'"),
     "unknown cost": Row(ConfigError, "cost: unknown name 'hinge'",
-                        _network([2, 3, 1], cost="hinge"), _train("good.csv", "--cost", "hinge"),
+                        _network([2, 3, 1], cost="hinge"),
+                        train_argv("good.csv", "--cost", "hinge"),
                         cli_fragment="Invalid value for '--cost': unknown name 'hinge'"),
     "cost and output do not match": Row(
         ConfigError, "needs a softmax output layer",
         _network([2, 3, 2], "tanh", "tanh", cost="cross_entropy"),
-        _train("good.csv", "--cost", "cross_entropy", "--output-activation", "tanh")),
+        train_argv("good.csv", "--cost", "cross_entropy", "--output-activation", "tanh")),
     "negative seed": Row(ConfigError, "random_state: expected None, an integer >= 0",
                          _network([2, 3, 1], random_state=-1),
-                         _train("good.csv", "--seed", "-1"),
+                         train_argv("good.csv", "--seed", "-1"),
                          cli_fragment="Invalid value for '--seed': expected at least 0, "
                                       "got -1"),
     "value too large for float32": Row(
         DataError, "does not fit float32",
         lambda i, o: Network([2, 3, 1], dtype="float32").predict([[1e300, 2.0]]),
-        _train("huge.csv", "--dtype", "float32", "--no-standardize"),
+        train_argv("huge.csv", "--dtype", "float32", "--no-standardize"),
         cli_fragment="huge.csv: row 3, column 'x1': 1e+300 does not fit float32"),
     "validation fraction 1.5": Row(ConfigError, "validation_split", _fit(validation_split=1.5),
-                                   _train("good.csv", "--validation", "1.5"),
+                                   train_argv("good.csv", "--validation", "1.5"),
                                    cli_fragment="Invalid value for '--validation': expected a "
                                                 "fraction in [0, 1)"),
     "unknown dataset": Row(ConfigError, "unknown name 'nope'",
@@ -438,14 +403,14 @@ ROWS: dict[str, Row] = {
                                    fault="read_only",
                                    cli_fragment="--out: cannot write to folder"),
     "disk full while saving the model": Row(ModelFileError, "no space left on device",
-                                            _save_model, _train("good.csv"), code=FAILED,
+                                            _save_model, train_argv("good.csv"), code=FAILED,
                                             fault="disk_full"),
     "disk full while checkpointing": Row(
         CheckpointError, "no space left on device", _fit_with_checkpoint,
-        _train("good.csv", "--checkpoint", "{out}/run.ckpt"), code=FAILED, fault="disk_full"),
+        train_argv("good.csv", "--checkpoint", "{out}/run.ckpt"), code=FAILED, fault="disk_full"),
     "checkpoint folder read-only": Row(CheckpointError, "permission denied",
                                        _fit_with_checkpoint,
-                                       _train("good.csv", "--checkpoint",
+                                       train_argv("good.csv", "--checkpoint",
                                               "{out}/ro/run.ckpt"),
                                        fault="read_only",
                                        cli_fragment="--checkpoint: cannot write to folder"),
@@ -474,47 +439,50 @@ ROWS: dict[str, Row] = {
     "model file truncated": Row(ModelFileError, "truncated.safetensors",
                                 lambda i, o: load_model(i / "truncated.safetensors"),
                                 lambda i, o: ["info", str(i / "truncated.safetensors")]),
-    "hostile metadata: classes is 7": Row(
-        ModelFileError, "classes_7.safetensors: metadata field 'classes' must list 2 classes",
-        lambda i, o: chainrule.load_model(i / "classes_7.safetensors"),
-        lambda i, o: ["predict", str(i / "classes_7.safetensors"), str(i / "good.csv")]),
-    "hostile metadata: a lone surrogate in a feature name": Row(
-        ModelFileError, "metadata field 'feature_names[1]' holds a character that is not valid",
-        lambda i, o: read_model_info(i / "surrogate.safetensors"),
-        lambda i, o: ["info", str(i / "surrogate.safetensors")]),
-    "hostile metadata: a training cost that is text": Row(
-        ModelFileError, "metadata field 'training.final_cost' must be a number, got 'low'",
-        lambda i, o: load_model(i / "cost_text.safetensors"),
-        lambda i, o: ["info", str(i / "cost_text.safetensors")]),
-    "hostile metadata: a scaling of the wrong width": Row(
-        ModelFileError, "metadata field 'standardizer.mean' must list one number per input (2)",
-        lambda i, o: chainrule.load_model(i / "narrow_scaling.safetensors"),
-        lambda i, o: ["evaluate", str(i / "narrow_scaling.safetensors"), str(i / "good.csv")]),
+    "hostile metadata: classes is 7": _hostile_metadata(
+        "classes_7", "classes_7.safetensors: metadata field 'classes' must list 2 classes",
+        chainrule.load_model, "predict"),
+    "hostile metadata: a lone surrogate in a feature name": _hostile_metadata(
+        "surrogate", "metadata field 'feature_names[1]' holds a character that is not valid",
+        read_model_info, "info"),
+    "hostile metadata: feature_names is 5": _hostile_metadata(
+        "features_5", "metadata field 'feature_names' must list 2 name(s), got 5",
+        chainrule.load_model, "predict"),
+    "hostile metadata: fewer classes than outputs": _hostile_metadata(
+        "one_class", "metadata field 'classes' must list 2 classes for 2 outputs",
+        read_model_info, "evaluate"),
+    "hostile metadata: a training cost that is text": _hostile_metadata(
+        "cost_text", "metadata field 'training.final_cost' must be a number, got 'low'",
+        load_model, "info"),
+    "hostile metadata: a scaling of the wrong width": _hostile_metadata(
+        "narrow_scaling", "metadata field 'standardizer.mean' must list one number per input (2)",
+        chainrule.load_model, "evaluate"),
     "checkpoint is a model file": Row(
         CheckpointError, "format is 'chainrule-model'",
         lambda i, o: load_checkpoint(i / "model.safetensors"),
-        _train("good.csv", "--hidden", "3", "--checkpoint", "{inputs}/model.safetensors",
+        train_argv("good.csv", "--hidden", "3", "--checkpoint", "{inputs}/model.safetensors",
                "--resume")),
     "checkpoint would overwrite a model": Row(
         ConfigError, "is not a chainrule checkpoint; refusing to overwrite",
         lambda i, o: fit(Network([2, 3, 1], "tanh"), *load_csv(i / "good.csv")[:2], epochs=1,
                          checkpoint=i / "model.safetensors"),
-        _train("good.csv", "--checkpoint", "{inputs}/model.safetensors")),
+        train_argv("good.csv", "--checkpoint", "{inputs}/model.safetensors")),
     "resume with another architecture": Row(
         ConfigError, "layer_sizes [2, 3, 2], this network has [2, 5, 2]",
         lambda i, o: fit(Network([2, 5, 2], "tanh", cost="cross_entropy"),
                          *_one_hot_good(i), epochs=4, batch_size=200, random_state=0,
                          checkpoint=i / "run.ckpt", resume=True),
-        _train("good.csv", "--hidden", "5", "--checkpoint", "{inputs}/run.ckpt", "--resume")),
+        train_argv("good.csv", "--hidden", "5", "--checkpoint", "{inputs}/run.ckpt", "--resume")),
     "resume without a checkpoint path": Row(
         ConfigError, "resume: needs checkpoint", lambda i, o: _fit_resume_without_path(i),
-        _train("good.csv", "--resume"), cli_fragment="--resume: needs --checkpoint PATH"),
+        train_argv("good.csv", "--resume"), cli_fragment="--resume: needs --checkpoint PATH"),
     "checkpoint with L-BFGS": Row(
         ConfigError, "not supported with optimizer='lbfgs'",
         lambda i, o: fit(Network([2, 3, 1], "tanh"), *load_csv(i / "good.csv")[:2], epochs=1,
                          optimizer="lbfgs", checkpoint=o / "run.ckpt"),
-        _train("good.csv", "--optimizer", "lbfgs", "--checkpoint", "{out}/run.ckpt"),
+        train_argv("good.csv", "--optimizer", "lbfgs", "--checkpoint", "{out}/run.ckpt"),
         cli_fragment="--checkpoint: not with --optimizer lbfgs"),
+    **HOSTILE_ROWS,
 }
 
 
@@ -533,19 +501,18 @@ def test_the_catalogue_is_large_enough():
     assert sum(r.cli is not None for r in ROWS.values()) >= 40
 
 
-def _files(*folders: Path) -> dict[str, bytes]:
-    return {os.fspath(p): p.read_bytes() if p.is_file() else b"<dir>"
-            for folder in folders for p in sorted(folder.rglob("*"))}
-
-
 @pytest.fixture
 def fault(monkeypatch):
-    """Simulate a full disk (fsync fails) or a read-only folder (creating files there fails)."""
+    """Simulate a full disk (fsync fails), the limit on file size reached (ulimit -f: a write
+    fails with EFBIG) or a read-only folder (creating files there fails)."""
 
     def apply(kind: str | None, folder: Path) -> None:
-        if kind == "disk_full":
+        if kind in ("disk_full", "file_too_large"):
+            error = (errno.ENOSPC, "No space left on device") if kind == "disk_full" \
+                else (errno.EFBIG, "File too large")
+
             def fsync(fd: int) -> None:
-                raise OSError(errno.ENOSPC, "No space left on device")
+                raise OSError(*error)
             monkeypatch.setattr(os, "fsync", fsync)
         elif kind == "read_only":
             real_open = os.open
@@ -582,13 +549,13 @@ def test_the_catalogue_is_large_and_nearly_every_row_has_a_library_call():
 def test_library_raises_the_exact_error(name, inputs, tmp_path, fault):
     row = ROWS[name]
     (tmp_path / "ro").mkdir()
-    before = _files(inputs, tmp_path)
+    before = files_snapshot(inputs, tmp_path)
     fault(row.fault, tmp_path / "ro")
     with pytest.raises(row.error) as err:
         row.lib(inputs, tmp_path)
     assert type(err.value) is row.error, f"{type(err.value).__name__}: {err.value}"
     assert row.fragment in str(err.value)
-    assert _files(inputs, tmp_path) == before  # nothing written, nothing left behind
+    assert files_snapshot(inputs, tmp_path) == before  # nothing written, nothing left behind
 
 
 @pytest.mark.parametrize("name", [n for n, r in ROWS.items() if r.cli is not None],
@@ -598,7 +565,7 @@ def test_command_line_answers_with_one_line_and_the_exit_code(name, inputs, tmp_
     row = ROWS[name]
     argv = _argv(row, inputs, tmp_path)
     (tmp_path / "ro").mkdir()
-    before = _files(inputs, tmp_path)
+    before = files_snapshot(inputs, tmp_path)
     fault(row.fault, tmp_path / "ro")
     code = main(argv)
     out, err = capsys.readouterr()
@@ -606,8 +573,8 @@ def test_command_line_answers_with_one_line_and_the_exit_code(name, inputs, tmp_
     assert "Traceback" not in err and out == ""
     lines = [line for line in err.splitlines() if line.startswith("error:")]
     assert len(lines) == 1, err
-    assert row.cli_says in " ".join(err.split()), err
-    assert _files(inputs, tmp_path) == before  # no partial output, no temporary file
+    assert row.cli_says.replace("{inputs}", str(inputs)) in " ".join(err.split()), err
+    assert files_snapshot(inputs, tmp_path) == before  # no partial output, no temporary file
 
 
 SUBPROCESS_SAMPLE = ["missing file", "non-numeric cell", "epochs 0", "unknown optimiser",

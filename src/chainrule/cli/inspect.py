@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from .options import Debug, JsonFlag, ModelArg
-from .printing import later_scores, print_rich
+from .printing import later_scores, print_rich, printable
 from .reporting import reporting
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def info(model: ModelArg, json_output: JsonFlag = False, debug: Debug = False) -
                 "cost": mi.cost, "dtype": mi.dtype, "n_params": mi.n_params,
                 "file_size": mi.file_size, "metadata": mi.metadata}))
         else:
-            typer.echo("\n".join(_info_lines(mi)))
+            typer.echo("\n".join(printable(line, lines=False) for line in _info_lines(mi)))
 
 
 def datasets(json_output: JsonFlag = False, debug: Debug = False) -> None:

@@ -1,9 +1,10 @@
 """Output files: checked before the work starts, written atomically, folders made as needed.
 
 Every output (``--out``, ``--plot``, ``--latex``, ``--onnx``, ``--checkpoint``) is
-checked for writability and refused when it names one of the command's inputs; the
-folders a command makes for its outputs are removed again if it ends without
-writing there.
+checked for writability and refused when it names one of the command's inputs or
+anything but a regular file or a new path (a symbolic link, a device node, a FIFO:
+writing atomically would replace it by a file); the folders a command makes for its
+outputs are removed again if it ends without writing there.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import ConfigError
-from ..utils.files import atomic_write, os_error_reason
+from ..utils.files import atomic_write, not_a_regular_file, os_error_reason
 
 
 def check_writable(path: Path, what: str) -> None:
@@ -27,8 +28,12 @@ def check_writable(path: Path, what: str) -> None:
     made and removed in the nearest folder that exists: that is the only test that
     also catches read-only file systems and privileged users.
     """
-    if path.is_dir():
+    kind = not_a_regular_file(path)
+    if kind == "a folder":
         raise ConfigError(f"{what}: {path} is a folder; expected a file name")
+    if kind is not None:
+        raise ConfigError(f"{what}: {path} is {kind}, not a regular file; outputs are written "
+                          "only to regular files or new paths (writing would replace it)")
     folder = path.parent
     existing = folder
     while not existing.exists() and existing != existing.parent:
@@ -51,8 +56,8 @@ def _same_file(a: Path, b: Path) -> bool:
     """Whether ``a`` and ``b`` name one file (through links too, once they exist)."""
     try:
         return os.path.samefile(a, b)
-    except OSError:  # one of them does not exist yet
-        return a.resolve() == b.resolve()
+    except OSError:  # one of them does not exist yet, or is a loop of links
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def check_not_an_input(path: Path, option: str,

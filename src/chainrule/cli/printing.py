@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -14,7 +15,22 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
+# Control characters (C0 but tab and newline, DEL, C1: ESC and CSI start terminal escape
+# sequences) and the bidirectional overrides that make text read other than it is stored.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
+
+def printable(text: str, lines: bool = True) -> str:
+    """``text`` safe for a terminal: each control character shown as an escape (``\\x1b``).
+
+    A model file's metadata (feature names, classes, a data file's name) is text
+    anyone could have written; printed raw, an escape sequence in it would drive
+    the terminal (move the cursor, retitle the window, hide what follows).  With
+    ``lines=False`` line breaks and tabs are escaped too (one line stays one line).
+    """
+    pattern = _UNPRINTABLE if lines else _UNPRINTABLE_OR_BREAK
+    return pattern.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def plain(value: object) -> Any:

@@ -18,6 +18,7 @@ import typer
 
 from ..errors import ChainruleError, DivergenceError
 from .outputs import output_folders
+from .printing import printable
 from .signals import Signals
 
 # Exit codes (see the module docstring).
@@ -38,11 +39,12 @@ def one_line(text: object) -> str:
 
 
 def say(text: str) -> None:
-    """A note for the person watching (stderr)."""
-    typer.echo(text, err=True)
+    """A note for the person watching (stderr), control characters shown as escapes."""
+    typer.echo(printable(text), err=True)
 
 
-_RESOURCE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO}
+# A full disk, a quota, a failing device, the limit on file size (ulimit -f): the run failed
+_RESOURCE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG}
 
 
 def exit_code(exc: BaseException) -> int:
@@ -67,6 +69,9 @@ def error_text(exc: Exception) -> str:
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         return f"{where}{exc.strerror or exc}"
+    if isinstance(exc, MemoryError):
+        return ("out of memory: this machine has too little free memory for the work asked "
+                "(a smaller network, --batch-size or data set needs less)")
     return (f"unexpected {type(exc).__name__}: {one_line(exc)} "
             "(run again with --debug for the traceback)")
 

@@ -24,5 +24,6 @@ def tour(
     from ..tour import run_tour
 
     with reporting(debug):
-        check_writable(out / "q2_landscape.png", "--out")
+        for name in ("q2_landscape.png", "heart.png"):
+            check_writable(out / name, "--out")
         run_tour(out, stdout_console(), train_heart=heart)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -45,6 +46,7 @@ from .reporting import (
     warnings_as_notes,
 )
 from .signals import Signals
+from .sizes import check_training_fits
 from .train_options import (
     Activation,
     BatchSize,
@@ -189,8 +191,8 @@ def _check_outputs(out: Path, plot: Path | None, checkpoint: Path | None,
         (checkpoint_previous(checkpoint), "the previous checkpoint")]
     check_output(out, "--out", [data_file, *ck_files])
     if plot is not None:
-        check_writable(plot / "cost_curve.png", "--plot")
         for name in plot_names(dataset):
+            check_writable(plot / name, "--plot")
             check_not_an_input(plot / name, "--plot", [data_file, (out, "the --out model file"),
                                                        *ck_files])
     if checkpoint is not None:
@@ -210,7 +212,10 @@ def _prepare(r: TrainRequest, data: TrainingData, out: Path) -> _Run:
         if ignored:
             say(f"note: {' and '.join(ignored)} do not apply to {kind.label} (every iteration "
                 "uses the full batch, and the step length comes from its line search)")
-    net = Network([data.X.shape[1], *recipe.hidden, data.Y.shape[1]], recipe.activation,
+    sizes = [data.X.shape[1], *recipe.hidden, data.Y.shape[1]]
+    check_training_fits(sizes, r.dtype.value, recipe.optimizer, recipe.batch_size,
+                        data.X.shape[0])
+    net = Network(sizes, recipe.activation,
                   recipe.output_activation, recipe.cost, dtype=r.dtype.value,
                   random_state=r.seed)
     # Accuracy is counted for any classifier, one trained with a squared error too.
@@ -250,15 +255,18 @@ def _fit(run: _Run, signals: Signals) -> _Outcome:
     progress = Progress(mode, recipe.epochs)
     status, failure, history = "completed", None, None
     start = time.perf_counter()
-    with progress:
+    with progress, signals.holding():
         try:
             # the model scales a memory-mapped X into an unlinked temporary file
             history = run.model.train(run.X, run.Y, source=run.source, epochs=recipe.epochs,
                                       trainer=trainer, random_state=r.seed,
                                       validation_split=r.validation,
-                                      callbacks=[progress.on_epoch],
-                                      batch_callback=progress.on_batch if mode == "bar"
-                                      else None, **_checkpoint_options(r, recipe))
+                                      callbacks=[progress.on_epoch, _held_stop(signals)],
+                                      batch_callback=_between_steps(progress, mode, signals,
+                                                                    trainer),
+                                      **_checkpoint_options(r, recipe))
+            if signals.pending:  # L-BFGS stopped by a held SIGTERM after an iteration
+                status = signals.stopped
         except DivergenceError as exc:
             status, failure = "diverged", exc
         except KeyboardInterrupt:
@@ -277,6 +285,24 @@ def _fit(run: _Run, signals: Signals) -> _Outcome:
     summary = training_summary(history, status, seconds, recipe, r.seed, r.validation,
                                run.data.X.shape[0])
     return _Outcome(status, failure, history, summary)
+
+
+def _between_steps(progress: Progress, mode: str, signals: Signals,
+                   trainer: Trainer) -> Callable[[int, int, int], None]:
+    """The batch callback: the bar moves, and a held SIGTERM stops the run here."""
+
+    def after_step(epoch: int, batch: int, n_batches: int) -> None:
+        if mode == "bar":
+            progress.on_batch(epoch, batch, n_batches)
+        signals.stop_point(trainer)
+
+    return after_step
+
+
+def _held_stop(signals: Signals) -> Callable[[object], bool]:
+    """An epoch callback that ends the run after an L-BFGS iteration when a SIGTERM is held
+    (mini-batch runs stop sooner, in :func:`_between_steps`)."""
+    return lambda info: signals.pending
 
 
 def _save(run: _Run, outcome: _Outcome, signals: Signals) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ConfigError, DataError
+from ..utils.files import symlink_loop
 
 __all__ = ["Loaded", "PathLike", "Source", "existing_file"]
 
@@ -31,6 +32,9 @@ def existing_file(path: PathLike) -> tuple[Path, str]:
     except TypeError:
         raise ConfigError(f"path: expected a file path, got {path!r}") from None
     src = os.fspath(path)
+    if symlink_loop(p):
+        raise DataError(f"{src}: is a symbolic link that leads back to itself (a loop); there "
+                        "is no file to read")
     if not p.exists():
         raise DataError(f"{src}: no such file")
     if p.is_dir():

@@ -20,6 +20,7 @@ file.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
 import os
@@ -135,6 +136,11 @@ def open_regular(name: str, kind: FileKind) -> BinaryIO:
         st = os.stat(name)
     except FileNotFoundError:
         raise kind.error(f"{name}: {kind.missing}") from None
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        raise kind.error(f"{name}: is a symbolic link that leads back to itself (a loop); "
+                         f"there is no {kind.noun} file to read") from None
     if stat.S_ISDIR(st.st_mode):
         raise kind.error(f"{name}: is a folder, not a {kind.noun} file")
     # O_NONBLOCK: a FIFO swapped in after the stat must not block the open.

@@ -36,6 +36,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, ShapeError
 from ..utils import html
+from ..utils.memory import check_memory
 from ..utils.validation import as_2d, as_float_dtype, as_generator, check_same_rows
 from . import layers
 from .activations import Activation, get_activation
@@ -154,6 +155,10 @@ class Network:
             raise ConfigError("output_activation: softmax needs at least 2 outputs; for two "
                               "classes use one logistic output with binary_cross_entropy")
         self.dtype: np.dtype = as_float_dtype(dtype)
+        # refused before NumPy tries (a bare MemoryError, or an overcommitted kill later)
+        check_memory(2 * self.n_params * self.dtype.itemsize, "layer_sizes",
+                     f"a {'-'.join(map(str, sizes))} network", f"{self.n_params:,} "
+                     f"parameters, {self.dtype.name}: its weights and gradients")
         self.params: Array = np.zeros(self.n_params, self.dtype)
         self.grads: Array = np.zeros(self.n_params, self.dtype)
         self.W, self.b = self._views(self.params)

@@ -21,8 +21,70 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_write", "fsync_folder", "os_error_reason", "remove_stale_temporaries",
+__all__ = ["NotARegularFile", "atomic_write", "fsync_folder", "not_a_regular_file",
+           "os_error_reason", "refuse_non_regular", "remove_stale_temporaries", "symlink_loop",
            "temp_prefix"]
+
+# What a path that exists but is no regular file is, by its st_mode type.
+_KINDS = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket")]
+
+
+class NotARegularFile(OSError):
+    """An output path names something other than a regular file (a link, a device, ...).
+
+    Writing there atomically would replace the link, the device node or the FIFO
+    by a regular file (as root, ``/dev/null`` itself), so it is refused.
+    ``strerror`` says what the path is.
+    """
+
+
+def symlink_loop(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a chain of symbolic links that leads back to itself."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
+def not_a_regular_file(path: str | os.PathLike[str]) -> str | None:
+    """What ``path`` is, in words, if it exists and is not a regular file; else None.
+
+    The last component is not followed: a symbolic link is a link, whatever it
+    points to (a regular file, ``/proc/self/fd/1``, nothing, or itself).
+
+    Examples
+    --------
+    ``"a symbolic link (to /proc/self/fd/1)"``, ``"a FIFO (named pipe)"``,
+    ``"a character device"``; None for a regular file or a path that does not exist.
+    """
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None  # nothing there (or an unreadable folder: the write will say so)
+    if stat.S_ISLNK(st.st_mode):
+        if symlink_loop(path):
+            return "a symbolic link that leads back to itself (a loop)"
+        try:
+            to = os.readlink(path)
+        except OSError:
+            return "a symbolic link"
+        return f"a symbolic link (to {to})"
+    for test, kind in _KINDS:
+        if test(st.st_mode):
+            return kind
+    return None if stat.S_ISREG(st.st_mode) else "not a regular file"
+
+
+def refuse_non_regular(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`NotARegularFile` if ``path`` exists and is not a regular file."""
+    kind = not_a_regular_file(path)
+    if kind is not None:
+        raise NotARegularFile(errno.EEXIST, f"the path is {kind}, not a regular file; "
+                              "only a regular file or a new path is written (replacing it "
+                              "would destroy what is there)", os.fspath(path))
 
 
 def temp_prefix(path: str | os.PathLike[str]) -> str:
@@ -88,12 +150,16 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
 
     Raises
     ------
+    NotARegularFile
+        If ``path`` exists and is not a regular file (a symbolic link, a device,
+        a FIFO, a socket, a folder): nothing is written.
     OSError
         From the file system (no space, permission, missing folder); callers turn
         it into their own error with :func:`os_error_reason`.  The destination is
         untouched and the temporary file removed, also on KeyboardInterrupt.
     """
     target = Path(path)
+    refuse_non_regular(target)
     mode = _new_file_mode(target)
     remove_stale_temporaries(target)
     fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target) + _writer_tag(), dir=target.parent)
@@ -116,8 +182,12 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
 
 def os_error_reason(exc: OSError, folder: Path) -> str:
     """A short, plain reason for a failed write."""
+    if isinstance(exc, NotARegularFile):
+        return exc.strerror
     if exc.errno == errno.ENOSPC:
         return "no space left on device"
+    if exc.errno == errno.EFBIG:
+        return "file too large: the limit on file size (ulimit -f) was reached"
     if exc.errno in (errno.EACCES, errno.EPERM):
         return f"permission denied in folder '{folder}'"
     if exc.errno == errno.EROFS:
