@@ -176,6 +176,25 @@ def test_datasets_lists_every_builtin_set():
     assert [row["name"] for row in rows] == list(DATASETS)
 
 
+@pytest.mark.parametrize(("name", "n_in"), [("wave", 1), ("saddle", 2)])
+def test_train_fits_the_built_in_curves(name: str, n_in: int, tmp_path: Path):
+    """The playground's regression sets are the library's: ``train --dataset wave`` fits
+    the sine with the recipe for files (200 epochs of a 16-unit tanh layer, Adam)."""
+    from chainrule import load_model as load_whole_model
+
+    listed = invoke("datasets").stdout
+    assert next(line for line in listed.splitlines() if line.startswith(name)).split()[:5] \
+        == [name, "regression", "200", str(n_in), "1"]
+    out = tmp_path / f"{name}.safetensors"
+    r = invoke("train", "--dataset", name, "-q", "--json", "--out", out)
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["epochs_run"] == 200
+    model = load_whole_model(out)
+    assert model.dataset == name and model.task == "regression"
+    assert model.target_names == ("y",) and model.scaler is None
+    ds = load_dataset(name)
+    assert model.score(ds.X, ds.y) > 0.95  # R²: the curve, not its mean (which scores 0)
+
 def test_resume_from_a_checkpoint_is_bit_identical(tmp_path: Path):
     ck = tmp_path / "run.ckpt"
     common = ["--dataset", "xor", "-q", "--checkpoint-every", "50"]

@@ -24,14 +24,18 @@ from chainrule.data import (
     load_dataset,
     not_gate,
     one_hot,
+    saddle,
     spiral,
     split,
+    wave,
     xor,
     xor_blobs,
 )
 from chainrule.errors import ChainruleError, ConfigError, DataError, ModelFileError, ShapeError
 
 GENERATORS = [circle, xor_blobs, gaussians, spiral]
+# the regression sets to fit, each with the function its targets sample
+CURVES = {wave: lambda X: np.sin(np.pi * X[:, :1]), saddle: lambda X: 2 * X[:, :1] * X[:, 1:]}
 
 # Heart curve extremes worked out by hand: x = 16 sin³ spans [-16, 16]; y at t = 1/2 is
 # -13 - 5 + 2 - 1 = -17; its maximum (at cos 2πt = c with -32c³ - 24c² - 4c + 19 = 0,
@@ -116,15 +120,17 @@ def test_heart_rejects_bad_n():
         heart(2.5)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("make", GENERATORS)
+@pytest.mark.parametrize("make", [*GENERATORS, *CURVES])
 def test_generators_are_deterministic(make):
     a, b, c = make(random_state=3), make(random_state=3), make(random_state=4)
     np.testing.assert_array_equal(a.X, b.X)
+    np.testing.assert_array_equal(a.y, b.y)
     np.testing.assert_array_equal(a.labels, b.labels)
     assert not np.array_equal(a.X, c.X)
     # The default seed is fixed too, and a Generator is accepted.
     np.testing.assert_array_equal(make().X, make().X)
     np.testing.assert_array_equal(make(random_state=np.random.default_rng(3)).X, a.X)
+    np.testing.assert_array_equal(make(random_state=np.random.default_rng(3)).y, a.y)
 
 
 @pytest.mark.parametrize("make", GENERATORS)
@@ -195,6 +201,43 @@ def test_spiral_options_are_checked():
         spiral(n_samples=2, n_classes=3)
 
 
+@pytest.mark.parametrize("make", CURVES)
+@pytest.mark.parametrize("n_samples", [2, 101])
+def test_curves_shapes_and_values_without_noise(make, n_samples):
+    ds = make(n_samples=n_samples, noise=0.0, random_state=0)
+    n_in = 1 if make is wave else 2
+    assert ds.name == make.__name__ and ds.task == "regression" and ds.labels is None
+    assert ds.X.shape == (n_samples, n_in) and ds.y.shape == (n_samples, 1)
+    assert ds.X.dtype == np.float64 and ds.y.dtype == np.float64
+    assert ds.feature_names == (("x",) if make is wave else ("x1", "x2"))
+    assert ds.target_names == ("y",)
+    assert np.abs(ds.X).max() <= 1.0
+    np.testing.assert_array_equal(ds.y, CURVES[make](ds.X))  # sin(πx), 2 x1 x2: exactly
+
+
+@pytest.mark.parametrize("make", CURVES)
+def test_curves_noise_is_on_the_targets_with_its_deviation(make):
+    quiet = make(4000, noise=0.0, random_state=1)
+    loud = make(4000, noise=0.2, random_state=1)
+    # the noise is drawn whatever its size, so the inputs are the same points
+    np.testing.assert_array_equal(quiet.X, loud.X)
+    residual = loud.y - CURVES[make](loud.X)  # ε · 0.2
+    assert abs(residual.mean()) < 0.02 and 0.19 < residual.std() < 0.21
+    assert np.array_equal(quiet.y, CURVES[make](quiet.X))
+
+
+@pytest.mark.parametrize("make", CURVES)
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"n_samples": 1}, "n_samples: expected an integer >= 2"),
+    ({"noise": -0.1}, "noise: expected a finite number >= 0"),
+    ({"noise": float("inf")}, "noise"),
+    ({"random_state": "seed"}, "random_state"),
+])
+def test_curves_options_are_checked(make, kwargs, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        make(**kwargs)
+
+
 def test_digits_from_sklearn():
     from sklearn.datasets import load_digits
 
@@ -216,6 +259,9 @@ def test_load_dataset_names_and_options():
     assert load_dataset("heart", n=7).n_examples == 7
     np.testing.assert_array_equal(load_dataset("spiral", random_state=5).X,
                                   spiral(random_state=5).X)
+    np.testing.assert_array_equal(load_dataset("Wave", n_samples=9, noise=0.1).y,
+                                  wave(n_samples=9, noise=0.1).y)
+    assert load_dataset("saddle", random_state=2).X.shape == (200, 2)
 
 
 def test_load_dataset_errors():
@@ -234,6 +280,9 @@ def test_describe_datasets_rows():
     assert tuple(by_name["digits"]) == (
         "digits", 1797, 64, 10, "classification", digits().description)
     assert tuple(by_name["heart"])[:5] == ("heart", 100, 1, 2, "regression")
+    assert tuple(by_name["wave"])[:5] == ("wave", 200, 1, 1, "regression")
+    assert tuple(by_name["saddle"])[:5] == ("saddle", 200, 2, 1, "regression")
+    assert "sin(pi x)" in by_name["wave"].description
     assert all(len(r) == 6 for r in rows)
 
 

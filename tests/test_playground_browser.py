@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import sync_playwright
 
+from chainrule import load_model
 from chainrule.data import load_dataset
-from chainrule.io import load_model
 from chainrule.playground.server import running
 from playground_support import launch, not_blank
 
@@ -105,17 +105,25 @@ def test_xor_learns_and_its_ledger_is_the_librarys(context, served, shots, tmp_p
     page.wait_for_timeout(200)
     with page.expect_download() as d:
         page.click("#download")
-    model = tmp_path / "xor.safetensors"
-    d.value.save_as(model)
-    net, meta = load_model(model)
+    path = tmp_path / "xor.safetensors"
+    d.value.save_as(path)
+    model = load_model(path)  # the whole Model, as `chainrule predict` reads it
+    net = model.network
     assert np.array_equal(net.params, js(page, "window.playground.params"))
-    assert meta["dataset"] == "xor_blobs"
+    assert model.dataset == "xor_blobs" and model.class_names == ["same_sign", "opposite_sign"]
+    # its predictions are the page network's classes, and right on the page's test points
+    ds = load_dataset("xor_blobs", n_samples=200, noise=0.05, random_state=1)
+    predicted = model.predict(ds.X)
+    assert np.array_equal(predicted, net.predict(ds.X).argmax(axis=1))
+    test = np.array(js(page, "window.playground.data.test"), bool)
+    labels = np.array(js(page, "window.playground.data.labels"))
+    assert np.array_equal(labels, ds.labels)
+    assert np.mean(predicted[test] == labels[test]) > 0.9
 
     # the example, as the page shows it, is a row of the library's data set
     intro = page.text_content("#ledger p.note")
     x = numbers_in(intro.split("x = ")[1].split(")")[0])
     y = numbers_in(intro.split("y = ")[1].split(")")[0])
-    ds = load_dataset("xor_blobs", n_samples=200, noise=0.05, random_state=1)
     assert any(np.array_equal(row, x) for row in ds.X)
     chain = net.chain_rule(np.array(x), np.array(y), "W2[1,3]")
     rows = page.locator("#ledger-table tr.factor")
@@ -223,8 +231,9 @@ def test_a_downloaded_model_loads_back_into_a_page(context, served, tmp_path):
     fresh.wait_for_function("() => window.playground.net.loaded === 'model.safetensors'",
                             timeout=WAIT)
     fresh.wait_for_timeout(300)
-    net, _ = load_model(model)
-    assert js(fresh, "window.playground.params") == net.params.tolist()
+    loaded = load_model(model)
+    assert js(fresh, "window.playground.params") == loaded.network.params.tolist()
+    assert loaded.training["playground"]["data"] == "xor" and loaded.task == "classification"
     assert "Loaded model.safetensors" in fresh.text_content("#message")
     assert fresh.input_value("#data") == "xor"
     bad = tmp_path / "bad.safetensors"

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import base64
+import io
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
-from chainrule import Network
+import chainrule.playground
+from chainrule import Model, load_model
+from chainrule.cli import app
 from chainrule.data import load_dataset
-from chainrule.io import load_model
+from chainrule.playground import library
 from chainrule.playground.catalogue import CATALOGUE
 from chainrule.playground.protocol import BadMessage, Config
 from chainrule.playground.server import _names
@@ -159,21 +166,136 @@ def test_csv_without_upload_is_explained():
         s.apply_config(replace(XOR, data="csv"))
 
 
-def test_the_model_file_is_the_librarys(tmp_path):
+def cli_model(tmp_path, *args):
+    """The model ``chainrule train ARGS`` writes (one epoch: its fields, not its weights)."""
+    out = tmp_path / "cli.safetensors"
+    r = CliRunner().invoke(app, ["train", *map(str, args), "--epochs", "1", "-q", "-o", str(out)])
+    assert r.exit_code == 0, r.stderr
+    return load_model(out)
+
+
+# what a model file says of its data: the page's and the command line's must agree
+DATA_FIELDS = ("task", "feature_names", "classes", "class_names", "target_names", "dataset")
+
+
+def test_the_model_file_is_the_one_chainrule_train_writes(tmp_path):
     s = session()
     train(s, 3)
     path = tmp_path / "m.safetensors"
     path.write_bytes(s.model_file())
-    net, meta = load_model(path)
-    assert isinstance(net, Network) and np.array_equal(net.params, s.run.network.params)
-    assert meta["dataset"] == "xor_blobs" and meta["classes"] == ["same_sign", "opposite_sign"]
-    assert meta["training"]["playground"]["data"] == "xor"
+    model = load_model(path)
+    assert isinstance(model, Model) and np.array_equal(model.network.params,
+                                                       s.run.network.params)
+    cli = cli_model(tmp_path, "--dataset", "xor_blobs")
+    for name in DATA_FIELDS:
+        assert getattr(model, name) == getattr(cli, name), name
+    assert model.classes == [0, 1] and model.class_names == ["same_sign", "opposite_sign"]
+    assert model.scaler is None and model.data_file is None
+    # its predictions are the page's network's classes
+    ds = load_dataset("xor_blobs", n_samples=120, noise=0.05, random_state=3)
+    assert np.array_equal(model.predict(ds.X), s.run.network.predict(ds.X).argmax(axis=1))
+    t = model.training
+    assert (t["epochs_run"], t["epochs"], t["optimizer"], t["seed"]) == (3, 3, "adam", 3)
+    assert t["learning_rate"] == 0.05 and t["final_cost"] == s.run.costs[0][-1]
+    assert t["playground"]["data"] == "xor"
     # and loaded back into another tab: same network, same weights, same config
     t = session(Config())
     out = t.load_model("m.safetensors", path.read_bytes())
     assert t.config.data == "xor" and t.config.hidden == (4,)
-    assert np.array_equal(t.run.network.params, net.params)
+    assert np.array_equal(t.run.network.params, model.network.params)
     assert any(m["type"] == "net" and m["loaded"] == "m.safetensors" for m in out)
+
+
+def test_a_csv_model_keeps_its_scaling_and_text_classes(tmp_path):
+    s = session()
+    s.upload_csv("pets.csv", CSV.encode())
+    s.apply_config(replace(XOR, data="csv", target="label"))
+    train(s, 5)
+    path = tmp_path / "pets.safetensors"
+    path.write_bytes(s.model_file())
+    model = load_model(path)
+    table = pd.read_csv(io.StringIO(CSV))
+    # the raw table, columns by name: the file scales it and names the classes itself
+    expected = np.array(["cat", "dog"])[s.run.network.predict(s.run.data.X).argmax(axis=1)]
+    assert np.array_equal(model.predict(table), expected)
+    assert model.feature_names == ("a", "b", "c") and model.data_file == "pets.csv"
+    csv = tmp_path / "pets.csv"
+    csv.write_text(CSV)
+    cli = cli_model(tmp_path, csv, "--target", "label")
+    for name in DATA_FIELDS:
+        assert getattr(model, name) == getattr(cli, name), name
+    assert np.array_equal(model.scaler.mean_, cli.scaler.mean_)
+    assert np.array_equal(model.scaler.scale_, cli.scaler.scale_)
+    # a tab whose CSV has other columns is told so, and keeps its run
+    t = session()
+    t.upload_csv("other.csv", CSV.replace("a,b,c,label", "u,v,w,label").encode())
+    t.apply_config(replace(XOR, data="csv", target="label"))
+    with pytest.raises(BadMessage, match="takes the inputs a, b, c; the page's data set has "
+                                         "u, v, w"):
+        t.load_model("pets.safetensors", path.read_bytes())
+    assert t.run.data.feature_names == ("u", "v", "w")
+
+
+def test_a_model_the_command_line_trained_opens_in_the_page(tmp_path):
+    cli_model(tmp_path, "--dataset", "wave", "--hidden", "5,3")
+    blob = (tmp_path / "cli.safetensors").read_bytes()
+    s = session()
+    s.load_model("cli.safetensors", blob)
+    assert s.config.data == "wave" and s.config.hidden == (5, 3)
+    assert s.config.out == "identity" and s.config.cost == "squared_error"
+    assert np.array_equal(s.run.network.params, load_model(tmp_path / "cli.safetensors")
+                          .network.params)
+
+
+def _column(values):
+    return "x,t\n" + "".join(f"{0.1 * k:.1f},{v}\n" for k, v in enumerate(values))
+
+
+RNG = np.random.default_rng(5)
+TARGETS = {  # a target column, and what the page and `chainrule train` both make of it
+    "text labels": (["cat", "dog", "emu"] * 10, ["cat", "dog", "emu"]),
+    "three whole numbers": ([3, 5, 7] * 10, [3, 5, 7]),
+    "fifteen whole numbers": (list(range(15)) * 2, list(range(15))),
+    "twenty-five whole numbers": (list(range(25)) + [0] * 5, None),
+    "fractions": (np.round(RNG.uniform(0, 1, 30), 3).tolist(), None),
+    "one value": ([4] * 30, None),
+}
+
+
+@pytest.mark.parametrize("case", TARGETS)
+def test_the_page_and_chainrule_train_tell_classes_from_numbers_alike(case, tmp_path):
+    values, classes = TARGETS[case]
+    text = _column(values)
+    data = library.from_csv(text.encode(), "t.csv", "t", 0.3, 0)
+    csv = tmp_path / "t.csv"
+    csv.write_text(text)
+    cli = cli_model(tmp_path, csv, "--target", "t")
+    assert data.task == cli.task == ("regression" if classes is None else "classification")
+    assert cli.classes == classes and (data.classes is None) == (classes is None)
+    if classes is not None:
+        assert list(data.classes) == classes
+        assert list(data.class_names) == [str(c) for c in classes]
+        assert np.array_equal(np.asarray(classes)[data.labels], values)
+
+
+def test_a_stray_word_in_a_numeric_target_is_refused_as_the_command_line_refuses_it():
+    with pytest.raises(ValueError, match=r"t\.csv: row 4, column 't': cannot read 'oops'"):
+        library.from_csv(_column([1.5, 2.5, "oops", 3.5]).encode(), "t.csv", "t", 0.3, 0)
+
+
+def test_the_playground_reads_model_files_through_the_model_only():
+    """``chainrule.io.load_model`` gives (network, metadata); the playground never uses it."""
+    folder = Path(chainrule.playground.__file__).parent
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            else:
+                continue
+            for module in modules:  # `from ..io import x`, `chainrule.io.model_file`
+                assert "io" not in module.split("."), (path.name, module)
 
 
 def test_a_bad_model_file_is_refused_by_name():

@@ -529,6 +529,8 @@ TRAINING = {  # small: each data set trains in a fraction of a second
     "xor_blobs": dict(epochs=30, batch_size=20, learning_rate=0.02),
     "gaussians": dict(epochs=20, batch_size=20, learning_rate=0.02),
     "spiral": dict(epochs=150, batch_size=20, learning_rate=0.01),
+    "wave": dict(epochs=30, batch_size=20, learning_rate=0.02),
+    "saddle": dict(epochs=30, batch_size=20, learning_rate=0.02),
     "digits": dict(epochs=8, batch_size=64, learning_rate=0.005),
 }
 

@@ -4,7 +4,8 @@
 module             what lives there
 =================  =============================================================
 ``dataset``        the :class:`Dataset` record
-``generators``     the built-in toy sets (NOT, XOR, the heart, 2-D classes, digits)
+``generators``     the built-in toy sets (NOT, XOR, the heart, 2-D classes, a wave
+                   and a saddle to fit, digits)
 ``registry``       :data:`DATASETS` and :func:`load_dataset` by name
 ``csv_files``      CSV files with a header row (read by pandas, checked here)
 ``arrays``         ``.npy`` (memory-mapped) and ``.npz`` files, never unpickled
@@ -42,7 +43,18 @@ from .encoding import (
     one_hot,
     predicted_labels,
 )
-from .generators import circle, digits, gaussians, heart, not_gate, spiral, xor, xor_blobs
+from .generators import (
+    circle,
+    digits,
+    gaussians,
+    heart,
+    not_gate,
+    saddle,
+    spiral,
+    wave,
+    xor,
+    xor_blobs,
+)
 from .readers import load_data
 from .registry import DATASETS, DatasetInfo, describe_datasets, load_dataset
 from .scaling import CHUNK_ROWS, Standardizer, block_rows, check_fits, scale_block, standardized

@@ -10,6 +10,8 @@ name           task            what it is
 ``xor_blobs``  classification  opposite quadrants share a class (2-D)
 ``gaussians``  classification  two Gaussian blobs (2-D)
 ``spiral``     classification  interleaved spiral arms (2-D)
+``wave``       regression      a noisy sine to fit, ``y = sin(πx)`` (1-D)
+``saddle``     regression      a noisy saddle to fit, ``y = 2 x1 x2`` (2-D)
 ``digits``     classification  scikit-learn's bundled 8×8 digits, 10 classes
 =============  ==============  ==================================================
 
@@ -19,7 +21,7 @@ row in ``labels``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -27,7 +29,8 @@ from .checks import as_rng, check_int, check_nonnegative, class_sizes
 from .dataset import Dataset
 from .encoding import one_hot
 
-__all__ = ["circle", "digits", "gaussians", "heart", "not_gate", "spiral", "xor", "xor_blobs"]
+__all__ = ["circle", "digits", "gaussians", "heart", "not_gate", "saddle", "spiral", "wave", "xor",
+           "xor_blobs"]
 
 Array = np.ndarray
 
@@ -261,6 +264,71 @@ def spiral(n_samples: int = 200, noise: float = 0.05, random_state: object = 0, 
     X = _jitter(_polar(r, angle), noise, rng)
     return _classification("spiral", f"{n_classes} interleaved spiral arms, one class each (2-D)",
                            X, labels, tuple(f"arm_{k}" for k in range(n_classes)), rng)
+
+
+
+# ---------------------------------------------------------------------------
+# Regression sets to fit: a smooth function sampled with noisy targets
+# ---------------------------------------------------------------------------
+# The inputs are uniform over [-1, 1] (or its square); ``noise`` is the standard
+# deviation of a Gaussian ε added to the target, so the best fit leaves a mean
+# squared error of about noise².
+
+def _to_fit(name: str, description: str, f: Callable[[Array], Array],
+            feature_names: tuple[str, ...], n_samples: int, noise: float,
+            random_state: object) -> Dataset:
+    """``y = f(X) + noise · ε`` for ``X`` uniform over [−1, 1]^n_in, checked options."""
+    n_samples = check_int(n_samples, "n_samples", 2)
+    noise = check_nonnegative(noise, "noise")
+    rng = as_rng(random_state)
+    X = rng.uniform(-1.0, 1.0, (n_samples, len(feature_names)))
+    y = _jitter(f(X), noise, rng)  # (n_samples, 1)
+    return Dataset(name, X, y, "regression", description, feature_names, ("y",))
+
+
+def wave(n_samples: int = 200, noise: float = 0.05, random_state: object = 0) -> Dataset:
+    """A curve to fit: ``y = sin(πx) + noise · ε`` for ``x`` uniform in [−1, 1].
+
+    One period of the sine: a network needs a hidden layer to bend its output
+    twice.
+
+    Parameters
+    ----------
+    n_samples : int, default 200
+        Number of points, at least 2.
+    noise : float, default 0.05
+        Standard deviation of the Gaussian noise ε added to ``y``.
+    random_state : None, int or numpy Generator, default 0
+        Seed for ``numpy.random.default_rng``.
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n_samples, 1), ``y`` of shape (n_samples, 1).
+    """
+    return _to_fit("wave", "a sine to fit: y = sin(pi x) + noise, x in [-1, 1] (1-D)",
+                   lambda X: np.sin(np.pi * X), ("x",), n_samples, noise, random_state)
+
+
+def saddle(n_samples: int = 200, noise: float = 0.05, random_state: object = 0) -> Dataset:
+    """A surface to fit: ``y = 2 x1 x2 + noise · ε`` over [−1, 1]².
+
+    XOR's smooth cousin: ``y`` is positive where the signs agree and negative
+    where they differ, so no plane fits it.
+
+    Parameters
+    ----------
+    n_samples, noise, random_state
+        As in :func:`wave`.
+
+    Returns
+    -------
+    Dataset
+        ``X`` of shape (n_samples, 2), ``y`` of shape (n_samples, 1).
+    """
+    return _to_fit("saddle", "a saddle to fit: y = 2 x1 x2 + noise over [-1, 1]^2 (2-D)",
+                   lambda X: 2.0 * X[:, :1] * X[:, 1:], ("x1", "x2"), n_samples, noise,
+                   random_state)
 
 
 # ---------------------------------------------------------------------------

@@ -7,20 +7,22 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ..errors import ConfigError
+from . import generators
 from .dataset import Dataset
-from .generators import circle, digits, gaussians, heart, not_gate, spiral, xor, xor_blobs
 
 __all__ = ["DATASETS", "DatasetInfo", "describe_datasets", "load_dataset"]
 
 DATASETS: dict[str, Callable[..., Dataset]] = {
-    "not_gate": not_gate,
-    "xor": xor,
-    "heart": heart,
-    "circle": circle,
-    "xor_blobs": xor_blobs,
-    "gaussians": gaussians,
-    "spiral": spiral,
-    "digits": digits,
+    "not_gate": generators.not_gate,
+    "xor": generators.xor,
+    "heart": generators.heart,
+    "circle": generators.circle,
+    "xor_blobs": generators.xor_blobs,
+    "gaussians": generators.gaussians,
+    "spiral": generators.spiral,
+    "wave": generators.wave,
+    "saddle": generators.saddle,
+    "digits": generators.digits,
 }
 
 _ALIASES = {"not": "not_gate"}

@@ -1,15 +1,13 @@
 """The data sets the page offers, each with the network it starts with.
 
-Most are the library's built-in sets; two small regression sets (a 1-D wave and a 2-D
-saddle) are made here from a seed, as the library makes its own.
+Every one is a built-in set of the library's registry (``chainrule datasets`` lists them),
+made from the page's seed; the page adds only a label and a starting network.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-import numpy as np
 
 from . import library
 
@@ -22,7 +20,7 @@ class Entry:
 
     label: str
     task: str
-    library_name: str | None  # None: made here
+    library_name: str  # its name in the library's registry
     takes_noise: bool = True  # generated from n, noise and a seed
     preset: dict[str, Any] = field(default_factory=dict)
 
@@ -45,44 +43,21 @@ CATALOGUE: dict[str, Entry] = {
                    preset={"hidden": [6, 7], "act": ["logistic", "logistic"],
                            "cost": "squared_error", "out": "logistic", "opt": "adam",
                            "lr": 0.01, "batch": 0, "l2": 0.0}),
-    "wave": Entry("wave (regression, 1-D)", "regression", None,
+    "wave": Entry("wave (regression, 1-D)", "regression", "wave",
                   preset={"hidden": [8, 8], "act": ["tanh", "tanh"], "cost": "squared_error",
                           "out": "identity", "opt": "adam", "lr": 0.01, "batch": 10,
                           "l2": 0.0}),
-    "saddle": Entry("saddle (regression, 2-D)", "regression", None,
+    "saddle": Entry("saddle (regression, 2-D)", "regression", "saddle",
                     preset={"hidden": [8, 8], "act": ["tanh", "tanh"],
                             "cost": "squared_error", "out": "identity", "opt": "adam",
                             "lr": 0.01, "batch": 10, "l2": 0.0}),
 }
 
 
-def wave(n_samples: int, noise: float, random_state: int) -> Any:
-    """``y = sin(πx) + noise · ε`` for x uniform in [−1, 1]: a curve to fit."""
-    rng = np.random.default_rng(random_state)
-    x = rng.uniform(-1.0, 1.0, n_samples)
-    y = np.sin(np.pi * x) + noise * rng.standard_normal(n_samples)
-    return library.make_dataset("wave", x[:, None], y[:, None], "regression",
-                                "y = sin(πx) + noise, x in [-1, 1]", ("x",), ("y",))
-
-
-def saddle(n_samples: int, noise: float, random_state: int) -> Any:
-    """``y = 2 x1 x2 + noise · ε`` over [−1, 1]²: XOR's smooth cousin, a surface to fit."""
-    rng = np.random.default_rng(random_state)
-    X = rng.uniform(-1.0, 1.0, (n_samples, 2))
-    y = 2.0 * X[:, 0] * X[:, 1] + noise * rng.standard_normal(n_samples)
-    return library.make_dataset("saddle", X, y[:, None], "regression",
-                                "y = 2 x1 x2 + noise over [-1, 1]^2", ("x1", "x2"), ("y",))
-
-
-_MADE_HERE = {"wave": wave, "saddle": saddle}
-
-
 def make_data(name: str, n_samples: int, noise: float, test_ratio: float,
               seed: int) -> library.Data:
     """The page's data set ``name`` (a key of :data:`CATALOGUE`), split for training."""
     entry = CATALOGUE[name]
-    if entry.library_name is None:
-        return library.from_dataset(_MADE_HERE[name](n_samples, noise, seed), test_ratio, seed)
     if entry.takes_noise:
         return library.from_dataset(entry.library_name, test_ratio, seed, n_samples=n_samples,
                                     noise=noise, random_state=seed)

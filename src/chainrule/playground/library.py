@@ -8,19 +8,30 @@ Shapes: ``X`` is (N, n_in) and ``Y`` (N, n_out), rows are examples, as in the li
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..data import Dataset, Standardizer, load_csv, load_dataset, one_hot, split
+from ..data import (
+    Dataset,
+    Standardizer,
+    class_targets,
+    csv_source,
+    label_column,
+    load_csv,
+    load_dataset,
+    looks_like_labels,
+    split,
+)
 from ..errors import ChainruleError, ConfigError, DataError, DivergenceError
-from ..io import load_model, save_model
+from ..model import Model, load_model, training_summary
 from ..nn import ACTIVATIONS, COSTS, Network, cost_surface, explain
 from ..optim import OPTIMIZERS
 from ..train import Trainer, fit
@@ -31,7 +42,7 @@ __all__ = [
     "ConfigError",
     "Data",
     "DivergenceError",
-    "LoadedModel",
+    "Model",
     "Run",
     "choices",
     "csv_columns",
@@ -42,6 +53,7 @@ __all__ = [
     "ledger",
     "load_model_bytes",
     "model_bytes",
+    "model_of",
     "new_run",
     "predict",
 ]
@@ -72,7 +84,9 @@ class Data:
     """A data set as the network sees it, split into training and test rows.
 
     ``X`` holds the network's inputs a(0) (standardised for a CSV file, as the
-    command line does for data files); ``classes`` is None for regression.
+    command line does for data files, by ``scaler``).  The names, the classes and
+    the scaling are what a :class:`~chainrule.Model` of this data keeps, as
+    ``chainrule train`` keeps them.
     """
 
     name: str
@@ -82,10 +96,18 @@ class Data:
     test: Array
     task: str
     feature_names: tuple[str, ...]
-    target_names: tuple[str, ...]
-    classes: tuple[str, ...] | None = None
-    standardizer: dict[str, list[float]] | None = None
+    target_names: tuple[str, ...]  # one per output; the label column's for classification
+    classes: tuple[Any, ...] | None = None  # class labels in output order (None: regression)
+    class_names: tuple[str, ...] | None = None  # what the page calls the classes
+    scaler: Standardizer | None = None
     labels: Array | None = None  # (N,) class index per row
+    dataset: str | None = None  # the built-in set's registry name
+    data_file: str | None = None  # the uploaded file's name
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        """One name per output: the classes' names, or the targets'."""
+        return self.class_names if self.class_names is not None else self.target_names
 
     @property
     def X_train(self) -> Array:
@@ -114,21 +136,19 @@ def _split(n: int, test_ratio: float, seed: int) -> tuple[Array, Array]:
 
 def from_dataset(ds: Dataset | str, test_ratio: float, seed: int,
                  **options: Any) -> Data:
-    """A built-in data set (a :class:`Dataset`, or a name and its options)."""
+    """A built-in data set (a :class:`Dataset`, or a name and its options).
+
+    As ``chainrule train --dataset`` keeps them: a classifier's classes are the
+    label values 0, ..., K − 1, named by the set's target names.
+    """
     if isinstance(ds, str):
         ds = load_dataset(ds, **options)
     train, test = _split(ds.n_examples, test_ratio, seed)
-    classes = tuple(ds.target_names) if ds.task == "classification" else None
-    return Data(ds.name, ds.X, ds.y, train, test, ds.task, tuple(ds.feature_names),
-                tuple(ds.target_names), classes, None, ds.labels)
-
-
-def make_dataset(name: str, X: Array, y: Array, task: str, description: str,
-                 feature_names: Sequence[str], target_names: Sequence[str],
-                 labels: Array | None = None) -> Dataset:
-    """A :class:`Dataset` record (for the playground's own generated sets)."""
-    return Dataset(name, X, y, task, description, tuple(feature_names), tuple(target_names),
-                   labels)
+    names = (tuple(ds.feature_names), tuple(ds.target_names))
+    if ds.task == "classification":
+        return Data(ds.name, ds.X, ds.y, train, test, ds.task, names[0], ("label",),
+                    tuple(range(ds.n_outputs)), names[1], labels=ds.labels, dataset=ds.name)
+    return Data(ds.name, ds.X, ds.y, train, test, ds.task, *names, dataset=ds.name)
 
 
 def _temp_file(blob: bytes, suffix: str) -> Path:
@@ -138,59 +158,55 @@ def _temp_file(blob: bytes, suffix: str) -> Path:
     return Path(name)
 
 
-def csv_columns(blob: bytes, filename: str) -> list[str]:
-    """The column names of an uploaded CSV (DataError, naming the file, if it is not one)."""
-    _, _, features, targets = _read_csv(blob, filename, None, labels=True)
-    return [*features, *targets]
-
-
-def _read_csv(blob: bytes, filename: str, target: str | None,
-              labels: bool) -> tuple[Array, Any, tuple[str, ...], tuple[str, ...]]:
-    path = _temp_file(blob, ".csv")
+@contextlib.contextmanager
+def _uploaded(blob: bytes, filename: str, suffix: str) -> Iterator[Path]:
+    """The upload as a temporary file, removed after; the library's messages name the
+    user's file, which the user knows, not the temporary one."""
+    path = _temp_file(blob, suffix)
     try:
-        return load_csv(path, target, labels=labels)
+        yield path
     except ChainruleError as exc:
-        # the library names the temporary file; the user knows the file by its own name
         raise type(exc)(str(exc).replace(str(path), filename)) from None
     finally:
         path.unlink(missing_ok=True)
 
 
-# A target column of at most this many distinct whole numbers (or any text) holds classes.
-MAX_CLASSES = 10
-
-
-def _is_classes(values: Array) -> bool:
-    try:
-        numbers = values.astype(np.float64)
-    except ValueError:
-        return True  # text labels
-    distinct = np.unique(numbers)
-    return distinct.size <= MAX_CLASSES and bool(np.all(distinct == np.round(distinct)))
+def csv_columns(blob: bytes, filename: str) -> list[str]:
+    """The column names of an uploaded CSV (DataError, naming the file, if it is not one)."""
+    with _uploaded(blob, filename, ".csv") as path:
+        _, _, features, targets = load_csv(path, None, labels=True)
+    return [*features, *targets]
 
 
 def from_csv(blob: bytes, filename: str, target: str, test_ratio: float, seed: int) -> Data:
-    """An uploaded CSV: ``target`` holds class labels (text, or a few whole numbers) or
-    numbers to fit; every other column is a standardised input."""
-    X, labels, features, targets = _read_csv(blob, filename, target, labels=True)
-    if X.shape[1] == 0:
-        raise DataError(f"{filename}: the only column is the target {target!r}; "
-                        "the network needs at least one input column")
-    if _is_classes(labels):
-        Y, classes = one_hot(labels)
-        if classes.size < 2:
-            raise DataError(f"{filename}: the target column {target!r} holds one class only")
-        names = tuple(str(c) for c in classes)
-        index = np.searchsorted(classes, labels)
-        task = "classification"
-    else:
-        X, Y, features, targets = _read_csv(blob, filename, target, labels=False)
-        names, index, task = None, None, "regression"
+    """An uploaded CSV: ``target`` holds class labels or numbers to fit; every other
+    column is a standardised input.
+
+    The task is decided as ``chainrule train FILE --target T`` decides it (without
+    ``--task`` or ``--cost``): text labels, or a column of at most
+    :data:`~chainrule.data.MAX_AUTO_CLASSES` distinct whole numbers
+    (:func:`~chainrule.data.looks_like_labels`), are classes; other numbers are fitted.
+    """
+    with _uploaded(blob, filename, ".csv") as path:
+        X, texts, features, targets = load_csv(path, target, labels=True)
+        if X.shape[1] == 0:
+            raise DataError(f"{path}: the only column is the target {target!r}; "
+                            "the network needs at least one input column")
+        source = csv_source(path, targets)
+        y, is_text = label_column(texts, source)  # (N, 1) numbers, or the texts
+        if is_text or looks_like_labels(y):
+            Y, classes = class_targets(y, source=source)  # (N, K) one-hot rows
+        else:
+            Y, classes = y, None
     scaler = Standardizer().fit(X)
-    Xs = scaler.transform(X)
     train, test = _split(X.shape[0], test_ratio, seed)
-    return Data(Path(filename).stem or "upload", Xs, Y, train, test, task, tuple(features),
-                names or tuple(targets), names, scaler.to_dict(), index)
+    if classes is None:
+        task, names, labels = "regression", None, None
+    else:
+        task, names, labels = "classification", tuple(map(str, classes)), Y.argmax(axis=1)
+    return Data(Path(filename).stem or "upload", scaler.transform(X), Y, train, test, task,
+                tuple(features), tuple(targets), None if classes is None else tuple(classes),
+                names, scaler, labels, data_file=filename)
 
 
 # ---------------------------------------------------------------------------
@@ -205,6 +221,7 @@ class Run:
     network: Network
     trainer: Trainer
     data: Data
+    options: dict[str, Any] = field(default_factory=dict)  # the trainer's, for the summary
 
     @property
     def epoch(self) -> int:
@@ -232,10 +249,10 @@ def new_run(data: Data, hidden: Sequence[int], activations: Sequence[str],
     sizes = [data.X.shape[1], *hidden, data.Y.shape[1]]
     net = Network(sizes, list(activations) if hidden else "identity", output_activation, cost,
                   random_state=seed)
-    trainer = Trainer(net, optimizer=optimizer, learning_rate=learning_rate,
-                      batch_size=batch_size, random_state=seed, l2=l2,
-                      classification=data.classes is not None)
-    return Run(net, trainer, data)
+    options = {"optimizer": optimizer, "learning_rate": learning_rate,
+               "batch_size": batch_size, "random_state": seed, "l2": l2}
+    trainer = Trainer(net, **options, classification=data.classes is not None)
+    return Run(net, trainer, data, options)
 
 
 def predict(net: Network, X: Array) -> Array:
@@ -325,50 +342,37 @@ def param_value(net: Network, param: str) -> float:
 # ---------------------------------------------------------------------------
 
 
-def model_bytes(run: Run, summary: dict[str, Any]) -> bytes:
-    """The trained model as the command line writes it: a safetensors file."""
-    d = run.data
-    meta = {
-        "dataset": d.name,
-        "data_file": None,
-        "task": d.task,
-        "feature_names": list(d.feature_names),
-        "target_names": list(d.target_names),
-        "classes": list(d.classes) if d.classes is not None else None,
-        "class_names": None,
-        "standardizer": d.standardizer,
-        "training": summary,
-    }
+def model_of(run: Run, page: dict[str, Any] | None = None) -> Model:
+    """The run as a :class:`~chainrule.Model`: its network with the data's names,
+    scaling and classes, and a training summary (``page``: the page's config, kept
+    in it so that loading the file opens the same page)."""
+    d, trainer = run.data, run.trainer
+    options = {**run.options, "epochs": trainer.epoch}
+    summary = training_summary(trainer.history, n_examples=int(d.train.size), options=options)
+    if page is not None:
+        summary["playground"] = page
+    return Model(run.network, feature_names=d.feature_names, scaler=d.scaler,
+                 classes=d.classes, class_names=d.class_names, target_names=d.target_names,
+                 training=summary, dataset=d.dataset, data_file=d.data_file)
+
+
+def model_bytes(run: Run, page: dict[str, Any] | None = None) -> bytes:
+    """The trained model as the command line writes it (:meth:`Model.save`)."""
     with tempfile.TemporaryDirectory(prefix="chainrule-playground-") as folder:
-        path = Path(folder) / "model.safetensors"
-        save_model(path, run.network, metadata=meta)
+        path = model_of(run, page).save(Path(folder) / "model.safetensors")
         return path.read_bytes()
 
 
-@dataclass(frozen=True)
-class LoadedModel:
-    network: Network
-    metadata: dict[str, Any]
-
-    @property
-    def activations(self) -> list[str]:
-        return [a.name for a in self.network.activations]
-
-    @property
-    def cost(self) -> str:
-        return self.network.cost.name
+def load_model_bytes(blob: bytes, filename: str) -> Model:
+    """Read an uploaded model file with :func:`chainrule.load_model` (a ModelFileError
+    names the file)."""
+    with _uploaded(blob, filename, ".safetensors") as path:
+        return load_model(path)
 
 
-def load_model_bytes(blob: bytes, filename: str) -> LoadedModel:
-    """Read an uploaded model file with the library's checks (ModelFileError names it)."""
-    path = _temp_file(blob, ".safetensors")
-    try:
-        net, meta = load_model(path)
-    except ChainruleError as exc:
-        raise type(exc)(str(exc).replace(str(path), filename)) from None
-    finally:
-        path.unlink(missing_ok=True)
-    return LoadedModel(net, meta if isinstance(meta, dict) else {})
+def activation_names(net: Network) -> list[str]:
+    """σ of each layer, by name."""
+    return [a.name for a in net.activations]
 
 
 def set_params(run: Run, params: Array) -> None:

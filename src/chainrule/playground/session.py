@@ -314,58 +314,70 @@ class Session:
         return {"columns": columns, "target": columns[-1], "name": name}
 
     def model_file(self) -> bytes:
+        """The run as a model file, the same :class:`~chainrule.Model` file that
+        ``chainrule train`` writes, with the page's config in its training summary."""
         run = self.run
         if run is None:
             raise BadMessage("model: nothing to download before the page has sent its config")
-        h = run.trainer.history
-        summary = {"status": "playground", "epochs": run.epoch,
-                   "final_cost": h.cost[-1] if h.cost else None,
-                   "playground": self.config.to_dict()}
-        return library.model_bytes(run, summary)
+        return library.model_bytes(run, self.config.to_dict())
 
     def load_model(self, name: str, blob: bytes) -> list[Message]:
         """Inspect an uploaded model: its network and weights, on data of its shape."""
         m = library.load_model_bytes(blob, name)
-        net = m.network
-        c = self.config
-        saved = (m.metadata.get("training") or {}).get("playground")
-        if isinstance(saved, dict):
-            try:
-                c = parse_config({**saved, "epoch": 0}, self.names)
-            except BadMessage:
-                c = self.config
-        sizes = net.layer_sizes
-        if self.run is None or (self.run.data.X.shape[1], self.run.data.Y.shape[1]) != \
-                (sizes[0], sizes[-1]):
-            c = _config_for_shape(c, m)
-        acts = m.activations
-        c = replace(c, hidden=tuple(sizes[1:-1]), act=tuple(acts[:-1]), out=acts[-1],
-                    cost=m.cost, epoch=0, px="", py="", sel="")
+        c = self._config_for_model(m)
         try:
             data = self._data(c)
         except library.ChainruleError as exc:
             raise BadMessage(str(exc)) from None
-        if (data.X.shape[1], data.Y.shape[1]) != (sizes[0], sizes[-1]):
-            raise BadMessage(f"model: {name} has {sizes[0]} inputs and {sizes[-1]} outputs; "
-                             f"the page's data set has {data.X.shape[1]} and "
-                             f"{data.Y.shape[1]}: load the data it was trained on first")
+        _check_fits(m, name, data)
         self.run = None
         out = self.apply_config(c)
         assert self.run is not None
-        library.set_params(self.run, net.params)
+        library.set_params(self.run, m.network.params)
         self.loaded_from = name
         out.append(self._net_message())
         out.append({"type": "config", "config": c.to_dict()})
         return out
 
+    def _config_for_model(self, m: library.Model) -> Config:
+        """The page's config for model ``m``: the page it was saved from, else the data
+        set it names (or the page's own data) with its network."""
+        c = self.config
+        saved = (m.training or {}).get("playground")
+        if isinstance(saved, dict):
+            try:
+                c = parse_config({**saved, "epoch": 0}, self.names)
+            except BadMessage:
+                c = self.config
+        sizes = m.network.layer_sizes
+        if self.run is None or (self.run.data.X.shape[1], self.run.data.Y.shape[1]) != \
+                (sizes[0], sizes[-1]):
+            c = _config_for_shape(c, m)
+        acts = library.activation_names(m.network)
+        return replace(c, hidden=tuple(sizes[1:-1]), act=tuple(acts[:-1]), out=acts[-1],
+                       cost=m.cost, epoch=0, px="", py="", sel="")
 
-def _config_for_shape(c: Config, m: library.LoadedModel) -> Config:
+
+def _config_for_shape(c: Config, m: library.Model) -> Config:
     """A built-in data set for a model that names one, else the config as it is."""
-    name = m.metadata.get("dataset")
     for key, entry in CATALOGUE.items():
-        if name in (key, entry.library_name):
+        if m.dataset in (key, entry.library_name):
             return replace(c, data=key)
     return c
+
+
+def _check_fits(m: library.Model, name: str, data: library.Data) -> None:
+    """The model takes the data's inputs and gives its outputs: as many of each, and the
+    same input names where the model has names."""
+    sizes = m.network.layer_sizes
+    if (data.X.shape[1], data.Y.shape[1]) != (sizes[0], sizes[-1]):
+        raise BadMessage(f"model: {name} has {sizes[0]} inputs and {sizes[-1]} outputs; "
+                         f"the page's data set has {data.X.shape[1]} and "
+                         f"{data.Y.shape[1]}: load the data it was trained on first")
+    if m.feature_names is not None and tuple(m.feature_names) != data.feature_names:
+        raise BadMessage(f"model: {name} takes the inputs {', '.join(m.feature_names)}; "
+                         f"the page's data set has {', '.join(data.feature_names)}: load "
+                         "the data it was trained on first")
 
 
 def _floats(values: list[float]) -> list[float | None]:
