@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -13,22 +15,27 @@ X_NOT = np.array([0.0, 1.0])
 Y_NOT = np.array([1.0, 0.0])
 
 
-def cost(theta):
-    w, b = theta
-    return np.mean((np.tanh(w * X_NOT + b) - Y_NOT) ** 2)
+def costs(X, Y):
+    """The cost C = mean_k (tanh(w x_k + b) − y_k)² of examples X, Y, and a learner's ∂C/∂w
+    and ∂C/∂b built from four chain-rule factors, as in question 4."""
 
-
-def user_gradient(dCda, dadz, dzdw, dzdb):
-    """A learner's ∂C/∂w and ∂C/∂b built from four chain-rule factors, as in question 4."""
-
-    def grad(theta):
+    def cost(theta):
         w, b = theta
-        z = w * X_NOT + b
-        a = np.tanh(z)
-        common = dCda(a, Y_NOT) * dadz(z)
-        return np.array([np.mean(common * dzdw(X_NOT, a)), np.mean(common * dzdb(X_NOT, a))])
+        return float(np.mean((np.tanh(w * X + b) - Y) ** 2))
 
-    return grad
+    def gradient(dCda, dadz, dzdw, dzdb):
+        def grad(theta):
+            w, b = theta
+            z = w * X + b
+            a = np.tanh(z)
+            common = dCda(a, Y) * dadz(z)
+            return np.array([np.mean(common * dzdw(X, a)), np.mean(common * dzdb(X, a))])
+        return grad
+
+    return cost, gradient
+
+
+cost, user_gradient = costs(X_NOT, Y_NOT)
 
 
 RIGHT = dict(
@@ -60,6 +67,68 @@ def test_the_exercises_wrong_options_are_flagged(name, theta):
     assert not result.passed, name
     assert result.failures.size >= 1
     assert "FAILED" in result.summary()
+
+
+def one_example(x, y):
+    """The cost C_k of one example, and the learner's gradient of it."""
+    return costs(np.array([x]), np.array([y]))
+
+
+def test_the_wrong_dz_db_is_caught_where_the_gradient_is_tiny():
+    # The issue's point: the right and wrong ∂C/∂b differ by 9.4e-5, relative, but by only
+    # 3.3e-12 in absolute terms, below the old absolute tolerance of 1e-8.
+    cost_k, gradient = one_example(0.0, 1.0)
+    theta = np.array([-1.298, 4.984])
+    right = gradient(**RIGHT)(theta)
+    wrong = gradient(**WRONG_OPTIONS["dz/db = a"])(theta)
+    assert right[1] == pytest.approx(-3.515e-8, rel=1e-3)
+    assert wrong[1] - right[1] == pytest.approx(3.3e-12, rel=0.05)
+    assert abs(wrong[1] - right[1]) / abs(right[1]) == pytest.approx(9.4e-5, rel=0.01)
+    assert check_gradient(cost_k, gradient(**RIGHT), theta).passed
+    result = check_gradient(cost_k, gradient(**WRONG_OPTIONS["dz/db = a"]), theta)
+    assert not result.passed and list(result.failures) == [1]
+    assert check_gradient(cost_k, wrong, theta, atol=1e-8).passed  # what the old default did
+
+
+def resolution(cost_k, theta, right, eps=1e-6):
+    """What central differences can resolve at θ, per component: the larger of the rounding
+    bound ε (|f(θ + h e_j)| + |f(θ − h e_j)|) / 2h and their actual error there."""
+    out = np.empty(theta.size)
+    for j in range(theta.size):
+        h = eps * max(1.0, abs(theta[j]))
+        plus, minus = theta.copy(), theta.copy()
+        plus[j] += h
+        minus[j] -= h
+        f_plus, f_minus = cost_k(plus), cost_k(minus)
+        rounding = np.finfo(float).eps * (abs(f_plus) + abs(f_minus)) / (2 * h)
+        out[j] = max(rounding, abs((f_plus - f_minus) / (2 * h) - right[j]))
+    return out
+
+
+GRID = [(-1.298, 4.984), *itertools.product(np.linspace(-8, 8, 41), repeat=2)]
+
+
+@pytest.mark.parametrize(("x", "y"), [(0.0, 1.0), (1.0, 0.0)])
+def test_every_wrong_option_is_caught_wherever_it_differs_by_more_than_rounding(x, y):
+    # Over (w, b) in [-8, 8]², where tanh saturates (|z| up to 16): the right derivatives
+    # always pass, and a wrong one fails wherever it differs from the right one by more
+    # than 1e-5 relative plus ten times what the differences resolve there.
+    cost_k, gradient = one_example(x, y)
+    required = missed_by_old = 0
+    for point in GRID:
+        theta = np.array(point)
+        right = gradient(**RIGHT)(theta)
+        assert check_gradient(cost_k, right, theta).passed, point
+        floor = 10 * resolution(cost_k, theta, right)
+        for name, option in WRONG_OPTIONS.items():
+            wrong = gradient(**option)(theta)
+            gap = np.abs(wrong - right)
+            if np.any(gap > 1e-5 * np.maximum(np.abs(right), np.abs(wrong)) + floor):
+                required += 1
+                assert not check_gradient(cost_k, wrong, theta).passed, (name, point)
+                missed_by_old += check_gradient(cost_k, wrong, theta, atol=1e-8).passed
+    assert required > 2 * len(GRID)  # most points tell most options apart
+    assert missed_by_old > 0  # the old absolute floor let some through
 
 
 def hand_backprop(net, X, Y, wrong_jacobian=False):
