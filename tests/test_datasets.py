@@ -284,6 +284,10 @@ def test_describe_datasets_rows():
     assert tuple(by_name["saddle"])[:5] == ("saddle", 200, 2, 1, "regression")
     assert "sin(pi x)" in by_name["wave"].description
     assert all(len(r) == 6 for r in rows)
+    for name, make in DATASETS.items():  # rows given without building a set say the same
+        ds = make()
+        assert tuple(by_name[name]) == (name, ds.n_examples, ds.n_features, ds.n_outputs,
+                                        ds.task, ds.description)
 
 
 # ---------------------------------------------------------------------------

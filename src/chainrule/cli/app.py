@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from ..utils.version import __version__
 from .explain import explain
@@ -39,6 +39,7 @@ from .inspect import datasets, info
 from .landscape import landscape
 from .playground import playground
 from .predict import evaluate, predict
+from .recipes import recipes_help
 from .reporting import EXIT_FAILED, EXIT_USAGE, one_line, say
 from .tour import tour
 from .train import train
@@ -46,8 +47,26 @@ from .train import train
 __all__ = ["app", "main"]
 
 
+def _flags_without_a_type(params: list[Any]) -> list[Any]:
+    """Flags (``--json``, ``--help``) take no value: help shows no ``<bool>`` beside them."""
+    for p in params:
+        if getattr(p, "is_flag", False) and p.metavar is None:
+            p.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    """Typer's command, its flags shown without a value type."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_without_a_type(super().get_params(ctx))
+
+
 class _Group(TyperGroup):
     """Typer's group, with usage errors as one ``error:`` line (exit 2) instead of a panel."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_without_a_type(super().get_params(ctx))
 
     def main(self, args: Sequence[str] | None = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
@@ -58,8 +77,10 @@ class _Group(TyperGroup):
             code = rv if isinstance(rv, int) else 0
         except typer.TyperException as exc:  # click's ClickException family
             ctx = getattr(exc, "ctx", None)
-            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-                typer.echo(ctx.get_help())  # bare `chainrule`: help, not an error
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `chainrule`: help, not an error
+                text = exc.format_message()  # empty where rich printed the help already
+                if text.strip():
+                    typer.echo(text)
                 code = 0
             else:
                 hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
@@ -120,5 +141,7 @@ COMMANDS: list[tuple[str, Callable[..., None]]] = [
     ("export", export),
     ("playground", playground),
 ]
+# What a command's help ends with: train's defaults for each kind of data.
+EPILOGS = {"train": recipes_help()}
 for _name, _command in COMMANDS:
-    app.command(name=_name)(_command)
+    app.command(name=_name, cls=_Command, epilog=EPILOGS.get(_name))(_command)

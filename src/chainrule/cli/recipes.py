@@ -76,3 +76,32 @@ def recipe_for(data: TrainingData, changes: dict[str, Any]) -> Recipe:
     for_files = FILE_CLASSIFICATION if data.task == "classification" else FILE_REGRESSION
     base = RECIPES.get(data.dataset or "", for_files)  # a built-in set without a recipe too
     return replace(base, **changes)
+
+
+def recipe_options(r: Recipe) -> str:
+    """A recipe as the options that would set it: ``--hidden 6,7 --activation logistic ...``."""
+    hidden = ",".join(map(str, r.hidden)) or "none"
+    batch = "full" if r.batch_size is None else r.batch_size
+    output = "" if r.output_activation is None else f" --output-activation {r.output_activation}"
+    return (f"--hidden {hidden} --activation {r.activation}{output} --cost {r.cost} "
+            f"--optimizer {r.optimizer} --lr {r.learning_rate:g} --epochs {r.epochs} "
+            f"--batch-size {batch}")
+
+
+def recipes_help() -> str:
+    """The defaults of every kind of data, one paragraph each, as ``train --help`` ends."""
+    lines = ["Defaults by data (an option given replaces its default; no data: the heart):",
+             f"A file of classes: {recipe_options(FILE_CLASSIFICATION)}",
+             f"A file of values: {recipe_options(FILE_REGRESSION)}"]
+    lines += [f"--dataset {name}: {recipe_options(r)}" for name, r in RECIPES.items()]
+    return "\n\n".join(lines)
+
+
+def file_default(field: str) -> str:
+    """How an option's default reads in ``--help``: a file's, then the data sets'."""
+    values = {getattr(FILE_CLASSIFICATION, field), getattr(FILE_REGRESSION, field)}
+    assert len(values) == 1, field  # one default for both kinds of file
+    value = values.pop()
+    shown = (",".join(map(str, value)) if isinstance(value, tuple) else
+             "full" if value is None else f"{value:g}" if isinstance(value, float) else value)
+    return f"{shown} for a file; a data set's own, below"

@@ -27,7 +27,7 @@ from .options import (
     positive_number,
     whole_number,
 )
-from .recipes import check_optimizer
+from .recipes import check_optimizer, file_default
 
 
 class DType(str, enum.Enum):
@@ -59,31 +59,37 @@ Standardize = Annotated[bool | None, typer.Option(
     show_default=False)]
 Hidden = Annotated[Any, typer.Option(
     "--hidden", parser=layer_sizes, metavar="SIZES", rich_help_panel=NETWORK,
-    help="Hidden layer sizes, e.g. 6,7 ('none' for no hidden layer).")]
+    help="Hidden layer sizes, e.g. 6,7 ('none' for no hidden layer).",
+    show_default=file_default("hidden"))]
 Activation = Annotated[str | None, typer.Option(
     "--activation", parser=library_name(get_activation), metavar="NAME",
     rich_help_panel=NETWORK,
-    help="σ of the hidden layers: tanh, logistic, relu, leaky_relu, softplus, identity.")]
+    help="σ of the hidden layers: tanh, logistic, relu, leaky_relu, softplus, identity.",
+    show_default=file_default("activation"))]
 OutputActivation = Annotated[str | None, typer.Option(
     "--output-activation", parser=library_name(get_activation), metavar="NAME",
     rich_help_panel=NETWORK, help="σ of the output layer (default: suits the cost).")]
 Cost = Annotated[str | None, typer.Option(
     "--cost", parser=library_name(get_cost), metavar="NAME", rich_help_panel=NETWORK,
-    help="squared_error, half_squared_error, binary_cross_entropy or cross_entropy.")]
+    help="squared_error, half_squared_error, binary_cross_entropy or cross_entropy.",
+    show_default="cross_entropy for classes, squared_error for values; a data set's own, "
+                 "below")]
 DTypeOption = Annotated[DType, typer.Option(
     "--dtype", rich_help_panel=NETWORK, help="Precision of the network.")]
 Optimizer = Annotated[str | None, typer.Option(
     "--optimizer", parser=library_name(check_optimizer), metavar="NAME",
-    rich_help_panel=TRAINING, help="gd (the course's step), sgd, adam or lbfgs.")]
+    rich_help_panel=TRAINING, help="gd (the course's step), sgd, adam or lbfgs.",
+    show_default=file_default("optimizer"))]
 LearningRate = Annotated[float | None, typer.Option(
     "--lr", parser=positive_number, metavar="RATE", rich_help_panel=TRAINING,
-    help="The learning rate η.")]
+    help="The learning rate η.", show_default=file_default("learning_rate"))]
 Epochs = Annotated[int | None, typer.Option(
     "--epochs", parser=whole_number(1), metavar="N", rich_help_panel=TRAINING,
-    help="Passes over the training set.")]
+    help="Passes over the training set.", show_default=file_default("epochs"))]
 BatchSize = Annotated[Any, typer.Option(
     "--batch-size", parser=batch_size, metavar="N|full", rich_help_panel=TRAINING,
-    help="Examples per step, or 'full' for full-batch gradient descent.")]
+    help="Examples per step, or 'full' for full-batch gradient descent.",
+    show_default=file_default("batch_size"))]
 Seed = Annotated[int, typer.Option(
     "--seed", parser=whole_number(0), metavar="N", rich_help_panel=TRAINING,
     help="Seed of the initial weights and shuffling.")]

@@ -335,6 +335,12 @@ def saddle(n_samples: int = 200, noise: float = 0.05, random_state: object = 0) 
 # Bundled digits
 # ---------------------------------------------------------------------------
 
+DIGITS_DESCRIPTION = ("8x8 handwritten digits from scikit-learn, pixels scaled to [0, 1], "
+                      "10 classes")
+# (examples, features, outputs) of digits, known without reading scikit-learn's file
+DIGITS_SHAPE = (1797, 64, 10)
+
+
 def digits() -> Dataset:
     """scikit-learn's bundled 8×8 handwritten digits (1797 images, no download).
 
@@ -347,8 +353,7 @@ def digits() -> Dataset:
     X = np.asarray(bunch.data, dtype=np.float64) / 16.0  # (1797, 64), pixel values 0..16
     labels = np.asarray(bunch.target, dtype=np.int64)
     Y, _ = one_hot(labels, classes=np.arange(10))
-    return Dataset("digits", X, Y, "classification",
-                   "8x8 handwritten digits from scikit-learn, pixels scaled to [0, 1], 10 classes",
+    return Dataset("digits", X, Y, "classification", DIGITS_DESCRIPTION,
                    tuple(f"pixel_{i}_{j}" for i in range(8) for j in range(8)),
                    tuple(str(d) for d in range(10)), labels)
 
