@@ -19,6 +19,7 @@ REFERENCE = {
     "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(float)),
     "leaky_relu": (lambda z: np.where(z > 0, z, 0.01 * z), lambda z: np.where(z > 0, 1, 0.01)),
     "softplus": (lambda z: np.log1p(np.exp(z)), lambda z: 1 / (1 + np.exp(-z))),
+    "exp": (np.exp, np.exp),
 }
 
 
@@ -41,10 +42,15 @@ def test_stable_and_warning_free_for_huge_z(name, dtype):
     z = np.array([[-1e4, -800.0, -50.0, 0.0, 50.0, 800.0, 1e4]], dtype=dtype)
     act = get_activation(name)
     a = act(z)  # warnings are errors in this suite: an overflow would fail here
-    assert a.dtype == dtype and np.all(np.isfinite(a))
     dA = np.ones_like(z)
     act.backward(dA, z, a)
-    assert dA.dtype == dtype and np.all(np.isfinite(dA))
+    assert a.dtype == dtype and dA.dtype == dtype
+    if name == "exp":  # e^z itself is beyond the largest float there: ∞, without a warning
+        big = z > np.log(np.finfo(dtype).max)
+        assert np.all(np.isinf(a[big])) and np.all(np.isinf(dA[big]))
+        assert np.all(np.isfinite(a[~big])) and a[0, 0] == 0 and a[0, 3] == 1
+        return
+    assert np.all(np.isfinite(a)) and np.all(np.isfinite(dA))
     if name == "logistic":
         assert a[0, 0] == 0 and a[0, -1] == 1 and a[0, 3] == 0.5
     if name == "tanh":
@@ -112,6 +118,16 @@ def test_logistic_is_exact_to_rounding_in_both_tails(dtype):
     # beyond: subnormal or 0, no warning (pytest turns warnings into errors)
     far = get_activation("logistic")(np.array([[-1e4, 2 * lo, -1e30]], dtype))
     assert far.dtype == dtype and np.all(far >= 0) and np.all(far < 2 * float(info.tiny))
+
+
+def test_exp_is_its_own_derivative_from_z_and_from_a():
+    act = get_activation("exp")
+    z = np.linspace(-30, 30, 61)
+    a = act(z[None, :])[0]
+    np.testing.assert_array_equal(act.derivative(z, a), a)
+    np.testing.assert_allclose(act.derivative_from_z(z), a, rtol=1e-15)
+    np.testing.assert_allclose(np.diag(act.jacobian(z)), a, rtol=1e-15)
+    assert act.formula == "e^z"
 
 
 @pytest.mark.parametrize("name", ["tanh", "logistic"])

@@ -20,6 +20,7 @@ REFERENCE_ACTIVATIONS = {
     "relu": lambda z: anp.maximum(z, 0.0),
     "leaky_relu": lambda z: anp.where(z > 0, z, 0.01 * z),
     "softplus": lambda z: anp.logaddexp(0.0, z),
+    "exp": anp.exp,
     "softmax": lambda z: anp.exp(z - anp.max(z, axis=1, keepdims=True))
     / anp.sum(anp.exp(z - anp.max(z, axis=1, keepdims=True)), axis=1, keepdims=True),
 }
@@ -30,6 +31,10 @@ REFERENCE_COSTS = {
     "binary_cross_entropy": lambda A, Y: -anp.mean(
         anp.sum(Y * anp.log(A) + (1 - Y) * anp.log(1 - A), axis=1)),
     "cross_entropy": lambda A, Y: -anp.mean(anp.sum(Y * anp.log(A), axis=1)),
+    # y log(y/a) − y + a, with y log y (0 log 0 = 0) a constant of the parameters
+    "poisson": lambda A, Y: anp.mean(anp.sum(
+        np.where(Y > 0, Y * np.log(np.where(Y > 0, Y, 1.0)), 0.0) - Y * anp.log(A) - Y + A,
+        axis=1)),
 }
 
 HIDDEN = ["identity", "tanh", "logistic", "relu", "leaky_relu", "softplus"]
@@ -38,8 +43,12 @@ COST_OUTPUTS = {
     "half_squared_error": HIDDEN,
     "binary_cross_entropy": ["logistic"],
     "cross_entropy": ["softmax"],
+    "poisson": ["exp"],
 }
 CASES = [(c, o) for c, outs in COST_OUTPUTS.items() for o in outs]
+# the central-difference test takes every STEP-th seed: STEP and len(CASES) are coprime, so
+# its seeds reach every case
+STEP = 8
 
 
 def reference_cost(params, sizes, acts, cost, X, Y):
@@ -68,6 +77,8 @@ def random_problem(seed):
         Y = rng.normal(size=(N, n_out))
     elif cost == "binary_cross_entropy":
         Y = rng.uniform(size=(N, n_out))
+    elif cost == "poisson":
+        Y = rng.poisson(1.5, size=(N, n_out)).astype(float)  # counts, zeros among them
     else:
         Y = np.eye(n_out)[rng.integers(0, n_out, size=N)]
     return net, X, Y
@@ -85,7 +96,7 @@ def test_backprop_matches_autograd(seed):
     np.testing.assert_allclose(g, ref_grad, rtol=1e-10, atol=1e-10 * scale)
 
 
-@pytest.mark.parametrize("seed", range(0, 240, 9))  # 9 and len(CASES) are coprime
+@pytest.mark.parametrize("seed", range(0, 240, STEP))
 def test_backprop_matches_central_differences(seed):
     net, X, Y = random_problem(seed)
     # |analytic − numeric| ≤ 1e-8 + 1e-6 max(|analytic|, |numeric|): the atol covers the
@@ -96,9 +107,12 @@ def test_backprop_matches_central_differences(seed):
 
 
 def test_every_activation_and_cost_is_covered():
-    nets = [random_problem(s)[0] for s in range(0, 240, 3)]
+    import math
+
+    nets = [random_problem(s)[0] for s in range(240)]
     seen = {(net.activations[0].name, net.cost.name) for net in nets}
     assert {a for a, _ in seen} == set(HIDDEN)
     assert {c for _, c in seen} == set(COST_OUTPUTS) == set(COSTS)
     # and the seeds of the central-difference test reach every cost as well
-    assert {random_problem(s)[0].cost.name for s in range(0, 240, 9)} == set(COSTS)
+    assert math.gcd(STEP, len(CASES)) == 1
+    assert {random_problem(s)[0].cost.name for s in range(0, 240, STEP)} == set(COSTS)

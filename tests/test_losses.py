@@ -65,6 +65,26 @@ def test_cross_entropy_from_z_is_stable_and_delta_is_a_minus_y():
     np.testing.assert_allclose(dZ, (A - Y) / 2, rtol=1e-14, atol=1e-300)
 
 
+def test_poisson_is_half_the_deviance_with_an_exp_output_and_delta_a_minus_y():
+    poisson = get_cost("poisson")
+    Z = np.array([[0.0, np.log(2.0)], [np.log(3.0), -1.0]])
+    A = get_activation("exp")(Z)  # [[1, 2], [3, e^−1]]
+    Y = np.array([[1.0, 0.0], [1.0, 2.0]])
+    # C_k = Σ_i [y log(y/a) − y + a], 0 log 0 = 0
+    expected = [0 + 2.0, (np.log(1 / 3) - 1 + 3) + (2 * np.log(2 / np.exp(-1)) - 2 + np.exp(-1))]
+    np.testing.assert_allclose(poisson.per_example(Z, A, Y), expected, rtol=1e-14)
+    assert poisson(Z, A, Y) == pytest.approx(np.mean(expected), rel=1e-14)
+    np.testing.assert_allclose(poisson.dC_dA(A, Y), 1 - Y / A, rtol=1e-15)  # ∂C_k/∂a = 1 − y/a
+    np.testing.assert_allclose(poisson.dC_dA_from_z(Z, A, Y), 1 - Y / A, rtol=1e-14)
+    dZ = output_delta(poisson, get_activation("exp"), Z, A, Y, np.empty_like(Z))
+    np.testing.assert_allclose(dZ, (A - Y) / 2, rtol=1e-15)  # ∂C_k/∂z = a − y, N = 2
+    # zero where a = y, however large; the network takes exp as its output by default
+    assert poisson.per_example(np.log([[5e7]]), np.array([[5e7]]), np.array([[5e7]]))[0] == 0
+    assert Network([2, 3, 1], "tanh", cost="poisson").activations[-1].name == "exp"
+    with pytest.raises(ConfigError, match="needs an exp output layer, got 'identity'"):
+        Network([2, 1], "relu", "identity", "poisson")
+
+
 def test_squared_error_delta_applies_sigma_prime():
     Z = np.array([[0.3, -0.4]])
     tanh = get_activation("tanh")

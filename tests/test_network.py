@@ -277,3 +277,68 @@ def test_chain_rule_stays_exact_and_quiet_in_saturation():
     cr = net.chain_rule([1.0], [0.0, 0.0, 1.0], "b1[2]")
     assert np.isinf(cr.factors[0].value[2]) and cr.factors[0].value[0] == 0
     assert np.isnan(cr.value) and cr.backprop == pytest.approx(-1.0)
+
+
+@pytest.mark.parametrize("sizes", [(6, 5, 3), (6, 3)])  # a hidden layer first, or the output
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sparse_inputs_give_the_dense_forward_and_backward(rng, sizes, dtype):
+    import scipy.sparse as sp
+
+    net = Network(sizes, "tanh", cost="cross_entropy", dtype=dtype, random_state=0)
+    X = rng.normal(size=(9, 6)) * (rng.uniform(size=(9, 6)) < 0.3)  # mostly zeros
+    X = X.astype(dtype)
+    Y = np.eye(3)[rng.integers(0, 3, 9)].astype(dtype)
+    dense_out = net.forward(X, check=False).A[-1].copy()
+    dense_grads = net.backward(Y).copy()
+    for Xs in (sp.csr_matrix(X), sp.csr_array(X)):
+        c = net.forward(Xs, check=False)
+        assert c.A[0] is Xs  # the rows are used as they are, never densified
+        np.testing.assert_allclose(c.A[-1], dense_out, rtol=10 * np.finfo(dtype).eps)
+        g = net.backward(Y)
+        assert g.dtype == dtype
+        np.testing.assert_allclose(g, dense_grads, rtol=1e-5 if dtype == np.float32 else 1e-12,
+                                   atol=1e-6 if dtype == np.float32 else 1e-15)
+
+
+def test_layer_math_takes_sparse_rows_in_its_new_array_form(rng):
+    import scipy.sparse as sp
+
+    from chainrule.nn import layers
+
+    X = rng.normal(size=(5, 4)) * (rng.uniform(size=(5, 4)) < 0.5)
+    W, b, dZ = rng.normal(size=(3, 4)), rng.normal(size=3), rng.normal(size=(5, 3))
+    np.testing.assert_allclose(layers.weighted_sum(sp.csr_matrix(X), W, b), X @ W.T + b,
+                               rtol=1e-14)
+    dW, db, dA = layers.backward(dZ, sp.csr_matrix(X))
+    np.testing.assert_allclose(dW, dZ.T @ X, rtol=1e-13)
+    np.testing.assert_allclose(db, dZ.sum(axis=0), rtol=1e-14)
+    assert dA is None
+
+
+def test_weighted_backward_is_the_gradient_of_the_weighted_mean_cost(rng):
+    net = Network([4, 6, 2], "tanh", "identity", "half_squared_error", random_state=0)
+    X, Y = rng.normal(size=(7, 4)), rng.normal(size=(7, 2))
+    s = np.array([0.0, 1.0, 2.5, 1.0, 0.5, 3.0, 1.0])
+    net.forward(X)
+    g = net.backward(Y, sample_weight=s).copy()
+    # integer weights are repeated rows; 0 drops a row, and only the weights' ratios count
+    rows = np.repeat(np.arange(7), [0, 2, 5, 2, 1, 6, 2])
+    net.backprop(X[rows], Y[rows])
+    np.testing.assert_allclose(g, net.grads, rtol=1e-12, atol=1e-15)
+    unweighted = net.cost_and_gradient(X, Y)[1].copy()
+    net.forward(X)
+    np.testing.assert_allclose(net.backward(Y, sample_weight=np.ones(7)), unweighted,
+                               rtol=1e-14)
+    # and it is the gradient of Σ s_k C_k / Σ s_k, by central differences
+    from chainrule import check_gradient
+
+    def weighted_cost(theta):
+        net.params[:] = theta
+        return float(s @ net.cost_per_example(X, Y) / s.sum())
+
+    def weighted_grad(theta):
+        net.params[:] = theta
+        net.forward(X)
+        return net.backward(Y, sample_weight=s).copy()
+
+    assert check_gradient(weighted_cost, weighted_grad, net.params.copy()).passed

@@ -254,6 +254,30 @@ def _softplus_derivative(Z: Array, A: Array) -> Array:
     return _logistic_forward(Z, np.empty_like(Z))
 
 
+# exp: σ(z) = e^z, σ'(z) = e^z = a: the output layer of the Poisson cost (a log link, as
+# scikit-learn's MLPRegressor(loss='poisson') has it).  e^z overflows to ∞ from z ≈ 709
+# (float64; 88 in float32): that is its value, not warned about; training reports the
+# infinite cost as a divergence.
+def _exp_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array:
+    if Z.size and np.maximum.reduce(Z, axis=None) > _exp_safe(out.dtype):
+        with np.errstate(over="ignore"):  # rare: a diverging network
+            return np.exp(Z, out=out)
+    return np.exp(Z, out=out)
+
+
+def _exp_backward(dA: Array, Z: Array, A: Array, scratch: Scratch | None = None) -> None:
+    np.multiply(dA, A, out=dA)
+
+
+def _exp_derivative(Z: Array, A: Array) -> Array:
+    return A.copy()
+
+
+def _exp_derivative_from_z(Z: Array) -> Array:
+    with np.errstate(over="ignore"):
+        return np.exp(Z)
+
+
 # softmax over each row (the last axis): a_i = e^{z_i} / Σ_j e^{z_j}; ∂a/∂z = diag(a) − a aᵀ
 def _softmax_forward(Z: Array, out: Array, scratch: Scratch | None = None) -> Array:
     # Row reductions through the ufuncs' own reduce (no Python wrapper); they are fast
@@ -292,6 +316,8 @@ ACTIVATIONS: dict[str, Activation] = {
                    _leaky_backward, _leaky_derivative),
         Activation("softplus", "log(1 + e^z)", "1/(1 + e^−z)", _softplus_forward,
                    _softplus_backward, _softplus_derivative),
+        Activation("exp", "e^z", "e^z = a", _exp_forward, _exp_backward, _exp_derivative,
+                   derivative_from_z=_exp_derivative_from_z),
         Activation("softmax", "e^z_i / Σ_j e^z_j", "diag(a) − a aᵀ", _softmax_forward,
                    _softmax_backward, _softmax_derivative, elementwise=False),
     ]
@@ -306,7 +332,7 @@ def get_activation(name: str | Activation) -> Activation:
     ----------
     name : str or Activation
         ``'identity'`` (alias ``'linear'``), ``'tanh'``, ``'logistic'`` (alias
-        ``'sigmoid'``), ``'relu'``, ``'leaky_relu'``, ``'softplus'`` or
+        ``'sigmoid'``), ``'relu'``, ``'leaky_relu'``, ``'softplus'``, ``'exp'`` or
         ``'softmax'``; an :class:`Activation` is returned as it is.
 
     Raises

@@ -17,6 +17,10 @@ that is both cheaper and more stable:
 * categorical cross-entropy with a softmax output, ``C_k = −Σ_i y_i log a_i``;
   with the softmax Jacobian the delta is ``∂C_k/∂z = a Σ_i y_i − y`` (``a − y``
   for one-hot or probability rows).
+* Poisson, half the Poisson deviance, with an exponential output ``a = e^z``
+  (a log link): ``C_k = Σ_i [y_i log(y_i/a_i) − y_i + a_i]`` for counts ``y ≥ 0``
+  (``0 log 0 = 0``), scikit-learn's ``loss='poisson'``; ``∂C_k/∂a = 1 − y/a`` and
+  ``∂a/∂z = a`` give ``∂C_k/∂z = a − y``.
 
 The cross-entropies are evaluated from ``Z`` with log-sum-exp forms, so they
 stay finite for any finite ``z``.
@@ -93,9 +97,10 @@ class Cost:
         """Raise :class:`ConfigError` if ``activation`` cannot end a network with this cost."""
         allowed = self.output_activations
         if allowed is not None and activation.name not in allowed:
+            article = "an" if allowed[0][0] in "aeiou" else "a"
             raise ConfigError(
-                f"output_activation: cost {self.name!r} needs a {' or '.join(allowed)} output "
-                f"layer, got {activation.name!r}"
+                f"output_activation: cost {self.name!r} needs {article} {' or '.join(allowed)} "
+                f"output layer, got {activation.name!r}"
             )
 
 
@@ -176,8 +181,8 @@ def _bce_dC_dA_from_z(Z: Array, A: Array, Y: Array) -> Array:
             + np.where(Y != 1, (1 - Y) / one_minus_a, 0.0)).astype(A.dtype)
 
 
-def _xent_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
-    # logistic + BCE: ∂C_k/∂z = a − y (σ' cancels against ∂C/∂a)
+def _matched_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
+    # logistic + BCE, exp + Poisson: ∂C_k/∂z = a − y (σ' cancels against ∂C/∂a)
     np.subtract(A, Y, out=out)
     np.multiply(out, out.dtype.type(1.0 / A.shape[0]), out=out)
     return out
@@ -217,6 +222,25 @@ def _cce_delta(Z: Array, A: Array, Y: Array, out: Array) -> Array:
     return out
 
 
+# Poisson (half the deviance) from z = log a: Σ_i [y_i (log y_i − z_i) + a_i − y_i]
+def _poisson_per_example(Z: Array, A: Array, Y: Array) -> Array:
+    D = np.zeros_like(A)  # A's layout (column-major for a network)
+    np.log(Y, out=D, where=Y > 0)  # log y, and 0 where y = 0: 0 log 0 = 0
+    np.subtract(D, Z, out=D)
+    np.multiply(D, Y, out=D)  # y log(y/a), the terms that cancel as a → y first
+    np.add(D, A, out=D)
+    np.subtract(D, Y, out=D)
+    return _row_sums(D)
+
+
+def _poisson_dC_dA(A: Array, Y: Array) -> Array:
+    return 1 - Y / A
+
+
+def _poisson_dC_dA_from_z(Z: Array, A: Array, Y: Array) -> Array:
+    return (1 - Y * np.exp(-Z)).astype(A.dtype)  # y/a = y e^{−z}, exact where a underflows
+
+
 COSTS: dict[str, Cost] = {
     c.name: c
     for c in [
@@ -225,10 +249,13 @@ COSTS: dict[str, Cost] = {
         Cost("half_squared_error", "½|a − y|² = ½ Σ_i (a_i − y_i)²", _hse_per_example,
              _hse_dC_dA, _hse_delta_dA, None, None, "a − y"),
         Cost("binary_cross_entropy", "−Σ_i [y_i log a_i + (1 − y_i) log(1 − a_i)]",
-             _bce_per_example, _bce_dC_dA, _xent_delta, ("logistic",), "logistic",
+             _bce_per_example, _bce_dC_dA, _matched_delta, ("logistic",), "logistic",
              "(a − y)/(a(1 − a))", _bce_dC_dA_from_z),
         Cost("cross_entropy", "−Σ_i y_i log a_i", _cce_per_example, _cce_dC_dA, _cce_delta,
              ("softmax",), "softmax", "−y/a", _cce_dC_dA_from_z),
+        Cost("poisson", "Σ_i [y_i log(y_i/a_i) − y_i + a_i]", _poisson_per_example,
+             _poisson_dC_dA, _matched_delta, ("exp",), "exp", "1 − y/a",
+             _poisson_dC_dA_from_z),
     ]
 }
 ALIASES = {

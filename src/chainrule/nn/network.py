@@ -105,10 +105,11 @@ class Network:
     output_activation : str, optional
         σ of the output layer.  Defaults to the hidden activation for squared
         error (the exercise's networks are tanh throughout), logistic for binary
-        cross-entropy and softmax for cross-entropy.
+        cross-entropy, softmax for cross-entropy and exp for Poisson.
     cost : str, default 'squared_error'
-        ``'squared_error'`` (``C_k = |a − y|²``), ``'binary_cross_entropy'`` or
-        ``'cross_entropy'``.
+        ``'squared_error'`` (``C_k = |a − y|²``), ``'half_squared_error'``,
+        ``'binary_cross_entropy'``, ``'cross_entropy'`` or ``'poisson'`` (see
+        :mod:`chainrule.nn.costs`).
     dtype : {'float64', 'float32'}
         Precision of parameters, buffers and results; inputs are converted once.
     random_state : int, numpy.random.Generator or None
@@ -373,7 +374,7 @@ class Network:
             A_prev = A
         return c
 
-    def _backward(self, Y: Array) -> Array:
+    def _backward(self, Y: Array, sample_weight: Array | None = None) -> Array:
         """Back-propagate from the cached forward pass; fills :attr:`grads` and returns it."""
         plan = self._plan
         if plan is None:
@@ -382,6 +383,10 @@ class Network:
             plan = self._plan_with_scratch(plan)
         cost, sigma, Z, A, dZ, work = plan.output
         output_delta(cost, sigma, Z, A, Y, dZ, work)  # dZ(L) = ∂C/∂Z(L)
+        if sample_weight is not None:
+            # the weighted mean Σ s_k C_k / Σ s_k: row k of the mean's dZ times s_k N / Σ s
+            scale = sample_weight * (plan.N / np.add.reduce(sample_weight))  # (N,)
+            np.multiply(dZ, scale.astype(dZ.dtype, copy=False)[:, None], out=dZ)
         backward, A, ones = layers.backward, plan.cache.A, plan.ones
         for dZ, l, W, dW, db, dA, dZT, below in plan.backward:
             backward(dZ, A[l], W, dW, db, dA, dZT, ones)  # dW(l), db(l), dA(l−1)
@@ -420,7 +425,9 @@ class Network:
         check : bool, default True
             ``False`` is the fast path of training loops: X must already be a
             finite C-contiguous (N, n_in) array of the network's dtype, as
-            :meth:`check_X` returns it.  Nothing is converted or copied.
+            :meth:`check_X` returns it, or a SciPy sparse CSR matrix of that dtype
+            (the first layer's products then stay sparse).  Nothing is converted
+            or copied.
 
         Returns
         -------
@@ -432,7 +439,7 @@ class Network:
             X, _ = self.check_X(X)
         return self._forward(X)  # type: ignore[arg-type]
 
-    def backward(self, Y: Array) -> Array:
+    def backward(self, Y: Array, sample_weight: Array | None = None) -> Array:
         """Back-propagate ``∂C/∂θ`` of the mean cost ``C = (1/N) Σ_k C_k`` of the last forward.
 
         From the output delta ``dZ(L) = ∂C/∂Z(L)`` (:mod:`chainrule.nn.costs`), for
@@ -445,6 +452,10 @@ class Network:
         Y : ndarray of shape (N, n_out)
             The targets of the rows of the last :meth:`forward`, in the network's
             dtype (as :meth:`check_XY` returns them).
+        sample_weight : ndarray of shape (N,), optional
+            Weights ``s_k ≥ 0`` (not all 0) of the rows: the gradient is then that of
+            the weighted mean ``C = Σ_k s_k C_k / Σ_k s_k`` (row k of the output delta
+            scaled by ``s_k N / Σ s``).
 
         Returns
         -------
@@ -457,7 +468,7 @@ class Network:
         ConfigError
             If no forward pass came first.
         """
-        return self._backward(Y)
+        return self._backward(Y, sample_weight)
 
     def cached_cost(self, Y: Array) -> float:
         """``C = (1/N) Σ_k C_k`` of the last :meth:`forward` against the targets.
