@@ -7,7 +7,13 @@ The core (activations, losses, network, gradcheck, optim, training) needs only N
     >>> net = Network([1, 1], "tanh", weights=[[[1.3]]], biases=[[-0.1]])
     >>> round(float(net.predict([[1.0]])[0, 0]), 3)
     0.834
+
+The scikit-learn estimators are here too, ``chainrule.MLPClassifier`` and
+``chainrule.MLPRegressor`` (from :mod:`chainrule.estimators`), imported on first use so
+that ``import chainrule`` does not import scikit-learn.
 """
+
+from typing import Any
 
 from .errors import (
     ChainruleError,
@@ -44,6 +50,8 @@ __all__ = [
     "GradCheckResult",
     "GradientDescent",
     "History",
+    "MLPClassifier",
+    "MLPRegressor",
     "Model",
     "ModelFileError",
     "Network",
@@ -62,3 +70,18 @@ __all__ = [
     "load_model",
     "parse_param",
 ]
+
+# the faces that need more than NumPy, imported when first asked for
+LAZY = {"MLPClassifier": "chainrule.estimators", "MLPRegressor": "chainrule.estimators"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(LAZY[name]), name)
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(LAZY))

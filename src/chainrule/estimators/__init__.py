@@ -10,9 +10,19 @@ trained by the training engine, :class:`~chainrule.train.Trainer`, the same that
 scikit-learn's hyperparameters into its parts: see :mod:`.base`); the network is
 ``network_`` after fitting, and ``coefs_[l]`` / ``intercepts_[l]`` are views of its ``W[l].T``
 and ``b[l]`` (scikit-learn stores the transposed weights, shape
-``(n_{l−1}, n_l)``).
+``(n_{l−1}, n_l)``); assigning them copies into the network.  ``est.to_model()`` gives
+the fitted network as a :class:`~chainrule.Model`.  Both estimators are also
+``chainrule.MLPClassifier`` and ``chainrule.MLPRegressor``.
+
+scikit-learn's own tests of its MLPs (``sklearn/neural_network/tests/test_mlp.py``)
+run against these estimators in chainrule's test suite; all pass but those that call
+scikit-learn's private internals, whose questions chainrule's suite asks through its
+public API (``tests/test_sklearn_suite.py`` lists them).
 
 What is the same as scikit-learn
+    * Inputs: dense arrays or SciPy sparse CSR/CSC matrices (the first layer's
+      products stay sparse; nothing is densified); float32 input trains a
+      float32 network (``coefs_`` in float32), any other a float64 one.
     * Initial weights: ``W, b ~ U(−r, r)``, ``r = √(6 / (fan_in + fan_out))``
       (``√(2 / …)`` for a logistic hidden activation), drawn from
       ``check_random_state(random_state)`` in scikit-learn's order, so a given
@@ -46,6 +56,14 @@ What is the same as scikit-learn
       ``η = η₀ / (t_ + 1)^power_t`` after each epoch, ``t_`` counting
       examples seen.  A :class:`~sklearn.exceptions.ConvergenceWarning` is
       issued when ``max_iter`` epochs end without stopping.
+    * ``loss='poisson'`` (the regressor): half the Poisson deviance with an exp
+      output layer, scikit-learn's, step for step.
+    * Divergence with ``early_stopping=True``: scikit-learn 1.9 keeps
+      training with NaN validation scores, then restores the weights of the best
+      validation score and returns; chainrule stops at the first non-finite cost,
+      records that epoch's loss and validation score as NaN, restores the same
+      best weights and returns with a :class:`~sklearn.exceptions.ConvergenceWarning`
+      saying so.
 
 What differs
     * ``loss='squared_error_no_half'`` (both estimators) minimises the exercise's
@@ -56,10 +74,18 @@ What differs
       large (and summed over the outputs, not averaged), and with
       ``solver='sgd'`` steps twice as long for the same ``learning_rate_init``
       (Adam's steps do not depend on the scale).
-    * A run that diverges stops at once with :class:`~chainrule.DivergenceError`
-      (a ``ValueError``, with scikit-learn's message first) and keeps the last
-      weights whose cost was finite; scikit-learn finishes its epochs and then
-      raises ``ValueError`` on non-finite weights.
+    * Divergence without early stopping stops at once with
+      :class:`~chainrule.DivergenceError` (a ``ValueError``, with scikit-learn's
+      message first) and keeps the last weights whose cost was finite;
+      scikit-learn finishes its epochs and then raises ``ValueError`` on
+      non-finite weights.
+    * Long L-BFGS runs are not reproduced to the last digit.  The first tens
+      of iterations agree with scikit-learn to ~1e-12, but rounding differences
+      (the order in which sums are taken) grow as L-BFGS goes on: on the diabetes
+      data (a 50-unit layer) ``loss_`` is 1e-14 apart after 20 iterations, 1e-5
+      after 100 and several per cent after 200, and scikit-learn drifts as far
+      from itself when the rows are merely reversed.  Both reach fits of the same
+      quality, not the same weights.
     * L-BFGS with several outputs: scikit-learn hands SciPy the per-output
       mean as the value but the gradient of the sum over the outputs;
       chainrule minimises ``J`` with its own gradient and only *reports*
@@ -72,13 +98,13 @@ What differs
       ``check_methods_subset_invariance`` compares with an absolute 1e-7,
       which float32 outputs of size ~1 cannot meet; our tests run the same
       check with a float32 tolerance instead.  float64 differs by ~1e-16.
-    * Sparse input and ``sample_weight`` are not supported; ``loss='poisson'``
-      neither.
+    * ``sample_weight`` is not supported.
     * Extra options: ``activation`` may also be 'leaky_relu' or 'softplus';
       ``output_activation`` replaces the output layer's σ (e.g. the exercise's
       'tanh' for a regressor, 'logistic' one-vs-rest outputs for a multiclass
-      classifier); ``dtype`` ('float64' or 'float32') is the precision of the
-      weights and of the arithmetic; the classifier's ``loss`` may also be
+      classifier); ``dtype`` ('float64' or 'float32') sets the precision of the
+      weights and of the arithmetic whatever the input's; ``learning_rate_``
+      is η after the schedule's changes; the classifier's ``loss`` may also be
       'squared_error' (``½|a − y|²`` on the one-hot targets) or
       'squared_error_no_half' (``|a − y|²``, as above).
 """

@@ -8,6 +8,10 @@ solver of the registry with the same name, scikit-learn's schedules
 and scikit-learn's stopping rule (:class:`~chainrule.train.EarlyStopping` with
 ``rule='min'``, ``patience = n_iter_no_change + 1``).  A callback keeps scikit-learn's
 fitted attributes (``loss_``, ``loss_curve_``, ``n_iter_``, ``t_``, ...).
+
+The inputs are scikit-learn's: dense arrays or SciPy sparse CSR/CSC matrices (the
+first layer's products stay sparse), float32 kept as float32 (a float32 network)
+unless ``dtype`` says otherwise, anything else as float64.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..errors import ConfigError, DivergenceError
+from ..model.model import Model
 from ..nn.network import Network
 from ..optim.optimizers import SGD, GradientDescent, Solver
 from ..optim.schedules import ConstantLR, DivideOnPlateau, EpochInverseScalingLR, LRSchedule
@@ -37,13 +42,17 @@ from ..train.progress import ProgressBar
 from ..train.stopping import EarlyStopping
 from ..train.trainer import Trainer
 from .hyperparameters import check_hyperparameters
+from .parameters import LayerList, copy_layers, starting_weights
 
-__all__ = ["BaseMLP", "MLPTags", "as_1d_if_single", "partial_fit_available", "result_dtype"]
+__all__ = ["BaseMLP", "MLPTags", "as_1d_if_single", "as_csr", "partial_fit_available",
+           "result_dtype"]
 
 Array = np.ndarray
 PREDICT_CHUNK = 4096  # rows per forward pass when predicting: bounds the network's buffers
 # the solvers scikit-learn's learning_rate schedule steers (its 'sgd'; ours also 'gd')
 SCHEDULED = (GradientDescent, SGD)
+INPUT_DTYPES = (np.float64, np.float32)  # scikit-learn's: float32 kept, the rest float64
+SPARSE_FORMATS = ("csr", "csc")  # taken as they come; CSC is turned into CSR rows
 MLP = TypeVar("MLP", bound="BaseMLP")
 
 
@@ -53,6 +62,7 @@ class MLPTags:
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags.input_tags.sparse = True
         if tags.classifier_tags is not None:
             tags.classifier_tags.multi_label = True
         else:
@@ -72,8 +82,11 @@ class BaseMLP(BaseEstimator):
     # -- the subclasses' hooks ---------------------------------------------------
 
     def _validate_input(self, X: object, y: object, incremental: bool, reset: bool,
-                        dtype: np.dtype) -> tuple[Array, Array, Array]:
-        """``(X, Y, y)``: checked inputs, the targets as the network's (N, n_out), the labels."""
+                        dtype: np.dtype | None) -> tuple[Array, Array, Array]:
+        """``(X, Y, y)``: checked inputs, the targets as the network's (N, n_out), the labels.
+
+        ``dtype`` None keeps float32 and float64 inputs as they are (see :meth:`_check_X_y`).
+        """
         raise NotImplementedError
 
     def _output_spec(self, n_outputs: int) -> tuple[str, str]:
@@ -83,6 +96,18 @@ class BaseMLP(BaseEstimator):
     def _score_arrays(self, X: Array, y: Array) -> float:
         """scikit-learn's ``score`` on checked arrays (accuracy, R²): early stopping's."""
         raise NotImplementedError
+
+    def _check_X_y(self, X: object, y: object, reset: bool, dtype: np.dtype | None,
+                   **options: Any) -> tuple[Array, Array]:
+        """scikit-learn's checks of ``(X, y)``: X dense or sparse (as CSR rows), in ``dtype``
+        (None: float32 stays float32, the rest becomes float64), y 1-D if one column."""
+        X, y = validate_data(self, X, y, accept_sparse=SPARSE_FORMATS, multi_output=True,
+                             dtype=INPUT_DTYPES if dtype is None else dtype, reset=reset,
+                             **options)
+        return as_csr(X), as_1d_if_single(y)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return "network_" in self.__dict__
 
     # -- the penalty and the reported loss --------------------------------------------
 
@@ -121,31 +146,37 @@ class BaseMLP(BaseEstimator):
         # Warnings name the caller's line: their stacklevel counts the frames from the
         # warning up through _fit and fit/partial_fit to the caller.
         hidden, dtype = check_hyperparameters(self)
-        first_pass = "network_" not in self.__dict__ or (not self.warm_start and not incremental)
-        X, Y, y_labels = self._validate_input(X, y, incremental, first_pass, dtype)
+        net: Network | None = self.__dict__.get("network_")
+        assigned = self.__dict__.get("_assigned")  # coefs_, intercepts_ set before fitting
+        # warm_start and partial_fit continue the fitted (or assigned) weights
+        continuing = (self.warm_start or incremental) and (net is not None or bool(assigned))
+        if dtype is None and continuing and net is not None:
+            dtype = net.dtype  # new inputs are converted to the network's precision
+        X, Y, y_labels = self._validate_input(X, y, incremental, not continuing, dtype)
         rs = check_random_state(self.random_state)
-        if first_pass:
-            self._initialize(Y.shape[1], [X.shape[1], *hidden, Y.shape[1]], dtype, rs)
+        sizes = [X.shape[1], *hidden, Y.shape[1]]
+        if not continuing:
+            self._initialize(sizes, X.dtype, rs)
+        elif net is None:
+            self._initialize(sizes, X.dtype, rs, starting_weights(
+                assigned.get("coefs_"), assigned.get("intercepts_"), sizes, X.dtype))
         else:
-            self._check_continuable(X.shape[1], hidden, Y.shape[1], dtype)
+            self._check_continuable(X.shape[1], hidden, Y.shape[1], dtype or net.dtype)
         if solver_class(self.solver).full_batch:
             self._fit_full_batch(X, Y)
         else:
             self._fit_stochastic(X, Y, y_labels, rs, incremental)
         return self
 
-    def _initialize(self, n_outputs: int, sizes: list[int], dtype: np.dtype,
-                    rs: np.random.RandomState) -> None:
+    def _initialize(self, sizes: list[int], dtype: np.dtype, rs: np.random.RandomState,
+                    given: tuple[list[Array], list[Array]] | None = None) -> None:
+        """A new network: the ``given`` weights, or scikit-learn's initial draws from ``rs``."""
+        n_outputs = sizes[-1]
         out_activation, cost = self._output_spec(n_outputs)
-        # scikit-learn's Glorot-uniform draws, in its order: coefs (fan_in, fan_out), intercepts
-        factor = 2.0 if self.activation == "logistic" else 6.0
-        weights, biases = [], []
-        for fan_in, fan_out in pairwise(sizes):
-            r = np.sqrt(factor / (fan_in + fan_out))
-            weights.append(rs.uniform(-r, r, (fan_in, fan_out)).T)  # our W is (n_l, n_{l-1})
-            biases.append(rs.uniform(-r, r, fan_out))
+        weights, biases = given or _glorot_uniform(sizes, self.activation, rs)
         self.network_ = Network(sizes, self.activation, out_activation, cost, dtype=dtype,
                                 weights=weights, biases=biases)
+        self.__dict__.pop("_assigned", None)  # from now on they are the network's
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(sizes)
         self.out_activation_ = out_activation
@@ -154,7 +185,9 @@ class BaseMLP(BaseEstimator):
         self.loss_curve_: list[float] = []
         self._trainer: Trainer | None = None
         self._stopping: EarlyStopping | None = None  # carried over by warm starts
-        stochastic_es = self.early_stopping and not solver_class(self.solver).full_batch
+        full_batch = solver_class(self.solver).full_batch
+        self.learning_rate_ = None if full_batch else float(self.learning_rate_init)
+        stochastic_es = self.early_stopping and not full_batch
         self.best_loss_: float | None = None if stochastic_es else math.inf
         self.validation_scores_: list[float] | None = [] if stochastic_es else None
         self.best_validation_score_: float | None = -math.inf if stochastic_es else None
@@ -230,7 +263,9 @@ class BaseMLP(BaseEstimator):
         if self.validation_scores_ is None:  # first fitted by a full-batch solver
             self.validation_scores_, self.best_validation_score_ = [], -math.inf
             self.best_loss_ = None
-        stratify = y_labels if self._classifier and self.n_outputs_ == 1 else None
+        # as scikit-learn stratifies: by the binary target as a bool column (so a class too
+        # small to split is named 'True' or 'False' in train_test_split's error)
+        stratify = Y.astype(bool) if self._classifier and self.n_outputs_ == 1 else None
         X, X_val, Y, _, _, y_val = train_test_split(
             X, Y, y_labels, random_state=rs, test_size=self.validation_fraction,
             stratify=stratify)
@@ -269,6 +304,11 @@ class BaseMLP(BaseEstimator):
             warnings.warn("Training interrupted by user.", stacklevel=4)
             if self.early_stopping:
                 t.stopping.restore(self.network_.params)
+        except DivergenceError as exc:
+            if not self.early_stopping:
+                raise
+            record.diverged(exc)
+            return
         finally:
             t.monitor = None  # it holds the validation rows: not kept, nor pickled
         if not incremental and self.n_iter_ == self.max_iter and not t.history.stopped_early:
@@ -312,20 +352,61 @@ class BaseMLP(BaseEstimator):
 
     def _validated_output(self, X: object, *, logits: bool = False) -> Array:
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=self.network_.dtype)
-        return self._output(X, logits=logits)
+        X = validate_data(self, X, reset=False, dtype=self.network_.dtype,
+                          accept_sparse=SPARSE_FORMATS)
+        return self._output(as_csr(X), logits=logits)
+
+    def to_model(self) -> Model:
+        """The fitted network as a :class:`~chainrule.Model`, ``Model.from_estimator(self)``.
+
+        A model saves to one file, predicts from DataFrames by column name and is what
+        the command line loads.
+        """
+        return Model.from_estimator(self)
 
     # -- fitted attributes in scikit-learn's layout ----------------------------
 
     @property
     def coefs_(self) -> list[Array]:
-        """Weights in scikit-learn's orientation, ``(n_{l−1}, n_l)``: views of ``W[l].T``."""
-        return [W.T for W in self.network_.W]
+        """Weights in scikit-learn's orientation, ``(n_{l−1}, n_l)``: views of ``W[l].T``.
+
+        Assigning the list, or one layer (``coefs_[l] = W``), copies into the network;
+        before the first fit the list is kept for a warm start or ``partial_fit`` to
+        start from (with ``intercepts_``).
+        """
+        return self._layers("coefs_")
+
+    @coefs_.setter
+    def coefs_(self, value: list[Array]) -> None:
+        self._assign("coefs_", value)
 
     @property
     def intercepts_(self) -> list[Array]:
-        """Bias vectors ``b[l]`` of shape ``(n_l,)`` (views into the network)."""
-        return list(self.network_.b)
+        """Bias vectors ``b[l]`` of shape ``(n_l,)``: views into the network, assigned as
+        :attr:`coefs_` is."""
+        return self._layers("intercepts_")
+
+    @intercepts_.setter
+    def intercepts_(self, value: list[Array]) -> None:
+        self._assign("intercepts_", value)
+
+    def _views(self, name: str) -> list[Array]:
+        net = self.network_
+        return [W.T for W in net.W] if name == "coefs_" else list(net.b)
+
+    def _layers(self, name: str) -> list[Array]:
+        if "network_" in self.__dict__:
+            return LayerList(self._views(name), name)
+        assigned = self.__dict__.get("_assigned", {})
+        if name not in assigned:
+            raise AttributeError(f"{type(self).__name__} has no {name} before it is fitted")
+        return assigned[name]
+
+    def _assign(self, name: str, value: list[Array]) -> None:
+        if "network_" in self.__dict__:
+            copy_layers(self._views(name), value, name)
+        else:
+            self.__dict__.setdefault("_assigned", {})[name] = value
 
 
 class _Record:
@@ -360,12 +441,34 @@ class _Record:
         self.last = self.est._score_arrays(*self.validation)
         return -self.last
 
+    def diverged(self, exc: DivergenceError) -> None:
+        """scikit-learn's end of a diverged run with early stopping: the best weights kept.
+
+        The epoch that diverged is recorded with a NaN loss and validation score (as
+        scikit-learn 1.9 records it), the weights of the best validation score are put
+        back, and a ConvergenceWarning says so instead of an error.
+        """
+        est = self.est
+        est.n_iter_ += 1
+        est.loss_ = math.nan
+        est.loss_curve_.append(math.nan)
+        assert est.validation_scores_ is not None and est._stopping is not None
+        est.validation_scores_.append(math.nan)
+        best = est._stopping.best_epoch if est._stopping.restore(est.network_.params) else None
+        kept = "the initial weights are kept" if best is None else \
+            f"the weights of epoch {best}, with the best validation score, are kept"
+        warnings.warn(f"Training diverged in epoch {exc.epoch} and stopped; with "
+                      f"early_stopping {kept}. ({exc})", ConvergenceWarning, stacklevel=5)
+
     def __call__(self, info: EpochInfo) -> None:
         est = self.est
         est.n_iter_ += 1
         est.t_ += self.n
         est.loss_ = est._reported(info.cost, info.penalty)
         est.loss_curve_.append(est.loss_)
+        trainer = est._trainer
+        if trainer is not None and trainer.optimizer.has_learning_rate:
+            est.learning_rate_ = float(trainer.optimizer.learning_rate)  # η of the next step
         if self.bar is not None:
             self.bar(info)
         if self.lines:
@@ -382,9 +485,8 @@ class _Record:
             est.best_loss_ = stopping.best
         if self.lines and stopping.stop and stopping.stalled_at == info.epoch:
             what = "Validation score" if self.validation is not None else "Training loss"
-            rate = est._trainer.optimizer.learning_rate  # type: ignore[union-attr]
             then = "Stopping." if info.history.stopped_early else \
-                f"Setting learning rate to {rate:f}"
+                f"Setting learning rate to {est.learning_rate_:f}"
             print(f"{what} did not improve more than tol={est.tol:f} for "
                   f"{est.n_iter_no_change} consecutive epochs. {then}")
 
@@ -411,6 +513,25 @@ def partial_fit_available(est: BaseMLP) -> bool:
         raise AttributeError(f"partial_fit is only available for stochastic optimizers. "
                              f"{est.solver} is not stochastic.")
     return True
+
+
+def _glorot_uniform(sizes: list[int], activation: str,
+                    rs: np.random.RandomState) -> tuple[list[Array], list[Array]]:
+    """scikit-learn's initial weights: ``U(−r, r)``, ``r = √(6/(fan_in + fan_out))``
+    (``√(2/…)`` for a logistic hidden activation), drawn in its order, layer by layer
+    its coefs ``(fan_in, fan_out)`` then its intercepts; returned as our ``W`` and ``b``."""
+    factor = 2.0 if activation == "logistic" else 6.0
+    weights, biases = [], []
+    for fan_in, fan_out in pairwise(sizes):
+        r = np.sqrt(factor / (fan_in + fan_out))
+        weights.append(rs.uniform(-r, r, (fan_in, fan_out)).T)  # our W is (n_l, n_{l-1})
+        biases.append(rs.uniform(-r, r, fan_out))
+    return weights, biases
+
+
+def as_csr(X: Any) -> Any:
+    """Sparse rows as CSR (a mini-batch is a set of rows); dense arrays as they are."""
+    return X.tocsr() if hasattr(X, "tocsr") and not isinstance(X, np.ndarray) else X
 
 
 def result_dtype(X: object) -> type[np.floating]:

@@ -9,11 +9,11 @@ from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ..errors import ConfigError
 from ..optim.checks import check_choice
-from .base import BaseMLP, MLPTags, as_1d_if_single, partial_fit_available, result_dtype
+from .base import BaseMLP, MLPTags, partial_fit_available, result_dtype
 from .hyperparameters import signature, storing_init
 from .regressor import SQUARED_LOSSES
 
@@ -47,15 +47,16 @@ n_iter_no_change, max_fun
         Default: logistic for binary and multilabel targets, softmax for
         multiclass.  'logistic' on multiclass targets trains one-vs-rest
         outputs; ``predict_proba`` then normalises each row to sum to one.
-    dtype : {'float64', 'float32'}, default='float64'
+    dtype : {None, 'float64', 'float32'}, default=None
+        As in :class:`MLPRegressor`: None trains in the input's precision.
 
     Attributes
     ----------
     classes_ : ndarray or list of ndarray
         The class labels.
-    network_, coefs_, intercepts_, loss_, best_loss_, loss_curve_, n_iter_, t_, n_layers_, \
-n_outputs_, out_activation_, n_features_in_, feature_names_in_, validation_scores_, \
-best_validation_score_
+    network_, coefs_, intercepts_, learning_rate_, loss_, best_loss_, loss_curve_, n_iter_, \
+t_, n_layers_, n_outputs_, out_activation_, n_features_in_, feature_names_in_, \
+validation_scores_, best_validation_score_
         As in :class:`MLPRegressor`.
     """
 
@@ -64,10 +65,9 @@ best_validation_score_
     __init__ = storing_init(signature("log_loss", loss_first=False))
 
     def _validate_input(self, X: object, y: object, incremental: bool, reset: bool,
-                        dtype: np.dtype) -> tuple[Array, Array, Array]:
+                        dtype: np.dtype | None) -> tuple[Array, Array, Array]:
         check_choice(self.loss, "loss", ("log_loss", *SQUARED_LOSSES))
-        X, y = validate_data(self, X, y, multi_output=True, dtype=dtype, reset=reset)
-        y = as_1d_if_single(y)
+        X, y = self._check_X_y(X, y, reset, dtype)
         check_classification_targets(y)
         if "classes_" not in self.__dict__ or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
@@ -82,7 +82,7 @@ best_validation_score_
             elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
                 raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has "
                                  f"{self.classes_}. 'y' has {classes}.")
-        Y = self._label_binarizer.transform(y).astype(dtype)  # (N, n_out) one-hot / indicator
+        Y = self._label_binarizer.transform(y).astype(X.dtype)  # (N, n_out) one-hot / indicator
         return X, Y, y
 
     def _output_spec(self, n_outputs: int) -> tuple[str, str]:

@@ -64,7 +64,7 @@ SHARED = (
     ("max_fun", 15000, int),
 )
 # chainrule's own, after scikit-learn's
-EXTRA = (("output_activation", None, str | None), ("dtype", "float64", str))
+EXTRA = (("output_activation", None, str | None), ("dtype", None, str | None))
 
 
 def signature(loss: str, *, loss_first: bool) -> inspect.Signature:
@@ -104,8 +104,9 @@ def hidden_sizes(value: object) -> list[int]:
     return [int(s) for s in sizes]
 
 
-def check_hyperparameters(est: Any) -> tuple[list[int], np.dtype]:
-    """The hidden layer sizes and the dtype, once every hyperparameter of ``est`` is checked.
+def check_hyperparameters(est: Any) -> tuple[list[int], np.dtype | None]:
+    """The hidden layer sizes and the dtype (None: the input's), once every hyperparameter
+    of ``est`` is checked.
 
     Raises
     ------
@@ -135,4 +136,4 @@ def check_hyperparameters(est: Any) -> tuple[list[int], np.dtype]:
     check_int(est.max_fun, "max_fun")
     for name in ("shuffle", "warm_start", "nesterovs_momentum", "early_stopping"):
         check_bool(getattr(est, name), name)
-    return hidden, as_float_dtype(est.dtype, "dtype")
+    return hidden, None if est.dtype is None else as_float_dtype(est.dtype, "dtype")

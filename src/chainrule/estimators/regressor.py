@@ -8,18 +8,20 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import validate_data
 
+from ..errors import DataError
 from ..optim.checks import check_choice
-from .base import BaseMLP, MLPTags, as_1d_if_single, partial_fit_available, result_dtype
+from .base import BaseMLP, MLPTags, partial_fit_available, result_dtype
 from .hyperparameters import signature, storing_init
 
-__all__ = ["SQUARED_LOSSES", "MLPRegressor"]
+__all__ = ["LOSSES", "SQUARED_LOSSES", "MLPRegressor"]
 
 Array = np.ndarray
 # the estimators' squared-error ``loss`` → the network's cost: scikit-learn's ½|a − y|², or the
 # exercise's |a − y|² (whose L2 term is doubled with it, see BaseMLP._l2)
 SQUARED_LOSSES = {"squared_error": "half_squared_error", "squared_error_no_half": "squared_error"}
+# and scikit-learn's Poisson loss, half the Poisson deviance, with an exp output layer
+LOSSES = {**SQUARED_LOSSES, "poisson": "poisson"}
 
 
 class MLPRegressor(MLPTags, RegressorMixin, BaseMLP):
@@ -28,16 +30,20 @@ class MLPRegressor(MLPTags, RegressorMixin, BaseMLP):
     By default minimises scikit-learn's objective,
     ``J = (1/N) Σ_k ½|a_k − y_k|² + (α/2N) Σ_l ‖W(l)‖²``; with
     ``loss='squared_error_no_half'`` the exercise's
-    ``J = (1/N) Σ_k |a_k − y_k|² + (α/N) Σ_l ‖W(l)‖²``, twice as large.
+    ``J = (1/N) Σ_k |a_k − y_k|² + (α/N) Σ_l ‖W(l)‖²``, twice as large; with
+    ``loss='poisson'`` scikit-learn's half Poisson deviance
+    ``J = (1/N) Σ_k Σ_i [y log(y/a) − y + a] + (α/2N) Σ_l ‖W(l)‖²`` with ``a = e^z``.
 
     Parameters
     ----------
-    loss : {'squared_error', 'squared_error_no_half'}, default='squared_error'
+    loss : {'squared_error', 'squared_error_no_half', 'poisson'}, default='squared_error'
         'squared_error': ``C_k = ½|a_k − y_k|²`` (the network's cost
         'half_squared_error'), with ``loss_`` reported as scikit-learn does,
         ``½(a − y)²`` averaged over examples and outputs, plus the penalty.
         'squared_error_no_half': ``C_k = |a_k − y_k|²`` (no ½, the network's cost
         'squared_error'), the penalty doubled with it; ``loss_`` is ``J``.
+        'poisson': for counts ``y ≥ 0``, half the Poisson deviance with an exp
+        output layer (a log link: predictions are positive), as scikit-learn's.
     hidden_layer_sizes : int or array-like of int, default=(100,)
         Neurons of each hidden layer.
     activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'softplus'}, \
@@ -84,16 +90,25 @@ default='relu'
     max_fun : int, default=15000
         Most cost evaluations of 'lbfgs'.
     output_activation : str, optional
-        σ of the output layer; default 'identity' (scikit-learn's).
-    dtype : {'float64', 'float32'}, default='float64'
-        Precision of the weights and the arithmetic.
+        σ of the output layer; default 'identity' ('exp' for the Poisson loss, which
+        takes no other), as scikit-learn's.
+    dtype : {None, 'float64', 'float32'}, default=None
+        Precision of the weights and the arithmetic; None: the input's, as
+        scikit-learn has it (float32 input trains a float32 network, anything else
+        float64).
 
     Attributes
     ----------
     network_ : Network
         The trained network.
     coefs_, intercepts_ : list of ndarray
-        ``W[l].T`` (shape ``(n_{l−1}, n_l)``) and ``b[l]``, views into ``network_``.
+        ``W[l].T`` (shape ``(n_{l−1}, n_l)``) and ``b[l]``, views into ``network_``;
+        assigning them (a list, or one layer) copies into the network, and before
+        the first fit gives a warm start or ``partial_fit`` its starting weights.
+    learning_rate_ : float or None
+        η of the next step, as the ``learning_rate`` schedule left it ('invscaling'
+        and 'adaptive' lower it); None for 'lbfgs'.  chainrule's own: scikit-learn
+        keeps it inside its private optimiser.
     loss_, best_loss_, loss_curve_, n_iter_, t_, n_layers_, n_outputs_, out_activation_,
     n_features_in_, feature_names_in_, validation_scores_, best_validation_score_
         As in scikit-learn.
@@ -102,17 +117,20 @@ default='relu'
     __init__ = storing_init(signature("squared_error", loss_first=True))
 
     def _validate_input(self, X: object, y: object, incremental: bool, reset: bool,
-                        dtype: np.dtype) -> tuple[Array, Array, Array]:
-        check_choice(self.loss, "loss", tuple(SQUARED_LOSSES))
-        X, y = validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=dtype,
-                             reset=reset)
-        y = as_1d_if_single(y)
+                        dtype: np.dtype | None) -> tuple[Array, Array, Array]:
+        check_choice(self.loss, "loss", tuple(LOSSES))
+        X, y = self._check_X_y(X, y, reset, dtype, y_numeric=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise DataError(f"y: loss='poisson' needs targets y >= 0 (counts), got "
+                            f"{np.count_nonzero(y < 0)} negative")
         Y = y.reshape(-1, 1) if y.ndim == 1 else y  # (N, n_out)
-        return X, Y.astype(dtype, copy=False), y
+        return X, Y.astype(X.dtype, copy=False), y
 
     def _output_spec(self, n_outputs: int) -> tuple[str, str]:
-        out = "identity" if self.output_activation is None else self.output_activation
-        return out, SQUARED_LOSSES[self.loss]
+        out = self.output_activation
+        if out is None:
+            out = "exp" if self.loss == "poisson" else "identity"
+        return out, LOSSES[self.loss]
 
     def _score_arrays(self, X: Array, y: Array) -> float:
         pred = self._output(X)

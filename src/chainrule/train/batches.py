@@ -3,10 +3,12 @@
 Batches are gathered into preallocated buffers, with ``np.take`` from arrays in memory
 and with positional reads from the file behind a memory-mapped ``.npy``
 (:class:`~chainrule.utils.validation.FileRows`), which leaves nothing of the file
-mapped into the process; so ``X`` may be larger than RAM.  :func:`full_pass` walks a
-data set chunk by chunk for :func:`evaluate` and for the full-batch solvers: the mean
-cost ``C = (1/N) Σ_k C_k``, the count of correct predictions and, when asked, the
-gradient ``∂C/∂θ`` as the chunks' gradients weighted by their shares of the examples.
+mapped into the process; so ``X`` may be larger than RAM.  SciPy sparse rows (CSR)
+are gathered as sparse batches, which the network's first layer multiplies as they
+are.  :func:`full_pass` walks a data set chunk by chunk for :func:`evaluate` and for
+the full-batch solvers: the mean cost ``C = (1/N) Σ_k C_k``, the count of correct
+predictions and, when asked, the gradient ``∂C/∂θ`` as the chunks' gradients weighted
+by their shares of the examples.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from ..nn.network import Network
 from ..optim.checks import check_int
 from ..utils.validation import FileRows, as_2d, check_finite, check_numeric, check_same_rows
 
-__all__ = ["RowReader", "as_arrays", "evaluate", "full_pass", "is_classifier", "n_correct"]
+__all__ = ["RowReader", "as_arrays", "evaluate", "full_pass", "is_classifier", "n_correct",
+           "row_width"]
 
 Array = np.ndarray
 CHUNK = 4096  # rows per forward pass when a whole data set is evaluated
@@ -69,15 +72,18 @@ class RowReader:
     def _reader(self, A: Array, name: str) -> FileRows | None:
         entry = self._readers.get(id(A))
         if entry is None or entry[0] is not A:
-            entry = self._readers[id(A)] = (A, FileRows.open(A, name))
+            reader = FileRows.open(A, name) if isinstance(A, np.ndarray) else None
+            entry = self._readers[id(A)] = (A, reader)
         return entry[1]
 
     def take(self, A: Array, sel: Array, dtype: np.dtype, out: Array, *,
              name: str = "X") -> Array:
-        """Rows ``A[sel]`` in ``dtype``, written into ``out``."""
+        """Rows ``A[sel]`` in ``dtype``, written into ``out`` (sparse rows: a sparse batch)."""
         reader = self._reader(A, name)
         if reader is not None:
             return reader.take(sel, dtype, out)
+        if not isinstance(A, np.ndarray):  # SciPy sparse rows stay sparse
+            return A[sel].astype(dtype, copy=False)
         if A.dtype == dtype:
             return np.take(A, sel, axis=0, out=out)
         np.copyto(out, A[sel], casting="same_kind")
@@ -98,7 +104,7 @@ class RowReader:
             return
         idx = np.arange(n) if indices is None else indices
         m = min(size, n)
-        Xb_buf = self._buffer("X", m, X.shape[1], dtype)  # (m, n_in)
+        Xb_buf = self._buffer("X", m, row_width(X), dtype)  # (m, n_in)
         Yb_buf = self._buffer("y", m, Y.shape[1], dtype)  # (m, n_out)
         for start in range(0, n, size):
             sel = idx[start:start + size]
@@ -124,6 +130,11 @@ class RowReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def row_width(X: Array) -> int:
+    """The width of a dense buffer for X's rows: 0 for sparse rows, gathered sparse."""
+    return X.shape[1] if isinstance(X, np.ndarray) else 0
 
 
 def full_pass(network: Network, X: Array, Y: Array, indices: Array | None, rows: RowReader,

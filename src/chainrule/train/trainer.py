@@ -40,7 +40,7 @@ from ..optim.penalty import L2Penalty
 from ..optim.schedules import LRSchedule, get_schedule
 from ..optim.solvers import make_solver
 from ..utils.validation import as_generator
-from .batches import RowReader, full_pass, is_classifier, n_correct
+from .batches import RowReader, full_pass, is_classifier, n_correct, row_width
 from .divergence import DivergenceGuard
 from .history import EpochInfo, History
 from .interrupts import deferred_interrupt
@@ -250,7 +250,7 @@ class Trainer:
         n_batches = -(-n // B)
         full_batch = B == n and self.train_indices is None
         X_all = (X if X.dtype == net.dtype else X.astype(net.dtype)) if full_batch else X
-        Xb_buf = np.empty((B, net.n_inputs), net.dtype)  # (B, n_in)
+        Xb_buf = np.empty((B, row_width(X)), net.dtype)  # (B, n_in)
         Yb_buf = np.empty((B, net.n_outputs), net.dtype)  # (B, n_out)
         # stopped_early: a resumed run that had already stopped stays stopped
         while self.epoch < epochs and not self.history.stopped_early:
