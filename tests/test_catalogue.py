@@ -64,6 +64,7 @@ INPUT_FILES: dict[str, str | bytes] = {
     "data.txt": "x1,x2,label\n0.5,1,0\n",
     "notes.safetensors": "this is not a model\n",
     "big_target.csv": "x1,x2,y\n0.5,1,0.25\n1.5,2,1e39\n",
+    "semicolons.csv": "x1;x2;label\n0.5;1;0\n1.5;2;1\n",
 }
 
 
@@ -385,6 +386,45 @@ ROWS: dict[str, Row] = {
     "unknown dataset": Row(ConfigError, "unknown name 'nope'",
                            lambda i, o: load_dataset("nope"),
                            lambda i, o: ["train", "--dataset", "nope", "--quiet"]),
+    # -- a CSV's layout and the engine's options --------------------------------------
+    "--features names no column": Row(
+        DataError, "good.csv: no column named 'nope' (features)",
+        lambda i, o: load_csv(i / "good.csv", features=["nope"]),
+        train_argv("good.csv", "--features", "x1,nope"),
+        cli_fragment="good.csv: no column named 'nope' (--features)"),
+    "--ignore names the target": Row(
+        ConfigError, "ignore: 'label' is the target; a column cannot be both",
+        lambda i, o: load_csv(i / "good.csv", ignore=["label"]),
+        train_argv("good.csv", "--ignore", "label"),
+        cli_fragment="--ignore: 'label' is the target; a column cannot be both"),
+    "--features for a .npy": Row(
+        ConfigError, "--features: only for a CSV file (table.npy is not a CSV", None,
+        train_argv("table.npy", "--target", "last", "--features", "x1")),
+    "a file separated by semicolons, read with commas": Row(
+        DataError, "every column is a target ('x1;x2;label')",
+        lambda i, o: load_csv(i / "semicolons.csv"), train_argv("semicolons.csv"),
+        cli_fragment="is the file separated by ';'? pass --delimiter ';'"),
+    "--delimiter of two characters": Row(
+        ConfigError, "delimiter: expected one character",
+        lambda i, o: load_csv(i / "semicolons.csv", delimiter=";;"),
+        train_argv("semicolons.csv", "--delimiter", ";;"),
+        cli_fragment="Invalid value for '--delimiter': expected one character or one of "
+                     "comma, semicolon, tab"),
+    "--task that is no task": Row(
+        ConfigError, "Invalid value for '--task': expected auto, classify or regress, got "
+        "'guess'", None, train_argv("good.csv", "--task", "guess")),
+    "negative L2 penalty": Row(ConfigError, "l2: expected a finite number >= 0",
+                               _fit(l2=-1.0), train_argv("good.csv", "--l2", "-1"),
+                               cli_fragment="Invalid value for '--l2': expected a number ≥ 0"),
+    "unknown schedule": Row(ConfigError, "schedule: expected one of constant, invscaling",
+                            _fit(schedule="cosine"),
+                            train_argv("good.csv", "--schedule", "cosine"),
+                            cli_fragment="Invalid value for '--schedule': expected one of "
+                                         "constant, invscaling"),
+    "patience 0": Row(ConfigError, "patience: expected a positive integer, got 0",
+                      _fit(patience=0, early_stopping=True),
+                      train_argv("good.csv", "--early-stopping", "--patience", "0"),
+                      cli_fragment="Invalid value for '--patience': expected at least 1, got 0"),
     # -- output files ----------------------------------------------------------------
     # The library needs the folder; the command creates it, unless a file is in the way.
     "output folder missing": Row(ModelFileError, "does not exist",

@@ -14,7 +14,7 @@ from ..data.scaling import check_fits
 from ..errors import ConfigError
 from ..model import Model
 from ..model.predictions import output_names
-from .data_prep import example_targets, load_model_file, model_data
+from .model_data import example_targets, load_model_file, model_data
 from .options import (
     DatasetOpt,
     Debug,

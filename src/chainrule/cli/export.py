@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..errors import ConfigError
-from .data_prep import load_model_file
+from .model_data import load_model_file
 from .options import Debug, ModelArg, file_name
 from .outputs import check_output, make_folder
 from .reporting import reporting

@@ -48,10 +48,28 @@ def _info_lines(info: ModelInfo) -> list[str]:
         lines.append(f"training     {t.get('status')}: {t.get('optimizer')}{rate}, "
                      f"{t.get('epochs_run')}/{t.get('epochs')} epochs, "
                      f"{batch}, seed {t.get('seed')}, {t.get('seconds')} s")
+        extras = _training_options(t)
+        if extras:
+            lines.append(f"options      {extras}")
         if t.get("final_cost") is not None:
             scores = [f"C = {t['final_cost']:.6g}", *later_scores(t)]
             lines.append(f"final cost   {', '.join(scores)}")
     return lines
+
+
+def _training_options(t: dict) -> str:
+    """The engine's options a run was given beside its recipe, in a line (or "")."""
+    parts = []
+    if t.get("l2"):
+        parts.append(f"L2 α = {t['l2']:g}")
+    if t.get("early_stopping"):
+        stopped = ", stopped early" if t.get("stopped_early") else ""
+        parts.append(f"early stopping (patience {t.get('patience')}{stopped})")
+    if t.get("schedule") not in (None, "constant"):
+        final = t.get("final_learning_rate")
+        parts.append(f"schedule {t['schedule']}" + ("" if final is None else
+                                                     f" (final η = {final:.4g})"))
+    return ", ".join(parts)
 
 
 def info(model: ModelArg, json_output: JsonFlag = False, debug: Debug = False) -> None:

@@ -13,8 +13,8 @@ import typer
 from ..errors import ConfigError
 from ..nn.chain import parse_param
 from ..nn.network import Network
-from .data_prep import model_with_data
 from .figures import files_only_backend, save_plot
+from .model_data import model_with_data
 from .options import (
     DatasetOpt,
     Debug,

@@ -40,7 +40,6 @@ TargetOpt = Annotated[str | None, typer.Option(
     help="The file's target column(s), left out of the inputs: CSV column names, "
          "comma-separated; 'last' for a .npy; the target array of a .npz (as for train).",
     show_default=False)]
-
 # The cost grid C of `landscape` (resolution² float64 values) may take at most this much memory.
 MAX_GRID_BYTES = 256 * 2**20
 
@@ -118,6 +117,47 @@ def positive_number(text: str) -> float:
     if not (math.isfinite(value) and value > 0):
         raise ValueError(f"expected a positive number, got {text!r}")
     return value
+
+
+@option_parser
+def non_negative_number(text: str) -> float:
+    """A finite number ≥ 0 (a penalty's weight)."""
+    value = _real(text)
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"expected a number ≥ 0, got {text!r}")
+    return value
+
+
+@option_parser
+def column_names(text: str) -> tuple[str, ...]:
+    """``"a, b"`` → ``('a', 'b')``: CSV column names, comma-separated."""
+    names = tuple(n.strip() for n in str(text).split(","))
+    if not all(names):
+        raise ValueError(f"expected column names, comma-separated, got {text!r}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"names a column more than once: {text!r}")
+    return names
+
+
+# --delimiter's words for the characters that are awkward to type in a shell
+DELIMITERS = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|",
+              "space": " "}
+
+
+@option_parser
+def delimiter(text: str) -> str:
+    """One character, or its name: comma, semicolon, tab (or ``\\t``), pipe, space."""
+    char = DELIMITERS.get(str(text).lower(), str(text))
+    if len(char) != 1 or char in "\"\r\n":
+        raise ValueError(f"expected one character or one of {', '.join(DELIMITERS)}, "
+                         f"got {text!r}")
+    return char
+
+
+DELIMITER_HELP = ("What separates a CSV's cells: one character, or comma, semicolon, tab, "
+                  "pipe, space.")
+DelimiterOpt = Annotated[str, typer.Option("--delimiter", parser=delimiter, metavar="CHAR",
+                                           help=DELIMITER_HELP)]
 
 
 @option_parser

@@ -9,11 +9,21 @@ from typing import Annotated, BinaryIO
 import typer
 
 from ..model.predictions import write_predictions
-from .data_prep import model_with_data
-from .options import DataArg, DatasetOpt, Debug, JsonFlag, ModelArg, TargetOpt, file_name
+from .model_data import model_with_data
+from .options import (
+    DataArg,
+    DatasetOpt,
+    Debug,
+    DelimiterOpt,
+    JsonFlag,
+    ModelArg,
+    TargetOpt,
+    file_name,
+)
 from .outputs import check_output, write_atomic
 from .printing import plain, write_stdout
 from .reporting import reporting
+from .scores import print_scores, scores
 
 
 def predict(
@@ -21,6 +31,7 @@ def predict(
     data: DataArg = None,
     dataset: DatasetOpt = None,
     target: TargetOpt = None,
+    delimiter: DelimiterOpt = ",",
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", parser=file_name(".csv", ".npy"), metavar="FILE",
         help="Write to this .csv or .npy file (default: CSV on stdout).",
@@ -31,7 +42,8 @@ def predict(
     with reporting(debug):
         if out is not None:
             check_output(out, "--out", [(data, "the data file"), (model, "the model file")])
-        m = model_with_data(model, data, dataset, need_targets=False, target=target)
+        m = model_with_data(model, data, dataset, need_targets=False, target=target,
+                            delimiter=delimiter)
         npy = out is not None and out.suffix.lower() == ".npy"
 
         def write(f: BinaryIO) -> None:
@@ -48,20 +60,23 @@ def evaluate(
     data: DataArg = None,
     dataset: DatasetOpt = None,
     target: TargetOpt = None,
+    delimiter: DelimiterOpt = ",",
     json_output: JsonFlag = False,
     debug: Debug = False,
 ) -> None:
-    """Cost (and accuracy, for classifiers) of a saved model on a data set."""
+    """Cost, and R², MAE, RMSE or a confusion matrix, of a saved model on a data set."""
     with reporting(debug):
-        m = model_with_data(model, data, dataset, need_targets=True, target=target)
+        m = model_with_data(model, data, dataset, need_targets=True, target=target,
+                            delimiter=delimiter)
         C, acc, n = m.model.evaluate(m.X, m.y, source=m.source, target_source=m.targets)
         src, cost = m.source.name, m.model.cost
         result = {"data": src, "n_examples": n, "cost": plain(C), "cost_name": cost,
-                  "accuracy": plain(acc)}
+                  "accuracy": plain(acc), **scores(m)}
         if json_output:
             typer.echo(json.dumps(result))
-        else:
-            text = f"cost C = {C:.6g} ({cost}, {n} examples of {src})"
-            if acc is not None:
-                text += f"; accuracy {acc:.2%}"
-            typer.echo(text)
+            return
+        text = f"cost C = {C:.6g} ({cost}, {n} examples of {src})"
+        if acc is not None:
+            text += f"; accuracy {acc:.2%}"
+        typer.echo(text)
+        print_scores(result)

@@ -26,9 +26,11 @@ from .data_prep import (
     Task,
     TrainingData,
     builtin_data,
+    check_csv_options,
     check_data_choice,
     file_data,
     note_target_scale,
+    task_note,
 )
 from .figures import plot_names, write_plots
 from .options import Debug
@@ -48,6 +50,7 @@ from .reporting import (
 from .signals import Signals
 from .sizes import check_training_fits
 from .train_options import (
+    L2,
     Activation,
     BatchSize,
     Checkpoint,
@@ -55,18 +58,24 @@ from .train_options import (
     Cost,
     DataFile,
     DatasetName,
+    Delimiter,
     DType,
     DTypeOption,
+    EarlyStopping,
     Epochs,
+    Features,
     Hidden,
+    Ignore,
     Json,
     LearningRate,
     Optimizer,
     Out,
     OutputActivation,
+    Patience,
     Plot,
     Quiet,
     Resume,
+    Schedule,
     Seed,
     Standardize,
     Target,
@@ -95,22 +104,26 @@ Array = np.ndarray
 
 def train(
     data: DataFile = None, dataset: DatasetName = None, target: Target = None,
-    task: TaskOption = Task.auto, standardize: Standardize = None, hidden: Hidden = None,
+    task: TaskOption = Task.auto, features: Features = None, ignore: Ignore = None,
+    delimiter: Delimiter = ",", standardize: Standardize = None, hidden: Hidden = None,
     activation: Activation = None, output_activation: OutputActivation = None,
     cost: Cost = None, dtype: DTypeOption = DType.float64, optimizer: Optimizer = None,
     lr: LearningRate = None, epochs: Epochs = None, batch_size: BatchSize = None,
-    seed: Seed = 0, validation: Validation = 0.0, out: Out = None, plot: Plot = None,
+    seed: Seed = 0, validation: Validation = 0.0, l2: L2 = 0.0,
+    early_stopping: EarlyStopping = False, patience: Patience = 10,
+    schedule: Schedule = "constant", out: Out = None, plot: Plot = None,
     quiet: Quiet = False, json_output: Json = False, checkpoint: Checkpoint = None,
     checkpoint_every: CheckpointEvery = None, resume: Resume = False, debug: Debug = False,
 ) -> None:
     """Train a network and save it (no arguments: the course's heart curve)."""
     request = TrainRequest(
-        data=data, dataset=dataset, target=target, task=task, standardize=standardize,
-        hidden=hidden, activation=activation, output_activation=output_activation, cost=cost,
-        dtype=dtype, optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size,
-        seed=seed, validation=validation, out=out, plot=plot, quiet=quiet,
-        json_output=json_output, checkpoint=checkpoint, checkpoint_every=checkpoint_every,
-        resume=resume)
+        data=data, dataset=dataset, target=target, task=task, features=features,
+        ignore=ignore, delimiter=delimiter, standardize=standardize, hidden=hidden,
+        activation=activation, output_activation=output_activation, cost=cost, dtype=dtype,
+        optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size, seed=seed,
+        validation=validation, l2=l2, early_stopping=early_stopping, patience=patience,
+        schedule=schedule, out=out, plot=plot, quiet=quiet, json_output=json_output,
+        checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume)
     with reporting(debug) as signals, warnings_as_notes():
         _check_request(request)
         data_read, out_path = _read_data(request)
@@ -152,6 +165,7 @@ class _Outcome:
 def _check_request(r: TrainRequest) -> None:
     """Options that only make sense together; run before anything is read."""
     check_data_choice(r.data, r.dataset, r.target)
+    check_csv_options(r.data, r.csv_options())
     if r.resume and r.checkpoint is None:
         raise ConfigError("--resume: needs --checkpoint PATH (the checkpoint to resume from)")
     if r.checkpoint_every is not None and r.checkpoint is None:
@@ -176,7 +190,10 @@ def _read_data(r: TrainRequest) -> tuple[TrainingData, Path]:
     if r.resume and not checkpoint_written(r.checkpoint):
         say(f"note: no checkpoint at {r.checkpoint}; starting from the beginning")
     if r.data is not None:
-        data = file_data(r.data, r.target, r.task, r.cost)
+        data = file_data(r.data, r.target, r.task, r.cost, r.csv_options())
+        note = task_note(data)
+        if note is not None:  # said even with --quiet: the data decided what is learnt
+            say(note)
     check_validation(r.validation, data.X.shape[0])
     return data, out
 
@@ -221,7 +238,8 @@ def _prepare(r: TrainRequest, data: TrainingData, out: Path) -> _Run:
     # Accuracy is counted for any classifier, one trained with a squared error too.
     trainer = Trainer(net, optimizer=recipe.optimizer, learning_rate=recipe.learning_rate,
                       batch_size=recipe.batch_size, random_state=r.seed,
-                      classification=True if data.classes is not None else None)
+                      classification=True if data.classes is not None else None,
+                      **r.trainer_options())
     file = data.data_file
     standardized = r.standardize if r.standardize is not None else file is not None
     model = data.model(net)
@@ -283,7 +301,7 @@ def _fit(run: _Run, signals: Signals) -> _Outcome:
     if failure is not None and failure.kept_epoch is not None and history is not None:
         history = history_until(history, failure.kept_epoch)  # the weights that were saved
     summary = training_summary(history, status, seconds, recipe, r.seed, r.validation,
-                               run.data.X.shape[0])
+                               run.data.X.shape[0], r.trainer_options())
     return _Outcome(status, failure, history, summary)
 
 

@@ -19,11 +19,16 @@ from ..nn.activations import get_activation
 from ..nn.costs import get_cost
 from .data_prep import Task
 from .options import (
+    DELIMITER_HELP,
     FULL_BATCH,
     batch_size,
+    column_names,
+    delimiter,
     fraction,
     layer_sizes,
     library_name,
+    non_negative_number,
+    option_parser,
     positive_number,
     whole_number,
 )
@@ -48,10 +53,41 @@ Target = Annotated[str | None, typer.Option(
     rich_help_panel=DATA,
     help="Target column(s) of a CSV, comma-separated (default: the last column); "
          "the target array of a .npz (default: y); 'last' for a .npy.")]
+# --task's words: the library's task names, and the verbs
+_TASKS = {"auto": Task.auto, "classify": Task.classification,
+          "classification": Task.classification, "regress": Task.regression,
+          "regression": Task.regression}
+
+
+@option_parser
+def _task(text: str) -> Task:
+    task = _TASKS.get(str(text).strip().lower()) if not isinstance(text, Task) else text
+    if task is None:
+        raise ValueError(f"expected auto, classify or regress, got {text!r}")
+    return task
+
+
+def _schedule(name: str) -> None:
+    from ..optim.schedules import get_schedule
+
+    get_schedule(name, 1.0)
+
+
 TaskOption = Annotated[Task, typer.Option(
-    "--task", rich_help_panel=DATA,
-    help="auto: classification for text labels, a cross-entropy cost, or (without "
-         "--cost) a column of few whole-number labels; else regression.")]
+    "--task", parser=_task, metavar="auto|classify|regress", rich_help_panel=DATA,
+    help="auto: classify for text labels, a cross-entropy cost, or (without --cost) a "
+         "column of few whole-number labels; else regress. A note says which, and why.")]
+Features = Annotated[Any, typer.Option(
+    "--features", parser=column_names, metavar="NAMES", rich_help_panel=DATA,
+    help="A CSV's feature columns, comma-separated (default: every column but the target "
+         "and --ignore).", show_default=False)]
+Ignore = Annotated[Any, typer.Option(
+    "--ignore", parser=column_names, metavar="NAMES", rich_help_panel=DATA,
+    help="A CSV's columns to leave out, comma-separated (an id, a column of text).",
+    show_default=False)]
+Delimiter = Annotated[str, typer.Option(
+    "--delimiter", parser=delimiter, metavar="CHAR", rich_help_panel=DATA,
+    help=DELIMITER_HELP)]
 Standardize = Annotated[bool | None, typer.Option(
     "--standardize/--no-standardize", rich_help_panel=DATA,
     help="Scale each input column to mean 0, std 1 (default: on for files, off for "
@@ -96,6 +132,21 @@ Seed = Annotated[int, typer.Option(
 Validation = Annotated[float, typer.Option(
     "--validation", parser=fraction, metavar="FRACTION", rich_help_panel=TRAINING,
     help="Fraction of the examples held out for validation, e.g. 0.1.")]
+L2 = Annotated[float, typer.Option(
+    "--l2", parser=non_negative_number, metavar="ALPHA", rich_help_panel=TRAINING,
+    help="L2 penalty on the weights: the cost gains (α/2N) Σ W² (scikit-learn's alpha).")]
+EarlyStopping = Annotated[bool, typer.Option(
+    "--early-stopping", rich_help_panel=TRAINING,
+    help="Stop once the cost watched (the validation cost with --validation, else the "
+         "training cost) has not improved for --patience epochs; keep the best weights.")]
+Patience = Annotated[int, typer.Option(
+    "--patience", parser=whole_number(1), metavar="N", rich_help_panel=TRAINING,
+    help="Epochs without improvement before --early-stopping stops (or --schedule "
+         "adaptive lowers η).")]
+Schedule = Annotated[str, typer.Option(
+    "--schedule", parser=library_name(_schedule), metavar="NAME", rich_help_panel=TRAINING,
+    help="How η changes: constant, invscaling (η₀/(t+1)^0.5 by step), adaptive (η/5 when "
+         "the cost stalls), invscaling_by_epoch, divide_on_plateau.")]
 Out = Annotated[Path | None, typer.Option(
     "--out", "-o", rich_help_panel=OUTPUT,
     help="Model file to write (default: NAME.safetensors here).", show_default=False)]
@@ -127,6 +178,9 @@ class TrainRequest:
     dataset: str | None = None
     target: str | None = None
     task: Task = Task.auto
+    features: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    delimiter: str = ","
     standardize: bool | None = None
     hidden: tuple[int, ...] | None = None
     activation: str | None = None
@@ -139,6 +193,10 @@ class TrainRequest:
     batch_size: int | str | None = None  # FULL_BATCH for 'full'
     seed: int = 0
     validation: float = 0.0
+    l2: float = 0.0
+    early_stopping: bool = False
+    patience: int = 10
+    schedule: str = "constant"
     out: Path | None = None
     plot: Path | None = None
     quiet: bool = False
@@ -164,4 +222,16 @@ class TrainRequest:
     @property
     def default_job(self) -> bool:
         """Plain ``chainrule train``: the course's heart curve, with the course's network."""
-        return self.data is None and self.dataset is None and not self.recipe_changes()
+        return (self.data is None and self.dataset is None and not self.recipe_changes()
+                and self.trainer_options() == TrainRequest().trainer_options())
+
+    def trainer_options(self) -> dict[str, Any]:
+        """The engine's options that are not in a recipe: the penalty, early stopping, the
+        schedule."""
+        return {"l2": self.l2, "early_stopping": self.early_stopping,
+                "patience": self.patience, "schedule": self.schedule}
+
+    def csv_options(self) -> dict[str, Any]:
+        """How a CSV is read: :func:`~chainrule.data.load_csv`'s options."""
+        return {"delimiter": self.delimiter, "features": self.features,
+                "ignore": self.ignore or ()}

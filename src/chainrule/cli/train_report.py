@@ -103,8 +103,11 @@ def describe_run(data: TrainingData, net: Network, recipe: Recipe, seed: int, va
 
 
 def training_summary(history: History | None, status: str, seconds: float, recipe: Recipe,
-             seed: int, validation: float, n_examples: int) -> dict[str, Any]:
-    """The training summary kept in the model file and printed by ``--json``."""
+                     seed: int, validation: float, n_examples: int,
+                     options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The training summary kept in the model file and printed by ``--json``; ``options``:
+    the engine's options beside the recipe (``l2``, ``early_stopping``, ``patience``,
+    ``schedule``)."""
     h = history
 
     def last(xs: list[float]) -> Any:
@@ -126,6 +129,10 @@ def training_summary(history: History | None, status: str, seconds: float, recip
         "final_accuracy": last(h.accuracy) if h is not None else None,
         "final_val_accuracy": last(h.val_accuracy) if h is not None else None,
         "best_epoch": h.best_epoch if h is not None else None,
+        **(options or {}),
+        "stopped_early": bool(h.stopped_early) if h is not None else False,
+        "final_learning_rate": last(h.learning_rate) if h is not None and
+        kind.has_learning_rate else None,
         "seconds": round(seconds, 3),
         "chainrule_version": __version__,
     }
@@ -138,7 +145,8 @@ def train_json(summary: dict[str, Any], out: Path, plots: Sequence[Path], net: N
             "layer_sizes": list(net.layer_sizes),
             "activations": [a.name for a in net.activations],
             "cost": net.cost.name, "dtype": net.dtype.name,
-            "dataset": data.dataset, "data_file": data.data_file}
+            "dataset": data.dataset, "data_file": data.data_file, "task": data.task,
+            "task_reason": data.task_reason or None}
 
 
 def history_until(history: History, epoch: int) -> History:

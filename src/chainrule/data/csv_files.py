@@ -30,7 +30,8 @@ Array = np.ndarray
 
 
 def load_csv(path: PathLike, target: str | Sequence[str] | None = None, *,
-             delimiter: str = ",", dtype: object = np.float64, labels: bool = False) -> Loaded:
+             delimiter: str = ",", dtype: object = np.float64, labels: bool = False,
+             features: Sequence[str] | None = None, ignore: Sequence[str] = ()) -> Loaded:
     """Read a CSV file with a header row: numeric features and numeric or text targets.
 
     Parameters
@@ -40,7 +41,7 @@ def load_csv(path: PathLike, target: str | Sequence[str] | None = None, *,
         The target column(s) by name; None means the last column; an empty
         list or tuple means no target at all (every column is a feature, as
         for a file to predict on).  Every other column is a feature, in file
-        order.
+        order, unless ``features`` or ``ignore`` say otherwise.
     delimiter : str, default ","
         One character.
     dtype : float64 or float32, default float64
@@ -50,6 +51,14 @@ def load_csv(path: PathLike, target: str | Sequence[str] | None = None, *,
         text (``cat``, ``dog``): ``y`` is then a 1-D array of ``str`` (cells
         stripped of surrounding spaces; ``1`` stays the text ``'1'``), ready
         for :func:`~chainrule.data.one_hot`.  Feature cells must still be numbers.
+    features : list of str, optional
+        The feature columns, in this order; the file's other columns are not
+        read (a column of text, say).
+    ignore : list of str, default ()
+        Columns left out of the features (and never read).
+
+    A first column without a name is the row labels that pandas writes
+    (``DataFrame.to_csv``): it is left out too.
 
     Returns
     -------
@@ -64,12 +73,12 @@ def load_csv(path: PathLike, target: str | Sequence[str] | None = None, *,
         Naming the file and, for a bad cell, its row (1-based, counting the
         header as row 1, as an editor or spreadsheet shows it) and column:
         a missing file, a directory, an empty file, a header without rows,
-        a row of the wrong length, a repeated column name, an unknown target
-        column, a feature cell that is empty, not a number, NaN or infinite,
-        or an empty label cell.
+        a row of the wrong length, a repeated column name, an unknown target,
+        feature or ignored column, a feature cell that is empty, not a number,
+        NaN or infinite, or an empty label cell.
     ConfigError
-        For ``labels=True`` without exactly one target column, or a delimiter
-        that is not one character.
+        For ``labels=True`` without exactly one target column, a column both a
+        feature and a target (or ignored), or a delimiter that is not one character.
     """
     dt = as_float_dtype(dtype)
     if not isinstance(labels, bool):
@@ -80,18 +89,18 @@ def load_csv(path: PathLike, target: str | Sequence[str] | None = None, *,
     if labels and len(targets) != 1:
         raise ConfigError(f"labels: True needs exactly one target column of class labels, "
                           f"got target={target!r}")
+    chosen = _feature_columns(features, ignore, header, targets, src)
     text = targets if labels else []
     table = _Table(p, src, header, delimiter, text)
-    features = [h for h in header if h not in targets]
     if labels:
         y: Array | None = table.labels(targets[0])
-        X = table.numbers(features, dt)
+        X = table.numbers(chosen, dt)
     else:
         # checked in file order, so that the first bad cell reported is the first in the file
-        table.check_numbers(header)
-        X = table.numbers(features, dt)
+        table.check_numbers([h for h in header if h in targets or h in chosen])
+        X = table.numbers(chosen, dt)
         y = table.numbers(targets, dt) if targets else None
-    return X, y, tuple(features), tuple(targets)
+    return X, y, tuple(chosen), tuple(targets)
 
 
 def csv_header(path: PathLike, *, delimiter: str = ",") -> list[str]:
@@ -124,7 +133,7 @@ def csv_row_numbers(path: PathLike, *, delimiter: str = ",") -> list[int]:
     return _row_numbers(p, src, len(csv_header(p, delimiter=delimiter)), delimiter)
 
 
-def csv_source(path: PathLike, columns: Sequence[str]) -> Source:
+def csv_source(path: PathLike, columns: Sequence[str], delimiter: str = ",") -> Source:
     """A :class:`~chainrule.data.Source` for the CSV file ``path`` (whose data has
     ``columns``): its messages name rows as the file counts them (the header is row 1).
 
@@ -134,7 +143,7 @@ def csv_source(path: PathLike, columns: Sequence[str]) -> Source:
 
     def row(k: int) -> str:
         if not lines:
-            lines.extend(csv_row_numbers(path))
+            lines.extend(csv_row_numbers(path, delimiter=delimiter))
         return f"row {lines[k]}"
 
     return Source(os.fspath(path), list(columns), row)
@@ -189,11 +198,17 @@ def _row_numbers(p: Path, src: str, n_cells: int, delimiter: str) -> list[int]:
     return numbers
 
 
+ROW_LABELS = ""  # the name of pandas' row labels (DataFrame.to_csv's first column)
+
+
 def _check_header(header: list[str], src: str) -> list[str]:
-    """Stripped column names; refuse empty, repeated, or all-numeric (missing) headers."""
+    """Stripped column names; refuse empty, repeated, or all-numeric (missing) headers.
+
+    The first name alone may be empty: pandas' row labels (:data:`ROW_LABELS`).
+    """
     names = [h.strip() for h in header]
     for j, h in enumerate(names):
-        if not h:
+        if not h and (j > 0 or len(names) == 1):
             raise DataError(f"{src}: row 1, column {j + 1}: empty column name in the header")
     first: dict[str, int] = {}
     for j, h in enumerate(names):
@@ -228,17 +243,51 @@ def _target_columns(target: str | Sequence[str] | None, header: list[str],
             raise ConfigError(f"target: expected column names (strings), got {target!r}")
         if len(set(names)) != len(names):
             raise ConfigError(f"target: names a column more than once: {target!r}")
-    known = ", ".join(repr(h) for h in header)
+    known = _names(header)
     for t in names:
-        if t not in header:
+        if t not in header or t == ROW_LABELS:
             raise DataError(f"{src}: no column named {t!r} for the target; columns are {known}")
-    if len(names) == len(header):
+    if len(names) == len([h for h in header if h != ROW_LABELS]):
         other = [d for d in ";\t|" if len(header) == 1 and d in header[0]]
         hint = f" (is the file separated by {other[0]!r}? pass delimiter={other[0]!r})" \
             if other else ""
         raise DataError(f"{src}: every column is a target ({known}); "
                         f"need at least one feature column{hint}")
     return names
+
+
+def _names(header: Sequence[str]) -> str:
+    """The columns as a message lists them (without pandas' row labels)."""
+    return ", ".join(repr(h) for h in header if h != ROW_LABELS)
+
+
+def _feature_columns(features: Sequence[str] | None, ignore: Sequence[str],
+                     header: list[str], targets: list[str], src: str) -> list[str]:
+    """The feature columns: ``features`` (checked), else every column but the targets,
+    the ``ignore``d ones and pandas' row labels."""
+    for option, names in (("features", features), ("ignore", ignore)):
+        if names is None:
+            continue
+        if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+            raise ConfigError(f"{option}: expected a list of column names, got {names!r}")
+        for n in names:
+            if n not in header or n == ROW_LABELS:
+                raise DataError(f"{src}: no column named {n!r} ({option}); columns are "
+                                f"{_names(header)}")
+            if n in targets:
+                raise ConfigError(f"{option}: {n!r} is the target; a column cannot be both")
+    if features is not None:
+        both = [n for n in features if n in ignore]
+        if both:
+            raise ConfigError(f"ignore: {both[0]!r} is also one of the features")
+        if len(set(features)) != len(features) or not features:
+            raise ConfigError(f"features: expected distinct column names, got {features!r}")
+        return list(features)
+    chosen = [h for h in header if h not in targets and h not in ignore and h != ROW_LABELS]
+    if not chosen:
+        raise DataError(f"{src}: no feature column is left (the target: {', '.join(targets)}; "
+                        f"ignored: {', '.join(ignore)})")
+    return chosen
 
 
 # ---------------------------------------------------------------------------

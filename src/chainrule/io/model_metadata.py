@@ -50,6 +50,8 @@ TRAINING_FIELDS: dict[str, str] = {
     "final_accuracy": "number", "final_val_accuracy": "number",
     "batch_size": "count", "epochs": "count", "epochs_run": "count", "seed": "count",
     "n_examples": "count", "best_epoch": "count",
+    "l2": "number", "patience": "count", "schedule": "text", "final_learning_rate": "number",
+    "early_stopping": "flag", "stopped_early": "flag",
 }
 
 MODEL_FIELDS = ("feature_names", "standardizer", "task", "classes", "class_names",
@@ -210,6 +212,9 @@ def _training(summary: object, fail: Fail) -> None:
             _text(value, field, fail)
         elif kind == "number":
             _number(value, field, fail)
+        elif kind == "flag":
+            if not isinstance(value, bool):
+                raise fail(f"metadata field {field} must be true or false, got {_short(value)}")
         elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise fail(f"metadata field {field} must be a whole number >= 0, "
                        f"got {_short(value)}")

@@ -2,8 +2,9 @@
 
 ``loop`` (:func:`fit`, the entry point), ``trainer`` (the engine), ``history`` (the
 record), ``stopping`` (early stopping), ``divergence`` (its detection and rollback),
-``batches`` (gathering rows, whole-set passes, :func:`evaluate`), ``interrupts``
-(Ctrl-C between steps) and ``checkpoint`` (the file format).
+``batches`` (gathering rows, whole-set passes, :func:`evaluate`), ``metrics`` (R², MAE,
+RMSE, a confusion matrix), ``interrupts`` (Ctrl-C between steps) and ``checkpoint`` (the
+file format).
 """
 
 from . import (
@@ -13,6 +14,7 @@ from . import (
     history,
     interrupts,
     loop,
+    metrics,
     progress,
     stopping,
     trainer,
@@ -37,10 +39,12 @@ from .divergence import DivergenceGuard
 from .history import BLOCK, Column, EpochInfo, History
 from .interrupts import deferred_interrupt
 from .loop import Checkpointer, fit
+from .metrics import ClassScores, ValueScores, class_indices, class_scores, value_scores
 from .progress import ProgressBar, in_notebook
 from .stopping import EarlyStopping
 from .trainer import Trainer, training_config
 
 __all__ = sorted({*batches.__all__, *checkpoint.__all__, *divergence.__all__, *history.__all__,
-                  *interrupts.__all__, *loop.__all__, *progress.__all__, *stopping.__all__,
+                  *interrupts.__all__, *loop.__all__, *metrics.__all__, *progress.__all__,
+                  *stopping.__all__,
                   *trainer.__all__})
