@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import pickle
 import unittest
 
@@ -19,6 +20,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks, set_random_s
 
 from chainrule import ConfigError, Network
 from chainrule.estimators import MLPClassifier, MLPRegressor
+from float32_checks import check_sample_weight_equivalence_float32
 
 # ---------------------------------------------------------------------------
 # data
@@ -100,6 +102,14 @@ FLOAT32_TOLERANCE = {
         "GEMM (NumPy uses GEMV for one row): up to ~3 ε32 relative, more than the check's "
         "absolute 1e-7 for outputs of size ~1",
         check_methods_subset_invariance_float32),
+    "check_sample_weight_equivalence_on_dense_data": (
+        "the repeated rows and the weighted rows are summed in another order: float32 "
+        "rounding, ~1e-7 of the outputs' size (more after L-BFGS's line searches), above "
+        "the check's rtol of 1e-7 (see float32_checks)",
+        check_sample_weight_equivalence_float32),
+    "check_sample_weight_equivalence_on_sparse_data": (
+        "as on dense data", functools.partial(check_sample_weight_equivalence_float32,
+                                              sparse=True)),
 }
 
 
@@ -149,6 +159,29 @@ def test_float32_subset_check_needs_its_tolerance_and_catches_real_differences()
     with pytest.warns(ConvergenceWarning), pytest.raises(AssertionError, match="invariant"):
         check_methods_subset_invariance_float32("BatchDependent", BatchDependent(
             solver="lbfgs", max_iter=100, dtype="float32"))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_float32_weight_check_needs_its_tolerance_and_catches_ignored_weights(solver):
+    """The stock check fails on float32 rounding alone; ours fails when weights are ignored."""
+    from sklearn.utils.estimator_checks import check_sample_weight_equivalence_on_dense_data
+
+    est = MLPRegressor(solver=solver, max_iter=100, dtype="float32")
+    with pytest.raises(AssertionError, match="not equivalent"):
+        check_sample_weight_equivalence_on_dense_data("MLPRegressor", est)
+    check_sample_weight_equivalence_float32("MLPRegressor", est)
+    check_sample_weight_equivalence_float32("MLPRegressor", est, sparse=True)
+    assert clone(est).set_params(dtype=None).fit(np.ones((2, 1)), [0, 1]).network_.dtype == (
+        np.float64)  # the check's float64 data: the stock check applies to the rest
+
+    class Unweighted(MLPRegressor):
+        def fit(self, X, y, sample_weight=None):
+            return super().fit(X, y)
+
+    with pytest.raises(AssertionError, match="not fitting on repeated rows"):
+        check_sample_weight_equivalence_float32(
+            "Unweighted", Unweighted(solver=solver, max_iter=100, dtype="float32"))
 
 
 def test_defaults_and_signature_match_scikit_learn():

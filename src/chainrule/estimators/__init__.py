@@ -58,6 +58,11 @@ What is the same as scikit-learn
       issued when ``max_iter`` epochs end without stopping.
     * ``loss='poisson'`` (the regressor): half the Poisson deviance with an exp
       output layer, scikit-learn's, step for step.
+    * ``sample_weight`` in ``fit`` and ``partial_fit``: each mini-batch's cost is
+      the weighted mean ``Σ s_k C_k / Σ s_k`` and its L2 term ``(α/2Σ s_k) Σ W²``
+      (the training engine's weighting, :func:`chainrule.train.batches.batch_terms`),
+      ``loss_`` counts each batch's mean once per row, and early stopping splits the
+      weights with the rows and weights its validation score, as scikit-learn does.
     * Divergence with ``early_stopping=True``: scikit-learn 1.9 keeps
       training with NaN validation scores, then restores the weights of the best
       validation score and returns; chainrule stops at the first non-finite cost,
@@ -98,7 +103,6 @@ What differs
       ``check_methods_subset_invariance`` compares with an absolute 1e-7,
       which float32 outputs of size ~1 cannot meet; our tests run the same
       check with a float32 tolerance instead.  float64 differs by ~1e-16.
-    * ``sample_weight`` is not supported.
     * Extra options: ``activation`` may also be 'leaky_relu' or 'softplus';
       ``output_activation`` replaces the output layer's σ (e.g. the exercise's
       'tanh' for a regressor, 'logistic' one-vs-rest outputs for a multiclass

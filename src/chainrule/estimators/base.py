@@ -37,6 +37,7 @@ from ..nn.network import Network
 from ..optim.optimizers import SGD, GradientDescent, Solver
 from ..optim.schedules import ConstantLR, DivideOnPlateau, EpochInverseScalingLR, LRSchedule
 from ..optim.solvers import solver_class
+from ..train.batches import as_weights, weight_total
 from ..train.history import EpochInfo
 from ..train.progress import ProgressBar
 from ..train.stopping import EarlyStopping
@@ -54,6 +55,7 @@ SCHEDULED = (GradientDescent, SGD)
 INPUT_DTYPES = (np.float64, np.float32)  # scikit-learn's: float32 kept, the rest float64
 SPARSE_FORMATS = ("csr", "csc")  # taken as they come; CSC is turned into CSR rows
 MLP = TypeVar("MLP", bound="BaseMLP")
+Held = tuple[Array, Array, Array | None]  # the rows held out for early stopping: X, y, weights
 
 
 class MLPTags:
@@ -93,8 +95,9 @@ class BaseMLP(BaseEstimator):
         """The output layer's activation and the network's cost."""
         raise NotImplementedError
 
-    def _score_arrays(self, X: Array, y: Array) -> float:
-        """scikit-learn's ``score`` on checked arrays (accuracy, R²): early stopping's."""
+    def _score_arrays(self, X: Array, y: Array, sample_weight: Array | None = None) -> float:
+        """scikit-learn's ``score`` on checked arrays (accuracy, R², weighted by
+        ``sample_weight``): early stopping's."""
         raise NotImplementedError
 
     def _check_X_y(self, X: object, y: object, reset: bool, dtype: np.dtype | None,
@@ -133,16 +136,26 @@ class BaseMLP(BaseEstimator):
 
     # -- fitting ---------------------------------------------------------------------
 
-    def fit(self: MLP, X: object, y: object) -> MLP:
+    def fit(self: MLP, X: object, y: object, sample_weight: object = None) -> MLP:
         """Fit the network to ``(X, y)``; with ``warm_start``, continue the previous fit.
+
+        Parameters
+        ----------
+        X : array-like or SciPy sparse matrix of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+            Weights ``s_k ≥ 0`` (not all 0): each mini-batch's cost is the weighted
+            mean ``Σ s_k C_k / Σ s_k`` and its L2 term ``(α / 2Σ s_k) Σ W²``, as in
+            scikit-learn; early stopping's validation score is weighted too.
 
         Returns
         -------
         self
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, incremental=False, sample_weight=sample_weight)
 
-    def _fit(self: MLP, X: object, y: object, incremental: bool) -> MLP:
+    def _fit(self: MLP, X: object, y: object, incremental: bool,
+             sample_weight: object = None) -> MLP:
         # Warnings name the caller's line: their stacklevel counts the frames from the
         # warning up through _fit and fit/partial_fit to the caller.
         hidden, dtype = check_hyperparameters(self)
@@ -153,6 +166,7 @@ class BaseMLP(BaseEstimator):
         if dtype is None and continuing and net is not None:
             dtype = net.dtype  # new inputs are converted to the network's precision
         X, Y, y_labels = self._validate_input(X, y, incremental, not continuing, dtype)
+        weights = as_weights(sample_weight, X.shape[0])
         rs = check_random_state(self.random_state)
         sizes = [X.shape[1], *hidden, Y.shape[1]]
         if not continuing:
@@ -163,9 +177,9 @@ class BaseMLP(BaseEstimator):
         else:
             self._check_continuable(X.shape[1], hidden, Y.shape[1], dtype or net.dtype)
         if solver_class(self.solver).full_batch:
-            self._fit_full_batch(X, Y)
+            self._fit_full_batch(X, Y, weights)
         else:
-            self._fit_stochastic(X, Y, y_labels, rs, incremental)
+            self._fit_stochastic(X, Y, y_labels, weights, rs, incremental)
         return self
 
     def _initialize(self, sizes: list[int], dtype: np.dtype, rs: np.random.RandomState,
@@ -255,30 +269,32 @@ class BaseMLP(BaseEstimator):
                           "to be clipped", UserWarning, stacklevel=5)
         return int(np.clip(self.batch_size, 1, n))
 
-    def _hold_out(self, X: Array, Y: Array, y_labels: Array,
-                  rs: np.random.RandomState) -> tuple[Array, Array, tuple[Array, Array] | None]:
-        """scikit-learn's early-stopping split (stratified for single-output classifiers)."""
+    def _hold_out(self, X: Array, Y: Array, y_labels: Array, weights: Array | None,
+                  rs: np.random.RandomState) -> tuple[Array, Array, Array | None, Held | None]:
+        """scikit-learn's early-stopping split (stratified for single-output classifiers):
+        the training rows ``(X, Y, weights)`` and the held-out ``(X, y, weights)``."""
         if not self.early_stopping:
-            return X, Y, None
+            return X, Y, weights, None
         if self.validation_scores_ is None:  # first fitted by a full-batch solver
             self.validation_scores_, self.best_validation_score_ = [], -math.inf
             self.best_loss_ = None
         # as scikit-learn stratifies: by the binary target as a bool column (so a class too
         # small to split is named 'True' or 'False' in train_test_split's error)
         stratify = Y.astype(bool) if self._classifier and self.n_outputs_ == 1 else None
-        X, X_val, Y, _, _, y_val = train_test_split(
-            X, Y, y_labels, random_state=rs, test_size=self.validation_fraction,
-            stratify=stratify)
+        # the weights, when given, are split with the rows: the same split either way
+        X, X_val, Y, _, _, y_val, *w = train_test_split(
+            X, Y, y_labels, *([] if weights is None else [weights]), random_state=rs,
+            test_size=self.validation_fraction, stratify=stratify)
         if X_val.shape[0] < 2:
             raise ValueError("The validation set is too small. Increase "
                              "'validation_fraction' or the size of your dataset.")
-        return X, Y, (X_val, y_val)
+        return X, Y, w[0] if w else None, (X_val, y_val, w[1] if w else None)
 
-    def _fit_stochastic(self, X: Array, Y: Array, y_labels: Array,
+    def _fit_stochastic(self, X: Array, Y: Array, y_labels: Array, weights: Array | None,
                         rs: np.random.RandomState, incremental: bool) -> None:
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        X, Y, validation = self._hold_out(X, Y, y_labels, rs)
+        X, Y, weights, validation = self._hold_out(X, Y, y_labels, weights, rs)
         n = X.shape[0]
         batch_size = self._batch_size(n)
         t = self._trainer
@@ -299,7 +315,8 @@ class BaseMLP(BaseEstimator):
         self.n_iter_ = 0
         try:
             with _in_scikit_learns_words(), record:
-                t.run(X, Y, t.epoch + (1 if incremental else self.max_iter), callbacks=[record])
+                t.run(X, Y, t.epoch + (1 if incremental else self.max_iter),
+                      sample_weight=weights, callbacks=[record])
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.", stacklevel=4)
             if self.early_stopping:
@@ -316,18 +333,19 @@ class BaseMLP(BaseEstimator):
                           "and the optimization hasn't converged yet.", ConvergenceWarning,
                           stacklevel=4)
 
-    def _fit_full_batch(self, X: Array, Y: Array) -> None:
-        """Full-batch L-BFGS on ``J(θ) = C + (l2 / 2N) Σ W²`` (SciPy's L-BFGS-B, like sklearn)."""
+    def _fit_full_batch(self, X: Array, Y: Array, weights: Array | None) -> None:
+        """Full-batch L-BFGS on ``J(θ) = C + (l2 / 2S) Σ W²`` (SciPy's L-BFGS-B, like
+        scikit-learn), ``C`` the (weighted) mean cost and ``S`` the rows' number (weight)."""
         t = Trainer(self.network_, optimizer=self._solver(), batch_size=None, shuffle=False,
                     random_state=0, l2=self._l2(), classification=False,
                     stopping=self._stopping_for_fit(stochastic=False))
         record = _Record(self, 0, None)  # scikit-learn's t_ counts no L-BFGS examples
         with _in_scikit_learns_words(), record:
-            t.run(X, Y, int(self.max_iter), callbacks=[record])
+            t.run(X, Y, int(self.max_iter), sample_weight=weights, callbacks=[record])
         result = t.lbfgs_result
         self.n_iter_ = min(int(result.nit), int(self.max_iter))
-        penalty = 0.0 if t.penalty is None else t.penalty.value(self.network_.params,
-                                                               X.shape[0])
+        penalty = 0.0 if t.penalty is None else t.penalty.value(
+            self.network_.params, weight_total(weights, None, X.shape[0]))
         self.loss_ = self._reported(float(result.fun), penalty)
         self.best_loss_ = min([self.loss_, *self.loss_curve_])
         if result.status != 0:
@@ -421,7 +439,7 @@ class _Record:
     as a context manager around the run, which closes the bar.
     """
 
-    def __init__(self, est: BaseMLP, n: int, validation: tuple[Array, Array] | None):
+    def __init__(self, est: BaseMLP, n: int, validation: Held | None):
         self.est, self.validation = est, validation
         self.n = n  # examples an epoch adds to t_
         self.last = math.nan

@@ -103,12 +103,18 @@ validation_scores_, best_validation_score_
             A = A.ravel()
         return self._label_binarizer.inverse_transform(A)
 
-    def _score_arrays(self, X: Array, y: Array) -> float:
-        return float(accuracy_score(y, self._labels(self._output(X))))
+    def _score_arrays(self, X: Array, y: Array, sample_weight: Array | None = None) -> float:
+        return float(accuracy_score(y, self._labels(self._output(X)),
+                                    sample_weight=sample_weight))
 
     @available_if(partial_fit_available)
-    def partial_fit(self, X: object, y: object, classes: object = None) -> MLPClassifier:
-        """One epoch over ``(X, y)``; ``classes`` (all labels) is required on the first call."""
+    def partial_fit(self, X: object, y: object, sample_weight: object = None,
+                    classes: object = None) -> MLPClassifier:
+        """One epoch over ``(X, y)``; ``classes`` (all labels) is required on the first call.
+
+        ``sample_weight`` as in :meth:`fit`; it comes before ``classes``, as in
+        scikit-learn's signature.
+        """
         first = "classes_" not in self.__dict__
         if first and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -121,7 +127,7 @@ validation_scores_, best_validation_score_
             lb = LabelBinarizer()
             lb.fit(y if type_of_target(y).startswith("multilabel") else classes)
             self._label_binarizer, self.classes_ = lb, lb.classes_
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
     def predict(self, X: object) -> Array:
         """Predicted labels: argmax for multiclass, ``a ≥ ½`` for binary and multilabel."""

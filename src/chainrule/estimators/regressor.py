@@ -132,16 +132,18 @@ default='relu'
             out = "exp" if self.loss == "poisson" else "identity"
         return out, LOSSES[self.loss]
 
-    def _score_arrays(self, X: Array, y: Array) -> float:
+    def _score_arrays(self, X: Array, y: Array, sample_weight: Array | None = None) -> float:
         pred = self._output(X)
         if not np.isfinite(pred).all():
             return math.nan
-        return float(r2_score(y, pred.ravel() if y.ndim == 1 else pred))
+        return float(r2_score(y, pred.ravel() if y.ndim == 1 else pred,
+                              sample_weight=sample_weight))
 
     @available_if(partial_fit_available)
-    def partial_fit(self, X: object, y: object) -> MLPRegressor:
-        """One epoch over ``(X, y)``, continuing the weights and the optimiser's state."""
-        return self._fit(X, y, incremental=True)
+    def partial_fit(self, X: object, y: object, sample_weight: object = None) -> MLPRegressor:
+        """One epoch over ``(X, y)``, continuing the weights and the optimiser's state
+        (``sample_weight`` as in :meth:`fit`)."""
+        return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
     def predict(self, X: object) -> Array:
         """The network's output ``a(L)``: shape (n_samples,) for one output, else (n, n_outputs).

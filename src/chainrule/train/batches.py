@@ -9,6 +9,12 @@ are.  :func:`full_pass` walks a data set chunk by chunk for :func:`evaluate` and
 the full-batch solvers: the mean cost ``C = (1/N) Σ_k C_k``, the count of correct
 predictions and, when asked, the gradient ``∂C/∂θ`` as the chunks' gradients weighted
 by their shares of the examples.
+
+Sample weights ``s_k ≥ 0`` make every mean a weighted one, ``C = Σ_k s_k C_k / Σ_k s_k``
+(scikit-learn's ``sample_weight``; an integer weight counts as that many copies of the
+row).  :func:`batch_terms` is the one place where a batch's cost, weight, correct rows
+and gradient are computed: the steps of every solver, the passes over a data set and
+the final checks all call it.
 """
 
 from __future__ import annotations
@@ -17,13 +23,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import DataError, ShapeError
 from ..nn.network import Network
 from ..optim.checks import check_int
 from ..utils.validation import FileRows, as_2d, check_finite, check_numeric, check_same_rows
 
-__all__ = ["RowReader", "as_arrays", "evaluate", "full_pass", "is_classifier", "n_correct",
-           "row_width"]
+__all__ = ["RowReader", "as_arrays", "as_weights", "batch_terms", "evaluate", "full_pass",
+           "is_classifier", "n_correct", "row_width", "weight_total"]
 
 Array = np.ndarray
 CHUNK = 4096  # rows per forward pass when a whole data set is evaluated
@@ -54,6 +60,64 @@ def as_arrays(network: Network, X: object, Y: object) -> tuple[Array, Array]:
     Ya, _ = as_2d(Y, "y", network.n_outputs, network.dtype)
     check_same_rows(Xa, Ya)
     return Xa, Ya
+
+
+def as_weights(sample_weight: object, n: int, name: str = "sample_weight") -> Array | None:
+    """Checked sample weights: one finite ``s_k ≥ 0`` per example, not all 0 (float64).
+
+    None stays None (every weight 1); a single number is every example's weight.
+
+    Raises
+    ------
+    DataError
+        Naming ``name``: the wrong shape, a weight that is negative or not finite, or
+        weights that are all zero.
+    """
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{name}: expected numbers, got {type(sample_weight).__name__}") from None
+    if w.ndim == 0:
+        w = np.full(n, float(w))
+    if w.shape != (n,):
+        raise DataError(f"{name}: expected one weight per example, shape ({n},), got shape "
+                        f"{w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise DataError(f"{name}: expected finite weights >= 0, got "
+                        f"{np.count_nonzero(~(w >= 0))} negative or not finite")
+    if not w.any():
+        raise DataError(f"{name}: the weights are all zero; at least one must be positive")
+    return w
+
+
+def weight_total(weights: Array | None, indices: Array | None, n: int) -> float:
+    """``Σ s_k`` over the selected rows (all when None), or their number without weights."""
+    if weights is None:
+        return n if indices is None else indices.size
+    return float(np.add.reduce(weights if indices is None else weights[indices]))
+
+
+def batch_terms(network: Network, Xb: Array, Yb: Array, wb: Array | None = None, *,
+                count_correct: bool, gradient: bool = True
+                ) -> tuple[float, float, int, Array | None]:
+    """One batch's ``(Σ_k s_k C_k, Σ_k s_k, correct, ∂C/∂θ)``, every ``s_k = 1`` without ``wb``.
+
+    The gradient (the network's :attr:`~chainrule.nn.network.Network.grads`) is that of
+    the batch's mean cost ``C = Σ s C / Σ s``; it is None without ``gradient`` and for a
+    batch whose weights are all 0, which has no mean.  ``correct`` counts the rows
+    predicted right (0 unless counted), whatever their weights.
+    """
+    c = network.forward(Xb, check=False)
+    C = network.cost.per_example(c.Z[-1], c.A[-1], Yb)  # (m,)
+    if wb is None:
+        cost, weight = float(np.add.reduce(C)), C.shape[0]
+    else:
+        cost, weight = float(np.dot(wb, C)), float(np.add.reduce(wb))
+    correct = n_correct(c.A[-1], Yb) if count_correct else 0
+    grad = network.backward(Yb, wb) if gradient and weight > 0 else None
+    return cost, weight, correct, grad
 
 
 class RowReader:
@@ -89,18 +153,21 @@ class RowReader:
         np.copyto(out, A[sel], casting="same_kind")
         return out
 
-    def chunks(self, X: Array, Y: Array, indices: Array | None, size: int,
-               dtype: np.dtype) -> Iterator[tuple[Array, Array]]:
-        """``(X_b, Y_b)`` for consecutive chunks of ``size`` selected rows (all: None).
+    def chunks(self, X: Array, Y: Array, indices: Array | None, size: int, dtype: np.dtype,
+               weights: Array | None = None
+               ) -> Iterator[tuple[Array, Array, Array | None]]:
+        """``(X_b, Y_b, s_b)`` for consecutive chunks of ``size`` selected rows (all: None).
 
         Rows of an in-memory array of ``dtype`` taken in order are views; the others
-        are gathered into two buffers that every chunk reuses.
+        are gathered into two buffers that every chunk reuses.  ``s_b`` holds the
+        chunk's weights (None without ``weights``).
         """
         n = X.shape[0] if indices is None else indices.size
         if indices is None and X.dtype == dtype and self._reader(X, "X") is None \
                 and self._reader(Y, "y") is None:
             for start in range(0, n, size):
-                yield X[start:start + size], Y[start:start + size]
+                end = start + size
+                yield X[start:end], Y[start:end], None if weights is None else weights[start:end]
             return
         idx = np.arange(n) if indices is None else indices
         m = min(size, n)
@@ -109,7 +176,8 @@ class RowReader:
         for start in range(0, n, size):
             sel = idx[start:start + size]
             yield (self.take(X, sel, dtype, Xb_buf[:sel.size]),
-                   self.take(Y, sel, dtype, Yb_buf[:sel.size], name="y"))
+                   self.take(Y, sel, dtype, Yb_buf[:sel.size], name="y"),
+                   None if weights is None else weights[sel])
 
     def _buffer(self, role: str, m: int, width: int, dtype: np.dtype) -> Array:
         key = (role, m, width, np.dtype(dtype))
@@ -138,34 +206,36 @@ def row_width(X: Array) -> int:
 
 
 def full_pass(network: Network, X: Array, Y: Array, indices: Array | None, rows: RowReader,
-              *, count_correct: bool, grad: Array | None = None,
-              chunk: int = CHUNK) -> tuple[float, int]:
-    """Sum of the costs ``Σ_k C_k`` and count of correct rows over the selected rows.
+              *, count_correct: bool, grad: Array | None = None, chunk: int = CHUNK,
+              weights: Array | None = None) -> tuple[float, int]:
+    """Sum of the costs ``Σ_k s_k C_k`` and count of correct rows over the selected rows.
 
     With ``grad`` (a float64 vector of ``network.n_params``), it is overwritten with
-    ``∂C/∂θ`` of the mean cost ``C = (1/N) Σ_k C_k``: each chunk's mean-cost gradient
-    weighted by its share ``m/N`` of the examples.
+    ``∂C/∂θ`` of the mean cost ``C = Σ_k s_k C_k / Σ_k s_k``: each chunk's mean-cost
+    gradient weighted by its share of the weights (``m/N`` of the examples without
+    ``weights``, when every ``s_k`` is 1).
     """
-    n = X.shape[0] if indices is None else indices.size
+    total_weight = weight_total(weights, indices, X.shape[0])
     total, correct = 0.0, 0
     if grad is not None:
         grad[...] = 0
-    for Xb, Yb in rows.chunks(X, Y, indices, chunk, network.dtype):
-        c = network.forward(Xb, check=False)
-        total += float(np.add.reduce(network.cost.per_example(c.Z[-1], c.A[-1], Yb)))
-        if count_correct:
-            correct += n_correct(c.A[-1], Yb)
-        if grad is not None:
-            np.add(grad, network.backward(Yb) * (Xb.shape[0] / n), out=grad)
+    for Xb, Yb, wb in rows.chunks(X, Y, indices, chunk, network.dtype, weights):
+        cost, weight, right, g = batch_terms(network, Xb, Yb, wb, count_correct=count_correct,
+                                             gradient=grad is not None)
+        total += cost
+        correct += right
+        if g is not None:
+            np.add(grad, g * (weight / total_weight), out=grad)
     return total, correct
 
 
 def evaluate(network: Network, X: object, Y: object, *, batch_size: int = CHUNK,
-             indices: Array | None = None,
-             classification: bool | None = None) -> tuple[float, float | None]:
+             indices: Array | None = None, classification: bool | None = None,
+             sample_weight: object = None) -> tuple[float, float | None]:
     """Mean cost (and accuracy, for classifiers) over a data set, in chunks.
 
-    Returns ``(C, accuracy)``, ``C = (1/N) Σ_k C_k``.  ``accuracy`` (the share of
+    Returns ``(C, accuracy)``, ``C = (1/N) Σ_k C_k`` (``Σ_k s_k C_k / Σ_k s_k`` with
+    ``sample_weight``; the accuracy stays a share of the rows).  ``accuracy`` (the share of
     rows whose largest output is the target's, or, for one output, on the same
     side of 0.5) is given for cross-entropy networks, or for any network with
     ``classification=True`` (e.g. squared error on one-hot classes); else None.
@@ -173,10 +243,11 @@ def evaluate(network: Network, X: object, Y: object, *, batch_size: int = CHUNK,
     """
     chunk = check_int(batch_size, "batch_size")
     X, Y = as_arrays(network, X, Y)
+    weights = as_weights(sample_weight, X.shape[0])
     counted = is_classifier(network) if classification is None else bool(classification)
     idx = None if indices is None else np.asarray(indices)
     with RowReader() as rows:
         total, correct = full_pass(network, X, Y, idx, rows, count_correct=counted,
-                                   chunk=chunk)
+                                   chunk=chunk, weights=weights)
     n = X.shape[0] if idx is None else idx.size
-    return total / n, (correct / n if counted else None)
+    return total / weight_total(weights, idx, X.shape[0]), (correct / n if counted else None)

@@ -189,17 +189,23 @@ def _fingerprint(*arrays: np.ndarray) -> str:
 
 
 def data_summary(X: np.ndarray, Y: np.ndarray,
-                 validation: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
-    """Shape and fingerprint of the training data (and of an explicit validation set)."""
+                 validation: tuple[np.ndarray | None, ...] | None = None,
+                 sample_weight: np.ndarray | None = None) -> dict[str, Any]:
+    """Shape and fingerprint of the training data (and of an explicit validation set).
+
+    ``validation`` is ``(X_val, Y_val)`` or ``(X_val, Y_val, weights or None)``; sample
+    weights, where there are any, count in the fingerprints.
+    """
     val = None
     if validation is not None:
-        Xv, Yv = validation
-        val = {"n_examples": int(Xv.shape[0]), "fingerprint": _fingerprint(Xv, Yv)}
+        arrays = [A for A in validation if A is not None]
+        val = {"n_examples": int(arrays[0].shape[0]), "fingerprint": _fingerprint(*arrays)}
+    weights = () if sample_weight is None else (sample_weight,)
     return {
         "n_examples": int(X.shape[0]),
         "n_features": int(X.shape[1]),
         "n_outputs": int(Y.shape[1]),
-        "fingerprint": _fingerprint(X, Y),
+        "fingerprint": _fingerprint(X, Y, *weights),
         "validation": val,
     }
 

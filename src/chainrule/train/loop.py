@@ -19,12 +19,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..errors import ConfigError
 from ..nn.network import Network
 from ..optim.checks import check_bool, check_int
-from .batches import as_arrays, evaluate
+from .batches import as_arrays, as_weights, evaluate
 from .checkpoint import (
     CheckpointWarning,
     check_compatible,
@@ -51,7 +49,8 @@ def fit(
     *,
     epochs: int = 100,
     validation_split: float = 0.0,
-    validation_data: tuple[object, object] | None = None,
+    validation_data: tuple[object, ...] | None = None,
+    sample_weight: object = None,
     callbacks: Sequence[Callback] = (),
     batch_callback: Callable[[int, int, int], None] | None = None,
     trainer: Trainer | None = None,
@@ -76,8 +75,15 @@ def fit(
         Passes over the training examples (iterations for L-BFGS).
     validation_split : float, default 0
         Fraction of examples held out for validation (ignored with ``validation_data``).
-    validation_data : (X_val, y_val), optional
-        Explicit validation set.
+    validation_data : (X_val, y_val) or (X_val, y_val, sample_weight_val), optional
+        Explicit validation set, with the weights of its rows if they have any.
+    sample_weight : array-like of shape (N,), optional
+        A weight ``s_k ≥ 0`` per example (not all 0): every batch's cost is then the
+        weighted mean ``Σ s_k C_k / Σ s_k`` (an integer weight counts as that many
+        copies of the row), and the L2 term is divided by the batch's ``Σ s_k``, as
+        scikit-learn's ``sample_weight`` does.  The history's epoch cost is, as
+        scikit-learn's ``loss_``, the batches' means weighted by their sizes; the
+        validation rows of ``validation_split`` keep their weights.
     callbacks : sequence of callables
         Called with an :class:`EpochInfo` after every epoch; returning True stops training.
     batch_callback : callable ``(epoch, batch, n_batches)``, optional
@@ -167,30 +173,31 @@ def fit(
     n_epochs = check_int(epochs, "epochs")
     _check_options(options)
     X_arr, Y_arr = as_arrays(network, X, y)
+    weights = as_weights(sample_weight, X_arr.shape[0])
     t = trainer or Trainer(network, **options)
     random_state = options.get("random_state")
-    validation: Validation | None = None
-    if validation_data is not None:
-        validation = (*as_arrays(network, *validation_data), None)
+    validation = None if validation_data is None else _validation(network, validation_data)
     saver = None
     if resume is not False and checkpoint is None:
         raise ConfigError("resume: needs checkpoint=PATH, the checkpoint to resume from")
     if checkpoint is not None:
+        data = data_summary(X_arr, Y_arr, None if validation is None else
+                            (validation[0], validation[1], validation[3]), weights)
         saver = _checkpointer(t, checkpoint, checkpoint_every, checkpoint_every_batches,
-                              resume, X_arr, Y_arr, validation, validation_split, random_state)
+                              resume, data, validation_split, random_state)
         if saver.every_batches is not None:
             batch_callback = _then(batch_callback, saver.on_batch_end)
     if validation is None:
         t.split(X_arr.shape[0], validation_split)  # kept as it is when resumed
         if t.val_indices is not None:  # evaluated in place, in chunks: memmaps stay on disk
-            validation = (X_arr, Y_arr, t.val_indices)
+            validation = (X_arr, Y_arr, t.val_indices, weights)
     bar = ProgressBar.for_verbose(verbose)
     if bar is not None:
         callbacks, batch_callback = [*callbacks, bar], bar.after(batch_callback)
     try:
         with bar if bar is not None else contextlib.nullcontext():
-            return t.run(X_arr, Y_arr, n_epochs, validation=validation, callbacks=callbacks,
-                         batch_callback=batch_callback)
+            return t.run(X_arr, Y_arr, n_epochs, sample_weight=weights, validation=validation,
+                         callbacks=callbacks, batch_callback=batch_callback)
     except KeyboardInterrupt:
         if saver is not None and t.interrupted:
             try:
@@ -205,6 +212,17 @@ def fit(
 
 # the engine's options that fit passes on (every keyword of Trainer but the network)
 TRAINER_OPTIONS = tuple(p for p in inspect.signature(Trainer).parameters if p != "network")
+
+
+def _validation(network: Network, data: object) -> Validation:
+    """``validation_data`` checked: ``(X_val, Y_val, None, weights or None)``."""
+    if not isinstance(data, tuple | list) or len(data) not in (2, 3):
+        raise ConfigError("validation_data: expected (X_val, y_val) or (X_val, y_val, "
+                          f"sample_weight_val), got {type(data).__name__}")
+    Xv, Yv = as_arrays(network, data[0], data[1])
+    weights = as_weights(data[2], Xv.shape[0], "validation_data's sample weights") \
+        if len(data) == 3 else None
+    return Xv, Yv, None, weights
 
 
 def _check_options(options: dict[str, Any]) -> None:
@@ -247,10 +265,12 @@ class Checkpointer:
 
 
 def _checkpointer(t: Trainer, path: str | os.PathLike[str], every: object,
-                  every_batches: object, resume: object, X: np.ndarray, Y: np.ndarray,
-                  validation: Validation | None,
+                  every_batches: object, resume: object, data: dict[str, Any],
                   validation_split: float, random_state: object) -> Checkpointer:
-    """Check the checkpoint options, resume if asked, and hook the saver into ``t``."""
+    """Check the checkpoint options, resume if asked, and hook the saver into ``t``.
+
+    ``data`` is the :func:`data_summary` of the run's data, which a resumed run must match.
+    """
     if not isinstance(path, str | os.PathLike):
         raise ConfigError(f"checkpoint: expected a file path, got {path!r}")
     check_bool(resume, "resume")
@@ -260,7 +280,6 @@ def _checkpointer(t: Trainer, path: str | os.PathLike[str], every: object,
     net_cfg = network_config(t.network)
     train_cfg = training_config(t, validation_split=validation_split,
                                 random_state=random_state)
-    data = data_summary(X, Y, None if validation is None else validation[:2])
     path = Path(path)
     if resume:
         with warnings.catch_warnings(record=True) as fell_back:

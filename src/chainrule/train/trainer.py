@@ -4,7 +4,7 @@ One :class:`Trainer` trains one network with any solver of the registry
 (:mod:`chainrule.optim.solvers`):
 
 * a step solver (gradient descent, SGD, Adam) takes a step per mini-batch: the forward
-  pass, ``∂C/∂θ`` of the batch's mean cost plus the L2 term ``(α/m) W``, then
+  pass, ``∂C/∂θ`` of the batch's (weighted) mean cost plus the L2 term ``(α/m) W``, then
   ``θ ← θ − η ∂C/∂θ`` for gradient descent, the exercise's "vary the weight and bias";
 * a full-batch solver (L-BFGS) minimises ``C(θ) + P(θ)`` over the training set, one
   iteration counting as an epoch.
@@ -40,7 +40,7 @@ from ..optim.penalty import L2Penalty
 from ..optim.schedules import LRSchedule, get_schedule
 from ..optim.solvers import make_solver
 from ..utils.validation import as_generator
-from .batches import RowReader, full_pass, is_classifier, n_correct, row_width
+from .batches import RowReader, batch_terms, full_pass, is_classifier, row_width, weight_total
 from .divergence import DivergenceGuard
 from .history import EpochInfo, History
 from .interrupts import deferred_interrupt
@@ -50,7 +50,8 @@ __all__ = ["Trainer", "training_config"]
 
 Array = np.ndarray
 Callback = Callable[[EpochInfo], bool | None]
-Validation = tuple[Array, Array, Array | None]  # X, Y and the rows (None: all)
+# X, Y, the rows (None: all) and the sample weights of X's rows (None: every weight 1)
+Validation = tuple[Array, Array, Array | None, Array | None]
 
 
 class Trainer:
@@ -129,6 +130,7 @@ class Trainer:
         self.on_epoch_end: Callable[[bool], None] | None = None
         self.guard: DivergenceGuard | None = None
         self._rows: RowReader | None = None
+        self._weights: Array | None = None  # the sample weights of the run in progress
 
     # -- options ---------------------------------------------------------------
 
@@ -208,12 +210,14 @@ class Trainer:
         self.val_indices = np.sort(order[:n_val]) if n_val else None
         self.train_indices = np.sort(order[n_val:]) if n_val else None
 
-    def run(self, X: Array, Y: Array, epochs: int, *, validation: Validation | None = None,
-            callbacks: Sequence[Callback] = (),
+    def run(self, X: Array, Y: Array, epochs: int, *, sample_weight: Array | None = None,
+            validation: Validation | None = None, callbacks: Sequence[Callback] = (),
             batch_callback: Callable[[int, int, int], None] | None = None) -> History:
         """Train until ``epochs`` epochs are complete (counting those already done).
 
-        ``X`` and ``Y`` are validated arrays (as :func:`~chainrule.train.fit` makes them);
+        ``X`` and ``Y`` are validated arrays (as :func:`~chainrule.train.fit` makes them),
+        ``sample_weight`` checked weights of X's rows
+        (:func:`~chainrule.train.batches.as_weights`; None: every weight 1);
         the training rows are ``train_indices`` (all when None).  Ctrl-C is held
         until the step (L-BFGS: the iteration) in flight ends; then the network keeps
         that step's weights and KeyboardInterrupt is raised with ``interrupted``
@@ -225,7 +229,7 @@ class Trainer:
         # warned about.  The files of memory-mapped data stay open until the run ends.
         with RowReader() as rows, deferred_interrupt() as interrupted, \
                 np.errstate(over="ignore", invalid="ignore"):
-            self._rows = rows
+            self._rows, self._weights = rows, sample_weight
             self.guard = DivergenceGuard(self.network.params, self.epoch)
             try:
                 if self.optimizer.full_batch:
@@ -234,7 +238,7 @@ class Trainer:
                     self._epochs(X, Y, epochs, validation, callbacks, batch_callback,
                                  interrupted)
             finally:
-                self._rows = None
+                self._rows = self._weights = None
         return self.history
 
     def _epochs(self, X: Array, Y: Array, epochs: int, validation: Validation | None,
@@ -252,6 +256,8 @@ class Trainer:
         X_all = (X if X.dtype == net.dtype else X.astype(net.dtype)) if full_batch else X
         Xb_buf = np.empty((B, row_width(X)), net.dtype)  # (B, n_in)
         Yb_buf = np.empty((B, net.n_outputs), net.dtype)  # (B, n_out)
+        w = self._weights
+        wb_buf = None if w is None else np.empty(B)  # (B,)
         # stopped_early: a resumed run that had already stopped stays stopped
         while self.epoch < epochs and not self.history.stopped_early:
             if self.batch == 0:
@@ -262,14 +268,17 @@ class Trainer:
             t0 = time.perf_counter()
             while self.batch < n_batches:
                 k = self.batch
+                wb = w
                 if full_batch:
                     Xb, Yb = X_all, Y
                 else:
                     sel = self.perm[k * B:(k + 1) * B]
                     Xb = rows.take(X, sel, net.dtype, Xb_buf[:sel.size])
                     Yb = rows.take(Y, sel, net.dtype, Yb_buf[:sel.size], name="y")
+                    if w is not None:
+                        wb = np.take(w, sel, out=wb_buf[:sel.size])  # type: ignore[index]
                 self.in_step = True
-                self._step(Xb, Yb, k)
+                self._step(Xb, Yb, wb, k)
                 self.in_step = False
                 self.batch += 1
                 self.history.n_steps += 1
@@ -307,25 +316,26 @@ class Trainer:
 
     def _check_final_cost(self, Xb: Array, Yb: Array) -> None:
         """Raise DivergenceError if the cost of a batch at the final weights is not finite."""
-        net = self.network
-        c = net.forward(Xb, check=False)
-        cost = float(np.add.reduce(net.cost.per_example(c.Z[-1], c.A[-1], Yb)))
+        cost = batch_terms(self.network, Xb, Yb, count_correct=False, gradient=False)[0]
         if not self.guard.cost_ok(cost):  # type: ignore[union-attr]
             raise self._diverged(f"the cost at the weights training ended with (epoch "
                                  f"{self.epoch}) is not finite", None, epoch=self.epoch)
 
-    def _step(self, Xb: Array, Yb: Array, k: int) -> None:
-        """One step on batch ``k``: forward, ``∂C/∂θ`` (+ the L2 term), checks, update."""
+    def _step(self, Xb: Array, Yb: Array, wb: Array | None, k: int) -> None:
+        """One step on batch ``k`` (weights ``wb``): forward, ``∂C/∂θ`` (+ the L2 term),
+        checks, update.  A batch whose weights are all 0 takes no step."""
         net = self.network
-        c = net.forward(Xb, check=False)
-        cost = float(np.add.reduce(net.cost.per_example(c.Z[-1], c.A[-1], Yb)))
-        g = net.backward(Yb)
+        cost, weight, correct, g = batch_terms(net, Xb, Yb, wb,
+                                               count_correct=self.classification)
+        if g is None:
+            return
+        m = Xb.shape[0]
         total = cost
         if self.penalty is not None:
-            # C + (α/2m) Σ W²: ∂/∂W gains (α/m) W; the epoch's cost counts P of these
-            # weights (those before the step) once per example, as scikit-learn's loss_ does
-            m = Xb.shape[0]
-            penalty = m * self.penalty.add_to(g, net.params, m)
+            # C + (α/2m) Σ W² (m the batch's weight Σ s): ∂/∂W gains (α/m) W; the epoch's
+            # cost counts P of these weights (those before the step) once per example, as
+            # scikit-learn's loss_ does
+            penalty = m * self.penalty.add_to(g, net.params, weight)
             self.epoch_penalty_sum += penalty
             total += penalty
         # Only the cost is checked each step: a non-finite gradient makes the parameters
@@ -338,9 +348,8 @@ class Trainer:
                                  f"batch {k}", k)
         if guard.pending_epoch is not None:  # the last epoch end's weights have a finite cost
             guard.confirm()
-        if self.classification:
-            self.epoch_correct += n_correct(c.A[-1], Yb)
-        self.epoch_cost_sum += cost
+        self.epoch_correct += correct
+        self.epoch_cost_sum += cost * (m / weight)  # the batch's mean cost, once per example
         self.optimizer.step(net.params, g)  # type: ignore[attr-defined]
         self.schedule.on_step(self.optimizer)  # type: ignore[arg-type]
 
@@ -396,12 +405,13 @@ class Trainer:
 
     def _validate(self, validation: Validation) -> tuple[float, float | None]:
         """Validation cost and accuracy (None where not counted)."""
-        Xv, Yv, idx = validation  # validated by fit: not checked again every epoch
+        Xv, Yv, idx, wv = validation  # validated by fit: not checked again every epoch
         assert self._rows is not None
         total, correct = full_pass(self.network, Xv, Yv, idx, self._rows,
-                                   count_correct=self.classification)
+                                   count_correct=self.classification, weights=wv)
         n_val = Xv.shape[0] if idx is None else idx.size
-        return total / n_val, (correct / n_val if self.classification else None)
+        return (total / weight_total(wv, idx, Xv.shape[0]),
+                correct / n_val if self.classification else None)
 
     def _full_batch(self, X: Array, Y: Array, epochs: int, validation: Validation | None,
                     callbacks: Sequence[Callback], interrupted: list[bool]) -> None:
@@ -415,7 +425,7 @@ class Trainer:
         if self.epoch >= epochs:
             return
         objective = _Objective(net, X, Y, self.train_indices, rows, self.penalty,
-                               self.classification)
+                               self.classification, self._weights)
         clock = [time.perf_counter()]
 
         def on_iteration(result: Any) -> bool:
@@ -452,16 +462,20 @@ class Trainer:
 class _Objective:
     """``θ ↦ (C(θ) + P(θ), ∂(C + P)/∂θ)`` over the training rows, for a full-batch solver.
 
-    The solver writes each point it asks for into the network's parameters, which the
-    objective evaluates; it remembers the last point with its count of correct rows
-    and its penalty, which the accepted point (usually the last evaluated) reuses.
+    ``C`` is the (weighted) mean cost of the rows and ``P = (α / 2S) Σ W²`` with ``S``
+    their number (the sum of their weights).  The solver writes each point it asks for
+    into the network's parameters, which the objective evaluates; it remembers the last
+    point with its count of correct rows and its penalty, which the accepted point
+    (usually the last evaluated) reuses.
     """
 
     def __init__(self, network: Network, X: Array, Y: Array, indices: Array | None,
-                 rows: RowReader, penalty: L2Penalty | None, count_correct: bool):
+                 rows: RowReader, penalty: L2Penalty | None, count_correct: bool,
+                 weights: Array | None = None):
         self.network, self.X, self.Y, self.indices, self.rows = network, X, Y, indices, rows
-        self.penalty, self.count_correct = penalty, count_correct
+        self.penalty, self.count_correct, self.weights = penalty, count_correct, weights
         self.n = X.shape[0] if indices is None else indices.size
+        self.weight = weight_total(weights, indices, X.shape[0])  # S: n without weights
         self.grad = np.empty(network.n_params, np.float64)  # SciPy works in float64
         self.last = np.full_like(network.params, np.nan)
         self.last_correct, self.last_penalty = 0, 0.0
@@ -469,11 +483,13 @@ class _Objective:
     def __call__(self, theta: Array) -> tuple[float, Array]:
         # theta is the network's params, holding the point
         total, correct = full_pass(self.network, self.X, self.Y, self.indices, self.rows,
-                                   count_correct=self.count_correct, grad=self.grad)
-        penalty = 0.0 if self.penalty is None else self.penalty.add_to(self.grad, theta, self.n)
+                                   count_correct=self.count_correct, grad=self.grad,
+                                   weights=self.weights)
+        S = self.weight
+        penalty = 0.0 if self.penalty is None else self.penalty.add_to(self.grad, theta, S)
         np.copyto(self.last, theta)
         self.last_correct, self.last_penalty = correct, penalty
-        return total / self.n + penalty, self.grad
+        return total / S + penalty, self.grad
 
     def at_accepted_point(self) -> tuple[int, float]:
         """Correct rows and ``P`` at the network's params (the point the solver accepted)."""
@@ -482,7 +498,7 @@ class _Objective:
             return self.last_correct, self.last_penalty
         correct = full_pass(self.network, self.X, self.Y, self.indices, self.rows,
                             count_correct=True)[1] if self.count_correct else 0
-        penalty = 0.0 if self.penalty is None else self.penalty.value(params, self.n)
+        penalty = 0.0 if self.penalty is None else self.penalty.value(params, self.weight)
         return correct, penalty
 
 
