@@ -1,4 +1,5 @@
-"""The contenders: chainrule, the plain NumPy loop, scikit-learn, PyTorch, and the GEMM limit.
+"""The contenders: chainrule (``fit`` and its estimator), the plain NumPy loop, scikit-learn,
+PyTorch, and the GEMM limit.
 
 Each ``prepare_*(problem, seed, marks)`` does the untimed set-up (building the
 model, copying the shared initial weights, converting data) and returns
@@ -41,6 +42,41 @@ def prepare_chainrule(p: Problem, seed: int, marks: list[int] | None = None) -> 
             learning_rate=p.learning_rate, batch_size=p.batch_size, shuffle=p.shuffle,
             random_state=seed, callbacks=callbacks)
         return net.get_weights()
+
+    return run
+
+
+ESTIMATOR_NOTE = ("the estimator contender is chainrule's MLPClassifier: it runs on the "
+                  "classification tasks")
+
+
+def prepare_estimator(p: Problem, seed: int, marks: list[int] | None = None) -> Run:
+    """chainrule's scikit-learn face, ``MLPClassifier.fit``, from the shared initial weights.
+
+    The weights are assigned to ``coefs_``/``intercepts_`` before fitting, and
+    ``warm_start`` starts from them; ``tol=0`` and a huge ``n_iter_no_change`` make it
+    run every epoch, ``alpha=0`` turns its L2 penalty off (as for scikit-learn).  The
+    timed ``fit`` is the whole estimator path: scikit-learn's input checks, the label
+    binarizer, the network and the engine's run.  Its loop has no per-epoch hook: no
+    marks.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+
+    from chainrule.estimators import MLPClassifier
+
+    model = MLPClassifier(hidden_layer_sizes=p.sizes[1:-1], activation=p.hidden,
+                          solver=p.optimizer, alpha=0.0, batch_size=p.batch_size or p.n,
+                          learning_rate_init=p.learning_rate, max_iter=p.epochs,
+                          shuffle=p.shuffle, random_state=seed, tol=0.0,
+                          n_iter_no_change=10**9, warm_start=True)
+    model.coefs_ = [W.T.astype(p.dtype) for W in p.W0]  # scikit-learn's (n_in, n_out)
+    model.intercepts_ = [b.astype(p.dtype) for b in p.b0]
+
+    def run() -> Params:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(p.X, p.labels)
+        return model.network_.get_weights()
 
     return run
 

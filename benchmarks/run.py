@@ -11,6 +11,8 @@ Tasks: a digits 64-100-10 (float64 and float32), b synthetic 784-256-10,
 c the NOT toy, d the heart curve, e the NOT toy's cost landscape, f scaling in
 examples and width (with a log–log PNG), g peak memory training from a
 memory-mapped ``.npy``.  Each runs with every thread count of ``--threads``.
+chainrule trains through ``fit`` and, on the classification tasks a and b, through its
+scikit-learn face as well (``MLPClassifier.fit``, the contender 'estimator').
 
 OpenBLAS reads ``OPENBLAS_CORETYPE`` and ``OPENBLAS_L2_SIZE`` when it loads, so
 they cannot be changed from inside; to measure with the kernel OpenBLAS would
@@ -66,8 +68,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", default=None,
                         help="BLAS thread counts (default '1,2'; '1' with --quick)")
     parser.add_argument("--rounds", type=int, default=None, help="rounds per measurement")
-    parser.add_argument("--peers", default="numpy,scikit-learn,pytorch",
-                        help="contenders besides chainrule (default all)")
+    parser.add_argument("--peers", default="estimator,numpy,scikit-learn,pytorch",
+                        help="contenders besides chainrule's fit (default all; 'estimator' "
+                             "is chainrule's MLPClassifier.fit)")
     args = parser.parse_args(argv)
     bad = set(args.tasks) - set("abcdefg")
     if bad:

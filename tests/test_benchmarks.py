@@ -64,12 +64,17 @@ def test_training_tasks_time_every_contender_and_do_the_same_work(quick_run):
             assert all(t["met"] in (True, False) for t in out["targets"])
     for out in results["a"] + results["b"]:
         assert "scikit-learn" in out["contenders"]
+        # the estimator path beside fit, with the targets for it
+        assert "estimator" in out["contenders"]
+        assert {"MLPClassifier.fit / fit time", "MLPClassifier.fit / scikit-learn time",
+                "MLPClassifier.fit / PyTorch time"} <= {t["name"] for t in out["targets"]}
         assert out["gemm"]["limit"] > 0
         assert out["gemm"]["chainrule_multiple"] > 0
         assert "accuracy" in out["contenders"]["chainrule"]
     assert {out["dtype"] for out in results["a"]} == {"float64", "float32"}
     # scikit-learn cannot put a tanh/logistic output on a regressor: not run, and said why
     assert "scikit-learn" in results["c"][0]["not_run"]
+    assert "estimator" in results["c"][0]["not_run"]  # a classifier: the classification tasks
 
 
 def test_landscape_scaling_and_memory_tasks(quick_run):

@@ -307,9 +307,10 @@ def test_layer_math_takes_sparse_rows_in_its_new_array_form(rng):
 
     X = rng.normal(size=(5, 4)) * (rng.uniform(size=(5, 4)) < 0.5)
     W, b, dZ = rng.normal(size=(3, 4)), rng.normal(size=3), rng.normal(size=(5, 3))
-    np.testing.assert_allclose(layers.weighted_sum(sp.csr_matrix(X), W, b), X @ W.T + b,
-                               rtol=1e-14)
-    dW, db, dA = layers.backward(dZ, sp.csr_matrix(X))
+    np.testing.assert_allclose(layers.sparse_weighted_sum(sp.csr_matrix(X), W, b),
+                               X @ W.T + b, rtol=1e-14)
+    np.testing.assert_array_equal(layers.sparse_weighted_sum(X, W, b), layers.weighted_sum(X, W, b))
+    dW, db, dA = layers.sparse_backward(dZ, sp.csr_matrix(X))
     np.testing.assert_allclose(dW, dZ.T @ X, rtol=1e-13)
     np.testing.assert_allclose(db, dZ.sum(axis=0), rtol=1e-14)
     assert dA is None

@@ -26,8 +26,11 @@ of training), the landscape on stacks of grid points, the ledger on all examples
 at once, and the chain rule on unit vectors.
 
 Sparse inputs: the input ``A_prev`` of a network's first layer may be a SciPy sparse
-matrix (CSR, as the estimators pass it).  Its products then stay sparse, ``X Wᵀ`` and
-``dW = (Xᵀ dZ)ᵀ`` (zeros skipped, nothing densified); no layer needs ``dX``.
+matrix (CSR, as the estimators pass it).  :func:`sparse_weighted_sum` and
+:func:`sparse_backward` take such rows (and dense ones, which they hand to the two
+functions above): the products stay sparse, ``X Wᵀ`` and ``dW = (Xᵀ dZ)ᵀ`` (zeros
+skipped, nothing densified), and no layer needs ``dX``.  A network calls them only for a
+pass whose input is sparse: the dense path checks once per pass, not once per layer.
 
 Leading batch axes: arrays of shape ``(…, N, n)`` hold one batch of N examples
 per leading index (a grid point of the landscape, an example of the ledger).
@@ -43,13 +46,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from .activations import Activation, Scratch
 from .costs import Cost
 
-__all__ = ["Cache", "backward", "weighted_sum"]
+__all__ = ["Cache", "backward", "sparse_backward", "sparse_weighted_sum", "weighted_sum"]
 
 Array = np.ndarray
 
@@ -67,7 +71,7 @@ def weighted_sum(A_prev: Array, W: Array, b: Array, Z: Array | None = None,
 
     Parameters
     ----------
-    A_prev : ndarray of shape (…, N, n_prev), or a SciPy sparse (N, n_prev) matrix
+    A_prev : ndarray of shape (…, N, n_prev)
         The activations ``a(l−1)`` of the layer below, one example per row.
     W : ndarray of shape (n, n_prev)
     b : ndarray of shape (n,)
@@ -85,12 +89,6 @@ def weighted_sum(A_prev: Array, W: Array, b: Array, Z: Array | None = None,
     ndarray
         ``Z``.
     """
-    if not isinstance(A_prev, np.ndarray):  # sparse rows: a sparse × dense product
-        P = A_prev @ W.T  # (N, n), dense
-        if Z is None:
-            return _add(P, b, out=P)
-        _add(P if ZT is None else P.T, b, out=Z if ZT is None else ZT)
-        return Z
     if Z is None:  # leading batch axes: every example of every batch in one product
         Z = _dot(A_prev.reshape(-1, A_prev.shape[-1]), W.T)  # (…·N, n)
         Z = Z.reshape(*A_prev.shape[:-1], W.shape[0])  # (…, N, n)
@@ -124,7 +122,7 @@ def backward(dZ: Array, A_prev: Array | None, W: Array | None = None,
     Parameters
     ----------
     dZ : ndarray of shape (…, N, n)
-    A_prev : ndarray of shape (…, N, n_prev), a SciPy sparse (N, n_prev) matrix, or None
+    A_prev : ndarray of shape (…, N, n_prev) or None
         ``a(l−1)``; None when ``dW`` and ``db`` are not wanted.  A slice of
         columns of ``dZ`` and of ``A_prev`` gives the same slice of ``dW``
         (``dZ[..., r:r+1]`` and ``A_prev[..., c:c+1]``: the entry [r, c] alone).
@@ -145,9 +143,7 @@ def backward(dZ: Array, A_prev: Array | None, W: Array | None = None,
         None for what was not asked for.
     """
     if dW is None:  # new arrays, leading batch axes kept
-        if A_prev is not None and not isinstance(A_prev, np.ndarray):  # sparse rows
-            dW, db = (A_prev.T @ dZ).T, dZ.sum(axis=0)  # (n, n_prev) = ((n_prev, N) @ (N, n))ᵀ
-        elif A_prev is not None:
+        if A_prev is not None:
             # (…, n, n_prev) = (…, n, N) @ (…, N, n_prev)
             dW = np.matmul(np.swapaxes(dZ, -1, -2), A_prev)
             db = dZ.sum(axis=-2)  # (…, n)
@@ -155,14 +151,47 @@ def backward(dZ: Array, A_prev: Array | None, W: Array | None = None,
             dA_prev = _dot(dZ.reshape(-1, dZ.shape[-1]), W)  # (…·N, n_prev)
             dA_prev = dA_prev.reshape(*dZ.shape[:-1], W.shape[1])  # (…, N, n_prev)
         return dW, db, dA_prev
-    if isinstance(A_prev, np.ndarray):
-        _dot(dZT, A_prev, out=dW)  # (n, n_prev) = (n, N) @ (N, n_prev)
-    else:  # sparse rows: dWᵀ = A_prevᵀ dZ, a sparse × dense product
-        np.copyto(dW, (A_prev.T @ dZ).T)  # (n, n_prev) = ((n_prev, N) @ (N, n))ᵀ
+    _dot(dZT, A_prev, out=dW)  # (n, n_prev) = (n, N) @ (N, n_prev)
     _dot(ones, dZ, out=db)  # (n,) = (N,) @ (N, n)
     if dA_prev is not None:
         _dot(dZ, W, out=dA_prev)  # (N, n_prev) = (N, n) @ (n, n_prev)
     return dW, db, dA_prev
+
+
+def sparse_weighted_sum(A_prev: Any, W: Array, b: Array, Z: Array | None = None,
+                        WT: Array | None = None, ZT: Array | None = None) -> Array:
+    """:func:`weighted_sum` for rows that may be a SciPy sparse (N, n_prev) matrix.
+
+    ``Z = A_prev Wᵀ + b`` is then a sparse × dense product (the zeros skipped), written
+    into ``Z`` (or ``ZT``) when given; dense rows go to :func:`weighted_sum`.
+    """
+    if isinstance(A_prev, np.ndarray):
+        return weighted_sum(A_prev, W, b, Z, WT, ZT)
+    P = A_prev @ W.T  # (N, n), dense
+    if Z is None:
+        return _add(P, b, out=P)
+    _add(P if ZT is None else P.T, b, out=Z if ZT is None else ZT)
+    return Z
+
+
+def sparse_backward(dZ: Array, A_prev: Any, W: Array | None = None, dW: Array | None = None,
+                    db: Array | None = None, dA_prev: Array | None = None,
+                    dZT: Array | None = None,
+                    ones: Array | None = None) -> tuple[Array | None, Array | None, Array | None]:
+    """:func:`backward` for a layer whose rows may be a SciPy sparse (N, n_prev) matrix.
+
+    Sparse rows are a first layer's input: ``dW = (A_prevᵀ dZ)ᵀ`` is a sparse × dense
+    product and ``db = Σ_k dZ[k]``; there is no ``dA_prev``.  Dense rows go to
+    :func:`backward`.
+    """
+    if isinstance(A_prev, np.ndarray):
+        return backward(dZ, A_prev, W, dW, db, dA_prev, dZT, ones)
+    G = (A_prev.T @ dZ).T  # (n, n_prev) = ((n_prev, N) @ (N, n))ᵀ
+    if dW is None:
+        return G, dZ.sum(axis=0), None
+    np.copyto(dW, G)
+    _dot(ones, dZ, out=db)  # (n,) = (N,) @ (N, n)
+    return dW, db, None
 
 
 # ---------------------------------------------------------------------------

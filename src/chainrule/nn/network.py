@@ -365,7 +365,9 @@ class Network:
             plan = self._plan = self._get_plan(X.shape[0])
         c = self._cache = plan.cache
         c.A[0] = X
-        weighted_sum = layers.weighted_sum
+        # sparse input rows (a first layer's) take the sparse products: one check per pass
+        weighted_sum = layers.weighted_sum if isinstance(X, np.ndarray) else \
+            layers.sparse_weighted_sum
         A_prev = X
         for W, b, Z, WT, ZT, sigma, A, work in plan.forward:
             weighted_sum(A_prev, W, b, Z, WT, ZT)  # Z = A_prev Wᵀ + b, (N, n_l)
@@ -387,7 +389,8 @@ class Network:
             # the weighted mean Σ s_k C_k / Σ s_k: row k of the mean's dZ times s_k N / Σ s
             scale = sample_weight * (plan.N / np.add.reduce(sample_weight))  # (N,)
             np.multiply(dZ, scale.astype(dZ.dtype, copy=False)[:, None], out=dZ)
-        backward, A, ones = layers.backward, plan.cache.A, plan.ones
+        A, ones = plan.cache.A, plan.ones
+        backward = layers.backward if isinstance(A[0], np.ndarray) else layers.sparse_backward
         for dZ, l, W, dW, db, dA, dZT, below in plan.backward:
             backward(dZ, A[l], W, dW, db, dA, dZT, ones)  # dW(l), db(l), dA(l−1)
             if below is not None:

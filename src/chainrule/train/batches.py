@@ -28,8 +28,8 @@ from ..nn.network import Network
 from ..optim.checks import check_int
 from ..utils.validation import FileRows, as_2d, check_finite, check_numeric, check_same_rows
 
-__all__ = ["RowReader", "as_arrays", "as_weights", "batch_terms", "evaluate", "full_pass",
-           "is_classifier", "n_correct", "row_width", "weight_total"]
+__all__ = ["RowReader", "SparseRows", "as_arrays", "as_weights", "batch_terms", "evaluate",
+           "full_pass", "is_classifier", "n_correct", "row_width", "weight_total"]
 
 Array = np.ndarray
 CHUNK = 4096  # rows per forward pass when a whole data set is evaluated
@@ -120,23 +120,38 @@ def batch_terms(network: Network, Xb: Array, Yb: Array, wb: Array | None = None,
     return cost, weight, correct, grad
 
 
+class SparseRows:
+    """The reader of SciPy sparse rows (CSR): a batch of them is a sparse matrix too."""
+
+    def __init__(self, A: object):
+        self.A = A
+
+    def take(self, sel: Array, dtype: np.dtype, out: Array | None = None) -> object:
+        """Rows ``A[sel]`` in ``dtype``, sparse (``out``, a dense buffer, is not used)."""
+        return self.A[sel].astype(dtype, copy=False)  # type: ignore[index]
+
+    def close(self) -> None:
+        """Nothing to close: the rows are in memory."""
+
+
 class RowReader:
     """Gathers rows of the arrays of a run: ``np.take`` in memory, positional reads from files.
 
     Memory-mapped arrays get a ``FileRows`` reader (one open file each) on first
-    use; :meth:`close`, or the end of a ``with`` block, closes them all.  The chunk
-    buffers of :meth:`chunks` are kept for the reader's life.
+    use, SciPy sparse rows a :class:`SparseRows`; :meth:`close`, or the end of a
+    ``with`` block, closes them all.  The chunk buffers of :meth:`chunks` are kept for
+    the reader's life.
     """
 
     def __init__(self) -> None:
         # id(A) -> (A, its reader or None); A is held so that its id is not reused
-        self._readers: dict[int, tuple[Array, FileRows | None]] = {}
+        self._readers: dict[int, tuple[Array, FileRows | SparseRows | None]] = {}
         self._buffers: dict[tuple[str, int, int, np.dtype], Array] = {}
 
-    def _reader(self, A: Array, name: str) -> FileRows | None:
+    def _reader(self, A: Array, name: str) -> FileRows | SparseRows | None:
         entry = self._readers.get(id(A))
         if entry is None or entry[0] is not A:
-            reader = FileRows.open(A, name) if isinstance(A, np.ndarray) else None
+            reader = FileRows.open(A, name) if isinstance(A, np.ndarray) else SparseRows(A)
             entry = self._readers[id(A)] = (A, reader)
         return entry[1]
 
@@ -146,8 +161,6 @@ class RowReader:
         reader = self._reader(A, name)
         if reader is not None:
             return reader.take(sel, dtype, out)
-        if not isinstance(A, np.ndarray):  # SciPy sparse rows stay sparse
-            return A[sel].astype(dtype, copy=False)
         if A.dtype == dtype:
             return np.take(A, sel, axis=0, out=out)
         np.copyto(out, A[sel], casting="same_kind")
