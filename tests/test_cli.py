@@ -1181,7 +1181,8 @@ def test_a_diverged_summary_describes_the_kept_weights(tmp_path: Path):
     path = tmp_path / "reg.csv"
     np.savetxt(path, np.c_[x, np.sin(x)], delimiter=",", header="x,y", comments="")
     model = tmp_path / "div.safetensors"
-    r = invoke("train", path, "--lr", "1e6", "--optimizer", "gd", "--epochs", "50", "-o",
+    # η = 1: the weights run away in epoch 2 (at η = 1e6 already in epoch 1, keeping nothing)
+    r = invoke("train", path, "--lr", "1", "--optimizer", "gd", "--epochs", "50", "-o",
                model, "--json", "-q")
     assert r.exit_code == 1, r.stderr
     kept = int(r.stderr.split("at the end of epoch ")[1].split(",")[0])

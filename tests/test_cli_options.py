@@ -238,3 +238,25 @@ def test_evaluate_scores_a_class_the_model_never_predicts_as_zero():
     s = class_scores(np.array([0, 1, 1, 0]), np.array([0, 0, 0, 0]), 2)
     assert s.confusion.tolist() == [[2, 0], [2, 0]]
     assert s.precision.tolist() == [0.5, 0.0] and s.recall.tolist() == [1.0, 0.0]
+
+
+@pytest.mark.parametrize("options", [(), ("--early-stopping", "--patience", "3", "--lr", "0.1")],
+                         ids=["last epoch", "best epoch restored"])
+def test_train_reports_the_cost_evaluate_finds_at_the_saved_weights(frame, tmp_path, options):
+    # the history's cost of an epoch is the mean over its batches, each taken before its
+    # step: train reports instead the cost at the weights it saves, as evaluate finds it
+    data = tmp_path / "d.csv"
+    frame[["a", "b", "label"]].to_csv(data, index=False)
+    model = tmp_path / "m.safetensors"
+    summary = train(data, "--epochs", "300", *options, "-o", model)
+    result = json.loads(invoke("evaluate", model, data, "--json").stdout)
+    assert summary["final_cost"] == result["cost"]
+    assert summary["final_accuracy"] == result["accuracy"]
+    if options:  # the best weights were put back: those of best_epoch are saved
+        assert summary["stopped_early"] and summary["saved_epoch"] == summary["best_epoch"]
+        assert summary["saved_epoch"] < summary["epochs_run"]
+    else:
+        assert summary["saved_epoch"] == summary["epochs_run"] == 300
+    stored = chainrule.load_model(model).training
+    assert (stored["final_cost"], stored["saved_epoch"]) == (summary["final_cost"],
+                                                             summary["saved_epoch"])

@@ -7,6 +7,7 @@ the cases that need a process of their own, a signal or a resource limit.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -187,3 +188,108 @@ def test_info_shows_terminal_escapes_from_metadata_as_text(tmp_path, capsys):
     document = capsys.readouterr().out
     assert "\x1b" not in document
     assert json.loads(document)["metadata"]["feature_names"][0] == "x\x1b[2J\x1b]0;owned\x07"
+
+
+PEAK_RSS = """
+import json, resource, sys
+import numpy as np
+n, model, face = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+if face == "cli":
+    from chainrule.cli import main
+    code = main(["train", "--dataset", "xor", "--epochs", str(n), "-q", "--json", "-o", model])
+    rows = None
+else:
+    from chainrule import Network, fit
+    from chainrule.data import load_dataset
+    data = load_dataset("xor")
+    history = fit(Network([2, 4, 1], "tanh", random_state=0), data.X, data.y, epochs=n,
+                  optimizer="gd", learning_rate=0.5, batch_size=None)
+    code, rows = 0, [len(history.cost), float(np.asarray(history.cost)[-1])]
+print(json.dumps({"code": code, "rows": rows,
+                  "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}),
+      file=sys.stderr)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("face", ["cli", "library"])
+def test_a_hundred_thousand_epochs_keep_the_memory_of_a_thousand(tmp_path, face):
+    # the history grows by a few bytes an epoch (compact NumPy columns), not 150, and the
+    # whole of it stays available
+    peaks = {}
+    for epochs in (1_000, 100_000):
+        model = tmp_path / f"xor_{epochs}.safetensors"
+        proc = subprocess.run([sys.executable, "-c", PEAK_RSS, str(epochs), str(model), face],
+                              capture_output=True, text=True, timeout=300)
+        said = json.loads(proc.stderr.strip().splitlines()[-1])
+        assert said["code"] == 0, proc.stderr
+        if face == "cli":
+            assert json.loads(proc.stdout)["epochs_run"] == epochs
+        else:
+            assert said["rows"][0] == epochs and said["rows"][1] < 0.01
+        peaks[epochs] = said["peak_kib"]
+    assert peaks[100_000] - peaks[1_000] < 5 * 1024, peaks  # within 5 MB
+
+
+@pytest.fixture
+def long_predictions(tmp_path):
+    """A model and a CSV of 30,000 rows: predictions of 1.2 MB, more than a pipe holds."""
+    model, data = tmp_path / "m.safetensors", tmp_path / "d.csv"
+    rng = np.random.default_rng(0)
+    np.savetxt(data, np.c_[rng.normal(size=(30_000, 2)), np.arange(30_000) % 2],
+               delimiter=",", header="a,b,label", comments="")
+    assert main(["train", str(data), "--epochs", "1", "-q", "-o", str(model)]) == 0
+    return model, data
+
+
+def test_a_reader_that_stops_reading_ends_predict_quietly(long_predictions):
+    # `chainrule predict model data | head -1`: the pipe closes under the writer
+    model, data = long_predictions
+    proc = subprocess.Popen([*CLI, "predict", str(model), str(data)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b"p_0,p_1,predicted\n"
+    proc.stdout.close()
+    with proc.stderr:
+        said = proc.stderr.read()
+    assert proc.wait(timeout=60) == 141  # 128 + SIGPIPE, as a shell tool would
+    assert said == b""  # nothing said: no one reads it
+
+
+def test_the_file_size_limit_on_standard_output_is_an_error_not_a_short_file(
+        long_predictions, tmp_path):
+    model, data = long_predictions
+    with open(tmp_path / "out.csv", "wb") as out:  # `chainrule predict ... > out.csv`
+        proc = subprocess.run([*CLI, "predict", str(model), str(data)], stdout=out,
+                              stderr=subprocess.PIPE, text=True, timeout=120,
+                              preexec_fn=_file_size_limit(100_000),
+                              env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr == ("error: standard output: file too large: the limit on file size "
+                           "(ulimit -f) was reached\n")
+
+
+class _ShortWrites:
+    """A file that takes at most 5 bytes a write, as a pipe or a size limit may."""
+
+    def __init__(self):
+        self.data = bytearray()
+
+    def write(self, view):
+        chunk = bytes(view[:5])
+        self.data += chunk
+        return len(chunk)
+
+
+def test_a_write_cut_short_is_finished_or_fails():
+    from chainrule.utils.files import WholeWriter
+
+    f = _ShortWrites()
+    assert WholeWriter(f).write(b"0123456789abc") == 13 and bytes(f.data) == b"0123456789abc"
+    np.save(WholeWriter(f), np.arange(3.0))  # NumPy ignores the count it is given
+    assert bytes(f.data[13:]).startswith(b"\x93NUMPY")
+    np.testing.assert_array_equal(np.load(io.BytesIO(bytes(f.data[13:]))),
+                                  np.arange(3.0))
+    full = _ShortWrites()
+    full.write = lambda view: 0  # a file that takes nothing more
+    with pytest.raises(OSError, match="accepted no more bytes"):
+        WholeWriter(full).write(b"x")

@@ -626,12 +626,14 @@ def test_a_huge_but_finite_update_is_undone_when_the_next_cost_is_infinite():
 
 
 def test_weights_whose_cost_overflows_at_the_very_end_are_not_returned():
-    # the last epoch's end has no next batch to compute a cost at it: fit computes one
+    # epoch 2 ends with weights of 1e302, finite, whose cost overflows: they are caught as
+    # run away (beyond √max, where squares overflow) before their cost is even computed
     X, Y = np.array([[1.0], [2.0], [3.0]]), np.array([[1.0], [5.0], [2.0]])
     net = Network([1, 1], "identity", weights=[[[0.5]]], biases=[[0.0]])
     ends = {}
-    with pytest.raises(DivergenceError, match=r"the cost at the weights training ended with "
-                                              r"\(epoch 2\) is not finite.*end of epoch 1") as e:
+    with pytest.raises(DivergenceError, match=r"the weights grew to .*e\+30\d, beyond 1.34e\+154 "
+                                              r"\(their squares overflow\) in epoch 2.*end of "
+                                              r"epoch 1") as e:
         fit(net, X, Y, epochs=2, optimizer="gd", learning_rate=1e150, batch_size=None,
             callbacks=[lambda info: ends.update({info.epoch: net.params.copy()})])
     assert e.value.epoch == 2 and e.value.batch is None
@@ -639,18 +641,29 @@ def test_weights_whose_cost_overflows_at_the_very_end_are_not_returned():
     assert math.isfinite(net.compute_cost(X, Y))
 
 
-def test_the_weights_kept_after_divergence_have_a_finite_cost():
-    # relu with an identity output and η = 1e3: the weights grow each epoch until the cost
-    # overflows; those kept are the last epoch end whose cost was still finite
-    X = np.array([[0.0, 0], [0, 1], [1, 0], [1, 1]])
-    Y = np.array([[0.0], [1], [1], [0]])
-    net = Network([2, 4, 1], "relu", "identity", random_state=0)
+
+@pytest.mark.parametrize("case", ["runaway", "overflow"])
+def test_the_weights_kept_after_divergence_have_a_finite_cost(case):
+    if case == "runaway":
+        # relu with an identity output and η = 1e3: the weights grow a millionfold in two
+        # epochs while the cost rises; caught at that epoch's end, the one before is kept
+        X = np.array([[0.0, 0], [0, 1], [1, 0], [1, 1]])
+        Y = np.array([[0.0], [1], [1], [0]])
+        net = Network([2, 4, 1], "relu", "identity", random_state=0)
+        rate, back = 1e3, 1
+    else:
+        # an input of 1e150: each epoch multiplies the weight by −9; at 2.7e4 (grown
+        # 18,000-fold, no runaway) the cost overflows, so the next batch's is infinite
+        X, Y = np.array([[1e150]]), np.array([[0.0]])
+        net = Network([1, 1], "identity", weights=[[[0.5]]], biases=[[0.0]])
+        rate, back = 5e-300, 2  # epoch e−1's end gave the infinite cost of epoch e
     ends = {}
     with pytest.raises(DivergenceError, match=r"end of epoch (\d+), the last with a finite") as e:
-        fit(net, X, Y, optimizer="gd", learning_rate=1e3, epochs=500, batch_size=None,
+        fit(net, X, Y, optimizer="gd", learning_rate=rate, epochs=500, batch_size=None,
             callbacks=[lambda info: ends.update({info.epoch: net.params.copy()})])
+    assert ("ran away" in str(e.value)) is (case == "runaway")
     kept = int(re.search(r"end of epoch (\d+)", str(e.value)).group(1))
-    assert kept == e.value.epoch - 2  # epoch e−1's end gave the infinite cost of epoch e
+    assert kept == e.value.epoch - back
     np.testing.assert_array_equal(net.params, ends[kept])
     with np.errstate(over="raise", invalid="raise"):
         assert math.isfinite(net.compute_cost(X, Y))

@@ -16,7 +16,8 @@ Streams and exit codes: standard output carries results only (the final cost,
 predictions, tables, ``--json`` documents); progress, notes and errors go to
 standard error.  An error is one line, ``error: ...`` (``--debug`` adds the
 traceback).  Exit codes: 0 success, 1 a failed run (training diverged), 2 bad
-usage or input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+usage or input, 130 interrupted (Ctrl-C), 141 standard output closed by its reader
+(`predict ... | head`: said nothing), 143 terminated (SIGTERM).
 
 A new command is a module with one function (its options as typer annotations,
 its body inside :func:`~chainrule.cli.reporting.reporting`), registered in

@@ -298,6 +298,5 @@ def task_note(data: TrainingData) -> str | None:
             if not data.task_reason.startswith(("--task", "--cost")) else ""
     else:
         what = f"regression of {len(data.target_names)} value(s)"
-        other = "; --task classify takes each value as a class instead" \
-            if "whole numbers" in data.task_reason else ""
+        other = ""
     return f"note: {what}: {data.task_reason}{other}"

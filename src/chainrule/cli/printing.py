@@ -7,6 +7,7 @@ import math
 import re
 import sys
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
@@ -82,16 +83,28 @@ def print_rich(draw: Callable[[Console], None]) -> None:
 
 def write_stdout(write: Callable[[BinaryIO], None]) -> None:
     """Let ``write`` write bytes to stdout (through its text layer when there is no
-    binary one, e.g. in a test's capture)."""
+    binary one, e.g. in a test's capture), every byte or an error.
+
+    A write cut short is not taken for done (:class:`~chainrule.utils.files.WholeWriter`):
+    a reader gone raises ``BrokenPipeError``, a full disk or ``ulimit -f`` an ``OSError``
+    naming standard output, never a truncated output and exit 0.
+    """
+    from ..utils.files import WholeWriter, os_error_reason
+
     stdout = sys.stdout.buffer if hasattr(sys.stdout, "buffer") else None
-    if stdout is not None:
-        sys.stdout.flush()
-        write(stdout)
-        stdout.flush()
-    else:
+    if stdout is None:
         buf = io.BytesIO()
         write(buf)
         typer.echo(buf.getvalue().decode(), nl=False)
+        return
+    sys.stdout.flush()
+    try:
+        write(WholeWriter(stdout))  # type: ignore[arg-type]
+        stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OSError(exc.errno, os_error_reason(exc, Path(".")), "standard output") from exc
 
 
 def later_scores(summary: Mapping[str, Any]) -> list[str]:

@@ -1,13 +1,15 @@
 """Errors as one line on standard error and an exit code; a traceback only with ``--debug``.
 
 Exit codes: 0 success, 1 a failed run (training diverged, the disk filled up, a bug),
-2 bad usage or input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+2 bad usage or input, 130 interrupted (Ctrl-C), 141 standard output's reader gone (a
+closed pipe, said nothing), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import os
 import sys
 import traceback
 import warnings
@@ -24,6 +26,7 @@ from .signals import Signals
 # Exit codes (see the module docstring).
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell tool reading into `head` ends with
 
 
 class Stop(Exception):
@@ -93,10 +96,26 @@ def reporting(debug: bool) -> Iterator[Signals]:
                     _fail(signals.stopped, signals.exit_code, exc if debug else None)
         except typer.Exit:
             raise
+        except BrokenPipeError:
+            _reader_gone()
         except Stop as stop:
             _fail(one_line(stop), stop.code, stop.__cause__ if debug else None)
         except Exception as exc:
             _fail(error_text(exc), exit_code(exc), exc if debug else None)
+
+
+def _reader_gone() -> NoReturn:
+    """Standard output's reader has gone (``chainrule predict ... | head``): stop quietly.
+
+    Nothing is said (no one reads it), standard output is pointed at the null device
+    so that the interpreter's last flush finds no broken pipe either, and the exit
+    code is a shell tool's on SIGPIPE.
+    """
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    raise typer.Exit(EXIT_BROKEN_PIPE)
 
 
 def _fail(text: str, code: int, traceback_of: BaseException | None) -> NoReturn:

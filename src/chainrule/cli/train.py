@@ -10,6 +10,7 @@ and says where; a second Ctrl-C stops at once and saves nothing more.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from .data_prep import (
 from .figures import plot_names, write_plots
 from .options import Debug
 from .outputs import check_not_an_input, check_output, check_writable, make_folder
+from .printing import plain
 from .progress import Progress, stderr_is_terminal
 from .recipes import Recipe, check_validation, recipe_for, solver
 from .reporting import (
@@ -302,7 +304,43 @@ def _fit(run: _Run, signals: Signals) -> _Outcome:
         history = history_until(history, failure.kept_epoch)  # the weights that were saved
     summary = training_summary(history, status, seconds, recipe, r.seed, r.validation,
                                run.data.X.shape[0], r.trainer_options())
+    summary.update(_at_saved_weights(run, status, failure, history))
     return _Outcome(status, failure, history, summary)
+
+
+def _at_saved_weights(run: _Run, status: str, failure: DivergenceError | None,
+                      history: History | None) -> dict[str, Any]:
+    """The epoch whose weights are saved, and the costs and accuracies at those weights.
+
+    The history's cost of an epoch is the mean over its batches, each computed before
+    its step; ``chainrule evaluate`` computes the cost at the weights in the file.  So
+    that ``train`` and ``evaluate`` agree, the costs reported are computed again at the
+    saved weights, over the training rows and the validation rows (one pass over the
+    data).  A stopped run (Ctrl-C, SIGTERM) keeps the history's figures: it exits at once.
+    """
+    from ..data.scaling import standardized
+    from ..train import evaluate
+
+    if history is None or not len(history):
+        return {}
+    t = run.trainer
+    if failure is not None:
+        saved = failure.kept_epoch
+    elif t.stopping.restore_best and history.best_epoch is not None:
+        saved = history.best_epoch  # early stopping put the best weights back
+    else:
+        saved = int(history.epoch[-1])
+    out: dict[str, Any] = {"saved_epoch": saved}
+    if status not in ("completed", "diverged"):
+        return out
+    with contextlib.ExitStack() as stack:
+        A = standardized(run.X, run.model.scaler, run.source, stack)
+        for key, rows in (("final", t.train_indices), ("final_val", t.val_indices)):
+            if key == "final" or rows is not None:
+                C, acc = evaluate(run.net, A, run.Y, indices=rows,
+                                  classification=t.classification)
+                out[f"{key}_cost"], out[f"{key}_accuracy"] = plain(C), plain(acc)
+    return out
 
 
 def _between_steps(progress: Progress, mode: str, signals: Signals,

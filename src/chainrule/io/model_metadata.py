@@ -49,7 +49,7 @@ TRAINING_FIELDS: dict[str, str] = {
     "final_cost": "number", "final_val_cost": "number",
     "final_accuracy": "number", "final_val_accuracy": "number",
     "batch_size": "count", "epochs": "count", "epochs_run": "count", "seed": "count",
-    "n_examples": "count", "best_epoch": "count",
+    "n_examples": "count", "best_epoch": "count", "saved_epoch": "count",
     "l2": "number", "patience": "count", "schedule": "text", "final_learning_rate": "number",
     "early_stopping": "flag", "stopped_early": "flag",
 }

@@ -1,9 +1,13 @@
 """Divergence: the one place where a run is found to diverge, and undone.
 
-A run diverges when a cost or a weight can no longer be trusted.  Today that means
-not finite: a NaN or an infinity (:meth:`DivergenceGuard.cost_ok`,
-:meth:`DivergenceGuard.weights_ok`); a runaway that stays finite is a test to add
-there, and every caller follows.
+A run diverges when a cost or a weight can no longer be trusted: one is not finite
+(a NaN or an infinity: :meth:`DivergenceGuard.cost_ok`, :meth:`DivergenceGuard.weights_ok`),
+or the run has run away while staying finite (:meth:`DivergenceGuard.weights_problem`, at
+each epoch's end): a weight beyond the square root of the dtype's largest number (its
+square, in a norm or a penalty, would overflow), or weights grown a millionfold from the
+start of the run while the cost rose above its first value.  A classifier trained with
+η = 1e12 has weights of 1e12 and a cost of 1e12 after one epoch, both finite: it is
+caught there, and given back the weights it started from.
 
 The guard keeps the last weights known to be good, so that a diverged run can be put
 back: the weights before training, then those of each epoch's end once the next
@@ -23,6 +27,18 @@ __all__ = ["DivergenceGuard"]
 
 Array = np.ndarray
 
+# How much the weights may grow from the start of a run, while the cost rises, before the
+# run is said to run away (a millionfold: a network trained on standardised inputs never
+# needs it; one whose inputs are a millionth of a unit may, but then its cost falls).
+RUNAWAY_GROWTH = 1e6
+
+
+def _largest(params: Array) -> float:
+    """``max_i |θ_i|`` (NaN if any is NaN), in two reductions that allocate nothing."""
+    if params.size == 0:
+        return 0.0
+    return max(float(params.max()), -float(params.min()))
+
 
 class DivergenceGuard:
     """Detects divergence and keeps the weights to go back to.
@@ -40,11 +56,33 @@ class DivergenceGuard:
         self.good_epoch = epoch
         self._spare = np.empty_like(self.good)
         self.pending_epoch: int | None = None  # an epoch end's weights wait in _spare
+        self.start_size = _largest(params)  # max |θ| when the run starts
+        self.start_cost: float | None = None  # the first cost the run computes (at the start)
 
-    @staticmethod
-    def cost_ok(cost: float) -> bool:
-        """Whether a cost can be trusted: finite."""
-        return math.isfinite(cost)
+    def cost_ok(self, cost: float, n: int = 1) -> bool:
+        """Whether a cost (the sum over ``n`` examples) can be trusted: finite.  The first
+        one, as a mean, is kept as the cost at the start."""
+        ok = math.isfinite(cost)
+        if ok and self.start_cost is None:
+            self.start_cost = cost / max(1, n)
+        return ok
+
+    def weights_problem(self, params: Array, cost: float) -> str | None:
+        """What is wrong with the weights at an epoch's end, whose cost was ``cost``; None
+        if nothing: non-finite, too large to square, or run away (module docstring)."""
+        size = _largest(params)
+        if not math.isfinite(size):
+            return "the weights became non-finite"
+        ceiling = math.sqrt(float(np.finfo(params.dtype).max))
+        if size > ceiling:
+            return (f"the weights grew to {size:.3g}, beyond {ceiling:.3g} (their squares "
+                    "overflow)")
+        start = self.start_cost
+        if start is not None and size > RUNAWAY_GROWTH * (1.0 + self.start_size) \
+                and cost > start:
+            return (f"the weights ran away, from at most {self.start_size:.3g} to "
+                    f"{size:.3g}, while the cost rose from {start:.4g} to {cost:.4g}")
+        return None
 
     @staticmethod
     def weights_ok(params: Array) -> bool:

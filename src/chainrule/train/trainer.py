@@ -289,9 +289,10 @@ class Trainer:
                     self.interrupted = True
                     raise KeyboardInterrupt
             self.epoch_seconds += time.perf_counter() - t0
-            if not guard.weights_ok(net.params):
-                raise self._diverged(f"the weights became non-finite in epoch {self.epoch + 1}",
-                                     None)
+            problem = guard.weights_problem(
+                net.params, (self.epoch_cost_sum + self.epoch_penalty_sum) / n)
+            if problem is not None:
+                raise self._diverged(f"{problem} in epoch {self.epoch + 1}", None)
             guard.epoch_end(net.params, self.epoch + 1)
             acc = self.epoch_correct / n if self.classification else None
             # the cost C + P, the penalty P, the accuracy, η and the time of the epoch
@@ -343,7 +344,7 @@ class Trainer:
         # the guard then puts back the last good weights.
         guard = self.guard
         assert guard is not None
-        if not guard.cost_ok(total):
+        if not guard.cost_ok(total, Xb.shape[0]):
             raise self._diverged(f"the cost became non-finite in epoch {self.epoch + 1}, "
                                  f"batch {k}", k)
         if guard.pending_epoch is not None:  # the last epoch end's weights have a finite cost

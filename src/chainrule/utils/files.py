@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["NotARegularFile", "atomic_write", "fsync_folder", "not_a_regular_file",
+__all__ = ["NotARegularFile", "WholeWriter", "atomic_write", "fsync_folder", "not_a_regular_file",
            "os_error_reason", "refuse_non_regular", "remove_stale_temporaries", "symlink_loop",
            "temp_prefix"]
 
@@ -38,6 +38,36 @@ class NotARegularFile(OSError):
     by a regular file (as root, ``/dev/null`` itself), so it is refused.
     ``strerror`` says what the path is.
     """
+
+
+class WholeWriter:
+    """A binary file whose ``write`` writes every byte, or raises.
+
+    A buffered file returns a short count, without an error, when one large write is
+    cut short: the reader of a pipe went away after part of it (the next write would
+    say ``EPIPE``), or the limit on file size (``ulimit -f``) was reached.  Writers
+    that ignore the count (``f.write(blob)``, NumPy, matplotlib) would then leave a
+    truncated file and say nothing; here the rest is written again, and that write
+    raises (``BrokenPipeError``, ``EFBIG``).  Every other attribute is the file's.
+    """
+
+    def __init__(self, f: BinaryIO):
+        self.file = f
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        view = memoryview(data)
+        if view.ndim != 1 or view.format != "B":
+            view = view.cast("B")
+        size = len(view)
+        while view:
+            n = self.file.write(view)
+            if not n:  # None (would block) or 0: nothing more can be written
+                raise OSError(errno.EIO, "the file accepted no more bytes")
+            view = view[n:]
+        return size
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.file, name)
 
 
 def symlink_loop(path: str | os.PathLike[str]) -> bool:
@@ -165,7 +195,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]
     fd, tmp = tempfile.mkstemp(prefix=temp_prefix(target) + _writer_tag(), dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            write(f)
+            write(WholeWriter(f))  # type: ignore[arg-type]
             f.flush()
             os.fsync(f.fileno())  # the bytes are on disk before the rename publishes them
         os.chmod(tmp, mode)
