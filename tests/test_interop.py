@@ -200,12 +200,34 @@ def test_sklearn_conversion_errors_name_the_problem(rng):
         to_sklearn(make_net(["tanh", "tanh", "softmax"], "cross_entropy"), classes=[1, 2])
     with pytest.raises(ChainruleError, match="got str"):
         to_sklearn("model.safetensors")
+
+
+def test_poisson_models_convert_both_ways(rng):
+    X, y = rng.normal(size=(20, 2)), rng.integers(1, 5, 20)
     poisson = sk.MLPRegressor(loss="poisson", hidden_layer_sizes=(3,), max_iter=5,
                               random_state=0)
     with pytest.warns(ConvergenceWarning):
-        poisson.fit(rng.normal(size=(20, 2)), rng.integers(1, 5, 20))
-    with pytest.raises(ConfigError, match="'exp'"):
-        from_sklearn(poisson)
+        poisson.fit(X, y)
+    net = from_sklearn(poisson)
+    assert net.cost.name == "poisson" and net.activations[-1].name == "exp"
+    np.testing.assert_allclose(net.predict(X)[:, 0], poisson.predict(X), rtol=1e-12)
+    back = to_sklearn(net)
+    assert back.loss == "poisson" and back.out_activation_ == "exp"
+    np.testing.assert_allclose(back.predict(X), poisson.predict(X), rtol=1e-12)
+    with pytest.raises(ConfigError, match=r"'exp' has no torch\.nn module"):
+        to_torch(net)
+
+
+def test_onnx_exports_a_poisson_network(tmp_path, rng):
+    import onnxruntime
+
+    net = Network([4, 6, 2], "tanh", cost="poisson", random_state=0)
+    path = tmp_path / "poisson.onnx"
+    to_onnx(net, path)
+    X = inputs(rng)[1:]
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    got = session.run(None, {session.get_inputs()[0].name: X})[0]
+    np.testing.assert_allclose(got, net.predict(X), rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------

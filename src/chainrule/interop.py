@@ -38,7 +38,7 @@ __all__ = ["from_sklearn", "from_torch", "to_onnx", "to_sklearn", "to_torch"]
 Array = np.ndarray
 
 SKLEARN_HIDDEN = ("identity", "logistic", "tanh", "relu")
-SKLEARN_OUTPUT = ("identity", "logistic", "tanh", "relu", "softmax")
+SKLEARN_OUTPUT = ("identity", "logistic", "tanh", "relu", "softmax", "exp")
 # both are scikit-learn's regressor objective up to a factor: ½|a − y|² is exactly it
 SQUARED_ERRORS = ("half_squared_error", "squared_error")
 # softplus(z) = log(1 + e^z) = z + log(1 + e^−z): above this torch's Softplus returns z, and
@@ -69,15 +69,15 @@ def from_sklearn(mlp: Any) -> Network:
     ``W(l) = coefs_[l]ᵀ`` and ``b(l) = intercepts_[l]``; the cost is the
     model's: cross-entropy for a softmax classifier, binary cross-entropy for
     a logistic one, and for a regressor 'half_squared_error'
-    (``C_k = ½|a − y|²``, scikit-learn's objective).  The dtype is that of
-    ``coefs_``.  A fitted chainrule estimator gives a copy of its
-    ``network_``, with the cost it was trained with.
+    (``C_k = ½|a − y|²``, scikit-learn's objective), or 'poisson' with its
+    exp output for ``loss='poisson'``.  The dtype is that of ``coefs_``.  A
+    fitted chainrule estimator gives a copy of its ``network_``, with the cost
+    it was trained with.
 
     Raises
     ------
     ConfigError
-        If the output activation has no chainrule counterpart (the Poisson
-        loss's 'exp').
+        If the output activation has no chainrule counterpart.
     sklearn.exceptions.NotFittedError
         If ``mlp`` is not fitted.
     """
@@ -94,7 +94,7 @@ def from_sklearn(mlp: Any) -> Network:
     if is_classifier(mlp):
         cost = "cross_entropy" if out == "softmax" else "binary_cross_entropy"
     else:
-        cost = "half_squared_error"
+        cost = "poisson" if out == "exp" else "half_squared_error"
     coefs, intercepts = mlp.coefs_, mlp.intercepts_
     sizes = [coefs[0].shape[0], *(c.shape[1] for c in coefs)]
     return Network(sizes, mlp.activation, out, cost, dtype=coefs[0].dtype,
@@ -153,11 +153,13 @@ def to_sklearn(model: Network | Any, *, classes: object = None) -> Any:
     hidden = _hidden_activation(net)
     out = net.activations[-1].name
     Ws, bs = [W.T.copy() for W in net.W], [b.copy() for b in net.b]  # (n_{l-1}, n_l), (n_l,)
-    if net.cost.name in SQUARED_ERRORS:
+    if net.cost.name in (*SQUARED_ERRORS, "poisson"):
         if out not in SKLEARN_OUTPUT:
             raise ConfigError(f"to_sklearn: scikit-learn's MLP has no {out!r} output "
                               f"activation; supported: {', '.join(SKLEARN_OUTPUT)}")
-        est: Any = MLPRegressor(hidden_layer_sizes=net.layer_sizes[1:-1], activation=hidden)
+        loss = "poisson" if net.cost.name == "poisson" else "squared_error"
+        est: Any = MLPRegressor(loss=loss, hidden_layer_sizes=net.layer_sizes[1:-1],
+                                activation=hidden)
     else:
         est = MLPClassifier(hidden_layer_sizes=net.layer_sizes[1:-1], activation=hidden)
         if out == "softmax" and net.n_outputs == 2:
@@ -236,12 +238,16 @@ def _torch_activation(nn: Any, name: str) -> Any:
     """The torch module for activation ``name``; None for the identity (nothing to add)."""
     if name == "identity":
         return None
-    return {
+    modules = {
         "tanh": nn.Tanh, "logistic": nn.Sigmoid, "relu": nn.ReLU,
         "leaky_relu": lambda: nn.LeakyReLU(0.01),
         "softplus": lambda: nn.Softplus(beta=1.0, threshold=TORCH_SOFTPLUS_THRESHOLD),
         "softmax": lambda: nn.Softmax(dim=-1),
-    }[name]()
+    }
+    if name not in modules:  # 'exp', the Poisson output: torch.nn has no module for it
+        raise ConfigError(f"to_torch: activation {name!r} has no torch.nn module; "
+                          f"supported: identity, {', '.join(modules)}")
+    return modules[name]()
 
 
 def to_torch(model: Network | Any) -> Any:
@@ -395,7 +401,7 @@ class _Graph:
 
 
 def _onnx_activation(g: _Graph, name: str, Z: str, out: str | None) -> str:
-    simple = {"tanh": "Tanh", "logistic": "Sigmoid", "relu": "Relu"}
+    simple = {"tanh": "Tanh", "logistic": "Sigmoid", "relu": "Relu", "exp": "Exp"}
     if name in simple:
         return g.op(simple[name], [Z], out)
     if name == "leaky_relu":
