@@ -8,7 +8,7 @@ CHROMIUM ?= /usr/bin/chromium
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench bench-quick bench-playground screenshots tour docs notebook clean
+.PHONY: demo test lint bench bench-quick bench-playground screenshots tour docs notebook clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,7 +53,7 @@ $(CHROMIUM):
 	fi
 
 test: $(VENV)/.installed-test $(CHROMIUM)
-	$(BIN)/ruff check src tests benchmarks examples docs
+	$(BIN)/ruff check src tests benchmarks examples docs fuzz
 	CHAINRULE_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(VENV)/.installed-test
@@ -70,5 +70,11 @@ screenshots: $(VENV)/.installed-test $(CHROMIUM)
 	CHAINRULE_CHROMIUM=$(CHROMIUM) CHAINRULE_SCREENSHOTS=docs/images \
 		$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_playground_browser.py
 
+# Mutated model files, checkpoints, CSVs and .npy/.npz files fed to every loader and to the
+# command line (not part of `make test`: about 15 minutes on two cores); FUZZ_EXAMPLES per kind
+FUZZ_EXAMPLES ?= 10000
+fuzz: $(VENV)/.installed-test
+	$(BIN)/python -m fuzz --examples $(FUZZ_EXAMPLES) --jobs 2 --out fuzz-output/results.json
+
 clean:
-	rm -rf $(VENV) demo-output tour-output docs/_build tutorial.ipynb .pytest_cache .ruff_cache
+	rm -rf $(VENV) demo-output tour-output fuzz-output docs/_build tutorial.ipynb .pytest_cache .ruff_cache

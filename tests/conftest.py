@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -10,6 +12,11 @@ import pytest
 from hypothesis import settings
 
 matplotlib.use("Agg")
+
+# The fuzz harness (fuzz/, run by `make fuzz`) lends its mutations to the tests.
+ROOT = str(Path(__file__).resolve().parent.parent)
+if ROOT not in sys.path:
+    sys.path.append(ROOT)
 
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("dev", deadline=None)

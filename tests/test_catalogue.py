@@ -35,7 +35,14 @@ from catalogue_support import (
     train_argv,
     with_metadata,
 )
-from chainrule import ConfigError, DataError, ModelFileError, Network, ShapeError
+from chainrule import (
+    ConfigError,
+    DataError,
+    DivergenceError,
+    ModelFileError,
+    Network,
+    ShapeError,
+)
 from chainrule.cli import main
 from chainrule.data import load_csv, load_data, load_dataset, one_hot
 from chainrule.io import load_model, read_model_info, save_model
@@ -65,6 +72,7 @@ INPUT_FILES: dict[str, str | bytes] = {
     "notes.safetensors": "this is not a model\n",
     "big_target.csv": "x1,x2,y\n0.5,1,0.25\n1.5,2,1e39\n",
     "semicolons.csv": "x1;x2;label\n0.5;1;0\n1.5;2;1\n",
+    "vast_target.csv": "x1,x2,y\n0.5,1,1e200\n1.5,2,-1e200\n",
 }
 
 
@@ -123,6 +131,11 @@ def _fit(**kwargs: object) -> Callable[[Path, Path], object]:
         options = {"epochs": 2, **kwargs}
         return fit(Network([2, 3, 1], "tanh"), X, y, **options)
     return call
+
+
+def _fit_vast(i: Path, o: Path) -> object:
+    X, y, _, _ = load_csv(i / "vast_target.csv")
+    return fit(Network([2, 3, 1], "tanh", "identity"), X, y, epochs=2)
 
 
 def _network(*args: object, **kwargs: object) -> Callable[[Path, Path], object]:
@@ -425,6 +438,9 @@ ROWS: dict[str, Row] = {
                       _fit(patience=0, early_stopping=True),
                       train_argv("good.csv", "--early-stopping", "--patience", "0"),
                       cli_fragment="Invalid value for '--patience': expected at least 1, got 0"),
+    "targets too large for the cost at the start": Row(
+        DivergenceError, "not even the cost at the starting weights is finite: the data's "
+        "values are too large for it", _fit_vast, train_argv("vast_target.csv"), code=FAILED),
     # -- output files ----------------------------------------------------------------
     # The library needs the folder; the command creates it, unless a file is in the way.
     "output folder missing": Row(ModelFileError, "does not exist",

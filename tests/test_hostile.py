@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -293,3 +294,37 @@ def test_a_write_cut_short_is_finished_or_fails():
     full.write = lambda view: 0  # a file that takes nothing more
     with pytest.raises(OSError, match="accepted no more bytes"):
         WholeWriter(full).write(b"x")
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_fuzz_harness_runs_every_kind_and_finds_nothing(tmp_path):
+    # `make fuzz` runs it with 10,000 files of each kind; here a few, to keep it working
+    out = tmp_path / "results.json"
+    proc = subprocess.run([sys.executable, "-m", "fuzz", "--examples", "6", "--out", str(out),
+                           "--findings", str(tmp_path / "findings")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = json.loads(out.read_text())
+    assert [r["kind"] for r in results] == ["model", "checkpoint", "csv", "npy", "npz"]
+    for r in results:
+        assert r["examples"] == 6 and sum(r["cli"].values()) == 6 and not r["findings"]
+        assert sum(r["library"].values()) >= 6 * 2
+    assert "0 finding(s)" in proc.stdout
+
+
+def test_the_fuzz_harness_reports_an_error_that_is_not_chainrules(tmp_path, monkeypatch):
+    sys.path.insert(0, str(ROOT))
+    try:
+        from fuzz import targets
+    finally:
+        sys.path.remove(str(ROOT))
+
+    def broken(path):
+        raise TypeError("a bug")
+
+    monkeypatch.setitem(targets.LOADERS, "csv", [("broken", broken)])
+    tally = targets.Tally()
+    targets.run_loaders("csv", tmp_path / "x.csv", tally)
+    assert tally.findings == [{"where": "broken", "error": "TypeError: a bug"}]

@@ -36,6 +36,7 @@ from itertools import count
 
 import numpy as np
 import pytest
+from fuzz.mutate import byte_mutations as mutations  # make fuzz's, in a few examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -114,30 +115,6 @@ def seed(kind: str) -> bytes:
 def scratch(tmp_path_factory):
     """A folder and a counter: each fuzz input gets a fresh file (memmaps may still be open)."""
     return tmp_path_factory.mktemp("fuzz"), count()
-
-
-def _flip(blob: bytes, edits: list[tuple[int, int]]) -> bytes:
-    out = bytearray(blob)
-    for pos, mask in edits:
-        out[pos % len(out)] ^= mask
-    return bytes(out)
-
-
-def mutations(blob: bytes) -> st.SearchStrategy[bytes]:
-    """Truncations, bit flips (half of them in the header), insertions and random bytes."""
-    n = len(blob)
-    anywhere = st.integers(0, n - 1)
-    header = st.integers(0, min(n, 256) - 1)
-    return st.one_of(
-        st.integers(0, n).map(lambda k: blob[:k]),
-        st.lists(st.tuples(st.one_of(header, anywhere), st.integers(1, 255)), min_size=1,
-                 max_size=6).map(lambda e: _flip(blob, e)),
-        st.tuples(st.integers(0, n), st.binary(min_size=1, max_size=64)).map(
-            lambda t: blob[:t[0]] + t[1] + blob[t[0]:]),
-        st.tuples(st.integers(0, n), st.integers(0, n)).map(
-            lambda t: blob[:min(t)] + blob[max(t):]),
-        st.binary(max_size=600),
-    )
 
 
 def loads_or_refuses(load, path: pathlib.Path) -> None:

@@ -364,6 +364,8 @@ def _held_stop(signals: Signals) -> Callable[[object], bool]:
 def _save(run: _Run, outcome: _Outcome, signals: Signals) -> None:
     """The model file, with what predicting needs (input scaling, classes) and the
     training summary; written atomically, so a stop while saving leaves the old one."""
+    if _nothing_learnt(run, outcome):
+        return
     run.model.training = outcome.summary
     try:
         make_folder(run.out.parent, "--out")
@@ -374,6 +376,13 @@ def _save(run: _Run, outcome: _Outcome, signals: Signals) -> None:
                 f"{checkpoint} --resume" if checkpoint_written(checkpoint) else "")
         raise Stop(f"{signals.stopped} while saving the model; {run.out} was left as it "
                    f"was{hint}", signals.exit_code) from None
+
+
+def _nothing_learnt(run: _Run, outcome: _Outcome) -> bool:
+    """A divergence before a single finite cost (the data's values too large to square):
+    the weights kept are those the network started from, not worth a model file."""
+    guard = run.trainer.guard
+    return outcome.failure is not None and guard is not None and guard.start_cost is None
 
 
 def _report(run: _Run, outcome: _Outcome, signals: Signals) -> None:
@@ -401,8 +410,9 @@ def _stop_after_saving(run: _Run, outcome: _Outcome, signals: Signals) -> NoRetu
         typer.echo(json.dumps(train_json(outcome.summary, run.out, [], run.net, run.data)))
     if outcome.failure is not None:
         where = f" (checkpoint: {checkpoint})" if checkpoint_written(checkpoint) else ""
-        raise Stop(f"{one_line(outcome.failure)} They were saved to {run.out}{where}.",
-                   EXIT_FAILED) from outcome.failure
+        saved = (f"Nothing was saved to {run.out}: not one cost was finite" if
+                 _nothing_learnt(run, outcome) else f"They were saved to {run.out}{where}")
+        raise Stop(f"{one_line(outcome.failure)} {saved}.", EXIT_FAILED) from outcome.failure
     resume_hint = (f"; continue with --checkpoint {checkpoint} --resume"
                    if checkpoint_written(checkpoint) else "")
     raise Stop(f"{outcome.status} after {outcome.summary['epochs_run']} complete epoch(s); "

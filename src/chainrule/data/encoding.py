@@ -163,7 +163,8 @@ def predicted_labels(A: Array, classes: Sequence[Any]) -> list[Any]:
 
 def looks_like_labels(y: Array, max_classes: int = MAX_AUTO_CLASSES) -> bool:
     """One column of at most ``max_classes`` distinct whole numbers: class labels rather
-    than a quantity.
+    than a quantity.  Whole means an integer that a float64 holds exactly (|y| ≤ 2⁵³):
+    beyond, every float is whole and none is a label (1e200 is a quantity).
 
     Read block by block and stopped at the first fraction or once more than
     ``max_classes`` values are seen, so a memory-mapped regression target is not
@@ -176,7 +177,7 @@ def looks_like_labels(y: Array, max_classes: int = MAX_AUTO_CLASSES) -> bool:
     seen: set[float] = set()
     for _, block in validation.row_blocks(y, block_rows(y), "y"):
         col = np.asarray(block[:, 0], dtype=np.float64)
-        if not np.array_equal(col, np.round(col)):
+        if not np.array_equal(col, np.round(col)) or np.abs(col).max() > 2.0**53:
             return False
         seen.update(np.unique(col).tolist())
         if len(seen) > max_classes:

@@ -106,13 +106,19 @@ class DivergenceGuard:
         """Put the good weights back into ``params``; the error to raise, saying ``what``.
 
         The message names the epoch, the batch and the weights kept, and advises a
-        smaller learning rate (for a solver without one: scaling the data).
+        smaller learning rate (for a solver without one, or when not even the cost at the
+        start was finite: scaling the data, whose values are then too large to square).
         """
         params[...] = self.good
         e = self.good_epoch
         kept = (f"The weights at the end of epoch {e}, the last with a finite cost, are kept"
                 if e else "The weights from before training are kept")
-        advice = "scale the data" if learning_rate is None else \
-            f"try a smaller learning rate (now {learning_rate:g})"
+        if self.start_cost is None and not e:  # no step was taken: the data is to blame
+            advice = ("not even the cost at the starting weights is finite: the data's values "
+                      "are too large for it (scale the targets and inputs)")
+        elif learning_rate is None:
+            advice = "scale the data"
+        else:
+            advice = f"try a smaller learning rate (now {learning_rate:g})"
         return DivergenceError(f"training diverged: {what}; {advice}. {kept}.", epoch=epoch,
                                batch=batch, kept_epoch=e)
