@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pytest
 
+import chainrule
 from chainrule import DivergenceError, Network
 from chainrule.data import load_dataset
 from chainrule.train import DivergenceGuard, fit
@@ -63,3 +64,20 @@ def test_large_but_useful_weights_are_no_runaway():
     assert guard.cost_ok(9.0)
     assert guard.weights_problem(np.array([3e6]), 1e-4) is None
     assert guard.weights_problem(np.array([3e6]), 10.0).startswith("the weights ran away")
+
+
+def test_the_command_stops_a_runaway_and_saves_the_weights_it_started_from(tmp_path, capsys):
+    from chainrule.cli import main
+
+    model = tmp_path / "m.safetensors"
+    code = main(["train", "--dataset", "circle", "--lr", "1e12", "-q", "-o", str(model)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert re.search(r"^error: training diverged: the weights ran away, from at most \S+ to "
+                     r"\S+e\+12, while the cost rose from \S+ to \S+e\+12 in epoch 1; try a "
+                     r"smaller learning rate \(now 1e\+12\)\. The weights from before training "
+                     rf"are kept\. They were saved to {re.escape(str(model))}\.$", err), err
+    saved = chainrule.load_model(model)
+    start = Network([2, 8, 2], "tanh", cost="cross_entropy", random_state=0)
+    np.testing.assert_array_equal(saved.network.params, start.params)
+    assert saved.training["status"] == "diverged" and saved.training["epochs_run"] == 0
