@@ -22,8 +22,10 @@ from typing import Any
 from ..errors import ConfigError
 from ..nn.network import Network
 from ..optim.checks import check_bool, check_int
+from ..utils.files import NotARegularFile, refuse_non_regular
 from .batches import as_arrays, as_weights, evaluate
 from .checkpoint import (
+    CheckpointError,
     CheckpointWarning,
     check_compatible,
     data_summary,
@@ -281,6 +283,10 @@ def _checkpointer(t: Trainer, path: str | os.PathLike[str], every: object,
     train_cfg = training_config(t, validation_split=validation_split,
                                 random_state=random_state)
     path = Path(path)
+    try:  # a link, a FIFO or a device would be replaced by the first save: say so now
+        refuse_non_regular(path)
+    except NotARegularFile as exc:
+        raise CheckpointError(f"{path}: cannot write checkpoint: {exc.strerror}") from None
     if resume:
         with warnings.catch_warnings(record=True) as fell_back:
             warnings.simplefilter("always", CheckpointWarning)
