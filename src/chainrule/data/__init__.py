@@ -15,6 +15,7 @@ module             what lives there
 ``scaling``        :class:`Standardizer`, block by block
 ``encoding``       class labels as one-hot rows
 ``splitting``      train / held-out split by index
+``lazy``           Dask collections: a function mapped over their blocks, lazily
 =================  =============================================================
 """
 
@@ -25,6 +26,7 @@ from . import (
     dataset,
     encoding,
     generators,
+    lazy,
     readers,
     registry,
     scaling,
@@ -55,6 +57,7 @@ from .generators import (
     xor,
     xor_blobs,
 )
+from .lazy import is_lazy, map_rows
 from .readers import load_data
 from .registry import DATASETS, DatasetInfo, describe_datasets, load_dataset
 from .scaling import CHUNK_ROWS, Standardizer, block_rows, check_fits, scale_block, standardized
@@ -67,6 +70,7 @@ __all__ = [
     *dataset.__all__,
     *encoding.__all__,
     *generators.__all__,
+    *lazy.__all__,
     *readers.__all__,
     *registry.__all__,
     *scaling.__all__,

@@ -28,6 +28,7 @@ import numpy as np
 
 from ..data.encoding import class_targets, label_value, predicted_labels
 from ..data.frames import is_frame
+from ..data.lazy import is_lazy, map_rows
 from ..data.scaling import Standardizer, check_fits, scale_block, standardized
 from ..data.source import Source
 from ..errors import ConfigError, ShapeError
@@ -312,7 +313,10 @@ class Model:
 
     def outputs(self, X: object, *, source: Source | None = None) -> Array:
         """The network's outputs ``a(L)`` for each row of ``X``, shape (N, n_outputs):
-        the numbers ``chainrule predict`` prints."""
+        the numbers ``chainrule predict`` prints.  A Dask array or DataFrame gives a lazy
+        Dask array, computed block by block where the blocks live."""
+        if is_lazy(X):
+            return map_rows(X, self.outputs, width=self.n_outputs, dtype=self.network.dtype)
         blocks = [A for _, A in self.output_blocks(X, source=source)]
         return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
 
@@ -320,8 +324,12 @@ class Model:
         """Class labels (N,) for a classifier, else the outputs (N, n_outputs).
 
         A class is the largest output's, or for a single output the second
-        class where ``a ≥ 1/2``.
+        class where ``a ≥ 1/2``.  A Dask array or DataFrame gives a lazy Dask array.
         """
+        if is_lazy(X):
+            labels = np.asarray(self.classes) if self.classes is not None else None
+            return map_rows(X, self.predict, width=None if labels is not None else self.n_outputs,
+                            dtype=labels.dtype if labels is not None else self.network.dtype)
         A = self.outputs(X, source=source)
         if self.classes is None:
             return A
@@ -344,6 +352,9 @@ class Model:
             what = "a regressor" if self.classes is None else f"its {out} outputs"
             raise ConfigError(f"predict_proba: needs a classifier with softmax or logistic "
                               f"outputs, this model has {what}; use outputs()")
+        if is_lazy(X):
+            return map_rows(X, self.predict_proba, width=len(self.classes),
+                            dtype=self.network.dtype)
         A = self.outputs(X, source=source)
         if out == "softmax":
             return A
