@@ -11,7 +11,7 @@ import dask.array as da
 import numpy as np
 import pytest
 
-from chainrule import Network
+from chainrule import Network, distributed, fit
 from chainrule.distributed import ClusterData, connect, read_csv, read_data, read_npy
 from chainrule.errors import DataError, ShapeError
 
@@ -145,3 +145,60 @@ def test_parquet_partitions_are_read_lazily(client, tmp_path):
     net = Network([2, 3, 1], "tanh", random_state=0)
     np.testing.assert_allclose(data.terms(net)[2] / 50, net.cost_and_gradient(X, Y)[1],
                                rtol=1e-12)
+
+
+# -- training: the one engine, its rows on the cluster ----------------------------------
+
+
+def _train_both(client, X, Y, *, sizes=(5, 8, 2), activation="tanh", chunks=UNEVEN,
+                **options):
+    """The same network trained on one machine and on the cluster (uneven chunks)."""
+    one = Network(list(sizes), activation, random_state=0)
+    h_one = fit(one, X, Y, **options)
+    two = Network(list(sizes), activation, random_state=0)
+    Xd = da.from_array(X, chunks=(chunks, X.shape[1]))
+    Yd = da.from_array(Y, chunks=(chunks, Y.shape[1]))
+    h_two = distributed.fit(two, Xd, Yd, client=client, **options)
+    return (one, h_one), (two, h_two)
+
+
+def _relative(a, b):
+    return float(np.max(np.abs(a - b)) / np.max(np.abs(b)))
+
+
+@pytest.mark.parametrize("optimizer, options", [
+    ("gd", {"learning_rate": 0.5, "batch_size": None, "epochs": 40}),
+    ("lbfgs", {"epochs": 40, "tol": 0.0}),
+])
+def test_full_batch_training_equals_one_machine(client, optimizer, options):
+    X, Y = _data()
+    (one, h_one), (two, h_two) = _train_both(client, X, Y, optimizer=optimizer, **options)
+    assert len(h_two.cost) == len(h_one.cost) == 40
+    assert _relative(two.params, one.params) < 1e-10
+    np.testing.assert_allclose(h_two.cost, h_one.cost, rtol=1e-10)
+
+
+def test_minibatch_adam_is_reproducible_and_equals_one_machine(client):
+    X, Y = _data()
+    options = {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 128, "epochs": 3,
+               "random_state": 0}
+    (one, _), (two, _) = _train_both(client, X, Y, **options)
+    (_, _), (again, _) = _train_both(client, X, Y, **options)
+    assert np.array_equal(two.params, again.params)  # the same batches, the same sums
+    assert _relative(two.params, one.params) < 1e-10  # the same batch plan as one machine
+
+
+def test_validation_l2_and_early_stopping_work_as_on_one_machine(client):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(1500, 4))
+    Y = np.eye(3)[np.argmax(X[:, :3] + 0.5 * rng.normal(size=(1500, 3)), axis=1)]
+    options = {"optimizer": "sgd", "learning_rate": 0.1, "batch_size": 100, "epochs": 60,
+               "random_state": 3, "validation_split": 0.2, "l2": 0.01,
+               "early_stopping": True, "patience": 3}
+    (one, h_one), (two, h_two) = _train_both(client, X, Y, sizes=(4, 6, 3),
+                                             chunks=(400, 700, 400), **options)
+    assert h_one.stopped_early and h_two.stopped_early
+    assert h_two.best_epoch == h_one.best_epoch
+    np.testing.assert_allclose(h_two.val_cost, h_one.val_cost, rtol=1e-10)
+    np.testing.assert_allclose(h_two.accuracy, h_one.accuracy, rtol=0, atol=0)
+    assert _relative(two.params, one.params) < 1e-10

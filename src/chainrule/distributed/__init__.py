@@ -1,15 +1,18 @@
 """Data-parallel training on a Dask cluster: the rows stay on the workers, the sums come back.
 
 ``cluster`` (connecting to a cluster, or starting a local one), ``chunks`` (what a worker
-does with its chunks), ``data`` (the chunks of a data set and the passes over them) and
-``readers`` (Parquet, CSV globs and ``.npy`` shards, read lazily).  Needs the ``dask``
-extra: ``pip install 'chainrule[dask]'``.
+does with its chunks), ``data`` (the chunks of a data set and the passes over them),
+``training`` (:func:`fit`: the training engine reading from a cluster) and ``readers``
+(Parquet, CSV globs and ``.npy`` shards, read lazily).  Needs the ``dask`` extra:
+``pip install 'chainrule[dask]'``.
 """
 
-from . import chunks, cluster, data, readers
-from .chunks import add_terms, check_chunk, chunk_rows, chunk_terms, side_by_side
+from . import chunks, cluster, data, readers, training
+from .chunks import add_terms, check_chunk, chunk_rows, chunk_terms, side_by_side, take_rows
 from .cluster import ClusterError, connect, require_dask
 from .data import ClusterData, is_dask_collection, tree_sum
 from .readers import Source, read_csv, read_data, read_npy, read_parquet
+from .training import fit
 
-__all__ = [*chunks.__all__, *cluster.__all__, *data.__all__, *readers.__all__]
+__all__ = [*chunks.__all__, *cluster.__all__, *data.__all__, *readers.__all__,
+           *training.__all__]

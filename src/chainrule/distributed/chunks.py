@@ -21,13 +21,12 @@ import numpy as np
 
 from ..errors import DataError, ShapeError
 from ..nn.network import Network
+from ..train.batches import RowReader, full_pass
 from ..utils.validation import first_non_finite
 
-__all__ = ["add_terms", "check_chunk", "chunk_rows", "chunk_terms", "side_by_side"]
+__all__ = ["add_terms", "check_chunk", "chunk_rows", "chunk_terms", "side_by_side", "take_rows"]
 
 Array = np.ndarray
-PIECE = 4096  # rows per forward pass: a worker's activations stay small whatever its chunk
-
 _local = threading.local()
 
 
@@ -125,6 +124,11 @@ def chunk_rows(chunk: tuple[Array, Array]) -> int:
     return int(chunk[0].shape[0])
 
 
+def take_rows(chunk: tuple[Array, Array], rows: Array) -> tuple[Array, Array]:
+    """Copies of the chunk's ``rows`` (local indices), inputs and targets."""
+    return chunk[0][rows], chunk[1][rows]
+
+
 def _worker_network(network: Network) -> Network:
     """This thread's own copy of ``network``: a worker's threads never share buffers."""
     cache = getattr(_local, "networks", None)
@@ -145,31 +149,21 @@ def chunk_terms(chunk: tuple[Array, Array], network: Network, params: Array,
 
     Returns ``[Σ_k ∂C_k/∂θ, Σ_k C_k, correct]`` as one float64 vector of
     ``network.n_params + 2`` values (the gradient part is zero when ``gradient`` is
-    False).  The rows go through the network ``PIECE`` at a time.
+    False).  The rows go through the network as the engine's passes send them on one
+    machine (:func:`~chainrule.train.batches.full_pass`, a few thousand at a time).
     """
     X_b, Y_b = chunk
-    if rows is not None:
-        X_b, Y_b = X_b[rows], Y_b[rows]  # (m, n_in), (m, n_out): this chunk's share of a batch
     net = _worker_network(network)
     net.params[...] = params
     P = net.n_params
     terms = np.zeros(P + 2)
-    for start in range(0, X_b.shape[0], PIECE):
-        Xs, Ys = X_b[start:start + PIECE], Y_b[start:start + PIECE]
-        c = net.forward(Xs, check=False)
-        terms[P] += float(np.add.reduce(net.cost.per_example(c.Z[-1], c.A[-1], Ys)))
-        if count_correct:
-            terms[P + 1] += _n_correct(c.A[-1], Ys)
-        if gradient:
-            # backward gives the piece's mean gradient: m times it is the piece's sum
-            terms[:P] += net.backward(Ys) * Xs.shape[0]
+    with RowReader() as reader:
+        total, correct = full_pass(net, X_b, Y_b, rows, reader, count_correct=count_correct,
+                                   grad=terms[:P] if gradient else None)
+    m = X_b.shape[0] if rows is None else rows.size
+    terms[:P] *= m  # the mean over the chunk's m rows, m times: their sum
+    terms[P], terms[P + 1] = total, correct
     return terms
-
-
-def _n_correct(A: Array, Y: Array) -> int:
-    if A.shape[1] == 1:
-        return int(np.count_nonzero((A[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)))
-    return int(np.count_nonzero(A.argmax(axis=1) == Y.argmax(axis=1)))
 
 
 def add_terms(*terms: Array) -> Array:

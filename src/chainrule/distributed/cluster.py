@@ -104,5 +104,8 @@ def _client_at(distributed: Any, address: str, timeout: float) -> Iterator[Any]:
     except (OSError, TimeoutError) as exc:
         raise ClusterError(f"cluster: no Dask scheduler answered at {address} within "
                            f"{timeout:g} s ({exc})") from None
-    with client:
+    try:
         yield client
+    finally:
+        # a client whose scheduler is gone would wait out its reconnection timeout
+        client.close(timeout=timeout if client.status == "running" else 1)

@@ -27,13 +27,15 @@ import numpy as np
 
 from ..errors import ConfigError, ShapeError
 from ..nn.network import Network
-from .chunks import add_terms, check_chunk, chunk_rows, chunk_terms, side_by_side
+from ..train.checkpoint import fingerprint, fingerprint_rows
+from .chunks import add_terms, check_chunk, chunk_rows, chunk_terms, side_by_side, take_rows
 from .cluster import ClusterError, require_dask
 from .readers import Source
 
 __all__ = ["ClusterData", "is_dask_collection", "tree_sum"]
 
 Array = np.ndarray
+KEEP_ROWS = 4096  # selections longer than this are sent to the workers once, then kept
 
 
 def is_dask_collection(obj: object) -> bool:
@@ -54,12 +56,14 @@ class ClusterData:
         if isinstance(fan_in, bool) or not isinstance(fan_in, int) or fan_in < 2:
             raise ConfigError(f"fan_in: expected an integer >= 2, got {fan_in!r}")
         self.client, self.chunks = client, chunks
+        self.address = _address(client)  # for messages once the scheduler is gone
         self.lengths = np.asarray(lengths, np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(self.lengths)])  # chunk i: [o_i, o_i+1)
         self.n_inputs, self.n_outputs, self.fan_in = n_inputs, n_outputs, fan_in
         self._run = uuid.uuid4().hex[:12]
         self._count = itertools.count()
         self._network: tuple[Network, Any] | None = None
+        self._kept_rows: dict[int, tuple[Array, list[tuple[int, Any]]]] = {}
 
     @property
     def n_rows(self) -> int:
@@ -108,7 +112,7 @@ class ClusterData:
         if persist:
             checked = client.persist(checked)
         counts = [dask.delayed(chunk_rows, pure=True)(c) for c in checked]
-        lengths = _result(client, client.compute(counts))
+        lengths = _compute(client, counts)
         return cls(client, checked, lengths, n_inputs=n_inputs, n_outputs=n_outputs,
                    fan_in=fan_in)
 
@@ -180,11 +184,78 @@ class ClusterData:
         params = dask.delayed(network.params.copy(), name=f"chainrule-params-{tag}")
         parts = [dask.delayed(chunk_terms, pure=True)(
             self.chunks[i], net, params, local, gradient, count_correct,
-            dask_key_name=f"chainrule-terms-{tag}-{i}") for i, local in self.split_rows(rows)]
+            dask_key_name=f"chainrule-terms-{tag}-{i}") for i, local in self._local_rows(rows)]
         root = tree_sum(parts, self.fan_in, f"chainrule-sum-{tag}")
-        total = _result(self.client, self.client.compute(root))
+        total = _compute(self.client, root, self.address)
         P = network.n_params
         return float(total[P]), int(total[P + 1]), total[:P]
+
+    def _local_rows(self, rows: Array | None) -> list[tuple[int, Any]]:
+        """:meth:`split_rows`, the large selections (a run's training or validation rows,
+        passed in every epoch) sent to the workers once and kept there."""
+        if rows is None or len(rows) <= KEEP_ROWS:
+            return self.split_rows(rows)
+        kept = self._kept_rows.get(id(rows))
+        if kept is None or kept[0] is not rows:
+            dask = require_dask()
+            tag = f"{self._run}-{next(self._count)}"
+            local = [(i, dask.delayed(sel, name=f"chainrule-rows-{tag}-{i}"))
+                     for i, sel in self.split_rows(rows)]
+            futures = self.client.persist([d for _, d in local])
+            kept = self._kept_rows[id(rows)] = (rows, [(i, f) for (i, _), f in
+                                                       zip(local, futures)])
+        return kept[1]
+
+    # -- the engine's view of a data set (see chainrule.train.batches.ArrayRows) ----------
+
+    def batch_terms(self, network: Network, rows: Array | None, *, count_correct: bool,
+                    gradient: bool = True) -> tuple[float, float, int, Array | None]:
+        """``(Σ_k C_k, m, correct, ∂C/∂θ)`` of one batch of ``m`` rows (all when None): the
+        gradient of its mean cost (None without ``gradient``).  Every row weighs 1."""
+        total, correct, grad = self.terms(network, rows, gradient=gradient,
+                                          count_correct=count_correct)
+        m = self.weight_total(rows)
+        if not gradient:
+            return total, m, correct, None
+        grad /= m
+        return total, m, correct, grad
+
+    def pass_terms(self, network: Network, rows: Array | None, *, count_correct: bool,
+                   grad: Array | None = None) -> tuple[float, int]:
+        """``(Σ_k C_k, correct)`` over the selected rows; ``grad`` (float64, optional)
+        gets the gradient of their mean cost."""
+        total, correct, g = self.terms(network, rows, gradient=grad is not None,
+                                       count_correct=count_correct)
+        if grad is not None:
+            np.divide(g, self.weight_total(rows), out=grad)
+        return total, correct
+
+    def weight_total(self, rows: Array | None) -> int:
+        """The number of selected rows (all when None): every row weighs 1."""
+        return self.n_rows if rows is None else len(rows)
+
+    def take(self, rows: Array) -> tuple[Array, Array]:
+        """The checked rows ``rows`` (global indices) as two small arrays, in that order."""
+        sel = np.asarray(rows, np.int64)
+        order = np.argsort(sel, kind="stable")
+        dask = require_dask()
+        parts = [dask.delayed(take_rows, pure=True)(self.chunks[i], local)
+                 for i, local in self.split_rows(sel)]
+        pieces = _compute(self.client, parts, self.address)
+        X = np.concatenate([p[0] for p in pieces])
+        Y = np.concatenate([p[1] for p in pieces])
+        back = np.empty_like(order)
+        back[order] = np.arange(order.size)  # the sorted rows back in the order asked
+        return X[back], Y[back]
+
+    def summary(self) -> dict[str, Any]:
+        """The data's shape and fingerprint as a checkpoint records them: the same as
+        for the same rows in arrays (:func:`~chainrule.train.checkpoint.data_summary`)."""
+        n = self.n_rows
+        Xr, Yr = self.take(fingerprint_rows(n))
+        digest = fingerprint([((n, self.n_inputs), Xr), ((n, self.n_outputs), Yr)])
+        return {"n_examples": n, "n_features": self.n_inputs, "n_outputs": self.n_outputs,
+                "fingerprint": digest, "validation": None}
 
     def _network_key(self, network: Network) -> Any:
         """The network's shape and functions, sent to the workers once per network."""
@@ -196,7 +267,7 @@ class ClusterData:
 
     def close(self) -> None:
         """Let the workers drop the chunks and the network (the data stay where they came from)."""
-        self.chunks, self._network = [], None
+        self.chunks, self._network, self._kept_rows = [], None, {}
 
 
 def tree_sum(parts: list[Any], fan_in: int, name: str) -> Any:
@@ -253,19 +324,34 @@ def _partitions(A: Any, name: str) -> list[Any]:
     return list(A.to_delayed().flat)
 
 
-def _result(client: Any, future: Any) -> Any:
-    """The future's value; a lost scheduler or a task that kept dying is a ClusterError."""
+def _compute(client: Any, graph: Any, where: str | None = None) -> Any:
+    """The value of a Delayed (or list of them) computed on the cluster.
+
+    Raises
+    ------
+    ClusterError
+        At once when the client has lost its scheduler (it would otherwise wait for it
+        to come back), or when a task failed on every worker it was tried on.
+    """
     import distributed
 
+    where = where or _address(client)
+    if client.status not in ("running", "newly-created"):
+        raise ClusterError(f"lost the Dask scheduler at {where} (the client is "
+                           f"{client.status})")
     try:
-        return client.gather(future)
+        return client.gather(client.compute(graph))
     except distributed.client.FutureCancelledError as exc:
         if client.status not in ("running", "newly-created"):
-            raise ClusterError(f"lost the Dask scheduler at {client.scheduler.address}: "
-                               f"{exc}") from None
+            raise ClusterError(f"lost the Dask scheduler at {where}: {exc}") from None
         raise ClusterError(f"a task was cancelled on the cluster: {exc}") from None
     except distributed.KilledWorker as exc:
         raise ClusterError(f"a task failed on every worker it was tried on (the workers "
                            f"died running it: out of memory?): {exc}") from None
     except (OSError, distributed.comm.CommClosedError) as exc:
-        raise ClusterError(f"lost the connection to the Dask scheduler: {exc}") from None
+        raise ClusterError(f"lost the Dask scheduler at {where}: {exc}") from None
+
+
+def _address(client: Any) -> str:
+    """The scheduler's address (a client that lost its scheduler may have forgotten it)."""
+    return str(getattr(client.scheduler, "address", None) or "the cluster")

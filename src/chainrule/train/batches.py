@@ -28,8 +28,9 @@ from ..nn.network import Network
 from ..optim.checks import check_int
 from ..utils.validation import FileRows, as_2d, check_finite, check_numeric, check_same_rows
 
-__all__ = ["RowReader", "SparseRows", "as_arrays", "as_weights", "batch_terms", "evaluate",
-           "full_pass", "is_classifier", "n_correct", "row_width", "weight_total"]
+__all__ = ["ArrayRows", "RowReader", "SparseRows", "as_arrays", "as_weights", "batch_terms",
+           "evaluate", "full_pass", "is_classifier", "is_row_source", "n_correct", "row_width",
+           "weight_total"]
 
 Array = np.ndarray
 CHUNK = 4096  # rows per forward pass when a whole data set is evaluated
@@ -240,6 +241,70 @@ def full_pass(network: Network, X: Array, Y: Array, indices: Array | None, rows:
         if g is not None:
             np.add(grad, g * (weight / total_weight), out=grad)
     return total, correct
+
+
+class ArrayRows:
+    """The rows of a run held in arrays (in memory, memory-mapped or sparse), read by a
+    :class:`RowReader`, with their sample weights (None: every weight 1).
+
+    The engine reads its data through four things only: :attr:`n_rows`,
+    :meth:`batch_terms` (one mini-batch), :meth:`pass_terms` (a pass over many rows)
+    and :meth:`weight_total`.  Any object with the same four (:func:`is_row_source`)
+    can stand in for the arrays: ``chainrule.distributed.ClusterData``, whose rows are
+    chunks on a Dask cluster, is one.
+    """
+
+    def __init__(self, X: Array, Y: Array, reader: RowReader, weights: Array | None = None):
+        self.X, self.Y, self.reader, self.weights = X, Y, reader, weights
+        self._X_all: Array | None = None  # X in the network's dtype, for full batches
+        self._buffers: tuple[Array, Array, Array] | None = None  # reused by every batch
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.X.shape[0])
+
+    def batch_terms(self, network: Network, rows: Array | None, *, count_correct: bool,
+                    gradient: bool = True) -> tuple[float, float, int, Array | None]:
+        """:func:`batch_terms` of the batch ``rows`` (all when None), gathered into
+        buffers that every batch reuses."""
+        if rows is None:
+            if self._X_all is None:
+                X = self.X
+                self._X_all = X if X.dtype == network.dtype else X.astype(network.dtype)
+            return batch_terms(network, self._X_all, self.Y, self.weights,
+                               count_correct=count_correct, gradient=gradient)
+        Xb_buf, Yb_buf, wb_buf = self._buffer(rows.size, network.dtype)
+        Xb = self.reader.take(self.X, rows, network.dtype, Xb_buf)
+        Yb = self.reader.take(self.Y, rows, network.dtype, Yb_buf, name="y")
+        wb = None if self.weights is None else np.take(self.weights, rows, out=wb_buf)
+        return batch_terms(network, Xb, Yb, wb, count_correct=count_correct,
+                           gradient=gradient)
+
+    def _buffer(self, m: int, dtype: np.dtype) -> tuple[Array, Array, Array]:
+        """Buffers for a batch of ``m`` rows, grown when a larger batch comes."""
+        if self._buffers is None or self._buffers[0].shape[0] < m \
+                or self._buffers[0].dtype != dtype:
+            self._buffers = (np.empty((m, row_width(self.X)), dtype),  # (m, n_in)
+                             np.empty((m, self.Y.shape[1]), dtype),  # (m, n_out)
+                             np.empty(m))  # (m,)
+        Xb, Yb, wb = self._buffers
+        return Xb[:m], Yb[:m], wb[:m]
+
+    def pass_terms(self, network: Network, rows: Array | None, *, count_correct: bool,
+                   grad: Array | None = None) -> tuple[float, int]:
+        """:func:`full_pass` over the selected rows (all when None), with the weights."""
+        return full_pass(network, self.X, self.Y, rows, self.reader,
+                         count_correct=count_correct, grad=grad, weights=self.weights)
+
+    def weight_total(self, rows: Array | None) -> float:
+        """``Σ s_k`` over the selected rows (all when None): their number without weights."""
+        return weight_total(self.weights, rows, self.n_rows)
+
+
+def is_row_source(obj: object) -> bool:
+    """Whether ``obj`` is a data source the engine can read (see :class:`ArrayRows`)."""
+    return all(hasattr(obj, name)
+               for name in ("n_rows", "batch_terms", "pass_terms", "weight_total"))
 
 
 def evaluate(network: Network, X: object, Y: object, *, batch_size: int = CHUNK,

@@ -39,6 +39,7 @@ import math
 import os
 import secrets
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -65,6 +66,8 @@ __all__ = [
     "check_compatible",
     "checksum",
     "data_summary",
+    "fingerprint",
+    "fingerprint_rows",
     "load_checkpoint",
     "load_latest_checkpoint",
     "network_config",
@@ -168,24 +171,37 @@ def network_config(network: Network) -> dict[str, Any]:
     }
 
 
+def fingerprint_rows(n: int) -> np.ndarray:
+    """The rows a fingerprint reads of an array of ``n`` rows: up to 64, evenly spaced."""
+    return np.unique(np.linspace(0, n - 1, num=min(n, 64)).astype(np.int64))
+
+
+def fingerprint(parts: Sequence[tuple[tuple[int, ...], np.ndarray]]) -> str:
+    """A digest of ``(shape, rows)`` pairs: each array's shape and its
+    :func:`fingerprint_rows` (however they were read: a cluster's data has the same)."""
+    h = hashlib.blake2b(digest_size=16)
+    for shape, picked in parts:
+        h.update(json.dumps(list(shape)).encode())
+        h.update(np.ascontiguousarray(picked, dtype="<f8").tobytes())
+    return h.hexdigest()
+
+
 def _fingerprint(*arrays: np.ndarray) -> str:
     """A cheap digest of the shapes and of up to 64 evenly spaced rows of each array.
 
     It tells a different data set apart without reading a memory-mapped file whole.
     """
-    h = hashlib.blake2b(digest_size=16)
+    parts = []
     for A in arrays:
-        h.update(json.dumps(list(A.shape)).encode())
-        n = A.shape[0]
-        rows = np.unique(np.linspace(0, n - 1, num=min(n, 64)).astype(np.int64))
+        rows = fingerprint_rows(A.shape[0])
         reader = FileRows.open(A, "X")  # None unless rows can be read from a file
         if reader is None:
             picked = A[rows]
         else:  # positional reads: a memmap's pages are not mapped into the process
             with reader:
                 picked = reader.take(rows, A.dtype)
-        h.update(np.ascontiguousarray(picked, dtype="<f8").tobytes())
-    return h.hexdigest()
+        parts.append((A.shape, picked))
+    return fingerprint(parts)
 
 
 def data_summary(X: np.ndarray, Y: np.ndarray,

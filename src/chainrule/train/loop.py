@@ -23,7 +23,7 @@ from ..errors import ConfigError
 from ..nn.network import Network
 from ..optim.checks import check_bool, check_int
 from ..utils.files import NotARegularFile, refuse_non_regular
-from .batches import as_arrays, as_weights, evaluate
+from .batches import as_arrays, as_weights, evaluate, is_row_source
 from .checkpoint import (
     CheckpointError,
     CheckpointWarning,
@@ -174,8 +174,11 @@ def fit(
     """
     n_epochs = check_int(epochs, "epochs")
     _check_options(options)
-    X_arr, Y_arr = as_arrays(network, X, y)
-    weights = as_weights(sample_weight, X_arr.shape[0])
+    X_arr, Y_arr = _data(network, X, y, "X")
+    if Y_arr is None and sample_weight is not None:
+        raise ConfigError(f"sample_weight: not taken with a data source "
+                          f"({type(X_arr).__name__}); train on arrays to weight the rows")
+    weights = None if Y_arr is None else as_weights(sample_weight, X_arr.shape[0])
     t = trainer or Trainer(network, **options)
     random_state = options.get("random_state")
     validation = None if validation_data is None else _validation(network, validation_data)
@@ -183,14 +186,14 @@ def fit(
     if resume is not False and checkpoint is None:
         raise ConfigError("resume: needs checkpoint=PATH, the checkpoint to resume from")
     if checkpoint is not None:
-        data = data_summary(X_arr, Y_arr, None if validation is None else
-                            (validation[0], validation[1], validation[3]), weights)
+        data = _summary(X_arr, Y_arr, weights, validation)
         saver = _checkpointer(t, checkpoint, checkpoint_every, checkpoint_every_batches,
                               resume, data, validation_split, random_state)
         if saver.every_batches is not None:
             batch_callback = _then(batch_callback, saver.on_batch_end)
     if validation is None:
-        t.split(X_arr.shape[0], validation_split)  # kept as it is when resumed
+        n = X_arr.n_rows if Y_arr is None else X_arr.shape[0]
+        t.split(n, validation_split)  # kept as it is when resumed
         if t.val_indices is not None:  # evaluated in place, in chunks: memmaps stay on disk
             validation = (X_arr, Y_arr, t.val_indices, weights)
     bar = ProgressBar.for_verbose(verbose)
@@ -217,14 +220,40 @@ TRAINER_OPTIONS = tuple(p for p in inspect.signature(Trainer).parameters if p !=
 
 
 def _validation(network: Network, data: object) -> Validation:
-    """``validation_data`` checked: ``(X_val, Y_val, None, weights or None)``."""
+    """``validation_data`` checked: ``(X_val, Y_val, None, weights or None)``, or
+    ``(source, None, None, None)`` for a data source given as ``(source, None)``."""
     if not isinstance(data, tuple | list) or len(data) not in (2, 3):
         raise ConfigError("validation_data: expected (X_val, y_val) or (X_val, y_val, "
                           f"sample_weight_val), got {type(data).__name__}")
-    Xv, Yv = as_arrays(network, data[0], data[1])
+    Xv, Yv = _data(network, data[0], data[1], "validation_data")
+    if Yv is None:
+        if len(data) == 3 and data[2] is not None:
+            raise ConfigError("validation_data: sample weights are not taken with a data "
+                              "source")
+        return Xv, None, None, None
     weights = as_weights(data[2], Xv.shape[0], "validation_data's sample weights") \
         if len(data) == 3 else None
     return Xv, Yv, None, weights
+
+
+def _data(network: Network, X: object, y: object, name: str) -> tuple[Any, Any]:
+    """Validated arrays, or a data source as it is with None (see ``batches.ArrayRows``)."""
+    if is_row_source(X):
+        if y is not None:
+            raise ConfigError(f"{name}: a data source holds its targets; give y=None")
+        return X, None
+    return as_arrays(network, X, y)
+
+
+def _summary(X: Any, Y: Any, weights: Any, validation: Validation | None) -> dict[str, Any]:
+    """:func:`data_summary` of the run's data: of arrays, or a data source's own
+    ``summary()`` (the same fields, the same fingerprint for the same rows)."""
+    data = X.summary() if Y is None else data_summary(X, Y, sample_weight=weights)
+    if validation is not None:
+        Xv, Yv, _, wv = validation
+        val = Xv.summary() if Yv is None else data_summary(Xv, Yv, sample_weight=wv)
+        data["validation"] = {"n_examples": val["n_examples"], "fingerprint": val["fingerprint"]}
+    return data
 
 
 def _check_options(options: dict[str, Any]) -> None:

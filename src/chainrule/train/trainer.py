@@ -40,7 +40,7 @@ from ..optim.penalty import L2Penalty
 from ..optim.schedules import LRSchedule, get_schedule
 from ..optim.solvers import make_solver
 from ..utils.validation import as_generator
-from .batches import RowReader, batch_terms, full_pass, is_classifier, row_width, weight_total
+from .batches import ArrayRows, RowReader, is_classifier
 from .divergence import DivergenceGuard
 from .history import EpochInfo, History
 from .interrupts import deferred_interrupt
@@ -50,8 +50,9 @@ __all__ = ["Trainer", "training_config"]
 
 Array = np.ndarray
 Callback = Callable[[EpochInfo], bool | None]
-# X, Y, the rows (None: all) and the sample weights of X's rows (None: every weight 1)
-Validation = tuple[Array, Array, Array | None, Array | None]
+# X, Y, the rows (None: all) and the sample weights of X's rows (None: every weight 1);
+# or a data source (see ArrayRows), None, the rows and None
+Validation = tuple[Any, Array | None, Array | None, Array | None]
 
 
 class Trainer:
@@ -130,7 +131,6 @@ class Trainer:
         self.on_epoch_end: Callable[[bool], None] | None = None
         self.guard: DivergenceGuard | None = None
         self._rows: RowReader | None = None
-        self._weights: Array | None = None  # the sample weights of the run in progress
 
     # -- options ---------------------------------------------------------------
 
@@ -210,14 +210,15 @@ class Trainer:
         self.val_indices = np.sort(order[:n_val]) if n_val else None
         self.train_indices = np.sort(order[n_val:]) if n_val else None
 
-    def run(self, X: Array, Y: Array, epochs: int, *, sample_weight: Array | None = None,
+    def run(self, X: Any, Y: Array | None, epochs: int, *, sample_weight: Array | None = None,
             validation: Validation | None = None, callbacks: Sequence[Callback] = (),
             batch_callback: Callable[[int, int, int], None] | None = None) -> History:
         """Train until ``epochs`` epochs are complete (counting those already done).
 
         ``X`` and ``Y`` are validated arrays (as :func:`~chainrule.train.fit` makes them),
         ``sample_weight`` checked weights of X's rows
-        (:func:`~chainrule.train.batches.as_weights`; None: every weight 1);
+        (:func:`~chainrule.train.batches.as_weights`; None: every weight 1); or ``X`` is
+        a data source and ``Y`` None (see :class:`~chainrule.train.batches.ArrayRows`);
         the training rows are ``train_indices`` (all when None).  Ctrl-C is held
         until the step (L-BFGS: the iteration) in flight ends; then the network keeps
         that step's weights and KeyboardInterrupt is raised with ``interrupted``
@@ -229,35 +230,31 @@ class Trainer:
         # warned about.  The files of memory-mapped data stay open until the run ends.
         with RowReader() as rows, deferred_interrupt() as interrupted, \
                 np.errstate(over="ignore", invalid="ignore"):
-            self._rows, self._weights = rows, sample_weight
+            self._rows = rows
             self.guard = DivergenceGuard(self.network.params, self.epoch)
+            data = X if Y is None else ArrayRows(X, Y, rows, sample_weight)
             try:
                 if self.optimizer.full_batch:
-                    self._full_batch(X, Y, epochs, validation, callbacks, interrupted)
+                    self._full_batch(data, epochs, validation, callbacks, interrupted)
                 else:
-                    self._epochs(X, Y, epochs, validation, callbacks, batch_callback,
+                    self._epochs(data, epochs, validation, callbacks, batch_callback,
                                  interrupted)
             finally:
-                self._rows = self._weights = None
+                self._rows = None
         return self.history
 
-    def _epochs(self, X: Array, Y: Array, epochs: int, validation: Validation | None,
+    def _epochs(self, data: Any, epochs: int, validation: Validation | None,
                 callbacks: Sequence[Callback],
                 batch_callback: Callable[[int, int, int], None] | None,
                 interrupted: list[bool]) -> None:
-        """The mini-batch loop: batches gathered into buffers, steps, epoch ends."""
-        net, rows, guard = self.network, self._rows, self.guard
-        assert rows is not None and guard is not None
-        base = np.arange(X.shape[0]) if self.train_indices is None else self.train_indices
+        """The mini-batch loop: batches of rows from ``data``, steps, epoch ends."""
+        net, guard = self.network, self.guard
+        assert guard is not None
+        base = np.arange(data.n_rows) if self.train_indices is None else self.train_indices
         n = base.size
         B = n if self.batch_size is None else min(self.batch_size, n)
         n_batches = -(-n // B)
         full_batch = B == n and self.train_indices is None
-        X_all = (X if X.dtype == net.dtype else X.astype(net.dtype)) if full_batch else X
-        Xb_buf = np.empty((B, row_width(X)), net.dtype)  # (B, n_in)
-        Yb_buf = np.empty((B, net.n_outputs), net.dtype)  # (B, n_out)
-        w = self._weights
-        wb_buf = None if w is None else np.empty(B)  # (B,)
         # stopped_early: a resumed run that had already stopped stays stopped
         while self.epoch < epochs and not self.history.stopped_early:
             if self.batch == 0:
@@ -268,17 +265,9 @@ class Trainer:
             t0 = time.perf_counter()
             while self.batch < n_batches:
                 k = self.batch
-                wb = w
-                if full_batch:
-                    Xb, Yb = X_all, Y
-                else:
-                    sel = self.perm[k * B:(k + 1) * B]
-                    Xb = rows.take(X, sel, net.dtype, Xb_buf[:sel.size])
-                    Yb = rows.take(Y, sel, net.dtype, Yb_buf[:sel.size], name="y")
-                    if w is not None:
-                        wb = np.take(w, sel, out=wb_buf[:sel.size])  # type: ignore[index]
+                sel = None if full_batch else self.perm[k * B:(k + 1) * B]
                 self.in_step = True
-                self._step(Xb, Yb, wb, k)
+                self._step(data, sel, k)
                 self.in_step = False
                 self.batch += 1
                 self.history.n_steps += 1
@@ -305,32 +294,29 @@ class Trainer:
             self.stopping.restore(net.params)
         if guard.pending_epoch is not None and not interrupted[0]:
             # no batch cost was computed at these weights: the first batch's, now
-            sel = base[:B]
-            if full_batch:
-                self._check_final_cost(X_all[:B], Y[:B])
-            else:
-                self._check_final_cost(rows.take(X, sel, net.dtype, Xb_buf[:sel.size]),
-                                       rows.take(Y, sel, net.dtype, Yb_buf[:sel.size], name="y"))
+            self._check_final_cost(data, None if full_batch else base[:B])
         if interrupted[0]:  # Ctrl-C at the end of the last epoch: still an interrupt
             self.interrupted = True
             raise KeyboardInterrupt
 
-    def _check_final_cost(self, Xb: Array, Yb: Array) -> None:
-        """Raise DivergenceError if the cost of a batch at the final weights is not finite."""
-        cost = batch_terms(self.network, Xb, Yb, count_correct=False, gradient=False)[0]
+    def _check_final_cost(self, data: Any, rows: Array | None) -> None:
+        """Raise DivergenceError if the cost of a batch (its ``rows`` of ``data``; None:
+        all) at the final weights is not finite."""
+        cost = data.batch_terms(self.network, rows, count_correct=False, gradient=False)[0]
         if not self.guard.cost_ok(cost):  # type: ignore[union-attr]
             raise self._diverged(f"the cost at the weights training ended with (epoch "
                                  f"{self.epoch}) is not finite", None, epoch=self.epoch)
 
-    def _step(self, Xb: Array, Yb: Array, wb: Array | None, k: int) -> None:
-        """One step on batch ``k`` (weights ``wb``): forward, ``∂C/∂θ`` (+ the L2 term),
-        checks, update.  A batch whose weights are all 0 takes no step."""
+    def _step(self, data: Any, rows: Array | None, k: int) -> None:
+        """One step on batch ``k`` (its ``rows`` of ``data``; None: all): ``C`` and
+        ``∂C/∂θ`` of the batch (+ the L2 term), checks, update.  A batch whose weights
+        are all 0 takes no step."""
         net = self.network
-        cost, weight, correct, g = batch_terms(net, Xb, Yb, wb,
-                                               count_correct=self.classification)
+        cost, weight, correct, g = data.batch_terms(net, rows,
+                                                    count_correct=self.classification)
         if g is None:
             return
-        m = Xb.shape[0]
+        m = data.n_rows if rows is None else rows.size
         total = cost
         if self.penalty is not None:
             # C + (α/2m) Σ W² (m the batch's weight Σ s): ∂/∂W gains (α/m) W; the epoch's
@@ -344,7 +330,7 @@ class Trainer:
         # the guard then puts back the last good weights.
         guard = self.guard
         assert guard is not None
-        if not guard.cost_ok(total, Xb.shape[0]):
+        if not guard.cost_ok(total, m):
             raise self._diverged(f"the cost became non-finite in epoch {self.epoch + 1}, "
                                  f"batch {k}", k)
         if guard.pending_epoch is not None:  # the last epoch end's weights have a finite cost
@@ -408,25 +394,24 @@ class Trainer:
         """Validation cost and accuracy (None where not counted)."""
         Xv, Yv, idx, wv = validation  # validated by fit: not checked again every epoch
         assert self._rows is not None
-        total, correct = full_pass(self.network, Xv, Yv, idx, self._rows,
-                                   count_correct=self.classification, weights=wv)
-        n_val = Xv.shape[0] if idx is None else idx.size
-        return (total / weight_total(wv, idx, Xv.shape[0]),
+        data = Xv if Yv is None else ArrayRows(Xv, Yv, self._rows, wv)
+        total, correct = data.pass_terms(self.network, idx, count_correct=self.classification)
+        n_val = data.n_rows if idx is None else idx.size
+        return (total / data.weight_total(idx),
                 correct / n_val if self.classification else None)
 
-    def _full_batch(self, X: Array, Y: Array, epochs: int, validation: Validation | None,
+    def _full_batch(self, data: Any, epochs: int, validation: Validation | None,
                     callbacks: Sequence[Callback], interrupted: list[bool]) -> None:
         """A full-batch solver on ``C(θ) + P(θ)``, the gradient summed in chunks.
 
         Each iteration is an epoch of the history.  SciPy's result (status, message,
         counts) is kept as :attr:`lbfgs_result`.
         """
-        net, rows, guard = self.network, self._rows, self.guard
-        assert rows is not None and guard is not None
+        net, guard = self.network, self.guard
+        assert guard is not None
         if self.epoch >= epochs:
             return
-        objective = _Objective(net, X, Y, self.train_indices, rows, self.penalty,
-                               self.classification, self._weights)
+        objective = _Objective(net, data, self.train_indices, self.penalty, self.classification)
         clock = [time.perf_counter()]
 
         def on_iteration(result: Any) -> bool:
@@ -470,22 +455,20 @@ class _Objective:
     (usually the last evaluated) reuses.
     """
 
-    def __init__(self, network: Network, X: Array, Y: Array, indices: Array | None,
-                 rows: RowReader, penalty: L2Penalty | None, count_correct: bool,
-                 weights: Array | None = None):
-        self.network, self.X, self.Y, self.indices, self.rows = network, X, Y, indices, rows
-        self.penalty, self.count_correct, self.weights = penalty, count_correct, weights
-        self.n = X.shape[0] if indices is None else indices.size
-        self.weight = weight_total(weights, indices, X.shape[0])  # S: n without weights
+    def __init__(self, network: Network, data: Any, indices: Array | None,
+                 penalty: L2Penalty | None, count_correct: bool):
+        self.network, self.data, self.indices = network, data, indices
+        self.penalty, self.count_correct = penalty, count_correct
+        self.n = data.n_rows if indices is None else indices.size
+        self.weight = data.weight_total(indices)  # S: n without weights
         self.grad = np.empty(network.n_params, np.float64)  # SciPy works in float64
         self.last = np.full_like(network.params, np.nan)
         self.last_correct, self.last_penalty = 0, 0.0
 
     def __call__(self, theta: Array) -> tuple[float, Array]:
         # theta is the network's params, holding the point
-        total, correct = full_pass(self.network, self.X, self.Y, self.indices, self.rows,
-                                   count_correct=self.count_correct, grad=self.grad,
-                                   weights=self.weights)
+        total, correct = self.data.pass_terms(self.network, self.indices,
+                                              count_correct=self.count_correct, grad=self.grad)
         S = self.weight
         penalty = 0.0 if self.penalty is None else self.penalty.add_to(self.grad, theta, S)
         np.copyto(self.last, theta)
@@ -497,8 +480,8 @@ class _Objective:
         params = self.network.params
         if np.array_equal(self.last, params):
             return self.last_correct, self.last_penalty
-        correct = full_pass(self.network, self.X, self.Y, self.indices, self.rows,
-                            count_correct=True)[1] if self.count_correct else 0
+        correct = self.data.pass_terms(self.network, self.indices,
+                                       count_correct=True)[1] if self.count_correct else 0
         penalty = 0.0 if self.penalty is None else self.penalty.value(params, self.weight)
         return correct, penalty
 
