@@ -49,3 +49,52 @@ def test_model_predict_on_a_dask_dataframe_takes_columns_by_name(client, iris_li
     lazy = model.predict(dd.from_pandas(shuffled, npartitions=3))
     assert isinstance(lazy, da.Array)
     assert lazy.compute().tolist() == model.predict(frame).tolist()
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(600, 4)) + np.repeat(np.eye(3, 4) * 3, 200, axis=0)
+    y = np.repeat([0, 1, 2], 200)
+    order = rng.permutation(600)
+    return X[order], y[order]
+
+
+def test_the_estimators_learn_inside_dask_mls_incremental(client, blobs):
+    from dask_ml.wrappers import Incremental
+
+    from chainrule.estimators import MLPClassifier
+
+    X, y = blobs
+    Xd, yd = da.from_array(X, chunks=(150, 4)), da.from_array(y, chunks=150)
+    params = {"hidden_layer_sizes": (8,), "learning_rate_init": 0.05, "batch_size": 50,
+              "random_state": 0}
+    inc = Incremental(MLPClassifier(**params), scoring="accuracy", shuffle_blocks=False)
+    inc.fit(Xd, yd, classes=[0, 1, 2])
+    for _ in range(4):
+        inc.partial_fit(Xd, yd, classes=[0, 1, 2])
+    ref = MLPClassifier(**params)
+    for _ in range(5):  # what Incremental does: partial_fit block by block
+        for start in range(0, 600, 150):
+            ref.partial_fit(X[start:start + 150], y[start:start + 150], classes=[0, 1, 2])
+    for W, W_ref in zip(inc.estimator_.coefs_, ref.coefs_):
+        np.testing.assert_array_equal(W, W_ref)
+    assert inc.score(Xd, yd) == ref.score(X, y) > 0.8
+    assert isinstance(inc.predict(Xd), da.Array)
+
+
+def test_the_estimators_predict_lazily_inside_parallel_post_fit(client, blobs):
+    from dask_ml.wrappers import ParallelPostFit
+
+    from chainrule.estimators import MLPClassifier
+
+    X, y = blobs
+    Xd = da.from_array(X, chunks=(100, 4))
+    wrapped = ParallelPostFit(MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs",
+                                            max_iter=500, random_state=0))
+    wrapped.fit(X, y)
+    lazy = wrapped.predict(Xd)
+    assert isinstance(lazy, da.Array)
+    np.testing.assert_array_equal(lazy.compute(), wrapped.estimator.predict(X))
+    np.testing.assert_allclose(wrapped.predict_proba(Xd).compute(),
+                               wrapped.estimator.predict_proba(X))
