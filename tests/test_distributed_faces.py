@@ -98,3 +98,48 @@ def test_the_estimators_predict_lazily_inside_parallel_post_fit(client, blobs):
     np.testing.assert_array_equal(lazy.compute(), wrapped.estimator.predict(X))
     np.testing.assert_allclose(wrapped.predict_proba(Xd).compute(),
                                wrapped.estimator.predict_proba(X))
+
+
+def test_the_estimators_fit_dask_collections_on_the_cluster(client, blobs):
+    from sklearn.exceptions import ConvergenceWarning
+
+    from chainrule.estimators import MLPClassifier
+
+    X, y = blobs
+    rows = (100, 250, 250)
+    Xd, yd = da.from_array(X, chunks=(rows, 4)), da.from_array(y, chunks=(rows,))
+    params = {"hidden_layer_sizes": (8,), "solver": "lbfgs", "max_iter": 30, "random_state": 0}
+    with pytest.warns(ConvergenceWarning):  # 30 iterations: the same 30 on both
+        on_cluster = MLPClassifier(**params).fit(Xd, yd)
+    with pytest.warns(ConvergenceWarning):
+        in_memory = MLPClassifier(**params).fit(X, y)
+    assert on_cluster.classes_.tolist() == [0, 1, 2] and on_cluster.n_features_in_ == 4
+    assert on_cluster.n_iter_ == in_memory.n_iter_
+    for W, W_ref in zip(on_cluster.coefs_, in_memory.coefs_):
+        np.testing.assert_allclose(W, W_ref, rtol=1e-10, atol=1e-12)
+    lazy = on_cluster.predict(Xd)
+    assert isinstance(lazy, da.Array)
+    np.testing.assert_array_equal(lazy.compute(), in_memory.predict(X))
+    np.testing.assert_allclose(on_cluster.predict_proba(Xd).compute(),
+                               in_memory.predict_proba(X), rtol=1e-9)
+
+
+def test_a_regressor_takes_the_same_adam_steps_on_the_cluster(client, blobs):
+    from sklearn.exceptions import ConvergenceWarning
+
+    from chainrule.estimators import MLPRegressor
+
+    X, _ = blobs
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0]) + np.sin(X[:, 0])
+    Xd = dd.from_pandas(pd.DataFrame(X, columns=list("abcd")), npartitions=3)
+    yd = dd.from_pandas(pd.Series(y, name="y"), npartitions=3)
+    params = {"hidden_layer_sizes": (6,), "batch_size": 64, "max_iter": 4, "random_state": 0}
+    with pytest.warns(ConvergenceWarning):
+        on_cluster = MLPRegressor(**params).fit(Xd, yd)
+    with pytest.warns(ConvergenceWarning):
+        in_memory = MLPRegressor(**params).fit(X, y)
+    for W, W_ref in zip(on_cluster.coefs_, in_memory.coefs_):
+        np.testing.assert_allclose(W, W_ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(on_cluster.loss_curve_, in_memory.loss_curve_, rtol=1e-10)
+    np.testing.assert_allclose(on_cluster.predict(Xd).compute(), in_memory.predict(X),
+                               rtol=1e-9)

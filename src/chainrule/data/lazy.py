@@ -36,6 +36,11 @@ def map_rows(X: Any, fn: Callable[[Any], np.ndarray], *, width: int | None,
     shape = (0,) if width is None else (0, width)
     if hasattr(X, "map_partitions"):
         return X.map_partitions(fn, meta=np.empty(shape, dtype))
+    if X.ndim == 1:  # one value a row (class labels): blocks of rows as they are
+        if width is None:
+            return X.map_blocks(fn, dtype=dtype, meta=np.empty(shape, dtype))
+        return X.map_blocks(fn, new_axis=1, chunks=(X.chunks[0], (width,)), dtype=dtype,
+                            meta=np.empty(shape, dtype))
     if X.ndim != 2:
         raise ShapeError(f"X: expected a 2-D Dask array (examples × features), got {X.ndim}-D")
     if len(X.chunks[1]) > 1:

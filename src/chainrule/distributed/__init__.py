@@ -9,8 +9,8 @@ does with its chunks), ``data`` (the chunks of a data set and the passes over th
 
 from . import chunks, cluster, data, readers, training
 from .chunks import add_terms, check_chunk, chunk_rows, chunk_terms, side_by_side, take_rows
-from .cluster import ClusterError, connect, require_dask
-from .data import ClusterData, is_dask_collection, tree_sum
+from .cluster import ClusterError, connect, current_client, require_dask
+from .data import ClusterData, is_dask_collection, lazy_unique, tree_sum
 from .readers import Source, read_csv, read_data, read_npy, read_parquet
 from .training import fit
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import ChainruleError, ConfigError
 
-__all__ = ["ClusterError", "connect", "require_dask"]
+__all__ = ["ClusterError", "connect", "current_client", "require_dask"]
 
 INSTALL_HINT = "pip install 'chainrule[dask]'"
 
@@ -42,6 +42,26 @@ def require_dask() -> Any:
         raise ConfigError(f"distributed training needs Dask ({exc.name} is missing): "
                           f"{INSTALL_HINT}") from None
     return dask
+
+
+def current_client() -> Any:
+    """The Dask client this process made last (``distributed.Client(...)``), as Dask's own
+    collections find it.
+
+    Raises
+    ------
+    ConfigError
+        If there is none, saying how to make one.
+    """
+    require_dask()
+    import distributed
+
+    try:
+        return distributed.default_client()
+    except ValueError:
+        raise ConfigError("Dask inputs: no Dask client in this process; start one first, "
+                          "e.g. distributed.Client('tcp://HOST:PORT') or "
+                          "distributed.Client(distributed.LocalCluster())") from None
 
 
 @contextlib.contextmanager

@@ -29,10 +29,10 @@ from ..errors import ConfigError, ShapeError
 from ..nn.network import Network
 from ..train.checkpoint import fingerprint, fingerprint_rows
 from .chunks import add_terms, check_chunk, chunk_rows, chunk_terms, side_by_side, take_rows
-from .cluster import ClusterError, require_dask
+from .cluster import ClusterError, current_client, require_dask
 from .readers import Source
 
-__all__ = ["ClusterData", "is_dask_collection", "tree_sum"]
+__all__ = ["ClusterData", "is_dask_collection", "lazy_unique", "tree_sum"]
 
 Array = np.ndarray
 KEEP_ROWS = 4096  # selections longer than this are sent to the workers once, then kept
@@ -52,7 +52,8 @@ class ClusterData:
     """
 
     def __init__(self, client: Any, chunks: list[Any], lengths: Sequence[int], *,
-                 n_inputs: int, n_outputs: int, fan_in: int = 8):
+                 n_inputs: int, n_outputs: int, fan_in: int = 8,
+                 dtype: str | np.dtype = "float64"):
         if isinstance(fan_in, bool) or not isinstance(fan_in, int) or fan_in < 2:
             raise ConfigError(f"fan_in: expected an integer >= 2, got {fan_in!r}")
         self.client, self.chunks = client, chunks
@@ -60,6 +61,7 @@ class ClusterData:
         self.lengths = np.asarray(lengths, np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(self.lengths)])  # chunk i: [o_i, o_i+1)
         self.n_inputs, self.n_outputs, self.fan_in = n_inputs, n_outputs, fan_in
+        self.dtype = np.dtype(dtype)  # the checked chunks'
         self._run = uuid.uuid4().hex[:12]
         self._count = itertools.count()
         self._network: tuple[Network, Any] | None = None
@@ -69,6 +71,11 @@ class ClusterData:
     def n_rows(self) -> int:
         """Rows in all chunks together."""
         return int(self.offsets[-1])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(rows, inputs)``, as an input array's."""
+        return self.n_rows, self.n_inputs
 
     @property
     def n_chunks(self) -> int:
@@ -114,7 +121,7 @@ class ClusterData:
         counts = [dask.delayed(chunk_rows, pure=True)(c) for c in checked]
         lengths = _compute(client, counts)
         return cls(client, checked, lengths, n_inputs=n_inputs, n_outputs=n_outputs,
-                   fan_in=fan_in)
+                   fan_in=fan_in, dtype=dt)
 
     @classmethod
     def from_source(cls, source: Source, client: Any, *, target: Sequence[str] | int,
@@ -268,6 +275,16 @@ class ClusterData:
     def close(self) -> None:
         """Let the workers drop the chunks and the network (the data stay where they came from)."""
         self.chunks, self._network, self._kept_rows = [], None, {}
+
+
+def lazy_unique(y: Any) -> np.ndarray:
+    """The sorted distinct values of a Dask array, Series or one-column DataFrame,
+    found on the workers (each partition's, then those combined)."""
+    dask = require_dask()
+    parts = _partitions(y, "y")
+    found = _compute(current_client(), [dask.delayed(np.unique, pure=True)(
+        dask.delayed(np.ravel, pure=True)(p)) for p in parts])
+    return np.unique(np.concatenate(found))
 
 
 def tree_sum(parts: list[Any], fan_in: int, name: str) -> Any:

@@ -31,6 +31,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..data.lazy import is_lazy
 from ..errors import ConfigError, DivergenceError
 from ..model.model import Model
 from ..nn.network import Network
@@ -165,22 +166,60 @@ class BaseMLP(BaseEstimator):
         continuing = (self.warm_start or incremental) and (net is not None or bool(assigned))
         if dtype is None and continuing and net is not None:
             dtype = net.dtype  # new inputs are converted to the network's precision
-        X, Y, y_labels = self._validate_input(X, y, incremental, not continuing, dtype)
-        weights = as_weights(sample_weight, X.shape[0])
+        if is_lazy(X) or is_lazy(y):  # Dask collections: the rows stay on the cluster
+            if sample_weight is not None:
+                raise ConfigError("sample_weight: not taken with Dask inputs (every row "
+                                  "weighs 1 on a cluster); fit on arrays to weight the rows")
+            X, Y, y_labels = self._on_cluster(X, y, incremental, not continuing, dtype)
+            weights = None
+            n_in, n_out = X.n_inputs, X.n_outputs
+        else:
+            X, Y, y_labels = self._validate_input(X, y, incremental, not continuing, dtype)
+            weights = as_weights(sample_weight, X.shape[0])
+            n_in, n_out = X.shape[1], Y.shape[1]
         rs = check_random_state(self.random_state)
-        sizes = [X.shape[1], *hidden, Y.shape[1]]
+        sizes = [n_in, *hidden, n_out]
         if not continuing:
             self._initialize(sizes, X.dtype, rs)
         elif net is None:
             self._initialize(sizes, X.dtype, rs, starting_weights(
                 assigned.get("coefs_"), assigned.get("intercepts_"), sizes, X.dtype))
         else:
-            self._check_continuable(X.shape[1], hidden, Y.shape[1], dtype or net.dtype)
+            self._check_continuable(n_in, hidden, n_out, dtype or net.dtype)
         if solver_class(self.solver).full_batch:
             self._fit_full_batch(X, Y, weights)
         else:
             self._fit_stochastic(X, Y, y_labels, weights, rs, incremental)
         return self
+
+    def _on_cluster(self, X: Any, y: Any, incremental: bool, reset: bool,
+                    dtype: np.dtype | None) -> tuple[Any, None, None]:
+        """Dask collections as a :class:`~chainrule.distributed.ClusterData` on the current
+        Dask client (``distributed.Client``): the targets encoded on the workers.
+
+        ``dtype`` None keeps a float32 input float32 (an array's dtype, or a DataFrame's
+        when every column is float32); the rest computes in float64.
+        """
+        from ..distributed import ClusterData, current_client
+
+        if self.early_stopping:
+            raise ConfigError("early_stopping: holds out rows in memory; with Dask inputs use "
+                              "chainrule.distributed.fit(..., validation_split=...)")
+        if dtype is None:
+            dtypes = set(X.dtypes) if hasattr(X, "dtypes") else {X.dtype}
+            dtype = np.dtype(np.float32 if dtypes == {np.dtype(np.float32)} else np.float64)
+        Y = self._lazy_targets(y, incremental, reset, dtype)
+        n_in = X.shape[1] if hasattr(X, "ndim") and X.ndim == 2 else len(X.columns)
+        n_out = Y.shape[1] if Y.ndim == 2 else 1
+        data = ClusterData.from_collections(X, Y, current_client(), n_inputs=int(n_in),
+                                            n_outputs=int(n_out), dtype=dtype)
+        if reset:
+            self.n_features_in_ = int(n_in)
+        return data, None, None
+
+    def _lazy_targets(self, y: Any, incremental: bool, reset: bool, dtype: np.dtype) -> Any:
+        """The network's targets for the Dask collection ``y``, lazily (the subclasses')."""
+        raise NotImplementedError
 
     def _initialize(self, sizes: list[int], dtype: np.dtype, rs: np.random.RandomState,
                     given: tuple[list[Array], list[Array]] | None = None) -> None:

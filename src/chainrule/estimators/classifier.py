@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.special import expit
 from sklearn.base import ClassifierMixin
@@ -11,6 +13,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted
 
+from ..data.lazy import is_lazy, map_rows
 from ..errors import ConfigError
 from ..optim.checks import check_choice
 from .base import BaseMLP, MLPTags, partial_fit_available, result_dtype
@@ -85,6 +88,19 @@ validation_scores_, best_validation_score_
         Y = self._label_binarizer.transform(y).astype(X.dtype)  # (N, n_out) one-hot / indicator
         return X, Y, y
 
+    def _lazy_targets(self, y: Any, incremental: bool, reset: bool, dtype: np.dtype) -> Any:
+        """One-hot targets of Dask labels, made on the workers; the classes are found there."""
+        from ..distributed import lazy_unique
+
+        check_choice(self.loss, "loss", ("log_loss", *SQUARED_LOSSES))
+        if "classes_" not in self.__dict__ or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer().fit(lazy_unique(y))
+            self.classes_ = self._label_binarizer.classes_
+        lb = self._label_binarizer
+        width = 1 if len(lb.classes_) == 2 else len(lb.classes_)
+        return map_rows(y, lambda block: lb.transform(np.ravel(block)).astype(dtype),
+                        width=width, dtype=dtype)
+
     def _output_spec(self, n_outputs: int) -> tuple[str, str]:
         multiclass = self._label_binarizer.y_type_ == "multiclass"
         out = self.output_activation
@@ -130,7 +146,10 @@ validation_scores_, best_validation_score_
         return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
     def predict(self, X: object) -> Array:
-        """Predicted labels: argmax for multiclass, ``a ≥ ½`` for binary and multilabel."""
+        """Predicted labels: argmax for multiclass, ``a ≥ ½`` for binary and multilabel.
+        A Dask array or DataFrame gives a lazy Dask array."""
+        if is_lazy(X):
+            return map_rows(X, self.predict, width=None, dtype=self.classes_.dtype)
         return self._labels(self._validated_output(X))
 
     def predict_proba(self, X: object) -> Array:
@@ -144,6 +163,9 @@ validation_scores_, best_validation_score_
         ``z < 36`` when float64 is asked for (in float32, σ(z) rounds to 1 from z ≈ 17).
         """
         check_is_fitted(self)
+        if is_lazy(X):
+            return map_rows(X, self.predict_proba, width=max(2, self.n_outputs_),
+                            dtype=np.dtype(np.float64))
         wanted = result_dtype(X)
         if self.out_activation_ == "softmax":
             return self._validated_output(X).astype(wanted, copy=False)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils.metaestimators import available_if
 
-from ..errors import DataError
+from ..data.lazy import is_lazy, map_rows
+from ..errors import ConfigError, DataError
 from ..optim.checks import check_choice
 from .base import BaseMLP, MLPTags, partial_fit_available, result_dtype
 from .hyperparameters import signature, storing_init
@@ -126,6 +128,14 @@ default='relu'
         Y = y.reshape(-1, 1) if y.ndim == 1 else y  # (N, n_out)
         return X, Y.astype(X.dtype, copy=False), y
 
+    def _lazy_targets(self, y: Any, incremental: bool, reset: bool, dtype: np.dtype) -> Any:
+        """Dask targets as they are: each chunk is checked on its worker."""
+        check_choice(self.loss, "loss", tuple(LOSSES))
+        if self.loss == "poisson":  # y >= 0 is not checked on the workers
+            raise ConfigError("loss: 'poisson' is not taken with Dask inputs; use one of "
+                              f"{', '.join(map(repr, SQUARED_LOSSES))}")
+        return y
+
     def _output_spec(self, n_outputs: int) -> tuple[str, str]:
         out = self.output_activation
         if out is None:
@@ -149,7 +159,11 @@ default='relu'
         """The network's output ``a(L)``: shape (n_samples,) for one output, else (n, n_outputs).
 
         As in scikit-learn, predictions come back as float32 for float32 input and as
-        float64 otherwise, whatever ``dtype`` the network computes in.
+        float64 otherwise, whatever ``dtype`` the network computes in.  A Dask array or
+        DataFrame gives a lazy Dask array.
         """
+        if is_lazy(X):
+            width = None if self.n_outputs_ == 1 else self.n_outputs_
+            return map_rows(X, self.predict, width=width, dtype=np.dtype(np.float64))
         out = self._validated_output(X).astype(result_dtype(X), copy=False)
         return out.ravel() if out.shape[1] == 1 else out
