@@ -103,7 +103,7 @@ def _scheduler_and_workers(folder: Path, n_workers: int = 2):
     py = sys.executable
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     procs = [subprocess.Popen([py, "-m", "distributed.cli.dask_scheduler", "--host",
-                               "127.0.0.1", "--port", "0", "--no-dashboard",
+                               "127.0.0.1", "--port", "0", "--dashboard-address", ":0",
                                "--scheduler-file", str(file)], **quiet)]
     try:
         procs += [subprocess.Popen([py, "-m", "distributed.cli.dask_worker", "--scheduler-file",

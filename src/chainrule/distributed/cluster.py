@@ -77,7 +77,7 @@ def connect(cluster: object = None, *, workers: int | None = None,
         scheduler (``'tcp://HOST:PORT'``).  None: start a local cluster of ``workers``.
     workers : int, optional
         Worker processes of the local cluster (default 2), one thread each, on
-        127.0.0.1 with no dashboard; stopped when the block ends.
+        127.0.0.1 (the scheduler's HTTP port chosen free); stopped when the block ends.
     memory_limit : str or int, default 'auto'
         Memory of each local worker (Dask's ``memory_limit``: ``'2GB'``, bytes, or
         ``'auto'``, the machine's memory shared out).
@@ -108,7 +108,9 @@ def connect(cluster: object = None, *, workers: int | None = None,
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ConfigError(f"workers: expected a positive number of workers, got {workers!r}")
     with distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=None,
+                                  # the scheduler serves HTTP whatever is asked; on a free
+                                  # port, not Dask's 8787, which another cluster may hold
+                                  host="127.0.0.1", dashboard_address=":0",
                                   memory_limit=memory_limit) as local, \
             distributed.Client(local, timeout=timeout) as client:
         yield client
