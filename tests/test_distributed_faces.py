@@ -8,6 +8,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from chainrule import Model, Network
 from chainrule.distributed import connect
@@ -143,3 +144,38 @@ def test_a_regressor_takes_the_same_adam_steps_on_the_cluster(client, blobs):
     np.testing.assert_allclose(on_cluster.loss_curve_, in_memory.loss_curve_, rtol=1e-10)
     np.testing.assert_allclose(on_cluster.predict(Xd).compute(), in_memory.predict(X),
                                rtol=1e-9)
+
+
+def test_an_estimator_keeps_a_float32_dask_array_in_float32(client, blobs):
+    from chainrule.estimators import MLPClassifier
+
+    X, y = blobs
+    X32 = X.astype(np.float32)
+    Xd, yd = da.from_array(X32, chunks=(200, 4)), da.from_array(y, chunks=200)
+    params = {"hidden_layer_sizes": (8,), "batch_size": 100, "max_iter": 2,
+              "random_state": 0, "n_iter_no_change": 100}
+    with pytest.warns(ConvergenceWarning):
+        on_cluster = MLPClassifier(**params).fit(Xd, yd)
+    with pytest.warns(ConvergenceWarning):
+        in_memory = MLPClassifier(**params).fit(X32, y)
+    assert on_cluster.network_.dtype == in_memory.network_.dtype == np.float32
+    for W, W_ref in zip(on_cluster.coefs_, in_memory.coefs_):
+        np.testing.assert_allclose(W, W_ref, rtol=1e-5, atol=1e-6)
+
+
+def test_sample_weight_on_dask_collections_is_refused_by_name(client, blobs):
+    from chainrule import distributed
+    from chainrule.errors import ConfigError
+    from chainrule.estimators import MLPClassifier
+
+    X, y = blobs
+    Xd, yd = da.from_array(X, chunks=(200, 4)), da.from_array(y, chunks=200)
+    with pytest.raises(ConfigError, match=r"^sample_weight: not taken with Dask inputs"):
+        MLPClassifier(max_iter=1).fit(Xd, yd, sample_weight=np.ones(600))
+    net = Network([4, 3, 3], ["tanh", "softmax"], cost="cross_entropy", random_state=0)
+    Y = da.from_array(np.eye(3)[y], chunks=(200, 3))
+    with pytest.raises(ConfigError, match=r"^sample_weight: not taken on a cluster"):
+        distributed.fit(net, Xd, Y, client=client, sample_weight=np.ones(600), epochs=1)
+    with pytest.raises(ConfigError, match=r"^validation_data: expected"):
+        distributed.fit(net, Xd, Y, client=client, epochs=1,
+                        validation_data=(Xd, Y, np.ones(600)))
