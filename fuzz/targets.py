@@ -27,7 +27,7 @@ import chainrule
 from chainrule.cli import main
 from chainrule.data import csv_header, load_array, load_csv, load_data
 from chainrule.errors import ChainruleError
-from chainrule.io import load_model, read_model_info
+from chainrule.io import read_model_file, read_model_info
 from chainrule.train.checkpoint import load_checkpoint, load_latest_checkpoint
 
 HANG_SECONDS = 30
@@ -62,7 +62,7 @@ def _predict_with(path: Path) -> object:
 
 LOADERS: dict[str, list[tuple[str, Callable[[Path], object]]]] = {
     "model": [("chainrule.load_model + predict", _predict_with),
-              ("io.load_model", load_model), ("io.read_model_info", read_model_info)],
+              ("io.read_model_file", read_model_file), ("io.read_model_info", read_model_info)],
     "checkpoint": [("load_checkpoint", load_checkpoint),
                    ("load_latest_checkpoint", load_latest_checkpoint)],
     "csv": [("load_csv", load_csv), ("load_csv(labels=True)", lambda p: load_csv(p, labels=True)),

@@ -45,7 +45,7 @@ from chainrule import (
 )
 from chainrule.cli import main
 from chainrule.data import load_csv, load_data, load_dataset, one_hot
-from chainrule.io import load_model, read_model_info, save_model
+from chainrule.io import read_model_file, read_model_info, save_model
 from chainrule.nn import explain
 from chainrule.train.checkpoint import CheckpointError, load_checkpoint
 from chainrule.train.loop import fit
@@ -236,7 +236,7 @@ ROWS: dict[str, Row] = {
                       "--target", "label", "--out", str(i / "good.csv")]),
     "wrong feature count at predict": Row(
         ShapeError, "expected",
-        lambda i, o: load_model(i / "model.safetensors")[0].predict(np.ones((2, 3))),
+        lambda i, o: read_model_file(i / "model.safetensors")[0].predict(np.ones((2, 3))),
         lambda i, o: ["predict", str(i / "model.safetensors"), str(i / "narrow.csv")],
         cli_fragment="has no column 'x2'; the model's inputs are 'x1', 'x2' and the file's "
                      "columns 'x1'"),
@@ -268,7 +268,7 @@ ROWS: dict[str, Row] = {
         lambda i, o: ["landscape", "--model", str(i / "m.png"), "--out", str(i / "m.png")]),
     # -- failing commands make no output folder ---------------------------------------
     "predict a missing model, --out in new folders": Row(
-        ModelFileError, "no such file", lambda i, o: load_model(i / "missing.safetensors"),
+        ModelFileError, "no such file", lambda i, o: read_model_file(i / "missing.safetensors"),
         lambda i, o: ["predict", str(i / "missing.safetensors"), str(i / "good.csv"), "--out",
                       str(o / "new" / "sub" / "p.csv")]),
     "predict --out refused, in new folders": Row(
@@ -282,7 +282,7 @@ ROWS: dict[str, Row] = {
                       str(o / "new" / "m.safetensors"), "--plot", str(o / "new" / "plots"),
                       "--checkpoint", str(o / "new" / "ck" / "run.ckpt")]),
     "landscape a missing model, --out in new folders": Row(
-        ModelFileError, "no such file", lambda i, o: load_model(i / "missing.safetensors"),
+        ModelFileError, "no such file", lambda i, o: read_model_file(i / "missing.safetensors"),
         lambda i, o: ["landscape", "--model", str(i / "missing.safetensors"), "--out",
                       str(o / "new" / "sub" / "l.png")]),
     "explain a bad --y, --latex in new folders": Row(
@@ -290,7 +290,7 @@ ROWS: dict[str, Row] = {
         lambda i, o: ["explain", str(i / "model.safetensors"), "--x", "1,2", "--y", "9",
                       "--latex", str(o / "new" / "sub" / "chain.tex")]),
     "export a missing model, --onnx in new folders": Row(
-        ModelFileError, "no such file", lambda i, o: load_model(i / "missing.safetensors"),
+        ModelFileError, "no such file", lambda i, o: read_model_file(i / "missing.safetensors"),
         lambda i, o: ["export", str(i / "missing.safetensors"), "--onnx",
                       str(o / "new" / "sub" / "m.onnx")]),
     # -- targets -------------------------------------------------------------------
@@ -472,28 +472,28 @@ ROWS: dict[str, Row] = {
                                        cli_fragment="--checkpoint: cannot write to folder"),
     # -- model and checkpoint files -------------------------------------------------
     "model file missing": Row(ModelFileError, "no such file",
-                              lambda i, o: load_model(i / "missing.safetensors"),
+                              lambda i, o: read_model_file(i / "missing.safetensors"),
                               lambda i, o: ["predict", str(i / "missing.safetensors"),
                                             str(i / "good.csv")]),
     "model path is a folder": Row(ModelFileError, "is a folder",
                                   lambda i, o: read_model_info(i / "a_folder.csv"),
                                   lambda i, o: ["info", str(i / "a_folder.csv")]),
     "model file is text": Row(ModelFileError, "looks like a text file",
-                              lambda i, o: load_model(i / "notes.safetensors"),
+                              lambda i, o: read_model_file(i / "notes.safetensors"),
                               lambda i, o: ["info", str(i / "notes.safetensors")]),
     "model file is a CSV": Row(ModelFileError, "looks like a text file",
-                               lambda i, o: load_model(i / "good.csv"),
+                               lambda i, o: read_model_file(i / "good.csv"),
                                lambda i, o: ["predict", str(i / "good.csv"),
                                              str(i / "good.csv")]),
     "model file is a .npz": Row(ModelFileError, "looks like a zip archive",
-                                lambda i, o: load_model(i / "model.npz"),
+                                lambda i, o: read_model_file(i / "model.npz"),
                                 lambda i, o: ["evaluate", str(i / "model.npz"),
                                               str(i / "good.csv")]),
     "model file is a pickle": Row(ModelFileError, "looks like a pickle file",
-                                  lambda i, o: load_model(i / "pickle.safetensors"),
+                                  lambda i, o: read_model_file(i / "pickle.safetensors"),
                                   lambda i, o: ["info", str(i / "pickle.safetensors")]),
     "model file truncated": Row(ModelFileError, "truncated.safetensors",
-                                lambda i, o: load_model(i / "truncated.safetensors"),
+                                lambda i, o: read_model_file(i / "truncated.safetensors"),
                                 lambda i, o: ["info", str(i / "truncated.safetensors")]),
     "hostile metadata: classes is 7": _hostile_metadata(
         "classes_7", "classes_7.safetensors: metadata field 'classes' must list 2 classes",
@@ -509,7 +509,7 @@ ROWS: dict[str, Row] = {
         read_model_info, "evaluate"),
     "hostile metadata: a training cost that is text": _hostile_metadata(
         "cost_text", "metadata field 'training.final_cost' must be a number, got 'low'",
-        load_model, "info"),
+        read_model_file, "info"),
     "hostile metadata: a scaling of the wrong width": _hostile_metadata(
         "narrow_scaling", "metadata field 'standardizer.mean' must list one number per input (2)",
         chainrule.load_model, "evaluate"),

@@ -640,9 +640,9 @@ def cli(*args, check=True):
 
 
 def model_params(path):
-    from chainrule.io import load_model
+    from chainrule.io import read_model_file
 
-    return load_model(path)[0].params
+    return read_model_file(path)[0].params
 
 
 @pytest.mark.slow

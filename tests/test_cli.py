@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from chainrule.cli import app
 from chainrule.data import DATASETS, Standardizer, load_dataset
-from chainrule.io import load_model
+from chainrule.io import read_model_file
 from chainrule.train.loop import evaluate
 
 runner = CliRunner()
@@ -84,7 +84,7 @@ def test_train_every_builtin_dataset(name: str, tmp_path: Path):
     summary = json.loads(r.stdout)
     assert summary["status"] == "completed" and summary["epochs_run"] == 3
     assert np.isfinite(summary["final_cost"])
-    net, meta = load_model(out)
+    net, meta = read_model_file(out)
     ds = load_dataset(name)
     assert net.layer_sizes == (ds.n_features, 3, ds.n_outputs)
     assert meta["dataset"] == name and meta["task"] == ds.task
@@ -100,7 +100,7 @@ def test_train_csv_then_predict_reproduces_network_predict(files: dict[str, Path
     r = invoke("train", files["cls"], "--epochs", "5", "--out", model, "--quiet")
     assert r.exit_code == 0, r.stderr
     assert r.stdout.startswith("final cost C = ") and len(r.stdout.splitlines()) == 1
-    net, meta = load_model(model)
+    net, meta = read_model_file(model)
     # integer labels 3, 5, 7 -> softmax over three classes; inputs standardised
     assert meta["task"] == "classification" and meta["classes"] == [3, 5, 7]
     assert net.layer_sizes[-1] == 3 and net.cost.name == "cross_entropy"
@@ -140,7 +140,7 @@ def test_train_npz_then_predict_npy_is_exact(files: dict[str, Path], tmp_path: P
     r = invoke("train", files["reg"], "--epochs", "4", "--hidden", "5", "--dtype", dtype,
                "--out", model, "--quiet")
     assert r.exit_code == 0, r.stderr
-    net, meta = load_model(model)
+    net, meta = read_model_file(model)
     assert net.dtype == np.dtype(dtype) and meta["task"] == "regression"
     assert net.layer_sizes == (3, 5, 2) and net.activations[-1].name == "identity"
     out = tmp_path / "pred.npy"
@@ -205,8 +205,8 @@ def test_resume_from_a_checkpoint_is_bit_identical(tmp_path: Path):
     assert r.exit_code == 0, r.stderr
     assert invoke("train", "--dataset", "xor", "-q", "--epochs", "200",
                   "-o", tmp_path / "straight.safetensors").exit_code == 0
-    resumed, _ = load_model(tmp_path / "resumed.safetensors")
-    straight, _ = load_model(tmp_path / "straight.safetensors")
+    resumed, _ = read_model_file(tmp_path / "resumed.safetensors")
+    straight, _ = read_model_file(tmp_path / "straight.safetensors")
     np.testing.assert_array_equal(resumed.params, straight.params)
 
 
@@ -349,7 +349,7 @@ def test_divergent_run_exits_1_and_leaves_finite_weights(tmp_path: Path):
     assert r.exit_code == 1, r.stderr
     assert_one_line_error(r.stderr, "diverged")
     assert f"saved to {model}" in r.stderr and r.stdout == ""
-    net, meta = load_model(model)  # the loader itself refuses non-finite weights
+    net, meta = read_model_file(model)  # the loader itself refuses non-finite weights
     assert np.isfinite(net.params).all()
     assert meta["training"]["status"] == "diverged"
     r = invoke("train", "--dataset", "xor", "--activation", "relu", "--output-activation",
@@ -416,7 +416,7 @@ def test_default_train_is_the_heart_and_draws_it(tmp_path: Path):
     assert cost < 0.002, line
     assert "1-6-7-2" in r.stderr and "heart" in r.stderr
     assert f"wrote {out / 'heart.png'}" in r.stderr
-    net, meta = load_model(out / "heart.safetensors")
+    net, meta = read_model_file(out / "heart.safetensors")
     assert net.layer_sizes == (1, 6, 7, 2) and {a.name for a in net.activations} == {"logistic"}
     assert meta["training"]["final_cost"] == pytest.approx(cost, rel=1e-5)
     ds = load_dataset("heart")
@@ -449,7 +449,7 @@ def test_signal_saves_the_model_and_checkpoint(tmp_path: Path, sig: signal.Signa
     assert proc.returncode == code, err
     assert_one_line_error(err, "the model trained so far was saved to")
     assert "--resume" in err and out == ""
-    net, meta = load_model(model)
+    net, meta = read_model_file(model)
     assert meta["training"]["status"] == ("interrupted" if code == 130 else "terminated")
     assert np.isfinite(net.params).all()
     assert ck.is_file()
@@ -483,7 +483,7 @@ def test_explain_prints_the_ledger_and_writes_latex(tmp_path: Path):
     assert tex.read_text().startswith("\\begin{aligned}")
     d = json.loads(invoke("explain", model, "--x", "0,1", "--y", "1", "--param", "W1[0,1]",
                           "--json").stdout)
-    net, _ = load_model(model)
+    net, _ = read_model_file(model)
     net.backprop([[0.0, 1.0]], [[1.0]])
     assert d["product"] == pytest.approx(float(net.dW[0][0, 1]), rel=1e-12, abs=1e-15)
 
@@ -511,7 +511,7 @@ def test_exported_onnx_standardises_raw_inputs_as_predict_does(files: dict[str, 
     model = tmp_path / "cls.safetensors"
     r = invoke("train", files["cls"], "--epochs", "5", "--dtype", dtype, "-q", "-o", model)
     assert r.exit_code == 0, r.stderr
-    assert load_model(model)[1]["standardizer"] is not None  # a CSV is standardised by default
+    assert read_model_file(model)[1]["standardizer"] is not None  # a CSV is standardised by default
     path = tmp_path / "cls.onnx"
     r = invoke("export", model, "--onnx", path)
     assert r.exit_code == 0, r.stderr
@@ -549,7 +549,7 @@ def test_landscape_resolution_applies_to_a_default_axis(files: dict[str, Path],
                "--resolution", "7", "-o", png, "--json")
     assert r.exit_code == 0, r.stderr
     result = json.loads(r.stdout)
-    net, _ = load_model(model)
+    net, _ = read_model_file(model)
     w, b = float(net.W[0][0, 0]), float(net.b[0][0])
     assert result["resolution"] == [7, 7]
     assert result["x_range"] == pytest.approx([w - 4, w + 4], abs=1e-12)
@@ -696,7 +696,7 @@ def test_text_class_labels_in_a_csv(tmp_path: Path):
     model = tmp_path / "pets.safetensors"
     r = invoke("train", data, "--epochs", "30", "-q", "-o", model)
     assert r.exit_code == 0, r.stderr
-    net, meta = load_model(model)
+    net, meta = read_model_file(model)
     assert meta["task"] == "classification" and meta["classes"] == ["bird", "cat", "dog"]
     r = invoke("predict", model, data)  # the label column is not read as an input
     assert r.exit_code == 0, r.stderr
@@ -720,7 +720,7 @@ def test_text_class_labels_in_a_csv(tmp_path: Path):
     r = invoke("train", typo, "--task", "classification", "--epochs", "1", "-q", "-o",
                tmp_path / "t.safetensors")
     assert r.exit_code == 0, r.stderr
-    assert load_model(tmp_path / "t.safetensors")[1]["classes"] == ["0.25", "0.5", "oops"]
+    assert read_model_file(tmp_path / "t.safetensors")[1]["classes"] == ["0.25", "0.5", "oops"]
 
 
 def test_values_beyond_float32_or_float64_squares_are_named(tmp_path: Path):
@@ -731,7 +731,7 @@ def test_values_beyond_float32_or_float64_squares_are_named(tmp_path: Path):
                tmp_path / "h.safetensors")
     assert r.exit_code == 0, r.stderr
     assert "warning" not in r.stderr
-    _, meta = load_model(tmp_path / "h.safetensors")
+    _, meta = read_model_file(tmp_path / "h.safetensors")
     assert meta["standardizer"]["mean"][0] == 5e299 and meta["standardizer"]["scale"][0] == 5e299
     r = invoke("train", data, "--target", "label", "-q", "--epochs", "3", "--dtype", "float32",
                "--no-standardize", "-o", tmp_path / "f.safetensors")
@@ -815,7 +815,7 @@ def test_a_memory_mapped_npy_is_never_copied_whole(tmp_path: Path):
     # a whole copy would be 4 MiB; what is left (under 1 MiB) does not grow with the file
     assert seen["peak_before_fit"] < size / 4, (seen, size)
     assert seen["peak_predict"] < size / 4, (seen, size)
-    net, meta = load_model(model)
+    net, meta = read_model_file(model)
     table = np.load(data)
     # blocks of rows go through BLAS in other groupings: equal to rounding
     np.testing.assert_allclose(np.load(out), net.predict(preprocessed(table[:, :-1], meta)),
@@ -932,7 +932,7 @@ def test_a_squared_error_classifier_reports_accuracy(files: dict[str, Path], tmp
     summary = json.loads(r.stdout)
     assert summary["final_accuracy"] is not None and summary["final_val_accuracy"] is not None
     assert " acc " in r.stderr  # the progress lines too
-    net, meta = load_model(model)
+    net, meta = read_model_file(model)
     assert net.cost.name == "squared_error" and meta["classes"] == [3, 5, 7]
     r = invoke("evaluate", model, files["cls"], "--json")
     assert r.exit_code == 0, r.stderr
@@ -982,7 +982,7 @@ def test_nan_among_text_labels_is_a_missing_label(tmp_path: Path):
     data.write_text("a,b,answer\n1,2,yes\n2,1,no\n4,0,inf\n")  # 'inf' is just a word
     r = invoke("train", data, "--epochs", "1", "-q", "-o", tmp_path / "m.safetensors")
     assert r.exit_code == 0, r.stderr
-    assert load_model(tmp_path / "m.safetensors")[1]["classes"] == ["inf", "no", "yes"]
+    assert read_model_file(tmp_path / "m.safetensors")[1]["classes"] == ["inf", "no", "yes"]
 
 
 def test_explain_y_beyond_float32_names_the_option(tmp_path: Path):
@@ -1128,7 +1128,7 @@ def test_a_stop_while_writing_plots_says_the_model_was_saved(tmp_path: Path, mon
     assert code == 130
     assert_one_line_error(err, f"interrupted while writing the plots; the trained model was "
                                f"saved to {out}")
-    assert load_model(out)[0].n_params > 0
+    assert read_model_file(out)[0].n_params > 0
 
 
 def test_a_regression_target_far_from_zero_gets_a_note(tmp_path: Path, capsys):
@@ -1173,7 +1173,7 @@ def test_a_failure_while_writing_plots_says_the_model_was_saved(tmp_path: Path, 
     assert code == 1
     assert_one_line_error(err, "cannot draw")
     assert f"the trained model was saved to {out}" in err
-    assert load_model(out)[0].n_params > 0
+    assert read_model_file(out)[0].n_params > 0
 
 
 def test_a_diverged_summary_describes_the_kept_weights(tmp_path: Path):
@@ -1189,7 +1189,7 @@ def test_a_diverged_summary_describes_the_kept_weights(tmp_path: Path):
     doc = json.loads(r.stdout)
     assert doc["status"] == "diverged" and doc["epochs_run"] == kept
     assert doc["final_cost"] is not None and np.isfinite(doc["final_cost"])
-    _, meta = load_model(model)
+    _, meta = read_model_file(model)
     assert meta["training"]["epochs_run"] == kept
     assert meta["training"]["final_cost"] == doc["final_cost"]
     # the same fields as a completed run
@@ -1290,6 +1290,6 @@ def test_info_shows_the_validation_accuracy(tmp_path: Path):
     r = invoke("train", "--dataset", "circle", "--epochs", "3", "--validation", "0.25", "-q",
                "-o", model)
     assert r.exit_code == 0, r.stderr
-    stored = load_model(model)[1]["training"]["final_val_accuracy"]
+    stored = read_model_file(model)[1]["training"]["final_val_accuracy"]
     assert stored is not None
     assert f"validation accuracy {stored:.1%}" in invoke("info", model).stdout

@@ -28,7 +28,7 @@ from safetensors.numpy import load_file
 
 import chainrule.io as cio
 from chainrule import ConfigError, ModelFileError, Network
-from chainrule.io import load_model, read_model_info, save_model, temp_prefix
+from chainrule.io import read_model_file, read_model_info, save_model, temp_prefix
 
 # ---------------------------------------------------------------------------
 # Helpers: take a file apart and put it back together
@@ -135,7 +135,7 @@ def test_round_trip_is_bit_identical(tmp_path, rng, sizes, act, out_act, cost, d
     path = save_model(tmp_path / "model.safetensors", net, metadata=meta)
     assert path == tmp_path / "model.safetensors"
 
-    loaded, meta2 = load_model(path)
+    loaded, meta2 = read_model_file(path)
     assert loaded.layer_sizes == net.layer_sizes
     assert [a.name for a in loaded.activations] == [a.name for a in net.activations]
     assert loaded.cost.name == net.cost.name and loaded.dtype == np.dtype(dtype)
@@ -178,19 +178,19 @@ def test_read_model_info_reads_the_header_only(tmp_path):
     assert info.n_params == net.n_params == 4 * 6 + 6 + 6 * 3 + 3
     assert info.tensors == {"W1": (6, 4), "b1": (6,), "W2": (3, 6), "b2": (3,)}
     assert info.file_size == path.stat().st_size and info.metadata == {"mean": [1, 2, 3, 4]}
-    # The values are not read: a NaN weight goes unnoticed here, but not by load_model.
+    # The values are not read: a NaN weight goes unnoticed here, but not by read_model_file.
     header, data = split(path.read_bytes())
     path.write_bytes(pack(header, set_value(header, data, "W2", 0, float("nan"))))
     assert read_model_info(path).n_params == net.n_params
     with pytest.raises(ModelFileError, match="NaN"):
-        load_model(path)
+        read_model_file(path)
 
 
 def test_missing_file_and_folder_are_model_file_errors(tmp_path):
     with pytest.raises(ModelFileError, match=r"nope\.safetensors: no such file"):
-        load_model(tmp_path / "nope.safetensors")
+        read_model_file(tmp_path / "nope.safetensors")
     with pytest.raises(ModelFileError, match="is a folder"):
-        load_model(tmp_path)
+        read_model_file(tmp_path)
     with pytest.raises(ModelFileError, match="no such file"):
         read_model_info(tmp_path / "nope.safetensors")
 
@@ -199,7 +199,7 @@ def test_fifo_is_refused_without_blocking(tmp_path):
     fifo = tmp_path / "pipe.safetensors"
     os.mkfifo(fifo)
     with pytest.raises(ModelFileError, match="not a regular file"):
-        load_model(fifo)
+        read_model_file(fifo)
 
 
 # ---------------------------------------------------------------------------
@@ -212,7 +212,7 @@ class Case:
     id: str
     make: Callable[[bytes, Path], bytes]
     fragment: str
-    header_level: bool = True  # False: only load_model (which reads the values) can see it
+    header_level: bool = True  # False: only read_model_file (which reads the values) can see it
 
 
 def _drop(key: str) -> Callable[[dict, bytes], None]:
@@ -336,7 +336,7 @@ def test_malformed_file_raises_model_file_error(tmp_path, valid_blob, case):
     path = tmp_path / "model.safetensors"
     path.write_bytes(case.make(valid_blob, tmp_path))
     with pytest.raises(ModelFileError) as exc_info:
-        load_model(path)
+        read_model_file(path)
     message = str(exc_info.value)
     assert message.startswith(f"{path}: ")
     assert case.fragment in message
@@ -389,7 +389,7 @@ def test_any_bytes_load_or_raise_model_file_error(valid_blob, fuzz_path, data):
         raw = (text[:i] + data.draw(JSONISH) + text[j:]).encode("utf-8", "surrogatepass")
         bad = struct.pack("<Q", len(raw)) + raw + blob[8 + n:]
     fuzz_path.write_bytes(bad)
-    for read in (load_model, read_model_info):
+    for read in (read_model_file, read_model_info):
         try:
             read(fuzz_path)
         except ModelFileError as exc:
@@ -399,7 +399,7 @@ def test_any_bytes_load_or_raise_model_file_error(valid_blob, fuzz_path, data):
 def test_fuzz_base_file_is_valid(valid_blob, tmp_path):
     path = tmp_path / "m.safetensors"
     path.write_bytes(valid_blob)
-    net, meta = load_model(path)
+    net, meta = read_model_file(path)
     assert net.params.tobytes() == base_network().params.tobytes()
     assert meta == {"classes": ["a", "b"]}
 
@@ -435,7 +435,7 @@ def test_failed_save_keeps_the_old_file_and_no_temp_file(monkeypatch, tmp_path, 
     monkeypatch.undo()
     assert path.read_bytes() == old
     assert listing(tmp_path) == ["model.safetensors"]
-    assert load_model(path)[1] == {"v": "old"}
+    assert read_model_file(path)[1] == {"v": "old"}
 
 
 def test_write_failing_midway_keeps_the_old_file(monkeypatch, tmp_path, saved_old):
@@ -533,7 +533,7 @@ def test_overwrite_keeps_permissions_and_new_files_follow_the_umask(tmp_path, sa
     os.chmod(path, 0o640)
     save_model(path, Network([3, 4, 2], random_state=7), metadata={"v": "new"})
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
-    assert load_model(path)[1] == {"v": "new"}
+    assert read_model_file(path)[1] == {"v": "new"}
     old_umask = os.umask(0o027)
     try:
         fresh = save_model(tmp_path / "fresh.safetensors", base_network())
@@ -577,7 +577,7 @@ def test_sigkill_mid_save_never_leaves_a_broken_file(tmp_path):
         assert child.returncode == -signal.SIGKILL
         if dest.exists():
             ever_saved = True
-            net, meta = load_model(dest)
+            net, meta = read_model_file(dest)
             assert net.params.tobytes() == reference.params.tobytes()
             if meta["trial"] == trial:
                 finished.append(trial)

@@ -104,10 +104,10 @@ def test_registry_aliases_and_pairing():
 
 
 def test_model_files_store_the_half_squared_error_by_name(tmp_path):
-    from chainrule.io import load_model, save_model
+    from chainrule.io import read_model_file, save_model
 
     net = Network([2, 3, 1], "tanh", "identity", "half_squared_error", random_state=0)
     save_model(tmp_path / "m.safetensors", net)
-    back, _ = load_model(tmp_path / "m.safetensors")
+    back, _ = read_model_file(tmp_path / "m.safetensors")
     assert back.cost is COSTS["half_squared_error"]
     np.testing.assert_array_equal(back.params, net.params)

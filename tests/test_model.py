@@ -16,8 +16,7 @@ from chainrule import ConfigError, DataError, Model, ModelFileError, Network, Sh
 from chainrule.cli.app import main
 from chainrule.data import Source, Standardizer
 from chainrule.estimators import MLPClassifier, MLPRegressor
-from chainrule.io import load_model as read_model_file
-from chainrule.io import read_model_info, save_model
+from chainrule.io import read_model_file, read_model_info, save_model
 from chainrule.train import evaluate, fit
 
 # ---------------------------------------------------------------------------

@@ -284,7 +284,7 @@ def test_a_stray_word_in_a_numeric_target_is_refused_as_the_command_line_refuses
 
 
 def test_the_playground_reads_model_files_through_the_model_only():
-    """``chainrule.io.load_model`` gives (network, metadata); the playground never uses it."""
+    """``chainrule.io.read_model_file`` gives (network, metadata); the playground never uses it."""
     folder = Path(chainrule.playground.__file__).parent
     for path in folder.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

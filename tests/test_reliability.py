@@ -49,7 +49,7 @@ from chainrule import (
     get_activation,
 )
 from chainrule.data import DATASETS, load_array, load_csv, load_data
-from chainrule.io import load_model, save_model
+from chainrule.io import read_model_file, save_model
 from chainrule.nn.costs import get_cost
 from chainrule.optim import GradientDescent
 from chainrule.train.checkpoint import CheckpointError, load_checkpoint
@@ -129,7 +129,7 @@ def loads_or_refuses(load, path: pathlib.Path) -> None:
 
 
 LOADERS = {
-    "load_model": (load_model, "model", ".safetensors"),
+    "read_model_file": (read_model_file, "model", ".safetensors"),
     "load_checkpoint": (load_checkpoint, "checkpoint", ".ckpt"),
     "load_csv": (load_csv, "csv", ".csv"),
     "load_data-csv": (load_data, "csv", ".csv"),
@@ -333,7 +333,7 @@ def test_zip_bomb_is_refused_before_decompression(tmp_path):
 
 
 def test_model_and_checkpoint_headers_declaring_huge_sizes_are_refused(tmp_path):
-    for load, error in ((load_model, ModelFileError), (load_checkpoint, CheckpointError)):
+    for load, error in ((read_model_file, ModelFileError), (load_checkpoint, CheckpointError)):
         path = tmp_path / "huge"
         path.write_bytes(struct.pack("<Q", 2**60) + b"{}")
         tracemalloc.start()
@@ -396,9 +396,9 @@ HOSTILE = {
     "pickle renamed .npz": ("evil.npz", lambda m: pickle.dumps(_Touch(m)), load_data, DataError),
     "text pickle renamed .csv": ("evil.csv", lambda m: pickle.dumps(_Touch(m), protocol=0),
                                  load_data, DataError),
-    "pickle renamed model": ("evil.safetensors", lambda m: pickle.dumps(_Touch(m)), load_model,
+    "pickle renamed model": ("evil.safetensors", lambda m: pickle.dumps(_Touch(m)), read_model_file,
                              ModelFileError),
-    "torch.save-like model": ("evil.pt", _torch_like_zip, load_model, ModelFileError),
+    "torch.save-like model": ("evil.pt", _torch_like_zip, read_model_file, ModelFileError),
     "pickle renamed checkpoint": ("evil.ckpt", lambda m: pickle.dumps(_Touch(m)),
                                   load_checkpoint, CheckpointError),
     "object .npy as checkpoint": ("evil.ckpt", _object_npy, load_checkpoint, CheckpointError),
@@ -743,7 +743,7 @@ def test_two_command_line_runs_with_one_seed_write_the_same_weights(tmp_path):
         subprocess.run([sys.executable, "-m", "chainrule", "train", "--dataset", "spiral",
                         "--epochs", "20", "--validation", "0.2", "--seed", str(seed), "--quiet",
                         "--out", str(out)], check=True, capture_output=True, timeout=120)
-        weights.append(load_model(out)[0].params)
+        weights.append(read_model_file(out)[0].params)
     np.testing.assert_array_equal(weights[0], weights[1])
     assert not np.array_equal(weights[0], weights[2])
 

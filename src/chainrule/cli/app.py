@@ -3,14 +3,14 @@
 Each command parses its options, makes a few library calls and reports::
 
     chainrule train      data.load_dataset / load_data → Network → train.fit → io.save_model
-    chainrule predict    io.load_model → the stored preprocessing → Network.predict
-    chainrule evaluate   io.load_model → the stored preprocessing → train.evaluate
+    chainrule predict    Model.load → Model.predict (the stored scaling and classes)
+    chainrule evaluate   Model.load → Model.evaluate
     chainrule info       io.read_model_info (the weights are not read)
     chainrule datasets   data.describe_datasets
     chainrule landscape  nn.cost_surface + descent_path → viz.plot_landscape
     chainrule explain    nn.explain → viz.render_ledger / Ledger.to_latex / to_dict
     chainrule tour       tour.run_tour
-    chainrule export     io.load_model → interop.to_onnx
+    chainrule export     Model.load → interop.to_onnx
 
 Streams and exit codes: standard output carries results only (the final cost,
 predictions, tables, ``--json`` documents); progress, notes and errors go to

@@ -104,7 +104,7 @@ def model_data(model: Model, data: Path | None, dataset: str | None, need_target
     check_data_choice(data, dataset, target)
     if data is None:
         return _builtin_model_data(model, dataset, need_targets, data_option)
-    m = _read_model_file(model, data, need_targets, target, delimiter)
+    m = _read_data_file(model, data, need_targets, target, delimiter)
     if need_targets and m.y is None:
         raise DataError(f"{os.fspath(data)}: has no targets to evaluate against (a .npz needs "
                         "an array 'y'; a .npy holds them in its last column)")
@@ -154,7 +154,7 @@ def _read_csv(model: Model, data: Path, need_targets: bool, target: str | None,
     return ModelWithData(model, X, y, source, csv_source(data, tnames, delimiter))
 
 
-def _read_model_file(model: Model, data: Path, need_targets: bool,
+def _read_data_file(model: Model, data: Path, need_targets: bool,
                      target: str | None, delimiter: str = ",") -> ModelWithData:
     """The model's inputs X and the targets y (as stored) of a file, and their sources."""
     from ..data import load_array

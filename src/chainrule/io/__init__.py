@@ -7,7 +7,7 @@ from .model_file import (
     READABLE_VERSIONS,
     ModelInfo,
     StoredModel,
-    load_model,
+    read_model_file,
     read_model_info,
     save_model,
     temp_prefix,

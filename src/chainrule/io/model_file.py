@@ -54,7 +54,7 @@ __all__ = [
     "READABLE_VERSIONS",
     "ModelInfo",
     "StoredModel",
-    "load_model",
+    "read_model_file",
     "read_model_info",
     "save_model",
     "temp_prefix",
@@ -228,7 +228,7 @@ class StoredModel(NamedTuple):
     metadata: dict[str, Any]
 
 
-def load_model(path: str | os.PathLike[str]) -> StoredModel:
+def read_model_file(path: str | os.PathLike[str]) -> StoredModel:
     """Read the network and metadata of a model file written by :func:`save_model`.
 
     The header is checked completely (layout, metadata field by field, names,
@@ -268,13 +268,13 @@ def load_model(path: str | os.PathLike[str]) -> StoredModel:
 def read_model_info(path: str | os.PathLike[str]) -> ModelInfo:
     """Describe a model file from its header alone (the weights are not read).
 
-    The header gets the same checks as in :func:`load_model`; only the
+    The header gets the same checks as in :func:`read_model_file`; only the
     finiteness of the values is left unchecked.
 
     Raises
     ------
     ModelFileError
-        As :func:`load_model`.
+        As :func:`read_model_file`.
     """
     name = st.file_name(path)
     with st.reading(name, _KIND):
@@ -366,7 +366,7 @@ def _check_document(name: str, doc: Any) -> _Header:
         raise ModelFileError(f"{name}: cost must be a short string, got {st.short(doc['cost'])}")
     try:
         output = [get_activation(a) for a in acts][-1]
-        # Checked here too so that read_model_info refuses what load_model would.
+        # Checked here too so that read_model_info refuses what read_model_file would.
         get_cost(doc["cost"]).check_output_activation(output)
     except ConfigError as exc:
         raise ModelFileError(f"{name}: {exc}") from None

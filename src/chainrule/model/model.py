@@ -32,8 +32,7 @@ from ..data.lazy import is_lazy, map_rows
 from ..data.scaling import Standardizer, check_fits, scale_block, standardized
 from ..data.source import Source
 from ..errors import ConfigError, ShapeError
-from ..io.model_file import load_model as read_model_file
-from ..io.model_file import save_model
+from ..io.model_file import read_model_file, save_model
 from ..io.model_metadata import MODEL_FIELDS, check_metadata
 from ..nn.network import Network
 from ..train import History
