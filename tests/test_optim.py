@@ -553,11 +553,6 @@ def test_the_registry_says_what_each_solver_is():
     assert make_solver(adam, 0.01) is adam and adam.learning_rate == 0.01
 
 
-# Places that still test a solver's name, each a debt for its owner (the list only shrinks):
-# the playground lists the step solvers without the alias 'gradient_descent'.
-KNOWN_NAME_TESTS = ["playground/library.py"]
-
-
 def test_no_module_tests_a_solver_by_name():
     # the registry answers the questions; only optim/ spells the names of solvers in code
     import ast
@@ -577,7 +572,7 @@ def test_no_module_tests_a_solver_by_name():
                     and c.value.lower() in names
                     for c in ast.walk(node) if c is not node):
                 found.append(str(path.relative_to(root)))
-    assert sorted(set(found)) == KNOWN_NAME_TESTS
+    assert found == []
 
 
 # ---------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from ..data import (
 from ..errors import ChainruleError, ConfigError, DataError, DivergenceError
 from ..model import Model, load_model, training_summary
 from ..nn import ACTIVATIONS, COSTS, Network, cost_surface, explain
-from ..optim import OPTIMIZERS
+from ..optim import SOLVERS
 from ..train import Trainer, fit
 from ..utils.version import __version__
 
@@ -69,7 +69,8 @@ def choices() -> dict[str, list[str]]:
         "costs": list(COSTS),
         # the output σ each cost goes with ("" where any will do)
         "cost_outputs": [c.default_output_activation or "" for c in COSTS.values()],
-        "optimizers": [n for n in OPTIMIZERS if n != "gradient_descent"],  # 'gd' says it
+        # the page steps a run epoch by epoch: solvers of the full-batch cost are left out
+        "optimizers": [n for n, s in SOLVERS.items() if not s.full_batch],
         "version": [__version__],
     }
 

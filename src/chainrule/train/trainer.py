@@ -38,7 +38,7 @@ from ..optim.checks import check_bool, check_int, check_real
 from ..optim.optimizers import Solver
 from ..optim.penalty import L2Penalty
 from ..optim.schedules import LRSchedule, get_schedule
-from ..optim.solvers import make_solver
+from ..optim.solvers import SOLVERS, make_solver
 from ..utils.validation import as_generator
 from .batches import ArrayRows, RowReader, is_classifier
 from .divergence import DivergenceGuard
@@ -509,7 +509,8 @@ def training_config(trainer: Trainer, *, validation_split: float = 0.0,
     if not opt.checkpointable:
         raise ConfigError(f"checkpoint: not supported with optimizer={opt.name!r} "
                           f"({opt.label}'s state lives inside SciPy and cannot be saved); "
-                          "use 'gd', 'sgd' or 'adam'")
+                          "use one of " + ", ".join(repr(name) for name, cls in SOLVERS.items()
+                                                    if cls.checkpointable))
     seed = int(random_state) if isinstance(random_state, int | np.integer) \
         and not isinstance(random_state, bool) else None
     return {
