@@ -89,7 +89,6 @@ from .train_report import (
     checkpoint_previous,
     checkpoint_written,
     describe_run,
-    history_until,
     result_line,
     stopped_outside_a_step,
     train_json,
@@ -301,7 +300,7 @@ def _fit(run: _Run, signals: Signals) -> _Outcome:
     seconds = time.perf_counter() - start
     history = history if history is not None else progress.history
     if failure is not None and failure.kept_epoch is not None and history is not None:
-        history = history_until(history, failure.kept_epoch)  # the weights that were saved
+        history = history.until(failure.kept_epoch)  # the weights that were saved
     summary = training_summary(history, status, seconds, recipe, r.seed, r.validation,
                                run.data.X.shape[0], r.trainer_options())
     summary.update(_at_saved_weights(run, status, failure, history))

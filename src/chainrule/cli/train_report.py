@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,16 +146,6 @@ def train_json(summary: dict[str, Any], out: Path, plots: Sequence[Path], net: N
             "cost": net.cost.name, "dtype": net.dtype.name,
             "dataset": data.dataset, "data_file": data.data_file, "task": data.task,
             "task_reason": data.task_reason or None}
-
-
-def history_until(history: History, epoch: int) -> History:
-    """The record of ``history`` up to the end of ``epoch`` (0: none of it), e.g. the epoch
-    whose weights a diverged run was given back; a best epoch after it is dropped."""
-    n = sum(1 for e in history.epoch if e <= epoch)
-    lists = {k: v[:n] for k, v in history.to_dict().items() if isinstance(v, list)}
-    best = history.best_epoch if history.best_epoch is not None \
-        and history.best_epoch <= epoch else None
-    return replace(history, **lists, best_epoch=best)
 
 
 def result_line(s: dict[str, Any], cost_name: str) -> str:
