@@ -119,12 +119,9 @@ class Data:
         return self.Y[self.train]
 
     @property
-    def X_test(self) -> Array:
-        return self.X[self.test]
-
-    @property
-    def Y_test(self) -> Array:
-        return self.Y[self.test]
+    def validation(self) -> tuple[Array, Array]:
+        """The held-out rows ``(X, Y)``, as :func:`~chainrule.train.fit` takes them."""
+        return self.X[self.test], self.Y[self.test]
 
 
 def _split(n: int, test_ratio: float, seed: int) -> tuple[Array, Array]:
@@ -232,9 +229,8 @@ class Run:
         """``epochs`` more epochs through the library's engine (a DivergenceError passes up,
         the weights put back to the last finite ones)."""
         d = self.data
-        validation = (d.X_test, d.Y_test)
         fit(self.network, d.X_train, d.Y_train, epochs=self.trainer.epoch + epochs,
-            trainer=self.trainer, validation_data=validation)
+            trainer=self.trainer, validation_data=d.validation)
 
     @property
     def costs(self) -> tuple[list[float], list[float]]:

@@ -86,10 +86,11 @@ class Config:
 
     def run_key(self) -> tuple[Any, ...]:
         """The fields that decide the run: a change to any of them starts it again."""
-        return (self.data, self.n, self.noise, self.test, self.seed, self.target, self.hidden,
-                self.act, self.out, self.cost, self.opt, self.lr, self.batch, self.l2)
+        return (*self.data_key(), self.hidden, self.act, self.out, self.cost, self.opt,
+                self.lr, self.batch, self.l2)
 
     def data_key(self) -> tuple[Any, ...]:
+        """The fields that decide the data: a change to any of them reads or draws it again."""
         return (self.data, self.n, self.noise, self.test, self.seed, self.target)
 
 
