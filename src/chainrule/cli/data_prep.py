@@ -88,6 +88,7 @@ class TrainingData:
     class_names: list[str] | None = None
     task_reason: str = ""  # why this task: "the target 'y' holds text", ...
     delimiter: str = ","  # a CSV's
+    scaler: Any = None  # the inputs' Standardizer when fitted where the rows are (a cluster)
 
     @property
     def named_inputs(self) -> list[str] | None:

@@ -51,12 +51,15 @@ from .reporting import (
 )
 from .signals import Signals
 from .sizes import check_training_fits
+from .train_cluster import check_cluster_request, cluster_client, cluster_data, data_name
 from .train_options import (
     L2,
     Activation,
     BatchSize,
     Checkpoint,
     CheckpointEvery,
+    ClusterAddress,
+    ClusterTimeout,
     Cost,
     DataFile,
     DatasetName,
@@ -84,6 +87,7 @@ from .train_options import (
     TaskOption,
     TrainRequest,
     Validation,
+    Workers,
 )
 from .train_report import (
     checkpoint_previous,
@@ -114,9 +118,12 @@ def train(
     early_stopping: EarlyStopping = False, patience: Patience = 10,
     schedule: Schedule = "constant", out: Out = None, plot: Plot = None,
     quiet: Quiet = False, json_output: Json = False, checkpoint: Checkpoint = None,
-    checkpoint_every: CheckpointEvery = None, resume: Resume = False, debug: Debug = False,
+    checkpoint_every: CheckpointEvery = None, resume: Resume = False,
+    cluster: ClusterAddress = None, workers: Workers = None,
+    cluster_timeout: ClusterTimeout = 30.0, debug: Debug = False,
 ) -> None:
-    """Train a network and save it (no arguments: the course's heart curve)."""
+    """Train a network and save it (no arguments: the course's heart curve); with
+    --cluster or --workers, on a Dask cluster."""
     request = TrainRequest(
         data=data, dataset=dataset, target=target, task=task, features=features,
         ignore=ignore, delimiter=delimiter, standardize=standardize, hidden=hidden,
@@ -124,10 +131,12 @@ def train(
         optimizer=optimizer, lr=lr, epochs=epochs, batch_size=batch_size, seed=seed,
         validation=validation, l2=l2, early_stopping=early_stopping, patience=patience,
         schedule=schedule, out=out, plot=plot, quiet=quiet, json_output=json_output,
-        checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume)
-    with reporting(debug) as signals, warnings_as_notes():
+        checkpoint=checkpoint, checkpoint_every=checkpoint_every, resume=resume,
+        cluster=cluster, workers=workers, cluster_timeout=cluster_timeout)
+    with reporting(debug) as signals, warnings_as_notes(), contextlib.ExitStack() as stack:
         _check_request(request)
-        data_read, out_path = _read_data(request)
+        client = stack.enter_context(cluster_client(request)) if request.on_cluster else None
+        data_read, out_path = _read_data(request, client)
         run = _prepare(request, data_read, out_path)
         outcome = _fit(run, signals)
         _save(run, outcome, signals)
@@ -144,8 +153,9 @@ class _Run:
     recipe: Recipe  # the data's defaults with the options applied
     model: Model  # the network, with the names, scaling and classes it is saved with
     trainer: Trainer
-    X: Array  # (N, n_in): the inputs, not yet scaled (a memmap stays on disk)
-    Y: Array  # (N, n_out): the network's targets
+    X: Any  # (N, n_in): the inputs, not yet scaled (a memmap stays on disk); on a
+    # cluster, its ClusterData (scaled, the targets with them)
+    Y: Array | None  # (N, n_out): the network's targets (None on a cluster)
     source: Source  # names X's cells in messages
 
     @property
@@ -165,8 +175,11 @@ class _Outcome:
 
 def _check_request(r: TrainRequest) -> None:
     """Options that only make sense together; run before anything is read."""
+    if r.on_cluster:
+        check_cluster_request(r)
     check_data_choice(r.data, r.dataset, r.target)
-    check_csv_options(r.data, r.csv_options())
+    if not r.on_cluster:
+        check_csv_options(r.data, r.csv_options())
     if r.resume and r.checkpoint is None:
         raise ConfigError("--resume: needs --checkpoint PATH (the checkpoint to resume from)")
     if r.checkpoint_every is not None and r.checkpoint is None:
@@ -178,20 +191,23 @@ def _check_request(r: TrainRequest) -> None:
                           "cannot be saved); use gd, sgd or adam, or leave --checkpoint out")
 
 
-def _read_data(r: TrainRequest) -> tuple[TrainingData, Path]:
+def _read_data(r: TrainRequest, client: Any = None) -> tuple[TrainingData, Path]:
     """The data and the model file to write; the outputs are checked before a (possibly
-    large) file is read and standardised."""
+    large) file is read and standardised (on the ``client``'s cluster, if any)."""
     if r.data is None:
         data = builtin_data(r.dataset or "heart", r.task, r.cost)  # small: made at once
         name = data.dataset or "model"
     else:
-        name = r.data.stem
+        name = data_name(r.data) if client is not None else r.data.stem
     out = r.out if r.out is not None else Path(f"{name}.safetensors")
     _check_outputs(out, r.plot, r.checkpoint, r.data, None if r.data else name)
     if r.resume and not checkpoint_written(r.checkpoint):
         say(f"note: no checkpoint at {r.checkpoint}; starting from the beginning")
-    if r.data is not None:
+    if client is not None:
+        data = cluster_data(r, client)
+    elif r.data is not None:
         data = file_data(r.data, r.target, r.task, r.cost, r.csv_options())
+    if r.data is not None:
         note = task_note(data)
         if note is not None:  # said even with --quiet: the data decided what is learnt
             say(note)
@@ -230,7 +246,8 @@ def _prepare(r: TrainRequest, data: TrainingData, out: Path) -> _Run:
         if ignored:
             say(f"note: {' and '.join(ignored)} do not apply to {kind.label} (every iteration "
                 "uses the full batch, and the step length comes from its line search)")
-    sizes = [data.X.shape[1], *recipe.hidden, data.Y.shape[1]]
+    n_out = data.X.n_outputs if r.on_cluster else data.Y.shape[1]
+    sizes = [data.X.shape[1], *recipe.hidden, n_out]
     check_training_fits(sizes, r.dtype.value, recipe.optimizer, recipe.batch_size,
                         data.X.shape[0])
     net = Network(sizes, recipe.activation,
@@ -241,10 +258,14 @@ def _prepare(r: TrainRequest, data: TrainingData, out: Path) -> _Run:
                       batch_size=recipe.batch_size, random_state=r.seed,
                       classification=True if data.classes is not None else None,
                       **r.trainer_options())
-    file = data.data_file
-    standardized = r.standardize if r.standardize is not None else file is not None
     model = data.model(net)
     source, targets = data.sources()
+    if r.on_cluster:  # scaled and encoded on the workers already
+        model.scaler = data.scaler
+        model.check()
+        return _Run(r, data, out, recipe, model, trainer, data.X, None, source)
+    file = data.data_file
+    standardized = r.standardize if r.standardize is not None else file is not None
     X, Y, source = model.prepare(data.X, data.y, standardize=standardized, task=data.task,
                                  source=source, target_source=targets)
     if data.task == "regression" and file is not None and not r.quiet:
@@ -277,13 +298,11 @@ def _fit(run: _Run, signals: Signals) -> _Outcome:
     with progress, signals.holding():
         try:
             # the model scales a memory-mapped X into an unlinked temporary file
-            history = run.model.train(run.X, run.Y, source=run.source, epochs=recipe.epochs,
-                                      trainer=trainer, random_state=r.seed,
-                                      validation_split=r.validation,
-                                      callbacks=[progress.on_epoch, _held_stop(signals)],
-                                      batch_callback=_between_steps(progress, mode, signals,
-                                                                    trainer),
-                                      **_checkpoint_options(r, recipe))
+            history = _train(run, epochs=recipe.epochs, trainer=trainer, random_state=r.seed,
+                             validation_split=r.validation,
+                             callbacks=[progress.on_epoch, _held_stop(signals)],
+                             batch_callback=_between_steps(progress, mode, signals, trainer),
+                             **_checkpoint_options(r, recipe))
             if signals.pending:  # L-BFGS stopped by a held SIGTERM after an iteration
                 status = signals.stopped
         except DivergenceError as exc:
@@ -305,6 +324,15 @@ def _fit(run: _Run, signals: Signals) -> _Outcome:
                                run.data.X.shape[0], r.trainer_options())
     summary.update(_at_saved_weights(run, status, failure, history))
     return _Outcome(status, failure, history, summary)
+
+
+def _train(run: _Run, **options: Any) -> History:
+    """The model trains on arrays; on a cluster the engine reads the rows where they are."""
+    if run.Y is None:
+        from ..train.loop import fit
+
+        return fit(run.net, run.X, None, **options)
+    return run.model.train(run.X, run.Y, source=run.source, **options)
 
 
 def _at_saved_weights(run: _Run, status: str, failure: DivergenceError | None,
@@ -333,11 +361,12 @@ def _at_saved_weights(run: _Run, status: str, failure: DivergenceError | None,
     if status not in ("completed", "diverged"):
         return out
     with contextlib.ExitStack() as stack:
-        A = standardized(run.X, run.model.scaler, run.source, stack)
+        A = run.X if run.Y is None else standardized(run.X, run.model.scaler, run.source, stack)
         for key, rows in (("final", t.train_indices), ("final_val", t.val_indices)):
             if key == "final" or rows is not None:
-                C, acc = evaluate(run.net, A, run.Y, indices=rows,
-                                  classification=t.classification)
+                C, acc = A.evaluate(run.net, rows, classification=bool(t.classification)) \
+                    if run.Y is None else evaluate(run.net, A, run.Y, indices=rows,
+                                                   classification=t.classification)
                 out[f"{key}_cost"], out[f"{key}_accuracy"] = plain(C), plain(acc)
     return out
 

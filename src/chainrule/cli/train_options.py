@@ -40,11 +40,13 @@ class DType(str, enum.Enum):
     float32 = "float32"
 
 
-DATA, NETWORK, TRAINING, OUTPUT, CHECKPOINTS = (
-    "Data", "Network", "Training", "Output", "Checkpoints")
+DATA, NETWORK, TRAINING, OUTPUT, CHECKPOINTS, CLUSTER = (
+    "Data", "Network", "Training", "Output", "Checkpoints", "Cluster")
 
 DataFile = Annotated[Path | None, typer.Argument(
-    help="A .csv (with a header), .npy or .npz file. Without it: --dataset, or the heart.",
+    help="A .csv (with a header), .npy or .npz file. Without it: --dataset, or the heart. "
+         "With --cluster or --workers: a Parquet file or folder, a CSV glob ('parts/*.csv', "
+         "quoted) or a folder of .npy shards, read by the workers.",
     show_default=False)]
 DatasetName = Annotated[str | None, typer.Option(
     "--dataset", "-d", rich_help_panel=DATA,
@@ -168,6 +170,17 @@ CheckpointEvery = Annotated[int | None, typer.Option(
 Resume = Annotated[bool, typer.Option(
     "--resume", rich_help_panel=CHECKPOINTS,
     help="Continue bit-identically from --checkpoint if it exists.")]
+ClusterAddress = Annotated[str | None, typer.Option(
+    "--cluster", metavar="tcp://HOST:PORT", rich_help_panel=CLUSTER,
+    help="Train on this running Dask cluster (its scheduler's address); the workers read "
+         "DATA at the same path.", show_default=False)]
+Workers = Annotated[int | None, typer.Option(
+    "--workers", parser=whole_number(1), metavar="N", rich_help_panel=CLUSTER,
+    help="Train on a local Dask cluster of N worker processes on 127.0.0.1.",
+    show_default=False)]
+ClusterTimeout = Annotated[float, typer.Option(
+    "--cluster-timeout", parser=positive_number, metavar="SECONDS", rich_help_panel=CLUSTER,
+    help="How long to wait for the --cluster scheduler (or the local workers) to answer.")]
 
 
 @dataclass(frozen=True)
@@ -204,6 +217,14 @@ class TrainRequest:
     checkpoint: Path | None = None
     checkpoint_every: int | None = None
     resume: bool = False
+    cluster: str | None = None
+    workers: int | None = None
+    cluster_timeout: float = 30.0
+
+    @property
+    def on_cluster(self) -> bool:
+        """Whether the rows are read and the sums made on a Dask cluster."""
+        return self.cluster is not None or self.workers is not None
 
     def recipe_changes(self) -> dict[str, Any]:
         """The options given, as changes to the data's :class:`~.recipes.Recipe`."""

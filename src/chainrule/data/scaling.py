@@ -118,16 +118,25 @@ class Standardizer:
             mean += delta * (n_b / total)
             M2 += M2_b + np.square(delta) * (n * n_b / total)
             n = total
-        std = np.ldexp(np.sqrt(M2 / n), e)
-        mean = np.ldexp(mean + shift, e)
+        return self._set(n, np.ldexp(mean + shift, e), np.ldexp(np.sqrt(M2 / n), e))
+
+    def _set(self, n: int, mean: Array, std: Array) -> Standardizer:
         # A column whose values differ only in the last bits of its mean counts as
         # constant (std 0 included): dividing by that std would blow rounding up to units.
         constant = std <= 16 * np.finfo(np.float64).eps * np.abs(mean)
         self.mean_ = mean
         self.scale_ = np.where(constant, 1.0, std)
-        self.n_features_in_ = int(n_cols)
+        self.n_features_in_ = int(mean.size)
         self.n_samples_seen_ = int(n)
         return self
+
+    @classmethod
+    def from_moments(cls, n: int, mean: Array, M2: Array) -> Standardizer:
+        """A Standardizer fitted to ``n`` rows whose columns have these means and sums of
+        squared deviations ``M2 = Σ_k (x_k − mean)²`` (gathered elsewhere: on a cluster,
+        chunk by chunk); ``scale_ = √(M2 / n)``, 1 for a constant column, as :meth:`fit`."""
+        mean, M2 = np.asarray(mean, np.float64), np.asarray(M2, np.float64)
+        return cls()._set(int(n), mean, np.sqrt(M2 / n))
 
     def _check_fitted(self, X: object, name: str) -> Array:
         if not hasattr(self, "mean_"):

@@ -24,7 +24,8 @@ from ..nn.network import Network
 from ..train.batches import RowReader, full_pass
 from ..utils.validation import first_non_finite
 
-__all__ = ["add_terms", "check_chunk", "chunk_rows", "chunk_terms", "side_by_side", "take_rows"]
+__all__ = ["add_terms", "check_chunk", "chunk_moments", "chunk_rows", "chunk_terms",
+           "encode_labels", "merge_moments", "scale_chunk", "side_by_side", "take_rows"]
 
 Array = np.ndarray
 _local = threading.local()
@@ -172,3 +173,55 @@ def add_terms(*terms: Array) -> Array:
     for t in terms[1:]:
         total += t
     return total
+
+
+def chunk_moments(chunk: tuple[Array, Array]) -> tuple[int, Array, Array]:
+    """``(m, mean, M2)`` of the chunk's inputs, column by column: its rows, their mean and
+    their sum of squared deviations ``M2 = Σ_k (x_k − mean)²`` (two passes, in float64)."""
+    X = np.asarray(chunk[0], np.float64)
+    mean = X.mean(axis=0)
+    return X.shape[0], mean, np.square(X - mean).sum(axis=0)
+
+
+def merge_moments(parts: list[tuple[int, Array, Array]]) -> tuple[int, Array, Array]:
+    """Chunks' moments combined in the order given (Chan et al.'s pairwise update:
+    ``mean += δ m / n``, ``M2 += M2_b + δ² n_a m / n`` with ``δ = mean_b − mean``)."""
+    parts = [p for p in parts if p[0] > 0]  # an empty partition has no mean
+    n, mean, M2 = parts[0][0], parts[0][1].copy(), parts[0][2].copy()
+    for m, mean_b, M2_b in parts[1:]:
+        total = n + m
+        delta = mean_b - mean
+        mean += delta * (m / total)
+        M2 += M2_b + np.square(delta) * (n * m / total)
+        n = total
+    return n, mean, M2
+
+
+def scale_chunk(chunk: tuple[Array, Array], mean: Array, scale: Array,
+                dtype: str) -> tuple[Array, Array]:
+    """The chunk with its inputs standardised, ``(X − mean) / scale``, in ``dtype`` (the
+    operations of :meth:`~chainrule.data.Standardizer.transform`, so the same numbers)."""
+    X = np.subtract(np.asarray(chunk[0], np.float64), mean)
+    np.divide(X, scale, out=X)
+    return np.ascontiguousarray(X, dtype=dtype), chunk[1].astype(dtype, copy=False)
+
+
+def encode_labels(part: Any, label: str | int, classes: list[Any], single_output: bool,
+                  names: list[str]) -> Any:
+    """A partition with its label column replaced by the network's targets: one column per
+    class (``names``), or one for the second of two classes with ``single_output``.
+
+    ``part`` is a pandas DataFrame (``label`` a column name) or an array (``label`` the
+    index of the last column).
+    """
+    from ..data.encoding import class_targets
+
+    if hasattr(part, "columns"):
+        Y, _ = class_targets(part[label].to_numpy(), classes, single_output=single_output)
+        out = part.drop(columns=[label]).reset_index(drop=True)
+        for j, name in enumerate(names):
+            out[name] = Y[:, j]
+        return out
+    A = np.asarray(part)
+    Y, _ = class_targets(A[:, label], classes, single_output=single_output)
+    return np.concatenate([np.delete(A, label, axis=1).astype(np.float64), Y], axis=1)

@@ -25,10 +25,21 @@ from typing import Any
 
 import numpy as np
 
+from ..data.scaling import Standardizer
 from ..errors import ConfigError, ShapeError
 from ..nn.network import Network
 from ..train.checkpoint import fingerprint, fingerprint_rows
-from .chunks import add_terms, check_chunk, chunk_rows, chunk_terms, side_by_side, take_rows
+from .chunks import (
+    add_terms,
+    check_chunk,
+    chunk_moments,
+    chunk_rows,
+    chunk_terms,
+    merge_moments,
+    scale_chunk,
+    side_by_side,
+    take_rows,
+)
 from .cluster import ClusterError, current_client, require_dask
 from .readers import Source
 
@@ -254,6 +265,33 @@ class ClusterData:
         back = np.empty_like(order)
         back[order] = np.arange(order.size)  # the sorted rows back in the order asked
         return X[back], Y[back]
+
+    def standardizer(self) -> Standardizer:
+        """The :class:`~chainrule.data.Standardizer` of the inputs: each chunk's count, mean
+        and squared deviations computed where it lives, merged here in chunk order."""
+        dask = require_dask()
+        parts = _compute(self.client, [dask.delayed(chunk_moments, pure=True)(c)
+                                       for c in self.chunks], self.address)
+        return Standardizer.from_moments(*merge_moments(parts))
+
+    def scaled(self, scaler: Standardizer, dtype: str | np.dtype) -> ClusterData:
+        """The same rows with standardised inputs in ``dtype``, kept on the workers (this
+        data's chunks are let go)."""
+        dask = require_dask()
+        dt = np.dtype(dtype).name
+        chunks = self.client.persist([dask.delayed(scale_chunk, pure=True)(
+            c, scaler.mean_, scaler.scale_, dt) for c in self.chunks])
+        self.close()
+        return ClusterData(self.client, chunks, self.lengths, n_inputs=self.n_inputs,
+                           n_outputs=self.n_outputs, fan_in=self.fan_in, dtype=dt)
+
+    def evaluate(self, network: Network, rows: Array | None = None, *,
+                 classification: bool = False) -> tuple[float, float | None]:
+        """Mean cost (and accuracy, with ``classification``) over the selected rows (all
+        when None), as :func:`chainrule.train.evaluate` gives for the same rows in arrays."""
+        total, correct = self.pass_terms(network, rows, count_correct=classification)
+        n = self.weight_total(rows)
+        return total / n, (correct / n if classification else None)
 
     def summary(self) -> dict[str, Any]:
         """The data's shape and fingerprint as a checkpoint records them: the same as

@@ -117,12 +117,23 @@ def read_csv(pattern: str | os.PathLike[str]) -> Source:
     except (OSError, ValueError) as exc:
         raise DataError(f"{files[0]}: cannot read its CSV header ({exc})") from None
     frame = dd.from_map(read_csv_partition, files, list(range(len(files))), meta=meta,
-                        enforce_metadata=False)
+                        enforce_metadata=False, header=[str(c) for c in meta.columns])
     return Source(frame, list(files), "csv")
 
 
-def read_csv_partition(path: str, partition: int) -> Any:
-    """One CSV file as a pandas DataFrame; a malformed line is a DataError naming it."""
+def read_csv_partition(path: str, partition: int, header: list[str] | None = None) -> Any:
+    """One CSV file as a pandas DataFrame; a malformed line, or a header other than
+    ``header`` (the first file's), is an error naming it."""
+    frame = _read_csv_file(path, partition)
+    found = [str(c) for c in frame.columns]
+    if header is not None and found != header:
+        raise ShapeError(f"partition {partition} ({Path(path).name}), header: has the "
+                         f"{len(found)} columns {found}, expected the first file's "
+                         f"{len(header)}: {header}")
+    return frame
+
+
+def _read_csv_file(path: str, partition: int) -> Any:
     import pandas as pd
 
     try:
