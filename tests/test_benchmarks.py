@@ -115,3 +115,29 @@ def test_an_unwritable_out_is_refused_before_measuring(tmp_path):
         assert proc.returncode == 2, proc.stderr
         assert f"{option}: cannot write {path}" in proc.stderr
         assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_compare_flags_a_ratio_worse_beyond_the_spread(quick_run, tmp_path):
+    before = quick_run[1]
+    after = json.loads(json.dumps(before))
+    a = after["results"]["a"][0]
+    a["contenders"]["pytorch"]["ratio_to_chainrule"] *= 0.9  # chainrule 11 % slower to it
+    a["gemm"]["chainrule_multiple"] *= 1.02  # 2 % worse: within the spread
+    after["results"]["g"]["runs"][0]["peak_rss_mb"] *= 2
+    paths = [tmp_path / "before.json", tmp_path / "after.json"]
+    for path, run in zip(paths, (before, after), strict=True):
+        path.write_text(json.dumps(run))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.compare", *map(str, paths)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          check=True)
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| a float64, 1")]
+    torch_row = next(r for r in rows if "pytorch ÷ chainrule" in r)
+    gemm_row = next(r for r in rows if "GEMM" in r)
+    assert "-10.0% **WORSE**" in torch_row
+    assert "-2.0% |" in gemm_row and "WORSE" not in gemm_row
+    assert "| g, 1 thread(s) | peak RSS (MB) |" in proc.stdout
+    assert proc.stdout.count("**WORSE**") == 2  # the rest is the same run
+    assert "figures compared; 2 worse by more than 5%" in proc.stdout
+    for task in "abcdefg":  # every task has figures that do not depend on the machine's speed
+        assert f"| {task} " in proc.stdout or f"| {task}, " in proc.stdout
