@@ -66,6 +66,42 @@ def test_large_but_useful_weights_are_no_runaway():
     assert guard.weights_problem(np.array([3e6]), 10.0).startswith("the weights ran away")
 
 
+def _exact_verdict(params, start_size, start_cost, cost):
+    """What weights_problem must say, from max |θ| alone (the module docstring's rules)."""
+    size = max(float(np.max(params)), -float(np.min(params)))
+    if not np.isfinite(size):
+        return "non-finite"
+    if size > np.sqrt(float(np.finfo(params.dtype).max)):
+        return "beyond"
+    if size > 1e6 * (1 + start_size) and cost > start_cost:
+        return "ran away"
+    return None
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_one_pass_check_decides_as_the_exact_checks(dtype, rng):
+    # weights_problem first clears θ with one sum of squares; where that cannot, it takes
+    # max |θ|: the verdict must be the same whichever path gives it, at both bounds too
+    ceiling = np.sqrt(float(np.finfo(dtype).max))
+    words = {"non-finite": "non-finite", "beyond": "beyond", "ran away": "ran away"}
+    sizes = [0.0, 1.0, 4.9e5, 5e5, 1.9e6, 2e6, 2.1e6, 1e12, ceiling / 4, ceiling / 2,
+             ceiling * 0.999, np.nextafter(np.float32(ceiling) if dtype == "float32"
+                                           else ceiling, np.inf), np.inf, np.nan]
+    for n in (1, 3, 1000):
+        for size in sizes:
+            for cost in (0.1, 10.0):
+                params = (rng.uniform(-1, 1, n) * 1e-3).astype(dtype)
+                with np.errstate(over="ignore"):
+                    params[n // 2] = size
+                guard = DivergenceGuard(np.full(n, 0.5, dtype), 0)
+                assert guard.cost_ok(1.0)
+                got = guard.weights_problem(params, cost)
+                want = _exact_verdict(params, 0.5, 1.0, cost)
+                assert (got is None) == (want is None), (n, size, cost, got)
+                if want is not None:
+                    assert words[want] in got, (got, want)
+
+
 def test_the_command_stops_a_runaway_and_saves_the_weights_it_started_from(tmp_path, capsys):
     from chainrule.cli import main
 
