@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from importlib import resources
+from types import ModuleType
 
 import chainrule
 
@@ -25,19 +29,31 @@ def test_py_typed_and_version():
     assert set(chainrule.__all__) <= set(dir(chainrule))
 
 
+def _modules() -> Iterator[ModuleType]:
+    """Every module of the package but ``__main__`` (importing it runs the command line)."""
+    for info in pkgutil.walk_packages(chainrule.__path__, "chainrule."):
+        if info.name != "chainrule.__main__":
+            yield importlib.import_module(info.name)
+
+
+def test_every_name_in_all_is_defined():
+    # `from chainrule.X import *` fails on a name that __all__ lists and X lacks
+    checked = 0
+    for module in _modules():
+        missing = [n for n in getattr(module, "__all__", ()) if not hasattr(module, n)]
+        assert not missing, f"{module.__name__}.__all__ names {missing}, which it does not define"
+        checked += len(getattr(module, "__all__", ()))
+    assert checked > 300
+
+
 def test_docstring_examples_run():
     # every >>> example in the package's docstrings is executed and must print what it shows
     import doctest
-    import importlib
-    import pkgutil
 
     attempted = 0
-    for info in pkgutil.walk_packages(chainrule.__path__, "chainrule."):
-        if info.name == "chainrule.__main__":
-            continue  # importing it runs the command line
-        module = importlib.import_module(info.name)
+    for module in _modules():
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, report=True)
-        assert result.failed == 0, info.name
+        assert result.failed == 0, module.__name__
         attempted += result.attempted
     result = doctest.testmod(chainrule)
     assert result.failed == 0

@@ -163,7 +163,7 @@ def predicted_labels(A: Array, classes: Sequence[Any]) -> list[Any]:
 
 def looks_like_labels(y: Array, max_classes: int = MAX_AUTO_CLASSES) -> bool:
     """One column of at most ``max_classes`` distinct whole numbers: class labels rather
-    than a quantity.  Whole means an integer that a float64 holds exactly (|y| ≤ 2⁵³):
+    than a quantity.  Whole means an integer that a float64 holds exactly (``|y| ≤ 2**53``):
     beyond, every float is whole and none is a label (1e200 is a quantity).
 
     Read block by block and stopped at the first fraction or once more than

@@ -41,6 +41,8 @@ from .landscape import (
 from .layers import (
     Cache,
     backward,
+    sparse_backward,
+    sparse_weighted_sum,
     weighted_sum,
 )
 from .ledger import (

@@ -19,7 +19,19 @@ from . import (
     stopping,
     trainer,
 )
-from .batches import RowReader, as_arrays, evaluate, full_pass, is_classifier, n_correct
+from .batches import (
+    RowReader,
+    SparseRows,
+    as_arrays,
+    as_weights,
+    batch_terms,
+    evaluate,
+    full_pass,
+    is_classifier,
+    n_correct,
+    row_width,
+    weight_total,
+)
 from .checkpoint import (
     FORMAT,
     FORMAT_VERSION,

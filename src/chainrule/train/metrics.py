@@ -99,7 +99,7 @@ class ClassScores:
 
 def class_scores(true: Array, predicted: Array, n_classes: int) -> ClassScores:
     """The confusion matrix, precision and recall of class indices ``predicted`` against
-    ``true`` (each of shape (N,), in ``0 .. n_classes − 1``)."""
+    ``true`` (each of shape (N,), from 0 to ``n_classes − 1``)."""
     true = np.asarray(true, dtype=np.int64).reshape(-1)
     predicted = np.asarray(predicted, dtype=np.int64).reshape(-1)
     C = np.bincount(true * n_classes + predicted, minlength=n_classes * n_classes)

@@ -48,7 +48,7 @@ class Display:
     Attributes
     ----------
     ax_ : matplotlib Axes
-        Where the display was drawn (after :meth:`plot`).
+        Where the display was drawn (after ``plot``).
     figure_ : matplotlib Figure
         Its figure.
     """
