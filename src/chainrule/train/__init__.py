@@ -20,6 +20,7 @@ from . import (
     trainer,
 )
 from .batches import (
+    ArrayRows,
     RowReader,
     SparseRows,
     as_arrays,
@@ -28,6 +29,7 @@ from .batches import (
     evaluate,
     full_pass,
     is_classifier,
+    is_row_source,
     n_correct,
     row_width,
     weight_total,
@@ -41,6 +43,8 @@ from .checkpoint import (
     check_compatible,
     checksum,
     data_summary,
+    fingerprint,
+    fingerprint_rows,
     load_checkpoint,
     load_latest_checkpoint,
     network_config,
