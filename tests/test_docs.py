@@ -93,7 +93,8 @@ def _public_modules() -> list[str]:
 
 def test_the_site_builds_with_every_page(site):
     for page in ("index", "tutorial", "guide/exercise", "guide/training", "guide/cli",
-                 "guide/model-files", "reliability", "guide/performance", "api/index"):
+                 "guide/model-files", "reliability", "guide/performance", "api/index",
+                 "architecture"):
         assert (site / f"{page}.html").is_file(), page
 
 
@@ -173,3 +174,31 @@ def test_the_performance_page_has_the_benchmark_tables(site):
     assert any(r[:2] == ["a digits, float64", "chainrule ≤ 0.6 × scikit-learn's time"]
                for r in rows)
     assert "checks met" in "".join(_page(site / "guide" / "performance.html").text)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_architecture_page_draws_the_tested_layers():
+    # its table of ranks is test_architecture's RANK, and every file it names exists
+    import re
+
+    from test_architecture import RANK
+
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = re.findall(r"^\| (\d+) \| ([^|]+) \|$", text, flags=re.MULTILINE)
+    drawn = {part.strip().replace("\\", ""): int(rank) for rank, parts in table
+             for part in parts.split(",")}
+    assert drawn == RANK
+    paths = set(re.findall(r"`((?:src/chainrule|tests|docs|fuzz)/[\w/.-]*)`", text))
+    assert len(paths) > 30
+    missing = sorted(p for p in paths if not (ROOT / p).exists())
+    assert not missing, missing
+    # and every module it names by its file name alone is a module of the package
+    modules = {p.name for p in (ROOT / "src" / "chainrule").rglob("*.py")}
+    named = set(re.findall(r"`(\w+\.py)`", text))
+    assert len(named) > 60 and named <= modules, sorted(named - modules)
+    # every folder of the package has its section
+    folders = {p.name for p in (ROOT / "src" / "chainrule").iterdir()
+               if p.is_dir() and p.name != "__pycache__"}
+    assert all(f"`{folder}/`" in text for folder in folders), folders
