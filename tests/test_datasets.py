@@ -47,7 +47,7 @@ HEART_Y_MIN, HEART_Y_MAX = -17.0, 11.92325241533544
 # Built-in sets
 # ---------------------------------------------------------------------------
 
-def test_not_gate_is_the_seed_example():
+def test_not_gate_is_the_exercises_example():
     ds = not_gate()
     np.testing.assert_array_equal(ds.X, [[0.0], [1.0]])
     np.testing.assert_array_equal(ds.y, [[1.0], [0.0]])

@@ -486,9 +486,9 @@ def test_squared_error_no_half_and_output_options():
     se = MLPClassifier((8,), "tanh", loss="squared_error", solver="lbfgs", random_state=0,
                        max_iter=500).fit(X, y)
     assert se.network_.cost.name == "half_squared_error" and se.score(X, y) > 0.95
-    seed = MLPClassifier((8,), "tanh", loss="squared_error_no_half", solver="lbfgs",
-                         random_state=0, max_iter=500).fit(X, y)
-    assert seed.network_.cost.name == "squared_error" and seed.score(X, y) > 0.95
+    course = MLPClassifier((8,), "tanh", loss="squared_error_no_half", solver="lbfgs",
+                           random_state=0, max_iter=500).fit(X, y)
+    assert course.network_.cost.name == "squared_error" and course.score(X, y) > 0.95
     ovr = MLPClassifier((8,), output_activation="logistic", solver="lbfgs", random_state=0,
                         max_iter=500).fit(X, y)
     assert ovr.network_.cost.name == "binary_cross_entropy"

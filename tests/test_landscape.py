@@ -104,7 +104,7 @@ def test_small_chunks_give_the_same_surface(rng, monkeypatch, chunk):
     np.testing.assert_allclose(chunked_grads.dC_dy, grads.dC_dy, rtol=1e-12, atol=1e-15)
 
 
-def test_not_toy_is_the_seeds_network():
+def test_not_toy_is_the_exercises_network():
     net, X, Y = not_toy()
     np.testing.assert_allclose(net.predict(X)[:, 0], [np.tanh(-0.1), np.tanh(1.2)])
     # the exercise: C_0 = (−0.100 − 1)² ≈ 1.2 and C_1 = 0.834² ≈ 0.696

@@ -18,7 +18,7 @@ def test_squared_error_has_no_half_and_is_a_mean_over_examples():
     np.testing.assert_allclose(se.dC_dA(A, Y), 2 * (A - Y))  # ∂C_k/∂a = 2(a − y)
 
 
-def test_half_squared_error_is_half_the_seeds_with_delta_a_minus_y():
+def test_half_squared_error_is_half_the_exercises_cost_with_delta_a_minus_y():
     half, se = get_cost("half_squared_error"), get_cost("squared_error")
     A = np.array([[0.5, 1.0], [0.0, 0.0]])
     Y = np.array([[0.0, 0.0], [1.0, 1.0]])

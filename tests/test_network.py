@@ -26,7 +26,7 @@ def test_parameters_are_views_into_one_flat_vector():
     assert net.param_names()[net.flat_index("W2[1,3]")] == "W2[1,3]"
 
 
-def test_forward_follows_the_seed_equations(rng):
+def test_forward_follows_the_exercises_equations(rng):
     net = Network([3, 5, 2], ["relu"], "logistic", random_state=1)
     X = rng.normal(size=(7, 3))
     cache = net.forward(X)

@@ -31,7 +31,7 @@ def test_not_toy_learns_by_full_batch_gradient_descent():
     h = fit(net, X_NOT, Y_NOT, optimizer="gd", learning_rate=0.5, epochs=2000, batch_size=None)
     assert h.cost[-1] < 0.01
     assert h.cost[-1] < h.cost[0]
-    # the optimum runs along b = −w (the seed's valley): w < 0 and b ≈ −w
+    # the optimum runs along b = −w (the exercise's valley): w < 0 and b ≈ −w
     w, b = net.W[0][0, 0], net.b[0][0]
     assert w < -1 and b == pytest.approx(-w, rel=0.05)
 
