@@ -53,3 +53,4 @@ nitpick_ignore_regex = [
     ("py:.*", r"(numpy|np|scipy|sklearn|pandas|pd|torch|onnx|onnxruntime|dask|distributed"
               r"|rich|matplotlib|starlette|uvicorn|typer|pathlib|os|collections|typing|array)\b.*"),
 ]
+smartquotes = False  # help dumps and code keep their ASCII --options and quotes

@@ -167,6 +167,9 @@ def test_the_command_line_page_has_every_commands_help(site):
     text = "".join(_page(site / "guide" / "cli.html").text)
     for name in typer.main.get_command(app).commands:
         assert f"Usage: chainrule {name} [OPTIONS]" in text, name
+    # options are copied from the page: no en dash for "--", no curly quotes
+    assert "--seed" in text and "\u2013seed" not in text
+    assert "\u2018" not in text and "\u2019" not in text
 
 
 def test_the_performance_page_has_the_benchmark_tables(site):
