@@ -38,6 +38,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..utils import html
 from ..utils.html import plain_number
+from ..utils.namespace import to_numpy
 from ..utils.validation import as_generator
 
 __all__ = ["GradCheckResult", "check_gradient", "check_network_gradient", "numerical_gradient"]
@@ -256,18 +257,23 @@ def check_network_gradient(network, X: object, Y: object, **kwargs: object) -> G
     would carry rounding errors of about ε₃₂/h ≈ 0.1; the default tolerances are then
     float32's: ``rtol=1e-3`` and ``atol = 1e-4 · max_j |∂C/∂θ_j|`` (back-propagation
     in float32 rounds each component to a few ε₃₂ of the largest terms summed into it).
+    A network on another array library (:meth:`Network.move_to`) computes its gradient
+    there; the differences are taken of a copy moved to NumPy on the host.
     """
     from .network import Network
 
     X2, Y2 = network.check_XY(X, Y)
     network.forward(X2, check=False)
-    g = network.backward(Y2).astype(np.float64)  # a copy, widened if float32
+    g = to_numpy(network.backward(Y2)).astype(np.float64)  # a copy, widened if float32
     twin = network
-    if network.dtype != np.float64:
+    if network.namespace is not None:  # the differences on the host, of a float64 twin
+        twin = network.copy().move_to(None)
+        X2, Y2 = to_numpy(X2), to_numpy(Y2)
+    if twin.dtype != np.float64:
         twin = Network(network.layer_sizes, [a.name for a in network.activations],
                        cost=network.cost.name, dtype=np.float64,
-                       weights=[W.astype(np.float64) for W in network.W],
-                       biases=[b.astype(np.float64) for b in network.b])
+                       weights=[W.astype(np.float64) for W in twin.W],
+                       biases=[b.astype(np.float64) for b in twin.b])
         X2, Y2 = X2.astype(np.float64), Y2.astype(np.float64)
         kwargs.setdefault("rtol", 1e-3)
         kwargs.setdefault("atol", 1e-4 * float(np.abs(g).max(initial=0.0)))

@@ -32,6 +32,11 @@ functions above): the products stay sparse, ``X Wᵀ`` and ``dW = (Xᵀ dZ)ᵀ``
 skipped, nothing densified), and no layer needs ``dX``.  A network calls them only for a
 pass whose input is sparse: the dense path checks once per pass, not once per layer.
 
+Arrays of other libraries: without buffers, :func:`weighted_sum` and :func:`backward` use
+operators and methods only (``@``, ``.mT``, ``.reshape``, ``.sum``), so a network whose
+parameters live in PyTorch or CuPy (:mod:`chainrule.nn.portable`) runs the same two
+functions on its device.
+
 Leading batch axes: arrays of shape ``(…, N, n)`` hold one batch of N examples
 per leading index (a grid point of the landscape, an example of the ledger).
 :func:`weighted_sum` multiplies them as one matrix; :func:`backward` sums
@@ -90,7 +95,8 @@ def weighted_sum(A_prev: Array, W: Array, b: Array, Z: Array | None = None,
         ``Z``.
     """
     if Z is None:  # leading batch axes: every example of every batch in one product
-        Z = _dot(A_prev.reshape(-1, A_prev.shape[-1]), W.T)  # (…·N, n)
+        # operators and methods only: any array-API library's arrays (nn.portable) take it
+        Z = A_prev.reshape(-1, A_prev.shape[-1]) @ W.T  # (…·N, n)
         Z = Z.reshape(*A_prev.shape[:-1], W.shape[0])  # (…, N, n)
         Z += b
         return Z
@@ -145,10 +151,10 @@ def backward(dZ: Array, A_prev: Array | None, W: Array | None = None,
     if dW is None:  # new arrays, leading batch axes kept
         if A_prev is not None:
             # (…, n, n_prev) = (…, n, N) @ (…, N, n_prev)
-            dW = np.matmul(np.swapaxes(dZ, -1, -2), A_prev)
+            dW = dZ.mT @ A_prev
             db = dZ.sum(axis=-2)  # (…, n)
         if W is not None:
-            dA_prev = _dot(dZ.reshape(-1, dZ.shape[-1]), W)  # (…·N, n_prev)
+            dA_prev = dZ.reshape(-1, dZ.shape[-1]) @ W  # (…·N, n_prev)
             dA_prev = dA_prev.reshape(*dZ.shape[:-1], W.shape[1])  # (…, N, n_prev)
         return dW, db, dA_prev
     _dot(dZT, A_prev, out=dW)  # (n, n_prev) = (n, N) @ (N, n_prev)

@@ -37,8 +37,9 @@ import numpy as np
 from ..errors import ConfigError, DataError, ShapeError
 from ..utils import html
 from ..utils.memory import check_memory
+from ..utils.namespace import Namespace, array_namespace, as_2d_portable, is_numpy, to_numpy
 from ..utils.validation import as_2d, as_float_dtype, as_generator, check_same_rows
-from . import layers
+from . import layers, portable
 from .activations import Activation, get_activation
 from .chain import ChainRule, ParamRef, chain_factors, parse_param
 from .chain import Factor as Factor  # re-exported: chainrule.nn.network has always had it
@@ -129,6 +130,9 @@ class Network:
         Per-layer views into ``params`` and ``grads`` (``W[0]`` is the exercise's W(1)).
     activations : list of Activation
         One per layer.
+    namespace : Namespace or None
+        The array library and device holding ``params`` (None: NumPy, on the host); see
+        :meth:`move_to`.
     """
 
     def __init__(
@@ -170,6 +174,7 @@ class Network:
         self._plans: dict[int, Plan] = {}
         self._plan: Plan | None = None
         self._cache = Cache()
+        self.namespace: Namespace | None = None
         if weights is None and biases is None:
             self.initialize(random_state, init)
         else:
@@ -313,7 +318,10 @@ class Network:
 
     def get_weights(self) -> tuple[list[Array], list[Array]]:
         """Copies of every W(l) and b(l)."""
-        return [W.copy() for W in self.W], [b.copy() for b in self.b]
+        return [self._copy(W) for W in self.W], [self._copy(b) for b in self.b]
+
+    def _copy(self, a: Array) -> Array:
+        return a.copy() if self.namespace is None else self.namespace.xp.asarray(a, copy=True)
 
     def copy(self) -> Network:
         """An independent network with the same structure and parameters."""
@@ -321,19 +329,62 @@ class Network:
         net.__setstate__(self.__getstate__())
         return net
 
+    def move_to(self, like: object) -> Network:
+        """Put the parameters where ``like`` lives: its array library and device.
+
+        ``like`` is an array (a PyTorch tensor on ``cuda:0``, a CuPy array, a NumPy
+        array) or None for NumPy on the host.  :attr:`params` and :attr:`grads` become
+        arrays of that library, :attr:`W`, :attr:`b`, :attr:`dW`, :attr:`db` views into
+        them again; the forward and backward passes then run there
+        (:mod:`chainrule.nn.portable`) and take inputs of that library and device only.
+        Moving is the one explicit copy between devices; NumPy is the default.
+
+        Returns
+        -------
+        Network
+            ``self``.
+        """
+        ns = None if like is None else array_namespace(like)
+        if _same_place(ns, self.namespace):
+            return self
+        host = to_numpy(self.params)
+        if ns is None:
+            params = host.copy()
+        else:
+            for a in self.activations:
+                portable.portable_activation(a)  # refused before anything moves
+            portable.portable_cost(self.cost)
+            params = ns.xp.asarray(host, dtype=ns.dtype(self.dtype), device=ns.device,
+                                   copy=True)
+        self.namespace, self.params = ns, params
+        self.grads = np.zeros_like(params) if ns is None else ns.xp.zeros_like(params)
+        self.W, self.b = self._views(self.params)
+        self.dW, self.db = self._views(self.grads)
+        self._plans, self._plan, self._cache = {}, None, Cache()
+        self._portable = None if ns is None else (
+            [portable.portable_activation(a)[0] for a in self.activations],
+            [portable.portable_activation(a)[1] for a in self.activations],
+            *portable.portable_cost(self.cost))
+        return self
+
     # Pickling (used by scikit-learn's clone and joblib, never for model files) keeps the
     # structure and the parameters only: the W and b views and the batch buffers are
     # rebuilt, so the views share memory with params again and no training batch is kept.
     def __getstate__(self) -> dict[str, object]:
         return {"layer_sizes": self.layer_sizes,
                 "activations": [a.name for a in self.activations],
-                "cost": self.cost.name, "dtype": self.dtype.name, "params": self.params.copy()}
+                "cost": self.cost.name, "dtype": self.dtype.name,
+                "params": self._copy(self.params)}
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        params = np.asarray(state["params"])
+        params = state["params"]
         Network.__init__(self, state["layer_sizes"], state["activations"],  # type: ignore[arg-type]
                          cost=state["cost"], dtype=state["dtype"], random_state=0)  # type: ignore[arg-type]
-        self.params[...] = params
+        if array_namespace(params) is None:
+            self.params[...] = np.asarray(params)
+        else:  # on the device it was pickled from
+            self.move_to(params)
+            self.params[...] = params
 
     # -- forward and backward ------------------------------------------------
 
@@ -360,6 +411,9 @@ class Network:
 
     def _forward(self, X: Array) -> Cache:
         """Forward pass on a validated (N, n_in) batch of the network's dtype."""
+        if self.namespace is not None:  # another array library: nn.portable's passes
+            return portable.forward_pass(X, self.W, self.b, self._portable[0],
+                                         self.namespace.xp, self._cache)
         plan = self._plan
         if plan is None or plan.N != X.shape[0]:  # the same N as the last pass: its plan
             plan = self._plan = self._get_plan(X.shape[0])
@@ -378,6 +432,8 @@ class Network:
 
     def _backward(self, Y: Array, sample_weight: Array | None = None) -> Array:
         """Back-propagate from the cached forward pass; fills :attr:`grads` and returns it."""
+        if self.namespace is not None:
+            return self._backward_portable(Y, sample_weight)
         plan = self._plan
         if plan is None:
             raise ConfigError("backward: needs a forward pass first")
@@ -398,17 +454,46 @@ class Network:
                 sigma_prime(dA, Z_prev, A_prev, work)  # dZ(l−1) = dA(l−1) ⊙ σ'(Z(l−1))
         return self.grads
 
+    def _backward_portable(self, Y: Array, sample_weight: Array | None) -> Array:
+        """:meth:`_backward` for parameters of another array library (nn.portable)."""
+        c, ns = self._cache, self.namespace
+        if not c.A:
+            raise ConfigError("backward: needs a forward pass first")
+        _, sigma_primes, _, delta = self._portable
+        xp, Z, A = ns.xp, c.Z[-1], c.A[-1]
+        dZ = delta(xp, A, Y, A.shape[0])  # ∂C/∂A, or ∂C/∂Z(L) for the matched pairs
+        if self.cost.output_activations is None:
+            dZ = sigma_primes[-1](xp, dZ, Z, A)  # dZ(L) = ∂C/∂A ⊙ σ'(Z(L))
+        if sample_weight is not None:
+            s = ns.asarray(sample_weight, np.float64)  # (N,)
+            scale = s * (A.shape[0] / xp.sum(s))
+            dZ = dZ * xp.astype(scale, dZ.dtype)[:, None]
+        portable.backward_pass(dZ, self.W, self.dW, self.db, sigma_primes, xp, c)
+        return self.grads
+
     def check_X(self, X: object, name: str = "X") -> tuple[Array, bool]:
         """Validate inputs: (N, n_in) finite numbers, converted to the network's dtype.
 
         Returns the (N, n_in) array and whether one example of shape (n_in,) was given.
+        Arrays of another library than NumPy must be where the parameters are
+        (:meth:`move_to`).
         """
-        return as_2d(X, name, self.n_inputs, self.dtype)
+        return self._check_2d(X, name, self.n_inputs)
+
+    def _check_2d(self, X: object, name: str, width: int) -> tuple[Array, bool]:
+        if self.namespace is None and is_numpy(X):
+            return as_2d(X, name, width, self.dtype)
+        ns = array_namespace(X)
+        if not _same_place(ns, self.namespace):
+            raise DataError(f"{name}: {_place(ns)}, but the network's parameters are "
+                            f"{_place(self.namespace)}: move one to the other first "
+                            f"(network.move_to({name}))")
+        return as_2d_portable(X, name, width, self.dtype, ns)
 
     def check_XY(self, X: object, Y: object) -> tuple[Array, Array]:
         """Validate a batch of inputs and targets (same number of rows)."""
         X2, _ = self.check_X(X)
-        Y2, _ = as_2d(Y, "y", self.n_outputs, self.dtype)
+        Y2, _ = self._check_2d(Y, "y", self.n_outputs)
         check_same_rows(X2, Y2)
         return X2, Y2
 
@@ -482,12 +567,23 @@ class Network:
             In the network's dtype, the rows of that forward pass.
         """
         c = self._cache
-        return self.cost(c.Z[-1], c.A[-1], Y)
+        if self.namespace is None:
+            return self.cost(c.Z[-1], c.A[-1], Y)
+        C = self.cached_costs(Y)  # (N,)
+        return float(self.namespace.xp.sum(C) / C.shape[0])
+
+    def cached_costs(self, Y: Array) -> Array:
+        """``C_k`` of every row of the last :meth:`forward`, shape (N,), an array of the
+        parameters' library."""
+        c = self._cache
+        if self.namespace is None:
+            return self.cost.per_example(c.Z[-1], c.A[-1], Y)
+        return self._portable[2](self.namespace.xp, c.Z[-1], c.A[-1], Y)
 
     def predict(self, X: object) -> Array:
         """Output activations ``a(N)`` as a new array: (N, n_out), or (n_out,) for one example."""
         X2, single = self.check_X(X)
-        out = self._forward(X2).A[-1].copy()
+        out = self._copy(self._forward(X2).A[-1])
         return out[0] if single else out
 
     def __call__(self, X: object) -> Array:
@@ -496,8 +592,8 @@ class Network:
     def cost_per_example(self, X: object, Y: object) -> Array:
         """``C_k`` for every example, shape (N,)."""
         X2, Y2 = self.check_XY(X, Y)
-        c = self._forward(X2)
-        return self.cost.per_example(c.Z[-1], c.A[-1], Y2)
+        self._forward(X2)
+        return self.cached_costs(Y2)
 
     def compute_cost(self, X: object, Y: object) -> float:
         """Training-set cost ``C = (1/N) Σ_k C_k``."""
@@ -556,6 +652,9 @@ class Network:
             Its ``value`` (the product of the factors, :func:`chainrule.nn.chain.chain_factors`)
             equals ``backprop``, the back-propagated ∂C_k/∂θ, to rounding.
         """
+        if self.namespace is not None:
+            raise ConfigError(f"chain_rule: works on the host; the parameters are "
+                              f"{_place(self.namespace)} (network.copy().move_to(None))")
         p = parse_param(param)
         k = self.flat_index(p)
         X, Y = self.check_XY(np.atleast_1d(np.asarray(x))[None, :] if np.ndim(x) <= 1 else x,
@@ -617,3 +716,15 @@ def _check_sizes(layer_sizes: Sequence[int]) -> tuple[int, ...]:
     if bad:
         raise ConfigError(f"layer_sizes: every layer needs at least one neuron, got {sizes}")
     return sizes
+
+
+def _same_place(a: Namespace | None, b: Namespace | None) -> bool:
+    """Whether two namespaces are the same library on the same device (None: NumPy)."""
+    if a is None or b is None:
+        return a is b
+    return a.name == b.name and str(a.device) == str(b.device)
+
+
+def _place(ns: Namespace | None) -> str:
+    """Where arrays of ``ns`` live, for messages."""
+    return "NumPy arrays on the host" if ns is None else f"{ns.name} arrays on {ns.device}"

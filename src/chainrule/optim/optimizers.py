@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, DataError, ModelFileError, ShapeError
+from ..utils.namespace import array_namespace, to_numpy
 from .checks import check_fraction, check_int, check_kwargs, check_rate
 
 __all__ = [
@@ -121,6 +122,7 @@ class Optimizer(Solver):
         self.t = 0
         self._state: dict[str, Array] = {}
         self._scratch: Array | None = None
+        self._xp: Any = None  # the namespace of params of another array library than NumPy
 
     def __repr__(self) -> str:
         keys = ("learning_rate", *self.hyperparameters)
@@ -146,10 +148,24 @@ class Optimizer(Solver):
         if scratch is None or scratch.shape != params.shape or scratch.dtype != params.dtype:
             scratch = self._prepare(params)
         self.t += 1
-        self._update(params, grads, scratch)
+        if self._xp is not None:
+            self._update_portable(params, grads)
+        else:
+            self._update(params, grads, scratch)
 
     def _prepare(self, params: Array) -> Array:
         """Create (or adopt loaded) state arrays and the scratch buffer for ``params``."""
+        ns = array_namespace(params)
+        self._xp = None if ns is None else ns.xp
+        if ns is not None:  # another array library: state there, on params' device
+            if not ns.xp.isdtype(params.dtype, "real floating"):
+                raise DataError(f"params: expected a float array, got {params.dtype}")
+            for key in self.state_buffers:
+                buf = self._state.get(key)
+                self._state[key] = ns.xp.zeros_like(params) if buf is None else \
+                    ns.xp.asarray(to_numpy(buf), dtype=params.dtype, device=ns.device)
+            self._scratch = ns.xp.empty_like(params)
+            return self._scratch
         if not isinstance(params, np.ndarray) or params.dtype.kind != "f":
             raise DataError(f"params: expected a float ndarray, got {type(params).__name__} "
                             f"of dtype {getattr(params, 'dtype', None)}")
@@ -173,11 +189,15 @@ class Optimizer(Solver):
     def _update(self, params: Array, grads: Array, scratch: Array) -> None:
         raise NotImplementedError
 
+    def _update_portable(self, params: Array, grads: Array) -> None:
+        """:meth:`_update` for arrays of another library: in-place operators only."""
+        raise NotImplementedError
+
     def state_dict(self) -> State:
         """Everything needed to continue bit for bit: ``η``, ``t``, hyperparameters, state.
 
-        State arrays are copies; they are absent before the first step (they
-        are created lazily then).
+        State arrays are NumPy copies (on the host, whatever the device of the
+        parameters); they are absent before the first step (they are created lazily then).
         """
         state: State = {
             "learning_rate": float(self.learning_rate),
@@ -187,7 +207,7 @@ class Optimizer(Solver):
         for key in self.hyperparameters:
             state[key] = getattr(self, key)
         for key, buf in self._state.items():
-            state[key] = buf.copy()
+            state[key] = to_numpy(buf).copy()
         return state
 
     def load_state_dict(self, state: dict) -> None:
@@ -258,6 +278,9 @@ class GradientDescent(Optimizer):
         np.multiply(grads, eta, out=scratch)  # s = η g
         params -= scratch
 
+    def _update_portable(self, params: Array, grads: Array) -> None:
+        params -= grads * self.learning_rate  # θ ← θ − η g
+
 
 class SGD(Optimizer):
     """Gradient descent with momentum, in scikit-learn's form.
@@ -299,6 +322,18 @@ class SGD(Optimizer):
             params -= scratch  # θ − η g ...
             np.multiply(v, mu, out=scratch)
             params += scratch  # ... + μ v
+        else:
+            params += v
+
+    def _update_portable(self, params: Array, grads: Array) -> None:
+        mu, eta = self.momentum, self.learning_rate
+        v = self._state["velocity"]
+        s = grads * eta  # s = η g
+        v *= mu
+        v -= s  # v = μ v − η g
+        if self.nesterov:
+            params -= s  # θ − η g ...
+            params += v * mu  # ... + μ v
         else:
             params += v
 
@@ -354,6 +389,16 @@ class Adam(Optimizer):
         np.divide(m, s, out=s)
         s *= T(eta_t)
         params -= s
+
+    def _update_portable(self, params: Array, grads: Array) -> None:
+        b1, b2, t = self.beta_1, self.beta_2, self.t
+        eta_t = self.learning_rate * math.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+        m, v = self._state["m"], self._state["v"]
+        m *= b1
+        m += grads * (1.0 - b1)  # m = β₁ m + (1 − β₁) g
+        v *= b2
+        v += (grads * grads) * (1.0 - b2)  # v = β₂ v + (1 − β₂) g²
+        params -= (m / (self._xp.sqrt(v) + self.epsilon)) * eta_t  # θ −= η_t m / (√v + ε)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

@@ -1,0 +1,165 @@
+"""Which array library holds the data: NumPy, or another through the array API standard.
+
+chainrule computes with the library its inputs come from: NumPy arrays stay on NumPy's
+fast path, untouched; PyTorch tensors (CPU or CUDA), CuPy arrays and the other libraries
+that array-api-compat wraps are computed on by their own namespace, on their own device.
+``array_api_compat`` is imported only when such an array arrives (never for NumPy), and it
+is an optional dependency: ``pip install chainrule[array-api]``.
+
+Nothing moves between libraries or devices silently.  :func:`to_numpy` is the one explicit
+move to the host, used where a step can only run there (SciPy's L-BFGS, model files) and
+named in the documentation of each such place.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, DataError, ShapeError
+
+__all__ = ["Namespace", "array_namespace", "as_2d_portable", "is_numpy", "namespace_dtype",
+           "to_namespace", "to_numpy"]
+
+Array = Any  # an array of any array-API library
+FOREIGN = ("torch", "cupy")  # array libraries recognised by the module of their array type
+
+
+def is_numpy(*arrays: object) -> bool:
+    """Whether no array given belongs to another array library than NumPy.
+
+    Lists, numbers, None and SciPy's sparse matrices count as NumPy: they are converted
+    with NumPy as before.
+    """
+    return not any(_foreign(a) for a in arrays)
+
+
+def _foreign(a: object) -> bool:
+    if isinstance(a, np.ndarray | np.generic):
+        return False
+    # torch's tensors have no __array_namespace__ of their own: array-api-compat wraps them
+    return hasattr(a, "__array_namespace__") or type(a).__module__.split(".")[0] in FOREIGN
+
+
+def _compat() -> ModuleType:
+    try:
+        import array_api_compat
+    except ImportError:
+        raise ConfigError("X: arrays of a library other than NumPy need array-api-compat "
+                          "(pip install 'chainrule[array-api]')") from None
+    return array_api_compat
+
+
+class Namespace:
+    """An array library and device, as the data gave them.
+
+    Attributes
+    ----------
+    xp : module
+        The array-API namespace (array-api-compat's wrapper of torch, cupy, …).
+    device : object
+        The device of the data (``torch.device('cuda:0')``, …).
+    name : str
+        e.g. ``'torch'``, for messages.
+    """
+
+    def __init__(self, xp: ModuleType, device: object):
+        self.xp, self.device = xp, device
+        self.name = xp.__name__.split(".")[-1]
+
+    def __repr__(self) -> str:
+        return f"Namespace({self.name}, device={self.device})"
+
+    def dtype(self, dtype: np.dtype) -> object:
+        """The namespace's dtype of the NumPy float dtype ``dtype``."""
+        return getattr(self.xp, np.dtype(dtype).name)
+
+    def asarray(self, a: object, dtype: np.dtype | None = None) -> Array:
+        """``a`` in this namespace and on its device (a copy only where one is needed)."""
+        xp = self.xp
+        if dtype is None:
+            return xp.asarray(a, device=self.device)
+        return xp.asarray(a, dtype=self.dtype(dtype), device=self.device)
+
+
+def array_namespace(*arrays: object) -> Namespace | None:
+    """The namespace and device of ``arrays``; None when they are all NumPy (the fast path).
+
+    Raises
+    ------
+    DataError
+        If the arrays come from different libraries or devices.
+    """
+    if is_numpy(*arrays):
+        return None
+    compat = _compat()
+    foreign = [a for a in arrays if _foreign(a)]
+    try:
+        xp = compat.array_namespace(*foreign)
+    except TypeError as e:
+        raise DataError(f"X: arrays of different libraries ({e})") from None
+    devices = {str(compat.device(a)) for a in foreign}
+    if len(devices) > 1:
+        raise DataError(f"X: arrays on different devices ({', '.join(sorted(devices))}); "
+                        "move them to one first")
+    return Namespace(xp, compat.device(foreign[0]))
+
+
+def namespace_dtype(A: Array) -> np.dtype:
+    """The NumPy dtype of the same name as ``A``'s dtype (``torch.float32`` → float32)."""
+    dt = A.dtype
+    if isinstance(dt, np.dtype):
+        return dt
+    return np.dtype(str(dt).rsplit(".", 1)[-1])
+
+
+def to_namespace(a: object, ns: Namespace | None, dtype: np.dtype | None = None) -> Array:
+    """``a`` moved into ``ns`` (None: into NumPy, on the host)."""
+    if ns is None:
+        a = to_numpy(a)
+        return a if dtype is None else a.astype(dtype, copy=False)
+    return ns.asarray(a, dtype)
+
+
+def to_numpy(a: object) -> np.ndarray:
+    """``a`` as a NumPy array on the host: the one explicit move off a device."""
+    if isinstance(a, np.ndarray) or is_numpy(a):
+        return np.asarray(a)
+    if type(a).__module__.split(".")[0] == "cupy":
+        return a.get()  # CuPy refuses implicit copies to the host
+    return np.asarray(_compat().to_device(a, "cpu"))
+
+
+def as_2d_portable(X: Array, name: str, width: int | None, dtype: np.dtype,
+                   ns: Namespace) -> tuple[Array, bool]:
+    """:func:`~chainrule.utils.validation.as_2d` for an array of another library.
+
+    ``X`` stays in its library and on its device: an (N, width) array of ``dtype``
+    (converted there when its dtype differs), with finite values; and whether one
+    example of shape (width,) was given.
+    """
+    xp, single = ns.xp, False
+    if X.ndim == 1:
+        if width is not None and width != 1 and X.shape[0] == width:
+            X, single = X[None, :], True
+        elif width in (1, None):
+            X = X[:, None]
+        else:
+            raise ShapeError(f"{name}: a 1-D array must hold one example of {width} values, "
+                            f"got {X.shape[0]} values")
+    elif X.ndim != 2:
+        raise ShapeError(f"{name}: expected a 2-D array (examples × features), got {X.ndim}-D")
+    if width is not None and X.shape[1] != width:
+        raise ShapeError(f"{name}: expected {width} columns, got {X.shape[1]}")
+    if X.shape[0] == 0:
+        raise DataError(f"{name}: expected at least one example, got an empty array")
+    if not xp.isdtype(X.dtype, ("real floating", "integral", "bool")):
+        raise DataError(f"{name}: expected real numbers, got {X.dtype}")
+    target = ns.dtype(dtype)
+    if X.dtype != target:
+        X = xp.astype(X, target)
+    if not bool(xp.all(xp.isfinite(X))):
+        raise DataError(f"{name}: contains NaN or infinity")
+    return X, single

@@ -1,0 +1,177 @@
+"""The engine on another array library: PyTorch's CPU tensors through the array API.
+
+Every result is compared with the NumPy engine's on the same numbers (float64): the costs,
+gradients and optimiser steps agree to 1e-12.  The machine running the tests has no GPU;
+the same code runs on CUDA tensors (benchmarks/gpu.py measures it there).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from chainrule.errors import ConfigError, DataError
+from chainrule.nn import Network, check_network_gradient
+from chainrule.nn.activations import ACTIVATIONS
+from chainrule.optim import get_optimizer
+from chainrule.utils.namespace import array_namespace, is_numpy, to_numpy
+
+TOL = 1e-12
+
+# (hidden σ, cost, outputs): every σ and every cost at least once
+PAIRS = [("tanh", "squared_error", 2), ("relu", "cross_entropy", 3),
+         ("logistic", "binary_cross_entropy", 2), ("softplus", "half_squared_error", 2),
+         ("leaky_relu", "poisson", 2), ("identity", "squared_error", 1),
+         ("logistic", "squared_error", 3)]
+
+
+def _targets(rng: np.random.Generator, cost: str, n: int, k: int) -> np.ndarray:
+    if cost == "cross_entropy":
+        return np.eye(k)[rng.integers(0, k, n)]
+    if cost == "binary_cross_entropy":
+        return (rng.random((n, k)) > 0.5) * 1.0
+    return rng.random((n, k)) * 2
+
+
+def _twins(act: str, cost: str, k: int) -> tuple[Network, Network]:
+    net = Network([4, 5, 3, k], act, cost=cost, random_state=1)
+    return net, net.copy().move_to(torch.zeros(1, dtype=torch.float64))
+
+
+@pytest.mark.parametrize(("act", "cost", "k"), PAIRS)
+def test_costs_and_gradients_equal_numpy(rng, act, cost, k):
+    net, twin = _twins(act, cost, k)
+    X, Y = rng.normal(size=(9, 4)), _targets(rng, cost, 9, k)
+    w = rng.random(9)
+    c, g = net.cost_and_gradient(X, Y)
+    c_t, g_t = twin.cost_and_gradient(torch.asarray(X), torch.asarray(Y))
+    assert isinstance(g_t, torch.Tensor) and g_t is twin.grads
+    assert abs(c - c_t) <= TOL * max(1.0, abs(c))
+    np.testing.assert_allclose(g_t.numpy(), g, rtol=0, atol=TOL)
+    # the views of the flat gradient are what the optimisers read
+    np.testing.assert_allclose(twin.dW[0].numpy(), net.dW[0], rtol=0, atol=TOL)
+    net.forward(X)
+    twin.forward(torch.asarray(X))
+    np.testing.assert_allclose(twin.backward(torch.asarray(Y), w).numpy(), net.backward(Y, w),
+                               rtol=0, atol=TOL)
+    np.testing.assert_allclose(twin.predict(torch.asarray(X)).numpy(), net.predict(X),
+                               rtol=0, atol=TOL)
+    np.testing.assert_allclose(twin.cost_per_example(torch.asarray(X), torch.asarray(Y)),
+                               net.cost_per_example(X, Y), rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize(("act", "cost", "k"), PAIRS)
+def test_gradient_check_passes_on_torch(rng, act, cost, k):
+    _, twin = _twins(act, cost, k)
+    X, Y = rng.normal(size=(6, 4)), _targets(rng, cost, 6, k)
+    result = check_network_gradient(twin, torch.asarray(X), torch.asarray(Y))
+    assert result.passed, result.summary()
+    # a wrong gradient fails: the check reads the torch network's own backward pass
+    twin.W[0][0, 0] += 1.0
+    twin.forward(torch.asarray(X))
+    good = twin.backward(torch.asarray(Y)).clone()
+    assert check_gradient_of(twin, X, Y, good)
+
+
+def check_gradient_of(net: Network, X: np.ndarray, Y: np.ndarray, g: torch.Tensor) -> bool:
+    from chainrule.nn import check_gradient
+
+    host = net.copy().move_to(None)
+
+    def f(theta):
+        host.forward(X)
+        return host.cached_cost(Y)
+
+    bad = g.numpy().copy()
+    bad[0] += 0.5
+    return bool(check_gradient(f, g.numpy(), host.params).passed) and \
+        not check_gradient(f, bad, host.params).passed
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_every_activation_has_a_portable_twin(name):
+    Network([2, 3, 2], "tanh", output_activation=name).move_to(torch.zeros(1))
+
+
+@pytest.mark.parametrize(("name", "options"), [("gd", {}), ("sgd", {}),
+                                                ("sgd", {"nesterov": True}), ("adam", {})])
+def test_optimiser_steps_equal_numpy(rng, name, options):
+    theta = rng.normal(size=40)
+    theta_t = torch.asarray(theta.copy())
+    a, b = get_optimizer(name, **options), get_optimizer(name, **options)
+    for _ in range(25):
+        g = rng.normal(size=40)
+        a.step(theta, g)
+        b.step(theta_t, torch.asarray(g))
+    np.testing.assert_allclose(theta_t.numpy(), theta, rtol=0, atol=TOL)
+    state = b.state_dict()  # host copies, as a checkpoint stores them
+    assert all(isinstance(v, np.ndarray) for k, v in state.items() if k in b.state_buffers)
+    # loaded back, the state goes to the device of the parameters at the next step
+    c = get_optimizer(name, **options)
+    c.load_state_dict(state)
+    g = rng.normal(size=40)
+    c.step(theta_t, torch.asarray(g))
+    a.step(theta, g)
+    np.testing.assert_allclose(theta_t.numpy(), theta, rtol=0, atol=TOL)
+
+
+def test_float32_stays_float32():
+    net = Network([3, 4, 2], dtype="float32", random_state=0).move_to(torch.zeros(1))
+    assert net.params.dtype == torch.float32
+    out = net.predict(torch.ones(5, 3, dtype=torch.float64))  # converted once, on the device
+    assert out.dtype == torch.float32 and out.shape == (5, 2)
+
+
+def test_views_share_the_flat_parameters():
+    net = Network([2, 3, 1], random_state=0).move_to(torch.zeros(1))
+    net.params[:] = 0.5
+    assert float(net.W[1][0, 2]) == 0.5 and float(net.b[0][1]) == 0.5
+    back = net.copy().move_to(None)
+    assert isinstance(back.params, np.ndarray) and (back.params == 0.5).all()
+
+
+def test_pickled_torch_network_stays_torch():
+    import pickle
+
+    net = Network([2, 3, 1], random_state=0).move_to(torch.zeros(1))
+    again = pickle.loads(pickle.dumps(net))
+    assert isinstance(again.params, torch.Tensor)
+    assert torch.equal(again.params, net.params)
+
+
+def test_mixed_libraries_are_refused_by_name():
+    net = Network([2, 3, 1], random_state=0)
+    with pytest.raises(DataError, match=r"X: torch arrays on cpu, but the network's "
+                                        r"parameters are NumPy arrays on the host"):
+        net.predict(torch.ones(4, 2))
+    net.move_to(torch.zeros(1))
+    with pytest.raises(DataError, match=r"X: NumPy arrays on the host, but .* torch"):
+        net.predict(np.ones((4, 2)))
+    with pytest.raises(DataError, match="X: contains NaN or infinity"):
+        net.predict(torch.full((4, 2), float("nan")))
+    with pytest.raises(ConfigError, match="chain_rule: works on the host"):
+        net.chain_rule([0.0, 1.0], [1.0], "W1[0,0]")
+
+
+def test_namespace_helpers():
+    assert is_numpy(np.ones(2), [1, 2], None, 3.0)
+    assert not is_numpy(np.ones(2), torch.ones(2))
+    assert array_namespace(np.ones(2)) is None
+    ns = array_namespace(torch.ones(2))
+    assert ns.name == "torch" and str(ns.device) == "cpu"
+    assert isinstance(to_numpy(torch.ones(2)), np.ndarray)
+
+
+def test_numpy_path_imports_no_array_api_compat():
+    code = ("import numpy as np, sys; from chainrule.nn import Network; "
+            "from chainrule.optim import get_optimizer; "
+            "net = Network([2, 3, 1], random_state=0); o = get_optimizer('adam'); "
+            "net.cost_and_gradient(np.ones((4, 2)), np.ones((4, 1))); o.step(net.params, "
+            "net.grads); print('array_api_compat' in sys.modules, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.split() == ["False", "False"]
