@@ -1,5 +1,10 @@
-"""``python -m benchmarks``: see :mod:`benchmarks.run`."""
+"""``python -m benchmarks``: see :mod:`benchmarks.run` (``--device``: :mod:`benchmarks.device`)."""
 
-from benchmarks.run import main
+import sys
+
+if any(a == "--device" or a.startswith("--device=") for a in sys.argv[1:]):
+    from benchmarks.device import main
+else:
+    from benchmarks.run import main
 
 raise SystemExit(main())

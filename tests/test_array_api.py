@@ -175,3 +175,37 @@ def test_numpy_path_imports_no_array_api_compat():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd", "gd"])
+def test_fit_on_torch_equals_fit_on_numpy(rng, optimizer):
+    from chainrule.train import fit
+
+    X, Y = rng.normal(size=(120, 4)), np.eye(3)[rng.integers(0, 3, 120)]
+    w = rng.random(120)
+    net = Network([4, 8, 3], "relu", cost="cross_entropy", random_state=0)
+    twin = net.copy()
+    options = {"epochs": 12, "batch_size": 32, "optimizer": optimizer, "l2": 1e-3,
+               "random_state": 0, "validation_split": 0.2, "early_stopping": True,
+               "sample_weight": w}
+    h = fit(net, X, Y, **options)
+    h_t = fit(twin, torch.asarray(X), torch.asarray(Y), **options)
+    assert isinstance(twin.params, torch.Tensor)  # trained where the data live
+    np.testing.assert_allclose(twin.params.numpy(), net.params, rtol=0, atol=TOL)
+    np.testing.assert_allclose(h_t.cost, h.cost, rtol=TOL, atol=0)
+    np.testing.assert_allclose(h_t.val_cost, h.val_cost, rtol=TOL, atol=0)
+    assert h_t.accuracy == h.accuracy
+
+
+def test_fit_says_what_stays_on_the_host(rng, tmp_path):
+    from chainrule.train import fit
+
+    X, Y = torch.asarray(rng.normal(size=(20, 2))), torch.asarray(rng.random((20, 1)))
+    net = Network([2, 3, 1], random_state=0)
+    with pytest.raises(ConfigError, match=r"optimizer: 'lbfgs' runs in SciPy on the host; "
+                                          r"X is torch on cpu"):
+        fit(net, X, Y, epochs=2, optimizer="lbfgs")
+    with pytest.raises(ConfigError, match="checkpoint: checkpoints are written for NumPy"):
+        fit(net, X, Y, epochs=2, checkpoint=tmp_path / "run.ckpt")
+    with pytest.raises(DataError, match=r"y: NumPy arrays on the host, but .* torch"):
+        fit(net, X, Y.numpy(), epochs=2)

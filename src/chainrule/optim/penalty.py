@@ -9,8 +9,11 @@ training set for a full-batch solver.  With scikit-learn's ``α`` this is its
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
+from ..utils.namespace import array_namespace
 from .checks import check_real
 
 __all__ = ["L2Penalty", "l2_penalty_grad"]
@@ -64,6 +67,7 @@ class L2Penalty:
         self.alpha = check_real(alpha, "alpha", 0.0, low_open=True)
         self.mask = np.asarray(mask, dtype=bool)
         self._scratch: Array | None = None
+        self._device_mask: Any = None  # the mask in another array library, as 0/1
 
     def _buffer(self, params: Array) -> Array:
         s = self._scratch
@@ -76,12 +80,27 @@ class L2Penalty:
 
         ``P = ½ (α/n) m ⊙ θ · θ``, from the same products as the gradient.
         """
+        if not isinstance(params, np.ndarray):  # another array library: on its device
+            s = self._portable_terms(params, n)
+            grads += s
+            return 0.5 * float((s * params).sum())
         s = self._buffer(params)
         l2_penalty_grad(grads, params, self.mask, self.alpha / n, out=s)
         return 0.5 * float(np.dot(s, params))
 
+    def _portable_terms(self, params: Array, n: int) -> Array:
+        """``(α/n) θ ⊙ m`` for params of another array library, the mask moved there once."""
+        ns = array_namespace(params)
+        mask = self._device_mask
+        if mask is None or mask.dtype != params.dtype or mask.device != params.device:
+            mask = self._device_mask = ns.xp.asarray(self.mask, dtype=params.dtype,
+                                                     device=ns.device)
+        return params * (self.alpha / n) * mask
+
     def value(self, params: Array, n: int) -> float:
         """``P(θ) = (α / 2n) Σ m θ²``, computed as :meth:`add_to` does."""
+        if not isinstance(params, np.ndarray):
+            return 0.5 * float((self._portable_terms(params, n) * params).sum())
         s = self._buffer(params)
         np.multiply(params, params.dtype.type(self.alpha / n), out=s)
         np.multiply(s, self.mask, out=s)

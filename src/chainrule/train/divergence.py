@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from ..errors import DivergenceError
+from ..utils.namespace import assign, is_numpy, namespace_dtype, to_numpy
 
 __all__ = ["DivergenceGuard"]
 
@@ -35,7 +36,7 @@ RUNAWAY_GROWTH = 1e6
 
 def _largest(params: Array) -> float:
     """``max_i |θ_i|`` (NaN if any is NaN), in two reductions that allocate nothing."""
-    if params.size == 0:
+    if params.shape[0] == 0:  # params is flat; .shape, not .size: a method of torch's
         return 0.0
     return max(float(params.max()), -float(params.min()))
 
@@ -52,13 +53,13 @@ class DivergenceGuard:
     """
 
     def __init__(self, params: Array, epoch: int):
-        self.good = params.copy()
+        self.good = to_numpy(params).copy()  # on the host, whatever the params' device
         self.good_epoch = epoch
         self._spare = np.empty_like(self.good)
         self.pending_epoch: int | None = None  # an epoch end's weights wait in _spare
         self.start_size = _largest(params)  # max |θ| when the run starts
         self.start_cost: float | None = None  # the first cost the run computes (at the start)
-        self._ceiling = math.sqrt(float(np.finfo(params.dtype).max))
+        self._ceiling = math.sqrt(float(np.finfo(namespace_dtype(params)).max))
         # max |θ_i| ≤ ‖θ‖: a sum of squares θ·θ at most a quarter of the smaller bound's
         # square clears every weight at once (the quarter covers the sum's rounding)
         bound = min(self._ceiling, RUNAWAY_GROWTH * (1.0 + self.start_size))
@@ -79,7 +80,7 @@ class DivergenceGuard:
         # epoch is one 12 µs step (vdot: ~1 µs, the two reductions of _largest: ~3.5 µs).
         # NaN or ∞ fail it, as does an overflowing sum (∞: np.vdot, unlike np.dot, warns
         # of no overflow), and go on to the exact checks.
-        if float(np.vdot(params, params)) <= self._clear:
+        if is_numpy(params) and float(np.vdot(params, params)) <= self._clear:
             return None
         size = _largest(params)
         if not math.isfinite(size):
@@ -99,11 +100,11 @@ class DivergenceGuard:
     def weights_ok(params: Array) -> bool:
         """Whether the weights can be trusted: all finite."""
         # a finite sum means every weight is finite; only an overflowing sum needs a closer look
-        return math.isfinite(float(np.add.reduce(params))) or bool(np.isfinite(params).all())
+        return math.isfinite(float(params.sum())) or bool(np.isfinite(to_numpy(params)).all())
 
     def epoch_end(self, params: Array, epoch: int) -> None:
         """Keep the weights of ``epoch``'s end, pending until a cost at them is seen."""
-        np.copyto(self._spare, params)
+        np.copyto(self._spare, to_numpy(params))
         self.pending_epoch = epoch
 
     def confirm(self) -> None:
@@ -120,7 +121,7 @@ class DivergenceGuard:
         smaller learning rate (for a solver without one, or when not even the cost at the
         start was finite: scaling the data, whose values are then too large to square).
         """
-        params[...] = self.good
+        assign(params, self.good)
         e = self.good_epoch
         kept = (f"The weights at the end of epoch {e}, the last with a finite cost, are kept"
                 if e else "The weights from before training are kept")

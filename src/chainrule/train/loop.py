@@ -23,6 +23,7 @@ from ..errors import ConfigError
 from ..nn.network import Network
 from ..optim.checks import check_bool, check_int
 from ..utils.files import NotARegularFile, refuse_non_regular
+from ..utils.namespace import array_namespace, is_numpy, to_numpy
 from .batches import as_arrays, as_weights, evaluate, is_row_source
 from .checkpoint import (
     CheckpointError,
@@ -35,6 +36,7 @@ from .checkpoint import (
     previous_path,
     save_checkpoint,
 )
+from .device_rows import DeviceRows
 from .history import EpochInfo, History
 from .progress import ProgressBar
 from .trainer import Callback, Trainer, Validation, training_config
@@ -175,11 +177,17 @@ def fit(
     n_epochs = check_int(epochs, "epochs")
     _check_options(options)
     X_arr, Y_arr = _data(network, X, y, "X")
-    if Y_arr is None and sample_weight is not None:
+    if isinstance(X_arr, DeviceRows) and sample_weight is not None:
+        X_arr = X_arr.with_weights(as_weights(to_numpy(sample_weight), X_arr.n_rows))
+    elif Y_arr is None and sample_weight is not None:
         raise ConfigError(f"sample_weight: not taken with a data source "
                           f"({type(X_arr).__name__}); train on arrays to weight the rows")
     weights = None if Y_arr is None else as_weights(sample_weight, X_arr.shape[0])
     t = trainer or Trainer(network, **options)
+    if isinstance(X_arr, DeviceRows) and t.optimizer.full_batch:
+        raise ConfigError(f"optimizer: {t.optimizer.name!r} runs in SciPy on the host; X is "
+                          f"{X_arr.ns.name} on {X_arr.ns.device}: train with 'adam', 'sgd' or "
+                          "'gd' there, or move X and y to NumPy")
     random_state = options.get("random_state")
     validation = None if validation_data is None else _validation(network, validation_data)
     saver = None
@@ -242,6 +250,11 @@ def _data(network: Network, X: object, y: object, name: str) -> tuple[Any, Any]:
         if y is not None:
             raise ConfigError(f"{name}: a data source holds its targets; give y=None")
         return X, None
+    if not is_numpy(X, y):  # another array library: the network trains where X lives
+        ns = array_namespace(X, y)
+        network.move_to(X)
+        X2, Y2 = network.check_XY(X, y)
+        return DeviceRows(X2, Y2, ns), None
     return as_arrays(network, X, y)
 
 

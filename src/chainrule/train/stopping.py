@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..optim.checks import check_bool, check_choice, check_int, check_real
+from ..utils.namespace import assign, to_numpy
 
 __all__ = ["EarlyStopping"]
 
@@ -92,9 +93,9 @@ class EarlyStopping:
             self.best, self.best_epoch = float(score), epoch
             if self.restore_best:
                 if self.best_params is None or self.best_params.shape != params.shape:
-                    self.best_params = params.copy()
+                    self.best_params = to_numpy(params).copy()  # on the host
                 else:
-                    np.copyto(self.best_params, params)
+                    np.copyto(self.best_params, to_numpy(params))
         return new_best
 
     @property
@@ -110,7 +111,7 @@ class EarlyStopping:
         """Put the best weights into ``params``; False if none were kept."""
         if self.best_params is None:
             return False
-        params[...] = self.best_params
+        assign(params, self.best_params)
         return True
 
     def state_dict(self) -> dict[str, Any]:

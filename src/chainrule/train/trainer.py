@@ -39,6 +39,7 @@ from ..optim.optimizers import Solver
 from ..optim.penalty import L2Penalty
 from ..optim.schedules import LRSchedule, get_schedule
 from ..optim.solvers import SOLVERS, make_solver
+from ..utils.namespace import assign, to_numpy
 from ..utils.validation import as_generator
 from .batches import ArrayRows, RowReader, is_classifier
 from .divergence import DivergenceGuard
@@ -149,7 +150,7 @@ class Trainer:
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue this run bit-identically, as plain data (copies)."""
         return {
-            "params": self.network.params.copy(),
+            "params": to_numpy(self.network.params).copy(),
             "optimizer": self.optimizer.state_dict(),
             "schedule": self.schedule.state_dict(),
             "rng": self.rng.bit_generator.state,
@@ -172,7 +173,7 @@ class Trainer:
         if params.shape != self.network.params.shape:
             raise ShapeError(f"state: has {params.size} parameters, the network has "
                              f"{self.network.n_params}")
-        self.network.params[...] = params
+        assign(self.network.params, params)
         self.optimizer.load_state_dict(state["optimizer"])
         self.schedule.load_state_dict(state["schedule"])
         self.rng.bit_generator.state = state["rng"]

@@ -20,8 +20,8 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, ShapeError
 
-__all__ = ["Namespace", "array_namespace", "as_2d_portable", "is_numpy", "namespace_dtype",
-           "to_namespace", "to_numpy"]
+__all__ = ["Namespace", "array_namespace", "as_2d_portable", "assign", "is_numpy",
+           "namespace_dtype", "to_namespace", "to_numpy"]
 
 Array = Any  # an array of any array-API library
 FOREIGN = ("torch", "cupy")  # array libraries recognised by the module of their array type
@@ -130,6 +130,16 @@ def to_numpy(a: object) -> np.ndarray:
     if type(a).__module__.split(".")[0] == "cupy":
         return a.get()  # CuPy refuses implicit copies to the host
     return np.asarray(_compat().to_device(a, "cpu"))
+
+
+def assign(dst: Array, src: Array) -> None:
+    """``dst[...] = src``, ``src`` (e.g. a NumPy copy kept on the host) taken to ``dst``'s
+    library and device first."""
+    if isinstance(dst, np.ndarray):
+        dst[...] = to_numpy(src)
+    else:
+        ns = array_namespace(dst)
+        dst[...] = ns.xp.asarray(to_numpy(src), dtype=dst.dtype, device=ns.device)
 
 
 def as_2d_portable(X: Array, name: str, width: int | None, dtype: np.dtype,

@@ -1,0 +1,138 @@
+"""``python -m benchmarks --device cuda``: chainrule on PyTorch's tensors against PyTorch's loop.
+
+Two tasks, float32, batch 1024, SGD with momentum (the same step in both): 784-256-10
+and 784-2048-2048-10 (relu, softmax and cross-entropy), on random rows of MNIST's shape.
+Contenders, interleaved in one process, each from the same starting weights:
+
+* ``chainrule-device``: :func:`chainrule.train.fit` on tensors of the device (the network
+  moves there; nn.portable's passes);
+* ``pytorch``: ``torch.nn.Sequential`` trained by its own loop (autograd,
+  ``torch.optim.SGD``) on the same device;
+* ``chainrule-numpy``: chainrule's NumPy engine on the host (the CPU baseline).
+
+The table gives the median seconds per epoch and the ratios chainrule-device / pytorch
+(target ≤ 1.1) and chainrule-device / chainrule-numpy.  ``--device cpu`` runs the same on
+PyTorch's CPU tensors, where no GPU is.  No CUDA device: a line says so, and the exit
+status is 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+import sys
+import time
+
+import numpy as np
+
+TASKS = {"784-256-10": [784, 256, 10], "784-2048-2048-10": [784, 2048, 2048, 10]}
+BATCH, LR, MOMENTUM = 1024, 0.01, 0.9
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m benchmarks --device",
+                                description=__doc__.split("\n")[0])
+    p.add_argument("--device", default="cuda", help="cuda (default), cuda:1, cpu")
+    p.add_argument("--rows", type=int, default=16384, help="training rows (default 16384)")
+    p.add_argument("--epochs", type=int, default=3, help="epochs per measurement")
+    p.add_argument("--rounds", type=int, default=3, help="rounds (the median is kept)")
+    p.add_argument("--tasks", default=",".join(TASKS), help="comma-separated task names")
+    p.add_argument("--no-numpy", action="store_true", help="leave out the CPU baseline")
+    return p.parse_args(argv)
+
+
+def _sync(torch, device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _chainrule(sizes, X, Y, epochs, seed):
+    from chainrule.nn import Network
+    from chainrule.train import fit
+
+    net = Network(sizes, "relu", cost="cross_entropy", dtype="float32", random_state=seed)
+    return lambda: fit(net, X, Y, epochs=epochs, batch_size=BATCH, optimizer="sgd",
+                       learning_rate=LR, optimizer_options={"momentum": MOMENTUM},
+                       random_state=seed)
+
+
+def _pytorch(torch, sizes, X, Y, epochs, seed):
+    torch.manual_seed(seed)
+    layers = []
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
+        layers.append(torch.nn.Linear(a, b, device=X.device))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    labels = Y.argmax(dim=1)
+    gen = torch.Generator().manual_seed(seed)
+
+    def run():
+        for _ in range(epochs):
+            perm = torch.randperm(X.shape[0], generator=gen).to(X.device)
+            for start in range(0, X.shape[0], BATCH):
+                sel = perm[start:start + BATCH]
+                opt.zero_grad(set_to_none=True)
+                loss = torch.nn.functional.cross_entropy(model(X[sel]), labels[sel])
+                loss.backward()
+                opt.step()
+            float(loss.detach())  # the epoch's last cost, read as chainrule reads its costs
+    return run
+
+
+def _time(fn, torch, device) -> float:
+    _sync(torch, device)
+    t0 = time.perf_counter()
+    fn()
+    _sync(torch, device)
+    return time.perf_counter() - t0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    try:
+        import torch
+    except ImportError:
+        print("benchmarks --device: PyTorch is not installed (pip install torch)",
+              file=sys.stderr)
+        return 2
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print(f"benchmarks --device {args.device}: no CUDA device on this machine "
+              "(torch.cuda.is_available() is False); nothing measured", file=sys.stderr)
+        return 2
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU (torch)"
+    print(f"device: {name}; float32, batch {BATCH}, {args.rows} rows, {args.epochs} epochs "
+          f"per round, median of {args.rounds}")
+    rng = np.random.default_rng(0)
+    print(f"{'task':<18} {'contender':<17} {'s/epoch':>9}")
+    for task in args.tasks.split(","):
+        sizes = TASKS[task]
+        X_host = rng.random((args.rows, sizes[0]), dtype=np.float32)
+        Y_host = np.eye(sizes[-1], dtype=np.float32)[rng.integers(0, sizes[-1], args.rows)]
+        X, Y = torch.asarray(X_host, device=device), torch.asarray(Y_host, device=device)
+        runs = {"chainrule-device": _chainrule(sizes, X, Y, args.epochs, 0),
+                "pytorch": _pytorch(torch, sizes, X, Y, args.epochs, 0)}
+        if not args.no_numpy:
+            runs["chainrule-numpy"] = _chainrule(sizes, X_host, Y_host, args.epochs, 0)
+        for fn in runs.values():  # warm-up: kernels, allocators, the network's move
+            fn()
+        times: dict[str, list[float]] = {k: [] for k in runs}
+        for _ in range(args.rounds):  # interleaved: drift of the machine hits all alike
+            for k, fn in runs.items():
+                times[k].append(_time(fn, torch, device) / args.epochs)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        for k, v in med.items():
+            print(f"{task:<18} {k:<17} {v:9.4f}")
+        print(f"{task:<18} ratio chainrule-device / pytorch = "
+              f"{med['chainrule-device'] / med['pytorch']:.3f} (target <= 1.1)")
+        if "chainrule-numpy" in med:
+            print(f"{task:<18} ratio chainrule-device / chainrule-numpy = "
+                  f"{med['chainrule-device'] / med['chainrule-numpy']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
