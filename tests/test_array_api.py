@@ -209,3 +209,10 @@ def test_fit_says_what_stays_on_the_host(rng, tmp_path):
         fit(net, X, Y, epochs=2, checkpoint=tmp_path / "run.ckpt")
     with pytest.raises(DataError, match=r"y: NumPy arrays on the host, but .* torch"):
         fit(net, X, Y.numpy(), epochs=2)
+
+
+def test_device_benchmark_without_cuda_says_so_and_exits_2():
+    out = subprocess.run([sys.executable, "-m", "benchmarks", "--device", "cuda"],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 2
+    assert "no CUDA device on this machine" in out.stderr and out.stdout == ""
