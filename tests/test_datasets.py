@@ -608,7 +608,7 @@ def test_one_hot_errors():
         one_hot([0, 1], classes=[0, 1, 1])
     with pytest.raises(DataError, match=r"label 'a', which is not one of the classes \[0, 1\]"):
         one_hot(["a"], classes=[0, 1])
-    with pytest.raises(DataError, match="cannot be matched"):
+    with pytest.raises(DataError, match=r"row 0 has label None, which is not one of"):
         one_hot(np.array([None], dtype=object), classes=[0, 1])
 
 
@@ -866,3 +866,18 @@ def test_csv_rows_longer_than_the_header_are_refused(tmp_path, text, row):
     for labels in (False, True):
         with pytest.raises(DataError, match=f"row {row} has 3 cells but the header has 2"):
             load_csv(path, labels=labels)
+
+
+@pytest.mark.parametrize("make", [
+    lambda labels: np.array(labels, dtype=object),
+    lambda labels: __import__("pandas").Series(labels),
+], ids=["object array", "pandas Series"])
+def test_one_hot_names_the_row_of_an_unknown_text_label_in_an_object_array(make):
+    classes = np.array(["setosa", "versicolor", "virginica"])
+    with pytest.raises(DataError, match=r"row 1 has label 'rose', which is not one of"):
+        one_hot(make(["setosa", "rose", "virginica"]), classes)
+    # a number among text labels is named too, not a dtype clash
+    with pytest.raises(DataError, match=r"row 2 has label 5, which is not one of"):
+        one_hot(make(["setosa", "virginica", 5]), classes)
+    Y, _ = one_hot(make(["virginica", "setosa"]), classes)
+    assert Y.tolist() == [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]

@@ -70,14 +70,18 @@ def one_hot(labels: object, classes: object = None) -> tuple[Array, Array]:
     try:
         pos = np.clip(np.searchsorted(sorted_C, y), 0, C.size - 1)  # (N,) index into sorted_C
         found = np.asarray(sorted_C[pos] == y, dtype=bool)
-    except TypeError:  # e.g. text labels against numeric classes
-        raise DataError(f"labels: of dtype {y.dtype} cannot be matched with classes of dtype "
-                        f"{C.dtype} ({C.tolist()})") from None
+    except TypeError:  # e.g. text labels among numbers, against numeric or text classes
+        known = set(C.tolist())
+        found = np.fromiter((v in known for v in y.tolist()), dtype=bool, count=y.size)
+        if found.all():
+            raise DataError(f"labels: of dtype {y.dtype} cannot be matched with classes of "
+                            f"dtype {C.dtype} ({C.tolist()})") from None
     if not found.all():
         k = int(np.flatnonzero(~found)[0])
-        error = DataError(f"labels: row {k} has label {y[k].item()!r}, which is not one of the "
+        label = y[k].item() if isinstance(y[k], np.generic) else y[k]  # object arrays hold str
+        error = DataError(f"labels: row {k} has label {label!r}, which is not one of the "
                           f"classes {C.tolist()}")
-        error.row, error.label = k, y[k].item()  # for callers that know the file's rows
+        error.row, error.label = k, label  # for callers that know the file's rows
         raise error
     Y = np.zeros((y.shape[0], C.size))  # (N, K)
     Y[np.arange(y.shape[0]), order[pos]] = 1.0
