@@ -1275,6 +1275,10 @@ def test_a_constant_target_note_says_deviation_0_and_lbfgs_gets_no_lr_advice(tmp
     err = capsys.readouterr().err
     assert "note: the target 'y'" in err and "--lr)" not in err and "larger --lr" not in err
     assert "note: --lr and --batch-size do not apply to L-BFGS" in err
+    assert cli.main(["train", str(path), "--target", "y", "--epochs", "2", "--task",
+                     "regression", "--optimizer", "lbfgs", "--batch-size", "4",
+                     "--out", str(tmp_path / "m.safetensors")]) == 0
+    assert "note: --batch-size does not apply to L-BFGS" in capsys.readouterr().err
 
 
 def test_checkpoint_every_needs_a_checkpoint(tmp_path: Path):
@@ -1293,3 +1297,13 @@ def test_info_shows_the_validation_accuracy(tmp_path: Path):
     stored = read_model_file(model)[1]["training"]["final_val_accuracy"]
     assert stored is not None
     assert f"validation accuracy {stored:.1%}" in invoke("info", model).stdout
+
+
+def test_a_count_of_one_number_is_singular():
+    from chainrule.cli.options import parse_numbers
+    from chainrule.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^--x: expected 1 number, got 2 in '0.5,0.3'$"):
+        parse_numbers("0.5,0.3", "--x", 1)
+    with pytest.raises(ConfigError, match=r"expected 2 numbers, got 1"):
+        parse_numbers("0.5", "--x", 2)

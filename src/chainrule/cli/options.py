@@ -83,7 +83,8 @@ def parse_numbers(text: str, option: str, count: int) -> list[float]:
     except ValueError as exc:
         raise ConfigError(f"{option}: {exc}") from None
     if len(values) != count:
-        raise ConfigError(f"{option}: expected {count} numbers, got {len(values)} in {text!r}")
+        noun = "number" if count == 1 else "numbers"
+        raise ConfigError(f"{option}: expected {count} {noun}, got {len(values)} in {text!r}")
     return values
 
 

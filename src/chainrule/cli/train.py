@@ -244,7 +244,8 @@ def _prepare(r: TrainRequest, data: TrainingData, out: Path) -> _Run:
         ignored = [o for o, v in (("--lr", r.lr), ("--batch-size", r.batch_size))
                    if v is not None]
         if ignored:
-            say(f"note: {' and '.join(ignored)} do not apply to {kind.label} (every iteration "
+            verb = "do" if len(ignored) > 1 else "does"
+            say(f"note: {' and '.join(ignored)} {verb} not apply to {kind.label} (every iteration "
                 "uses the full batch, and the step length comes from its line search)")
     n_out = data.X.n_outputs if r.on_cluster else data.Y.shape[1]
     sizes = [data.X.shape[1], *recipe.hidden, n_out]
