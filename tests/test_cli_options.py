@@ -129,6 +129,11 @@ def test_the_task_is_said_with_its_reason_and_can_be_chosen(frame, tmp_path):
     r = invoke("train", data, "--epochs", "3", "-q", "-o", tmp_path / "v.st")
     assert ("note: regression of 1 value(s): the target 'value' holds numbers (fractions, or "
             "more than 20 different whole numbers)") in r.stderr
+    frame["kind"] = np.where(frame.a > 0, "up", "down")
+    frame[["a", "b", "kind"]].to_csv(data, index=False)
+    r = invoke("train", data, "--epochs", "3", "-q", "-o", tmp_path / "t.st")
+    assert "the target 'kind' holds text" in r.stderr
+    assert "--task regress" not in r.stderr  # text is no number to fit
     r = invoke("train", data, "--task", "guess", "-q", "-o", tmp_path / "k.st")
     assert r.exit_code == 2
     assert "Invalid value for '--task': expected auto, classify or regress, got 'guess'" \

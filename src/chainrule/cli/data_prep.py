@@ -295,8 +295,10 @@ def task_note(data: TrainingData) -> str | None:
     if data.classes is not None:
         shown = ", ".join(map(str, data.class_names or data.classes))
         what = f"classification into {len(data.classes)} classes ({shown})"
+        # text cannot be fitted as numbers, and --cost or --task chose the task already
         other = "; --task regress fits the values as numbers instead" \
-            if not data.task_reason.startswith(("--task", "--cost")) else ""
+            if not data.task_reason.startswith(("--task", "--cost")) \
+            and not data.task_reason.endswith("holds text") else ""
     else:
         what = f"regression of {len(data.target_names)} value(s)"
         other = ""
