@@ -103,7 +103,9 @@ def test_history_validation_and_accuracy(rng):
     assert np.isfinite(h2.val_cost).all()
 
 
-def test_early_stopping_restores_best_weights(rng):
+@pytest.mark.parametrize("tol", [0.0, 0.1])
+def test_early_stopping_restores_best_weights(rng, tol):
+    # with tol > 0 too: the lowest validation cost, not the last fall by more than tol
     X, Y = blobs(rng, n=120)
     net = Network([5, 64, 3], "relu", cost="cross_entropy", random_state=0)
     seen = {}
@@ -112,7 +114,7 @@ def test_early_stopping_restores_best_weights(rng):
         seen[info.epoch] = (net.params.copy(), info.val_cost)
 
     h = fit(net, X, Y, epochs=500, batch_size=16, learning_rate=0.05, validation_split=0.3,
-            early_stopping=True, patience=5, tol=0.0, random_state=0, callbacks=[remember])
+            early_stopping=True, patience=5, tol=tol, random_state=0, callbacks=[remember])
     assert h.stopped_early and len(h) < 500
     best = min(seen, key=lambda e: seen[e][1])
     assert h.best_epoch == best
@@ -717,12 +719,13 @@ def test_early_stopping_rules_by_hand():
         return [(stopping.update(e, s, theta), stopping.bad_epochs)[1]
                 for e, s in enumerate(scores, start=1)]
 
-    # 'tol' (chainrule's): an improvement is a fall below best − tol, and only that moves
-    # best: 0.95 < 1.0 − 0.04 improves; 0.92 is not below 0.91 (best stays 0.95); 0.9 is
-    # (best 0.9); 0.9 and 0.89 are not below 0.86: two bad epochs, a stall at epoch 6
+    # 'tol' (chainrule's): an improvement is a fall below bar − tol, and only that moves
+    # the bar: 0.95 < 1.0 − 0.04 improves; 0.92 is not below 0.91 (bar stays 0.95); 0.9 is
+    # (bar 0.9); 0.9 and 0.89 are not below 0.86: two bad epochs, a stall at epoch 6
     tol_rule = EarlyStopping(0.04, 2, rule="tol")
     assert bad_epochs(tol_rule) == [0, 0, 1, 0, 1, 2]
-    assert tol_rule.best == 0.9 and tol_rule.best_epoch == 4
+    # best is still the lowest score (0.89 at epoch 6), kept without counting as improvement
+    assert tol_rule.bar == 0.9 and tol_rule.best == 0.89 and tol_rule.best_epoch == 6
     assert tol_rule.stalled and tol_rule.stalled_at == 6
     # 'min' (scikit-learn's): the same test against the lowest score so far, which moves with
     # every new low: 0.92 > 0.95 − 0.04 is no improvement, but best becomes 0.92; 0.9 is no
@@ -744,6 +747,13 @@ def test_early_stopping_rules_by_hand():
     keep.update(2, 2.0, np.array([3.0, 4.0]))
     out = np.zeros(2)
     assert keep.restore(out) and out.tolist() == [1.0, 2.0]
+    # a lower score by less than tol is kept as the best (the weights too), uncounted
+    small = EarlyStopping(0.01, 3, restore_best=True)
+    for epoch, (score, w) in enumerate([(0.05, 1.0), (0.0452, 2.0), (0.0451, 3.0),
+                                        (0.0453, 4.0)], start=1):
+        small.update(epoch, score, np.array([w]))
+    assert small.best == 0.0451 and small.best_epoch == 3 and small.bad_epochs == 3
+    assert small.restore(out[:1]) and out[0] == 3.0
     assert not EarlyStopping().restore(out)
     with pytest.raises(ConfigError, match=r"^rule: expected one of 'tol', 'min'"):
         EarlyStopping(rule="keras")

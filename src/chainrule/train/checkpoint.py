@@ -322,6 +322,7 @@ def _serialise(state: dict[str, Any], network: dict[str, Any], training: dict[st
             "epoch_correct": int(state["epoch_correct"]),
             "epoch_seconds": _plain(state["epoch_seconds"]),
             "best_score": _plain(state["best_score"]),
+            "bar_score": _plain(state.get("bar_score", state["best_score"])),
             "bad_epochs": int(state["bad_epochs"]),
             "rng": _plain(state["rng"]),
             "optimizer": opt_scalars,
@@ -595,6 +596,8 @@ def _decode(name: str, doc: dict[str, Any], tensors: dict[str, np.ndarray]) -> C
         "epoch_correct": c.int(s["epoch_correct"], "state.epoch_correct"),
         "epoch_seconds": c.float(s["epoch_seconds"], "state.epoch_seconds"),
         "best_score": c.float(s["best_score"], "state.best_score"),
+        # older files lack it: there the best score was the bar
+        "bar_score": c.float(s.get("bar_score", s["best_score"]), "state.bar_score"),
         "bad_epochs": c.int(s["bad_epochs"], "state.bad_epochs"),
         "rng": _check_rng(c, s["rng"]),
     }

@@ -4,13 +4,15 @@ The score is lower-is-better: the validation cost, the training cost, or whateve
 caller watches (scikit-learn's estimators watch minus the validation accuracy or R²).
 Two rules say what counts as an improvement by ``tol``:
 
-* ``'tol'`` (chainrule's, and Keras's): an epoch improves when ``score < best − tol``,
-  and only then does ``best`` become the score;
-* ``'min'`` (scikit-learn's): an epoch improves when ``score <= best − tol``, and
-  ``best`` is the lowest score so far (a new lowest score by less than ``tol`` is
-  kept as the best without counting as an improvement).
+* ``'tol'`` (chainrule's, and Keras's): an epoch improves when ``score < bar − tol``,
+  where ``bar`` is the score of the last improvement (a fall by less than ``tol`` does
+  not move it);
+* ``'min'`` (scikit-learn's): an epoch improves when ``score <= best − tol``, against
+  the lowest score so far.
 
-After ``patience`` epochs in a row without improvement the score has *stalled*.
+After ``patience`` epochs in a row without improvement the score has *stalled*. Under
+both rules ``best`` (and the weights kept) is the lowest score so far: a new lowest
+score by less than ``tol`` is kept as the best without counting as an improvement.
 """
 
 from __future__ import annotations
@@ -49,9 +51,11 @@ class EarlyStopping:
     Attributes
     ----------
     best : float
-        The best score so far (``inf`` before the first).
+        The lowest score so far (``inf`` before the first).
     best_epoch : int or None
         The epoch of ``best``.
+    bar : float
+        The score an improvement must beat by ``tol`` (see the module).
     bad_epochs : int
         Epochs in a row without improvement.
     stalled_at : int or None
@@ -71,6 +75,7 @@ class EarlyStopping:
         self.stop = check_bool(stop, "early_stopping")
         self.restore_best = check_bool(restore_best, "restore_best")
         self.best = math.inf
+        self.bar = math.inf  # the score an improvement must beat by tol
         self.best_epoch: int | None = None
         self.bad_epochs = 0
         self.stalled_at: int | None = None
@@ -82,10 +87,12 @@ class EarlyStopping:
         A new best keeps a copy of ``params`` with ``restore_best``.
         """
         if self._running_min:
-            improved = score <= self.best - self.tol
-            new_best = score < self.best
+            improved = score <= self.bar - self.tol
         else:
-            improved = new_best = score < self.best - self.tol
+            improved = score < self.bar - self.tol
+        new_best = score < self.best  # implied by improved: best >= bar − tol
+        if improved or (new_best and self._running_min):
+            self.bar = float(score)
         self.bad_epochs = 0 if improved else self.bad_epochs + 1
         if self.bad_epochs >= self.patience:
             self.stalled_at = epoch
@@ -116,7 +123,7 @@ class EarlyStopping:
 
     def state_dict(self) -> dict[str, Any]:
         """The changing state, in the trainer's checkpoint layout."""
-        return {"best_score": self.best, "bad_epochs": self.bad_epochs,
+        return {"best_score": self.best, "bar_score": self.bar, "bad_epochs": self.bad_epochs,
                 "best_params": None if self.best_params is None else self.best_params.copy()}
 
     def load_state_dict(self, state: dict[str, Any], best_epoch: int | None) -> None:
@@ -125,6 +132,7 @@ class EarlyStopping:
         if isinstance(bad, bool) or not isinstance(bad, int | np.integer) or bad < 0:
             raise ConfigError(f"bad_epochs: expected an integer >= 0, got {bad!r}")
         self.best, self.bad_epochs = float(state["best_score"]), int(bad)
+        self.bar = float(state.get("bar_score", self.best))  # older states: bar was best
         best = state["best_params"]
         self.best_params = None if best is None else np.array(best)
         self.best_epoch = best_epoch
