@@ -237,7 +237,7 @@ def test_a_failed_gradient_check_says_which_components():
     rows = parse(result._repr_html_()).find("table").rows("tbody")
     assert rows[0][0] == "θ[1]" and rows[0][4] == "FAILED"
     assert [r[4] for r in rows[1:]] == ["ok", "ok"]
-    assert "FAILED on 1 components" in repr(result)
+    assert "FAILED on 1 of 3 components: max relative error" in repr(result)
 
 
 # -- a run's record and a model ----------------------------------------------------------------

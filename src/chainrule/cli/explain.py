@@ -44,8 +44,10 @@ def explain(
     dataset: DatasetOpt = None,
     param: Annotated[str, typer.Option(help="The parameter θ, e.g. W1[0,2] or b2[1].")]
         = "W1[0,0]",
-    example: Annotated[int, typer.Option(
-        parser=whole_number(0), metavar="ROW", help="Which example's factors to show.")] = 0,
+    example: Annotated[int | None, typer.Option(
+        parser=whole_number(0), metavar="ROW",
+        help="Which row of --data/--dataset to show (default: the first).",
+        show_default=False)] = None,
     latex: Annotated[Path | None, typer.Option(help="Also write the chain in LaTeX here.",
                                                show_default=False)] = None,
     json_output: JsonFlag = False,
@@ -59,12 +61,15 @@ def explain(
         if latex is not None:
             check_output(latex, "--latex", [(model, "the model file"), (data, "the --data file")])
         m = load_model_file(model)
+        if example is not None and data is None and dataset is None:
+            raise ConfigError("--example: picks a row of --data or --dataset; give one "
+                              "(--x/--y are a single example)")
         X, Y, source = _examples(m, x, y, data, dataset)
         net = m.network
         with library_errors_as_options({"param": "--param", "example": "--example"}):
             net.flat_index(param)
             ledger = explain_network(net, m.transform(X, source=source), Y, param,
-                                     example=example)
+                                     example=example or 0)
         if latex is not None:
             tex = ledger.to_latex() + "\n"
             write_atomic(latex, lambda f: f.write(tex.encode()), "--latex")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from .options import Debug
-from .reporting import reporting, say
+from .reporting import EXIT_USAGE, Stop, reporting, say
 
 EXTRA = "pip install 'chainrule[playground]'"
 
@@ -26,13 +26,18 @@ def playground(
 
     Training runs here, on chainrule's engine; the page draws it. Ctrl-C stops it.
     """
-    with reporting(debug):
+    with reporting(debug) as signals:
         try:
             from ..playground import serve
         except ImportError as exc:
-            raise ImportError(f"the playground needs {exc.name}: {EXTRA}") from None
+            package = (exc.name or "starlette").split(".")[0]  # the distribution, not a module
+            raise Stop(f"the playground needs {package}: {EXTRA}", EXIT_USAGE) from None
         try:
             serve(host, port, open_browser=not no_browser,
                   on_start=lambda url: say(f"chainrule playground at {url} (Ctrl-C stops it)"))
         except KeyboardInterrupt:
-            say("playground stopped")
+            raise Stop(f"playground {signals.stopped}", signals.exit_code) from None
+        # uvicorn catches Ctrl-C and SIGTERM, shuts down, then raises them again here:
+        # Ctrl-C as KeyboardInterrupt (exit 130), SIGTERM through Signals (exit 143)
+        if signals.terminated:  # a SIGTERM that ended the serving without an exception
+            raise Stop("playground terminated", signals.exit_code)

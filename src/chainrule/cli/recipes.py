@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from ..data.registry import DATASETS
 from ..errors import ConfigError
 from .data_prep import TrainingData
 
@@ -94,6 +95,9 @@ def recipes_help() -> str:
              f"A file of classes: {recipe_options(FILE_CLASSIFICATION)}",
              f"A file of values: {recipe_options(FILE_REGRESSION)}"]
     lines += [f"--dataset {name}: {recipe_options(r)}" for name, r in RECIPES.items()]
+    others = [f"--dataset {name}" for name in DATASETS if name not in RECIPES]
+    if others:  # a built-in set without a recipe trains as a file of its kind
+        lines.append(f"{', '.join(others)}: the defaults of a file of the same kind")
     return "\n\n".join(lines)
 
 

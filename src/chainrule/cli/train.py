@@ -34,7 +34,7 @@ from .data_prep import (
     task_note,
 )
 from .figures import plot_names, write_plots
-from .options import Debug
+from .options import Debug, library_errors_as_options
 from .outputs import check_not_an_input, check_output, check_writable, make_folder
 from .printing import plain
 from .progress import Progress, stderr_is_terminal
@@ -251,9 +251,7 @@ def _prepare(r: TrainRequest, data: TrainingData, out: Path) -> _Run:
     sizes = [data.X.shape[1], *recipe.hidden, n_out]
     check_training_fits(sizes, r.dtype.value, recipe.optimizer, recipe.batch_size,
                         data.X.shape[0])
-    net = Network(sizes, recipe.activation,
-                  recipe.output_activation, recipe.cost, dtype=r.dtype.value,
-                  random_state=r.seed)
+    net = _network(sizes, recipe, r)
     # Accuracy is counted for any classifier, one trained with a squared error too.
     trainer = Trainer(net, optimizer=recipe.optimizer, learning_rate=recipe.learning_rate,
                       batch_size=recipe.batch_size, random_state=r.seed,
@@ -281,6 +279,14 @@ def _checkpoint_options(r: TrainRequest, recipe: Recipe) -> dict[str, Any]:
     make_folder(r.checkpoint.parent, "--checkpoint")
     every = r.checkpoint_every or max(1, recipe.epochs // 100)
     return {"checkpoint": r.checkpoint, "resume": r.resume, "checkpoint_every": every}
+
+
+def _network(sizes: list[int], recipe: Recipe, r: TrainRequest) -> Network:
+    """The recipe's network; a bad combination is named by its options, not parameters."""
+    with library_errors_as_options({"activation": "--activation", "cost": "--cost",
+                                    "output_activation": "--output-activation"}):
+        return Network(sizes, recipe.activation, recipe.output_activation, recipe.cost,
+                       dtype=r.dtype.value, random_state=r.seed)
 
 
 def _fit(run: _Run, signals: Signals) -> _Outcome:

@@ -15,8 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ..nn.activations import get_activation
-from ..nn.costs import get_cost
+from ..nn.activations import ACTIVATIONS, get_activation
+from ..nn.costs import COSTS, get_cost
 from .data_prep import Task
 from .options import (
     DELIMITER_HELP,
@@ -69,6 +69,30 @@ def _task(text: str) -> Task:
     return task
 
 
+def _or_list(names: list[str]) -> str:
+    """``['a', 'b', 'c']`` → ``'a, b or c'``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+# σ of a hidden layer: the registry's element-wise activations (exp included: the
+# library allows it, though e^z overflows easily); softmax only ends a network.
+HIDDEN_ACTIVATIONS = [name for name, a in ACTIVATIONS.items() if a.elementwise]
+
+
+@option_parser
+def _hidden_activation(name: str) -> str:
+    try:
+        activation = get_activation(name)  # aliases ('sigmoid', 'linear') too
+    except ValueError:
+        raise ValueError(f"unknown name {name!r}; a hidden layer takes "
+                         f"{_or_list(HIDDEN_ACTIVATIONS)}") from None
+    if activation.name not in HIDDEN_ACTIVATIONS:
+        raise ValueError(f"{activation.name!r} can only be used on the output layer "
+                         f"(--output-activation); a hidden layer takes "
+                         f"{_or_list(HIDDEN_ACTIVATIONS)}")
+    return name
+
+
 def _schedule(name: str) -> None:
     from ..optim.schedules import get_schedule
 
@@ -78,7 +102,7 @@ def _schedule(name: str) -> None:
 TaskOption = Annotated[Task, typer.Option(
     "--task", parser=_task, metavar="auto|classify|regress", rich_help_panel=DATA,
     help="auto: classify for text labels, a cross-entropy cost, or (without --cost) a "
-         "column of few whole-number labels; else regress. A note says which, and why.")]
+         "column of up to 20 distinct whole numbers; else regress. A note says which, and why.")]
 Features = Annotated[Any, typer.Option(
     "--features", parser=column_names, metavar="NAMES", rich_help_panel=DATA,
     help="A CSV's feature columns, comma-separated (default: every column but the target "
@@ -100,16 +124,16 @@ Hidden = Annotated[Any, typer.Option(
     help="Hidden layer sizes, e.g. 6,7 ('none' for no hidden layer).",
     show_default=file_default("hidden"))]
 Activation = Annotated[str | None, typer.Option(
-    "--activation", parser=library_name(get_activation), metavar="NAME",
+    "--activation", parser=_hidden_activation, metavar="NAME",
     rich_help_panel=NETWORK,
-    help="σ of the hidden layers: tanh, logistic, relu, leaky_relu, softplus, identity.",
+    help=f"σ of the hidden layers: {_or_list(HIDDEN_ACTIVATIONS)}.",
     show_default=file_default("activation"))]
 OutputActivation = Annotated[str | None, typer.Option(
     "--output-activation", parser=library_name(get_activation), metavar="NAME",
     rich_help_panel=NETWORK, help="σ of the output layer (default: suits the cost).")]
 Cost = Annotated[str | None, typer.Option(
     "--cost", parser=library_name(get_cost), metavar="NAME", rich_help_panel=NETWORK,
-    help="squared_error, half_squared_error, binary_cross_entropy or cross_entropy.",
+    help=f"{_or_list(list(COSTS))}.",
     show_default="cross_entropy for classes, squared_error for values; a data set's own, "
                  "below")]
 DTypeOption = Annotated[DType, typer.Option(

@@ -96,8 +96,11 @@ class GradCheckResult:
         return self.passed
 
     def summary(self) -> str:
-        verdict = "passed" if self.passed else f"FAILED on {self.failures.size} components"
-        return (f"gradient check {verdict}: {self.indices.size} components, "
+        n = self.indices.size
+        checked = f"{n} component{'s' if n != 1 else ''}"
+        verdict = (f"passed on {checked}" if self.passed else
+                   f"FAILED on {self.failures.size} of {checked}")
+        return (f"gradient check {verdict}: "
                 f"max relative error {self.max_rel_error:.2e} (rtol {self.rtol:g}, "
                 f"atol {self.atol:g}, and each difference's own error)")
 

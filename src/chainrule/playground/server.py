@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import logging
 import mimetypes
@@ -357,8 +358,11 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise library.ConfigError(f"--port: cannot listen on {host}:{port}: "
-                                     f"{exc.strerror}") from None
+        # the port is taken or forbidden: --port; the address unknown or not this
+        # machine's (socket.gaierror, EADDRNOTAVAIL, ...): --host
+        option = "--port" if exc.errno in (errno.EADDRINUSE, errno.EACCES) else "--host"
+        raise library.ConfigError(f"{option}: cannot listen on {host}:{port}: "
+                                  f"{exc.strerror}") from None
     sock.listen(64)
     return sock
 
