@@ -29,7 +29,12 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from ..data.lazy import is_lazy
 from ..errors import ConfigError, DivergenceError
@@ -39,10 +44,13 @@ from ..optim.optimizers import SGD, GradientDescent, Solver
 from ..optim.schedules import ConstantLR, DivideOnPlateau, EpochInverseScalingLR, LRSchedule
 from ..optim.solvers import solver_class
 from ..train.batches import as_weights, weight_total
+from ..train.device_rows import DeviceRows
 from ..train.history import EpochInfo
 from ..train.progress import ProgressBar
 from ..train.stopping import EarlyStopping
 from ..train.trainer import Trainer
+from ..utils.namespace import Namespace, is_numpy, namespace_dtype, take_rows
+from .arrays import device_dtypes, dispatch_on, fit_namespace, follow_x, predict_namespace
 from .hyperparameters import check_hyperparameters
 from .parameters import LayerList, copy_layers, starting_weights
 
@@ -66,6 +74,11 @@ class MLPTags:
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()  # type: ignore[misc]
         tags.input_tags.sparse = True
+        # PyTorch and CuPy inputs with array_api_dispatch (estimators.arrays); not L-BFGS
+        try:
+            tags.array_api_support = not solver_class(self.solver).full_batch  # type: ignore[attr-defined]
+        except ConfigError:
+            tags.array_api_support = False
         if tags.classifier_tags is not None:
             tags.classifier_tags.multi_label = True
         else:
@@ -85,10 +98,12 @@ class BaseMLP(BaseEstimator):
     # -- the subclasses' hooks ---------------------------------------------------
 
     def _validate_input(self, X: object, y: object, incremental: bool, reset: bool,
-                        dtype: np.dtype | None) -> tuple[Array, Array, Array]:
+                        dtype: np.dtype | None,
+                        ns: Namespace | None = None) -> tuple[Array, Array, Array]:
         """``(X, Y, y)``: checked inputs, the targets as the network's (N, n_out), the labels.
 
-        ``dtype`` None keeps float32 and float64 inputs as they are (see :meth:`_check_X_y`).
+        ``dtype`` None keeps float32 and float64 inputs as they are (see :meth:`_check_X_y`);
+        X stays in the namespace ``ns`` (None: NumPy), Y and y are NumPy arrays.
         """
         raise NotImplementedError
 
@@ -102,9 +117,20 @@ class BaseMLP(BaseEstimator):
         raise NotImplementedError
 
     def _check_X_y(self, X: object, y: object, reset: bool, dtype: np.dtype | None,
-                   **options: Any) -> tuple[Array, Array]:
+                   ns: Namespace | None = None, **options: Any) -> tuple[Array, Array]:
         """scikit-learn's checks of ``(X, y)``: X dense or sparse (as CSR rows), in ``dtype``
-        (None: float32 stays float32, the rest becomes float64), y 1-D if one column."""
+        (None: float32 stays float32, the rest becomes float64), y 1-D if one column.
+
+        With a namespace ``ns`` X is checked where it lives (scikit-learn's checks run
+        there with ``array_api_dispatch``) and y, on the host, as scikit-learn checks it.
+        """
+        if ns is not None:
+            X = validate_data(self, X, reset=reset, dtype=device_dtypes(ns, dtype))
+            y = check_array(y, ensure_2d=False, dtype=None, input_name="y", estimator=self)
+            if options.get("y_numeric") and y.dtype.kind == "O":
+                y = y.astype(np.float64)
+            check_consistent_length(X, y)
+            return X, as_1d_if_single(y)
         X, y = validate_data(self, X, y, accept_sparse=SPARSE_FORMATS, multi_output=True,
                              dtype=INPUT_DTYPES if dtype is None else dtype, reset=reset,
                              **options)
@@ -166,6 +192,7 @@ class BaseMLP(BaseEstimator):
         continuing = (self.warm_start or incremental) and (net is not None or bool(assigned))
         if dtype is None and continuing and net is not None:
             dtype = net.dtype  # new inputs are converted to the network's precision
+        ns = None
         if is_lazy(X) or is_lazy(y):  # Dask collections: the rows stay on the cluster
             if sample_weight is not None:
                 raise ConfigError("sample_weight: not taken with Dask inputs (every row "
@@ -174,23 +201,40 @@ class BaseMLP(BaseEstimator):
             weights = None
             n_in, n_out = X.n_inputs, X.n_outputs
         else:
-            X, Y, y_labels = self._validate_input(X, y, incremental, not continuing, dtype)
+            ns = self._fit_namespace(X, y, sample_weight)
+            if ns is not None or dispatch_on():  # y and the weights follow X
+                y, sample_weight = follow_x(y), follow_x(sample_weight)
+            X, Y, y_labels = self._validate_input(X, y, incremental, not continuing, dtype,
+                                                  ns)
             weights = as_weights(sample_weight, X.shape[0])
             n_in, n_out = X.shape[1], Y.shape[1]
         rs = check_random_state(self.random_state)
         sizes = [n_in, *hidden, n_out]
+        X_dtype = namespace_dtype(X) if ns is not None else X.dtype
         if not continuing:
-            self._initialize(sizes, X.dtype, rs)
+            self._initialize(sizes, X_dtype, rs)
         elif net is None:
-            self._initialize(sizes, X.dtype, rs, starting_weights(
-                assigned.get("coefs_"), assigned.get("intercepts_"), sizes, X.dtype))
+            self._initialize(sizes, X_dtype, rs, starting_weights(
+                assigned.get("coefs_"), assigned.get("intercepts_"), sizes, X_dtype))
         else:
             self._check_continuable(n_in, hidden, n_out, dtype or net.dtype)
+        if ns is not None or self.network_.namespace is not None:
+            self.network_.move_to(None if ns is None else X)  # the network follows the data
         if solver_class(self.solver).full_batch:
             self._fit_full_batch(X, Y, weights)
         else:
             self._fit_stochastic(X, Y, y_labels, weights, rs, incremental)
         return self
+
+    def _fit_namespace(self, X: object, y: object, sample_weight: object) -> Namespace | None:
+        """Where this fit computes: X's namespace with ``array_api_dispatch`` (see
+        :mod:`.arrays`), None for NumPy; a solver that cannot run there is refused."""
+        ns = fit_namespace(X, y=y, sample_weight=sample_weight)
+        if ns is not None and solver_class(self.solver).full_batch:
+            raise ConfigError(f"solver: {self.solver!r} runs in SciPy on the host; X is "
+                              f"{ns.name} on {ns.device}: use solver='adam' or 'sgd' there, "
+                              "or fit on NumPy arrays")
+        return ns
 
     def _on_cluster(self, X: Any, y: Any, incremental: bool, reset: bool,
                     dtype: np.dtype | None) -> tuple[Any, None, None]:
@@ -320,14 +364,16 @@ class BaseMLP(BaseEstimator):
         # as scikit-learn stratifies: by the binary target as a bool column (so a class too
         # small to split is named 'True' or 'False' in train_test_split's error)
         stratify = Y.astype(bool) if self._classifier and self.n_outputs_ == 1 else None
-        # the weights, when given, are split with the rows: the same split either way
-        X, X_val, Y, _, _, y_val, *w = train_test_split(
-            X, Y, y_labels, *([] if weights is None else [weights]), random_state=rs,
-            test_size=self.validation_fraction, stratify=stratify)
-        if X_val.shape[0] < 2:
+        # the rows' numbers are split (scikit-learn's split depends on their count and
+        # the stratification only), then every array is cut by them, X where it lives
+        train, held = train_test_split(np.arange(X.shape[0]), random_state=rs,
+                                       test_size=self.validation_fraction, stratify=stratify)
+        if held.size < 2:
             raise ValueError("The validation set is too small. Increase "
                              "'validation_fraction' or the size of your dataset.")
-        return X, Y, w[0] if w else None, (X_val, y_val, w[1] if w else None)
+        w, w_val = (None, None) if weights is None else (weights[train], weights[held])
+        return (take_rows(X, train), Y[train], w,
+                (take_rows(X, held), y_labels[held], w_val))
 
     def _fit_stochastic(self, X: Array, Y: Array, y_labels: Array, weights: Array | None,
                         rs: np.random.RandomState, incremental: bool) -> None:
@@ -352,6 +398,9 @@ class BaseMLP(BaseEstimator):
         record = _Record(self, n, validation)
         t.monitor = record.score
         self.n_iter_ = 0
+        ns = self.network_.namespace
+        if ns is not None:  # the rows gathered on X's device, the weights kept beside them
+            X, Y = DeviceRows(X, ns.asarray(Y, self.network_.dtype), ns, weights), None
         try:
             with _in_scikit_learns_words(), record:
                 t.run(X, Y, t.epoch + (1 if incremental else self.max_iter),
@@ -399,18 +448,27 @@ class BaseMLP(BaseEstimator):
     # -- prediction ------------------------------------------------------------
 
     def _output(self, X: Array, *, logits: bool = False) -> Array:
-        """The output layer's A (or Z with ``logits``) for validated X, in bounded chunks."""
+        """The output layer's A (or Z with ``logits``) for validated X, in bounded chunks
+        (where the network lives)."""
         net = self.network_
+        if net.namespace is not None:
+            chunks = [net.forward(X[start:start + PREDICT_CHUNK], check=False)
+                      for start in range(0, X.shape[0], PREDICT_CHUNK)]
+            return net.namespace.xp.concat([c.Z[-1] if logits else c.A[-1] for c in chunks])
         out = np.empty((X.shape[0], net.n_outputs), net.dtype)  # (N, n_out)
         for start in range(0, X.shape[0], PREDICT_CHUNK):
             c = net.forward(X[start:start + PREDICT_CHUNK], check=False)
             out[start:start + PREDICT_CHUNK] = c.Z[-1] if logits else c.A[-1]
         return out
 
-    def _validated_output(self, X: object, *, logits: bool = False) -> Array:
+    def _validated_output(self, X: object, method: str, *, logits: bool = False) -> Array:
+        """The outputs of :meth:`_output` for ``X`` checked by scikit-learn; X must be
+        where the network was fitted (``method`` names the caller in the message)."""
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=self.network_.dtype,
-                          accept_sparse=SPARSE_FORMATS)
+        net = self.network_
+        ns = predict_namespace(X, net.namespace, f"{type(self).__name__}.{method}")
+        dtype = net.dtype if ns is None else ns.dtype(net.dtype)
+        X = validate_data(self, X, reset=False, dtype=dtype, accept_sparse=SPARSE_FORMATS)
         return self._output(as_csr(X), logits=logits)
 
     def to_model(self) -> Model:
@@ -592,8 +650,12 @@ def as_csr(X: Any) -> Any:
 
 
 def result_dtype(X: object) -> type[np.floating]:
-    """scikit-learn's habit: results in float32 for float32 input, else in float64."""
-    return np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64
+    """scikit-learn's habit: results in float32 for float32 input, else in float64
+    (a PyTorch or CuPy array's dtype read by its name)."""
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None and not isinstance(dtype, np.dtype) and not is_numpy(X):
+        dtype = namespace_dtype(X)
+    return np.float32 if dtype == np.float32 else np.float64
 
 
 def as_1d_if_single(y: Array) -> Array:

@@ -15,7 +15,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..data.lazy import is_lazy, map_rows
 from ..errors import ConfigError
+from ..model.devices import normalised_rows
 from ..optim.checks import check_choice
+from ..utils.namespace import Namespace, array_namespace, namespace_dtype, to_numpy
+from .arrays import classes_on, follow_x, sigmoid, threshold_labels
 from .base import BaseMLP, MLPTags, partial_fit_available, result_dtype
 from .hyperparameters import signature, storing_init
 from .regressor import SQUARED_LOSSES
@@ -68,24 +71,27 @@ validation_scores_, best_validation_score_
     __init__ = storing_init(signature("log_loss", loss_first=False))
 
     def _validate_input(self, X: object, y: object, incremental: bool, reset: bool,
-                        dtype: np.dtype | None) -> tuple[Array, Array, Array]:
+                        dtype: np.dtype | None,
+                        ns: Namespace | None = None) -> tuple[Array, Array, Array]:
         check_choice(self.loss, "loss", ("log_loss", *SQUARED_LOSSES))
-        X, y = self._check_X_y(X, y, reset, dtype)
+        X, y = self._check_X_y(X, y, reset, dtype, ns)
         check_classification_targets(y)
         if "classes_" not in self.__dict__ or (not self.warm_start and not incremental):
             self._label_binarizer = LabelBinarizer().fit(y)
-            self.classes_ = self._label_binarizer.classes_
         else:
-            classes = unique_labels(y)
+            classes, known = unique_labels(y), self._label_binarizer.classes_
             if self.warm_start and not incremental:
-                if set(classes) != set(self.classes_):
+                if set(classes) != set(known):
                     raise ValueError("warm_start can only be used where `y` has the same "
                                      "classes as in the previous call to fit. Previously got "
-                                     f"{self.classes_}, `y` has {classes}")
-            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                                     f"{known}, `y` has {classes}")
+            elif len(np.setdiff1d(classes, known, assume_unique=True)):
                 raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has "
-                                 f"{self.classes_}. 'y' has {classes}.")
-        Y = self._label_binarizer.transform(y).astype(X.dtype)  # (N, n_out) one-hot / indicator
+                                 f"{known}. 'y' has {classes}.")
+        # scikit-learn keeps them where X lives (numbers on its device; text on the host)
+        self.classes_ = classes_on(self._label_binarizer.classes_, ns)
+        # (N, n_out) one-hot / indicator rows, on the host
+        Y = self._label_binarizer.transform(y).astype(namespace_dtype(X))
         return X, Y, y
 
     def _lazy_targets(self, y: Any, incremental: bool, reset: bool, dtype: np.dtype) -> Any:
@@ -115,12 +121,17 @@ validation_scores_, best_validation_score_
         return out, "cross_entropy" if out == "softmax" else "binary_cross_entropy"
 
     def _labels(self, A: Array) -> Array:
+        ns = self.network_.namespace
+        if ns is not None and not isinstance(A, np.ndarray):
+            return threshold_labels(A, self.classes_, ns,
+                                    self._label_binarizer.y_type_.startswith("multilabel"))
         if self.n_outputs_ == 1:
             A = A.ravel()
         return self._label_binarizer.inverse_transform(A)
 
     def _score_arrays(self, X: Array, y: Array, sample_weight: Array | None = None) -> float:
-        return float(accuracy_score(y, self._labels(self._output(X)),
+        # the held-out rows' outputs on the host, where their labels are
+        return float(accuracy_score(y, self._labels(to_numpy(self._output(X))),
                                     sample_weight=sample_weight))
 
     @available_if(partial_fit_available)
@@ -135,13 +146,14 @@ validation_scores_, best_validation_score_
         if first and classes is None:
             raise ValueError("classes must be passed on the first call to partial_fit.")
         if classes is not None:
-            classes = unique_labels(classes)
-            if not first and not np.array_equal(classes, self.classes_):
+            classes = unique_labels(follow_x(classes))
+            known = None if first else self._label_binarizer.classes_
+            if not first and not np.array_equal(classes, known):
                 raise ValueError(f"`classes={classes!r}` is not the same as on last call to "
-                                 f"partial_fit, was: {self.classes_!r}")
+                                 f"partial_fit, was: {known!r}")
         if first:
             lb = LabelBinarizer()
-            lb.fit(y if type_of_target(y).startswith("multilabel") else classes)
+            lb.fit(y if type_of_target(follow_x(y)).startswith("multilabel") else classes)
             self._label_binarizer, self.classes_ = lb, lb.classes_
         return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
@@ -150,7 +162,26 @@ validation_scores_, best_validation_score_
         A Dask array or DataFrame gives a lazy Dask array."""
         if is_lazy(X):
             return map_rows(X, self.predict, width=None, dtype=self.classes_.dtype)
-        return self._labels(self._validated_output(X))
+        return self._labels(self._validated_output(X, "predict"))
+
+    def score(self, X: object, y: object, sample_weight: object = None) -> float:
+        """The (weighted) accuracy of :meth:`predict` on ``(X, y)``, as scikit-learn's.
+
+        On another library's device the share is counted there in float64 (scikit-learn's
+        ``accuracy_score`` would count in the device's default float, float32 for PyTorch).
+        """
+        check_is_fitted(self)
+        ns = self.network_.namespace
+        if ns is None or isinstance(self.classes_, np.ndarray):  # text labels: on the host
+            return super().score(X, y, sample_weight)
+        xp, pred = ns.xp, self.predict(X)
+        right = xp.astype(pred == ns.asarray(follow_x(y)), xp.float64)  # (N,) or (N, n_labels)
+        if right.ndim == 2:
+            right = xp.astype(xp.all(right == 1, axis=1), xp.float64)  # a row's labels, all
+        if sample_weight is None:
+            return float(xp.mean(right))
+        w = ns.asarray(follow_x(sample_weight), np.float64)
+        return float(xp.sum(w * right) / xp.sum(w))
 
     def predict_proba(self, X: object) -> Array:
         """Class probabilities, shape (n_samples, n_classes) (multilabel: (n, n_labels)).
@@ -167,9 +198,12 @@ validation_scores_, best_validation_score_
             return map_rows(X, self.predict_proba, width=max(2, self.n_outputs_),
                             dtype=np.dtype(np.float64))
         wanted = result_dtype(X)
+        ns = self.network_.namespace
+        if ns is not None:
+            return self._device_proba(X, ns, wanted)
         if self.out_activation_ == "softmax":
-            return self._validated_output(X).astype(wanted, copy=False)
-        Z = self._validated_output(X, logits=True).astype(wanted, copy=False)
+            return self._validated_output(X, "predict_proba").astype(wanted, copy=False)
+        Z = self._validated_output(X, "predict_proba", logits=True).astype(wanted, copy=False)
         if self.n_outputs_ == 1:
             return expit(np.hstack([-Z, Z]))  # (N, 2): P(negative), P(positive)
         P = expit(Z)
@@ -178,8 +212,23 @@ validation_scores_, best_validation_score_
             return np.divide(P, total, out=np.full_like(P, 1 / P.shape[1]), where=total > 0)
         return P
 
+    def _device_proba(self, X: object, ns: Namespace, wanted: type[np.floating]) -> Array:
+        """:meth:`predict_proba` of a network on another library's device, there."""
+        xp, dtype = ns.xp, ns.dtype(wanted)
+        if self.out_activation_ == "softmax":
+            return xp.astype(self._validated_output(X, "predict_proba"), dtype)
+        Z = xp.astype(self._validated_output(X, "predict_proba", logits=True), dtype)
+        if self.n_outputs_ == 1:
+            return sigmoid(xp, xp.concat([-Z, Z], axis=1))  # (N, 2): P(negative), P(positive)
+        P = sigmoid(xp, Z)
+        if self._label_binarizer.y_type_ == "multiclass":
+            return normalised_rows(xp, P)  # one-vs-rest outputs, normalised
+        return P
+
     def predict_log_proba(self, X: object) -> Array:
         """``log(predict_proba(X))`` (−inf where a probability underflows to 0)."""
         P = self.predict_proba(X)
+        if not isinstance(P, np.ndarray):
+            return array_namespace(P).xp.log(P)
         with np.errstate(divide="ignore"):
             return np.log(P, out=P)

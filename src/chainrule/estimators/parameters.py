@@ -20,6 +20,7 @@ from typing import Any, SupportsIndex
 import numpy as np
 
 from ..errors import DataError, ShapeError
+from ..utils.namespace import assign, to_numpy
 
 __all__ = ["LayerList", "copy_layer", "copy_layers", "starting_weights"]
 
@@ -35,7 +36,7 @@ def copy_layer(view: Array, value: object, name: str) -> None:
         Naming ``name`` (e.g. ``coefs_[1]``), with the shape expected and given.
     """
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        arr = np.asarray(to_numpy(value), dtype=np.float64)
     except (TypeError, ValueError):
         raise DataError(f"{name}: expected an array of numbers, got "
                         f"{type(value).__name__}") from None
@@ -43,7 +44,10 @@ def copy_layer(view: Array, value: object, name: str) -> None:
         raise ShapeError(f"{name}: expected shape {view.shape}, got {arr.shape}")
     if not np.isfinite(arr).all():
         raise DataError(f"{name}: contains NaN or infinity")
-    np.copyto(view, arr, casting="same_kind")
+    if isinstance(view, np.ndarray):
+        np.copyto(view, arr, casting="same_kind")
+    else:  # a network on another library's device: the values go there
+        assign(view, arr)
 
 
 def copy_layers(views: Sequence[Array], values: object, name: str) -> None:

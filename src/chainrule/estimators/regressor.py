@@ -13,6 +13,7 @@ from sklearn.utils.metaestimators import available_if
 from ..data.lazy import is_lazy, map_rows
 from ..errors import ConfigError, DataError
 from ..optim.checks import check_choice
+from ..utils.namespace import Namespace, namespace_dtype, to_numpy
 from .base import BaseMLP, MLPTags, partial_fit_available, result_dtype
 from .hyperparameters import signature, storing_init
 
@@ -119,14 +120,15 @@ default='relu'
     __init__ = storing_init(signature("squared_error", loss_first=True))
 
     def _validate_input(self, X: object, y: object, incremental: bool, reset: bool,
-                        dtype: np.dtype | None) -> tuple[Array, Array, Array]:
+                        dtype: np.dtype | None,
+                        ns: Namespace | None = None) -> tuple[Array, Array, Array]:
         check_choice(self.loss, "loss", tuple(LOSSES))
-        X, y = self._check_X_y(X, y, reset, dtype, y_numeric=True)
+        X, y = self._check_X_y(X, y, reset, dtype, ns, y_numeric=True)
         if self.loss == "poisson" and np.any(y < 0):
             raise DataError(f"y: loss='poisson' needs targets y >= 0 (counts), got "
                             f"{np.count_nonzero(y < 0)} negative")
         Y = y.reshape(-1, 1) if y.ndim == 1 else y  # (N, n_out)
-        return X, Y.astype(X.dtype, copy=False), y
+        return X, Y.astype(namespace_dtype(X), copy=False), y  # Y on the host
 
     def _lazy_targets(self, y: Any, incremental: bool, reset: bool, dtype: np.dtype) -> Any:
         """Dask targets as they are: each chunk is checked on its worker."""
@@ -143,7 +145,7 @@ default='relu'
         return out, LOSSES[self.loss]
 
     def _score_arrays(self, X: Array, y: Array, sample_weight: Array | None = None) -> float:
-        pred = self._output(X)
+        pred = to_numpy(self._output(X))  # the held-out rows' outputs, beside their targets
         if not np.isfinite(pred).all():
             return math.nan
         return float(r2_score(y, pred.ravel() if y.ndim == 1 else pred,
@@ -165,5 +167,10 @@ default='relu'
         if is_lazy(X):
             width = None if self.n_outputs_ == 1 else self.n_outputs_
             return map_rows(X, self.predict, width=width, dtype=np.dtype(np.float64))
-        out = self._validated_output(X).astype(result_dtype(X), copy=False)
+        out = self._validated_output(X, "predict")
+        ns = self.network_.namespace
+        if ns is not None:  # X's library, on its device
+            out = ns.xp.astype(out, ns.dtype(result_dtype(X)))
+            return ns.xp.reshape(out, (-1,)) if out.shape[1] == 1 else out
+        out = out.astype(result_dtype(X), copy=False)
         return out.ravel() if out.shape[1] == 1 else out

@@ -129,7 +129,8 @@ def save_model(path: str | os.PathLike[str], network: Network, *,
     path : str or path-like
         Destination, conventionally ``*.safetensors``.
     network : Network
-        Its parameters must be finite.
+        Its parameters must be finite.  A network on another library's device
+        (PyTorch, CuPy) is written from a host copy: the same file as from NumPy.
     metadata : dict, optional
         JSON-serialisable data kept with the model: the model's fields
         (:mod:`chainrule.io.model_metadata`: feature names, input scaling,
@@ -157,6 +158,8 @@ def save_model(path: str | os.PathLike[str], network: Network, *,
     if metadata is not None and not isinstance(metadata, dict):
         raise ConfigError(f"metadata: expected a dict or None, got {type(metadata).__name__}")
     path = Path(path)
+    if network.namespace is not None:  # on a device: written from a host copy, the same bits
+        network = network.copy().move_to(None)
     if not np.isfinite(network.params).all():
         raise ModelFileError(f"{path}: cannot write model: its parameters contain NaN or "
                              "infinity (did training diverge?)")

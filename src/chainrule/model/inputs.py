@@ -16,6 +16,7 @@ import numpy as np
 from ..data.frames import first_bad_cell, is_frame, numeric_columns
 from ..data.source import Source
 from ..errors import DataError, ShapeError
+from ..utils.namespace import to_numpy
 from ..utils.validation import as_2d, check_finite, check_numeric
 
 __all__ = ["frame_names", "input_matrix", "select_columns", "target_array"]
@@ -99,4 +100,4 @@ def target_array(y: object) -> tuple[Array, tuple[str, ...] | None]:
     if type(y).__module__.startswith("pandas") and type(y).__name__ == "Series":
         label = getattr(y, "name", None)
         return y.to_numpy(), ((label,) if isinstance(label, str) else None)  # type: ignore[attr-defined]
-    return (y if isinstance(y, np.ndarray) else np.asarray(y)), None
+    return (y if isinstance(y, np.ndarray) else np.asarray(to_numpy(y))), None  # labels: host

@@ -38,9 +38,20 @@ from ..nn.network import Network
 from ..train import History
 from ..train import evaluate as evaluate_network
 from ..train import loop as training
+from ..train.device_rows import DeviceRows
 from ..utils import validation
+from ..utils.namespace import is_numpy, to_numpy
 from ..utils.validation import as_2d, row_blocks
 from ..utils.version import __version__
+from .devices import (
+    device_labels,
+    device_like,
+    device_matrix,
+    device_proba,
+    device_scaler,
+    host_labels,
+    scaled,
+)
 from .inputs import frame_names, input_matrix, select_columns, target_array
 from .reprs import model_html
 
@@ -187,20 +198,55 @@ class Model:
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the whole model to one safetensors file, atomically (see
-        :func:`chainrule.io.save_model`); returns ``path``."""
+        :func:`chainrule.io.save_model`); returns ``path``.
+
+        A network on a device is written from a host copy of its parameters: the file
+        is the same, bit for bit, as the one the model writes from NumPy.
+        """
         self.check()
         return save_model(path, self.network, metadata=self.to_metadata())
 
+    def to(self, device: object = None, *, like: object = None) -> Model:
+        """Put the network on ``device`` (as PyTorch's ``.to``); returns the model.
+
+        Parameters
+        ----------
+        device : str or torch.device, optional
+            ``'cpu'``, ``'cuda'``, ``'cuda:1'`` or a ``torch.device``: PyTorch tensors
+            there.  None (with no ``like``): NumPy arrays on the host.
+        like : array, optional
+            An array of the library and device wanted, e.g. ``cupy.empty(0)`` for CuPy
+            on the current GPU.
+
+        The model then takes inputs of that library and device only and answers in kind
+        (``predict`` gives a tensor there).  The scaling and the classes stay on the host.
+
+        Raises
+        ------
+        ConfigError
+            Naming ``device``: an unknown or unavailable device, or PyTorch missing.
+        """
+        self.network.move_to(device_like(device, like))
+        return self
+
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Model:
+    def load(cls, path: str | os.PathLike[str], *, device: object = None,
+             like: object = None) -> Model:
         """Read a model file (format version 1 or 2); :func:`load_model` does the same.
+
+        ``device`` and ``like`` put the network there, as :meth:`to` does (default: NumPy
+        on the host).
 
         Raises
         ------
         ModelFileError
             Naming the file and the problem (a metadata field by name).
+        ConfigError
+            Naming ``device`` (see :meth:`to`).
         """
+        place = device_like(device, like)  # an unknown device is refused before reading
         network, meta = read_model_file(path)
+        network.move_to(place)
         scaling = meta.get("standardizer")
         return cls(network, feature_names=meta.get("feature_names"),
                    scaler=Standardizer.from_dict(scaling) if scaling else None,
@@ -301,14 +347,25 @@ class Model:
         bits for an array in memory and for a file.
         """
         A, src = self._matrix(X, source)
-        # BLAS groups the rows of a product by block: other blocks could round a few
-        # outputs differently, so the block size depends on the shapes alone
-        per_row = max(A.shape[1] * A.itemsize, 8 * 4 * max(self.network.layer_sizes), 1)
-        rows = max(1, validation.BLOCK_BYTES // per_row)  # the forward pass keeps a few layers
-        for start, block in row_blocks(A, rows, "X", exact=True):
+        for start, block in row_blocks(A, self._block_rows(A), "X", exact=True):
             Xb = scale_block(self.scaler, block, start, src) if self.scaler is not None \
                 else block
             yield start, self.network.predict(Xb)  # (rows, n_out)
+
+    def _block_rows(self, A: Array) -> int:
+        """Rows per forward pass when predicting: bounded memory; on the host BLAS groups
+        the rows of a product by block, and other blocks could round a few outputs
+        differently, so the size depends on the shapes alone."""
+        per_row = max(A.shape[1] * 8, 8 * 4 * max(self.network.layer_sizes), 1)
+        return max(1, validation.BLOCK_BYTES // per_row)  # the forward pass keeps a few layers
+
+    def _device_outputs(self, X: object) -> Array:
+        """:meth:`outputs` of a network on a device, for X there: scaled there in float64."""
+        A, ns = device_matrix(X, self.network)
+        step, net = self._block_rows(A), self.network
+        blocks = [net.predict(scaled(A[start:start + step], self.scaler, ns))
+                  for start in range(0, A.shape[0], step)]
+        return ns.xp.concat(blocks) if len(blocks) > 1 else blocks[0]
 
     def outputs(self, X: object, *, source: Source | None = None) -> Array:
         """The network's outputs ``a(L)`` for each row of ``X``, shape (N, n_outputs):
@@ -316,6 +373,8 @@ class Model:
         Dask array, computed block by block where the blocks live."""
         if is_lazy(X):
             return map_rows(X, self.outputs, width=self.n_outputs, dtype=self.network.dtype)
+        if self.network.namespace is not None or not is_numpy(X):  # X's library and device
+            return self._device_outputs(X)
         blocks = [A for _, A in self.output_blocks(X, source=source)]
         return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
 
@@ -332,6 +391,8 @@ class Model:
         A = self.outputs(X, source=source)
         if self.classes is None:
             return A
+        if self.network.namespace is not None:  # numbers on the device, text on the host
+            return device_labels(A, self.classes, self.network.namespace)
         return np.asarray(predicted_labels(A, self.classes))
 
     def predict_proba(self, X: object, *, source: Source | None = None) -> Array:
@@ -355,6 +416,8 @@ class Model:
             return map_rows(X, self.predict_proba, width=len(self.classes),
                             dtype=self.network.dtype)
         A = self.outputs(X, source=source)
+        if self.network.namespace is not None:
+            return device_proba(A, out, self.network.namespace)
         if out == "softmax":
             return A
         if A.shape[1] == 1:
@@ -391,6 +454,8 @@ class Model:
 
         A memory-mapped ``X`` is scaled block by block into a temporary file.
         """
+        if self.network.namespace is not None or not is_numpy(X):
+            return self._device_evaluate(X, y, target_source)
         A, src = self._matrix(X, source)
         Y = self.targets(y, source=target_source)
         with contextlib.ExitStack() as stack:
@@ -398,15 +463,29 @@ class Model:
                                            Y, classification=self._classification())
         return Evaluation(C, accuracy, int(A.shape[0]))
 
+    def _device_evaluate(self, X: object, y: object, target_source: Source | None) -> Evaluation:
+        """:meth:`evaluate` on X's device: the rows' costs and hits summed there."""
+        net = self.network
+        A, ns = device_matrix(X, net)
+        Y = self.targets(y, source=target_source)
+        if Y.shape[0] != A.shape[0]:
+            raise ShapeError(f"y: has {Y.shape[0]} examples (rows) but X has {A.shape[0]}")
+        counted = self.classes is not None or self.cost in CLASSIFICATION_COSTS
+        rows = DeviceRows(net.check_X(scaled(A, self.scaler, ns))[0],
+                          ns.asarray(Y, net.dtype), ns)
+        total, correct = rows.pass_terms(net, None, count_correct=counted)
+        n = int(A.shape[0])
+        return Evaluation(total / n, correct / n if counted else None, n)
+
     def score(self, X: object, y: object) -> float:
         """Accuracy for a classifier; for a regressor the coefficient of determination
         ``R² = 1 − Σ(y − a)² / Σ(y − ȳ)²`` (averaged over the outputs), as scikit-learn's."""
         if self.classes is not None:
             labels = np.asarray(target_array(y)[0]).reshape(-1)
-            return float(np.mean(self.predict(X) == labels))
+            return float(np.mean(to_numpy(self.predict(X)) == labels))
         from sklearn.metrics import r2_score
 
-        return float(r2_score(self.targets(y), self.outputs(X)))
+        return float(r2_score(self.targets(y), to_numpy(self.outputs(X))))
 
     def _classification(self) -> bool | None:
         """Accuracy is counted for any model with classes (even a squared-error one)."""
@@ -462,6 +541,11 @@ class Model:
         """
         src = source if source is not None else Source("X", list(self.feature_names or ()))
         options.setdefault("classification", self._classification())
+        if not is_numpy(X):  # the network trains where X lives, scaled there
+            A, ns = device_matrix(X, self.network.move_to(X))
+            self.history = training.fit(self.network, scaled(A, self.scaler, ns),
+                                        ns.asarray(host_labels(Y)), **options)
+            return self.history
         with contextlib.ExitStack() as stack:
             self.history = training.fit(self.network, standardized(X, self.scaler, src, stack),
                                          Y, **options)
@@ -484,15 +568,23 @@ class Model:
         """
         if is_frame(X) and self.feature_names is None:
             self.feature_names = frame_names(X)
-        A, src = input_matrix(X, self.feature_names, self.n_inputs, source)
+        on_device = not is_numpy(X)  # the network goes where X lives, X is checked there
+        if on_device:
+            A = device_matrix(X, self.network.move_to(X))[0]
+            src = source if source is not None else Source("X", list(self.feature_names or ()))
+        else:
+            A, src = input_matrix(X, self.feature_names, self.n_inputs, source)
         tsrc = target_source if target_source is not None else Source("y")
         Y = self._encode_for_fit(y, task, tsrc)
         if Y.shape[0] != A.shape[0]:
             raise ShapeError(f"y: has {Y.shape[0]} examples (rows) but {src.name} has "
                              f"{A.shape[0]}")
         check_fits(Y, None, self.network.dtype, tsrc)
-        self.scaler = Standardizer().fit(A) if standardize else None
-        check_fits(A, self.scaler, self.network.dtype, src)
+        if on_device:
+            self.scaler = device_scaler(A, self.network.namespace) if standardize else None
+        else:
+            self.scaler = Standardizer().fit(A) if standardize else None
+            check_fits(A, self.scaler, self.network.dtype, src)
         self.check()
         return A, Y, src
 
@@ -522,15 +614,29 @@ class Model:
         return Y
 
 
-def load_model(path: str | os.PathLike[str]) -> Model:
+def load_model(path: str | os.PathLike[str], device: object = None, *,
+               like: object = None) -> Model:
     """Read a model file written by ``chainrule train`` or :meth:`Model.save`.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The model file.
+    device : str or torch.device, optional
+        Where the network goes: None for NumPy on the host (the default);
+        ``'cpu'``, ``'cuda'``, ``'cuda:1'`` or a ``torch.device`` for PyTorch tensors
+        there (see :meth:`Model.to`).
+    like : array, optional
+        Or an array of the library and device wanted (``cupy.empty(0)`` for CuPy).
 
     Raises
     ------
     ModelFileError
         Naming the file and the problem.
+    ConfigError
+        Naming ``device``: unknown, unavailable, or PyTorch missing.
     """
-    return Model.load(path)
+    return Model.load(path, device=device, like=like)
 
 
 def _last(values: Sequence[float]) -> float | None:

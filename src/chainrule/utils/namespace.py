@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import ConfigError, DataError, ShapeError
 
 __all__ = ["Namespace", "array_namespace", "as_2d_portable", "assign", "is_numpy",
-           "namespace_dtype", "to_namespace", "to_numpy"]
+           "namespace_dtype", "take_rows", "to_namespace", "to_numpy"]
 
 Array = Any  # an array of any array-API library
 FOREIGN = ("torch", "cupy")  # array libraries recognised by the module of their array type
@@ -130,6 +130,15 @@ def to_numpy(a: object) -> np.ndarray:
     if type(a).__module__.split(".")[0] == "cupy":
         return a.get()  # CuPy refuses implicit copies to the host
     return np.asarray(_compat().to_device(a, "cpu"))
+
+
+def take_rows(A: Array, rows: np.ndarray) -> Array:
+    """The rows ``rows`` (NumPy indices) of ``A``, where ``A`` lives: ``A[rows]`` for
+    NumPy arrays and SciPy's sparse matrices, ``xp.take`` on another library's device."""
+    if is_numpy(A):
+        return A[rows]
+    ns = array_namespace(A)
+    return ns.xp.take(A, ns.asarray(rows), axis=0)
 
 
 def assign(dst: Array, src: Array) -> None:
