@@ -79,6 +79,7 @@ def iris_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     header = "sepal_length,sepal_width,petal_length,petal_width,species"
     (tmp_path / "iris.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")  # scikit-learn's array_api_dispatch asks for it
     assert main(["train", "iris.csv", "--out", "iris.safetensors", "--quiet"]) == 0
     return tmp_path
 
@@ -91,6 +92,7 @@ def test_the_readme_examples_run_and_show_their_numbers(iris_folder: Path, capsy
     checked = [claim for section, code in run for claim in _run(code, section, namespace)]
     # the NOT neuron's a(1) and C_0, the gradient checks, the heart's cost, the spiral's and
     # the digits' scores
-    assert checked == ["0.834", "1.2", "True", "False", "0.000162", "0.955", "0.973"]
+    assert checked == ["0.834", "1.2", "True", "False", "0.000162", "0.955", "0.973",
+                       "0.973", "True", "True", "True"]  # and the same on PyTorch tensors
     assert (iris_folder / "not-toy.png").stat().st_size > 1000  # the landscape's picture
     assert "finite difference" in capsys.readouterr().out  # render_ledger printed the ledger

@@ -69,6 +69,11 @@ What is the same as scikit-learn
       records that epoch's loss and validation score as NaN, restores the same
       best weights and returns with a :class:`~sklearn.exceptions.ConvergenceWarning`
       saying so.
+    * ``sklearn.set_config(array_api_dispatch=True)``: PyTorch tensors and CuPy
+      arrays are trained on and answered in where they live, as scikit-learn's
+      array-API estimators do (:mod:`.arrays`); ``array_api_support`` is in the
+      tags of the step solvers (L-BFGS runs in SciPy, on the host, and is refused
+      on tensors by name).  With the switch off a CPU tensor is converted to NumPy.
 
 What differs
     * ``loss='squared_error_no_half'`` (both estimators) minimises the exercise's
@@ -113,7 +118,7 @@ What differs
       'squared_error_no_half' (``|a − y|²``, as above).
 """
 
-from . import base, classifier, hyperparameters, regressor
+from . import arrays, base, classifier, hyperparameters, regressor
 from .classifier import MLPClassifier
 from .regressor import MLPRegressor
 
