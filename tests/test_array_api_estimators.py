@@ -9,6 +9,7 @@ for one that NumPy cannot read (a CUDA tensor), and the same code runs on CUDA.
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 
@@ -98,6 +99,26 @@ def test_binary_and_regressor_on_torch_equal_numpy(rng, dispatch):
     assert one.predict(t(X)).shape == (50,)
 
 
+@pytest.mark.parametrize("case", ["multilabel", "one-vs-rest", "squared_error", "poisson"])
+def test_every_output_kind_on_torch_equals_numpy(rng, dispatch, case):
+    X, y = classes3(rng, 50)
+    kw = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    if case == "poisson":
+        ref = MLPRegressor("poisson", **kw).fit(X, np.abs(X[:, 0]))
+        est = MLPRegressor("poisson", **kw).fit(t(X), t(np.abs(X[:, 0])))
+        assert_close(est.predict(t(X)), ref.predict(X))
+        return
+    if case == "multilabel":
+        y = (X[:, :3] > 0).astype(int)
+    extra = {"one-vs-rest": {"output_activation": "logistic"},
+             "squared_error": {"loss": "squared_error"}}.get(case, {})
+    ref = MLPClassifier(**kw, **extra).fit(X, y)
+    est = MLPClassifier(**kw, **extra).fit(t(X), t(y))
+    assert_close(est.predict_proba(t(X)), ref.predict_proba(X))
+    assert torch.equal(est.predict(t(X)), t(ref.predict(X)))
+    assert est.score(t(X), t(y)) == ref.score(X, y)
+
+
 def test_float32_stays_float32_on_torch(rng, dispatch):
     X, y = classes3(rng)
     X32 = t(X.astype(np.float32))
@@ -120,6 +141,42 @@ def test_partial_fit_and_warm_start_continue_on_torch(rng, dispatch):
     ref = MLPRegressor(warm_start=True, **kw).fit(X, y * 1.0).fit(X, y * 1.0)
     est = MLPRegressor(warm_start=True, **kw).fit(t(X), t(y * 1.0)).fit(t(X), t(y * 1.0))
     assert_close(est.coefs_[1], ref.coefs_[1])
+
+
+def test_y_and_sample_weight_follow_x(rng, dispatch):
+    """As in scikit-learn: X's namespace decides; y and the weights are taken to it."""
+    X, y = classes3(rng)
+    w = rng.random(60) + 0.5
+    kw = dict(hidden_layer_sizes=(5,), max_iter=4, random_state=0)
+    both = MLPClassifier(**kw).fit(t(X), t(y), sample_weight=t(w))
+    mixed = MLPClassifier(**kw).fit(t(X), y, sample_weight=w)
+    assert isinstance(mixed.classes_, torch.Tensor)
+    assert torch.equal(mixed.network_.params, both.network_.params)
+    on_host = MLPClassifier(**kw).fit(X, t(y), sample_weight=t(w))
+    assert isinstance(on_host.coefs_[0], np.ndarray) and isinstance(on_host.classes_, np.ndarray)
+    np.testing.assert_allclose(on_host.network_.params, both.network_.params.numpy(), rtol=0,
+                               atol=TOL)
+
+
+def test_the_network_follows_the_data_between_fits(rng, dispatch):
+    X, y = classes3(rng)
+    kw = dict(hidden_layer_sizes=(5,), max_iter=3, random_state=0, warm_start=True)
+    ref = MLPClassifier(**kw).fit(X, y).fit(X, y)
+    est = MLPClassifier(**kw).fit(t(X), t(y)).fit(X, y)  # the second fit on the host
+    assert isinstance(est.coefs_[0], np.ndarray) and isinstance(est.classes_, np.ndarray)
+    np.testing.assert_allclose(est.network_.params, ref.network_.params, rtol=0, atol=TOL)
+    model = MLPClassifier(**kw).fit(t(X), t(y)).to_model()
+    assert isinstance(model.predict(t(X)), torch.Tensor)
+
+
+def test_an_estimator_on_a_device_pickles_and_continues_the_same(rng, dispatch):
+    X, y = classes3(rng)
+    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(t(X), t(y))
+    again = pickle.loads(pickle.dumps(est))
+    assert isinstance(again.coefs_[0], torch.Tensor)
+    est.partial_fit(t(X), t(y))  # Adam's moments continue in both
+    again.partial_fit(t(X), t(y))
+    assert torch.equal(est.network_.params, again.network_.params)
 
 
 def test_coefs_can_be_assigned_on_the_device(rng, dispatch):
@@ -227,6 +284,19 @@ def test_model_fits_and_predicts_on_tensors_as_on_numpy(rng):
     assert model.history.cost == pytest.approx(ref.history.cost, abs=TOL)
     text = Model(fresh()).fit(t(X), np.where(y == 1, "yes", "no"), **FIT)
     assert isinstance(text.predict(t(X)), np.ndarray)  # text labels stay NumPy
+
+
+def test_model_train_and_unscaled_network_on_a_device(rng):
+    X, y = model_data(rng)
+    ref = Model(fresh()).fit(X, y, **FIT)
+    model = Model(fresh()).to("cpu")
+    A, Y, _ = model.prepare(t(X), y)
+    assert isinstance(A, torch.Tensor) and isinstance(Y, np.ndarray)
+    model.train(A, Y, **FIT)  # Y on the host goes to X's device
+    assert_close(model.network.params, ref.network.params)
+    raw = model.unscaled_network()
+    assert isinstance(raw.params, torch.Tensor)
+    assert_close(raw.predict(t(X)), ref.unscaled_network().predict(X))
 
 
 def test_a_model_on_a_device_saves_the_same_file_bit_for_bit(rng, tmp_path):

@@ -284,7 +284,8 @@ class Model:
         training = {"status": "completed", "epochs_run": int(getattr(estimator, "n_iter_", 0)),
                     "estimator": type(estimator).__name__, "chainrule_version": __version__}
         return cls(network.copy(), feature_names=None if names is None else list(names),
-                   classes=None if classes is None else list(classes), training=training)
+                   classes=None if classes is None else list(to_numpy(classes)),
+                   training=training)
 
     # -- inputs -------------------------------------------------------------------
 
@@ -324,11 +325,12 @@ class Model:
         """
         if self.scaler is None:
             return self.network
-        raw = self.network.copy()
-        W1 = self.network.W[0] / self.scaler.scale_  # (n1, n0): column i divided by s_i
+        raw = self.network.copy().move_to(None)  # folded on the host, then put back
+        W1 = raw.W[0] / self.scaler.scale_  # (n1, n0): column i divided by s_i
+        raw.b[0][...] = raw.b[0] - W1 @ self.scaler.mean_
         raw.W[0][...] = W1
-        raw.b[0][...] = self.network.b[0] - W1 @ self.scaler.mean_
-        return raw
+        on = self.network.namespace
+        return raw if on is None else raw.move_to(self.network.params)
 
     def transform(self, X: object, *, source: Source | None = None) -> Array:
         """The network's inputs for ``X``: its columns scaled as in training, in memory."""

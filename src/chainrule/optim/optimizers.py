@@ -153,6 +153,14 @@ class Optimizer(Solver):
         else:
             self._update(params, grads, scratch)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # On another library's device the namespace (a module) is not pickled: the next
+        # step finds it again from the parameters (the state tensors pickle as they are).
+        state = dict(self.__dict__)
+        if state["_xp"] is not None:
+            state["_xp"] = state["_scratch"] = None
+        return state
+
     def _prepare(self, params: Array) -> Array:
         """Create (or adopt loaded) state arrays and the scratch buffer for ``params``."""
         ns = array_namespace(params)
