@@ -320,6 +320,7 @@ def test_load_model_onto_a_device(rng, tmp_path):
         assert isinstance(model.network.params, torch.Tensor)
         assert torch.equal(model.predict(t(X)), t(ref.predict(X)))
         assert_close(model.predict_proba(t(X)), ref.predict_proba(X))
+    assert "<svg" in model._repr_html_()  # the notebook display draws it from the host
     like = load_model(path, like=torch.zeros(1, dtype=torch.float32))
     assert str(like.network.params.device) == "cpu"
     host = load_model(path)

@@ -18,6 +18,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .namespace import to_numpy
+
 __all__ = [
     "MAX_SHOWN",
     "Markup",
@@ -141,6 +143,7 @@ def network_svg(layer_sizes: Sequence[int], weights: Sequence[Array],
     and only the edges of the neurons shown are drawn: the picture stays a few
     kB for any size of network.  ``labels`` go under the columns, one per layer.
     """
+    weights = [to_numpy(W) for W in weights]  # a network on a device is drawn from the host
     shown = [shown_indices(n) for n in layer_sizes]
     tallest = max(len(s) for s in shown)
     width, height = LAYER_GAP * (len(layer_sizes) - 1) + 80, NEURON_GAP * tallest + 40
