@@ -175,12 +175,12 @@ validation_scores_, best_validation_score_
         if ns is None or isinstance(self.classes_, np.ndarray):  # text labels: on the host
             return super().score(X, y, sample_weight)
         xp, pred = ns.xp, self.predict(X)
-        right = xp.astype(pred == ns.asarray(follow_x(y)), xp.float64)  # (N,) or (N, n_labels)
+        right = xp.astype(pred == ns.asarray(y), xp.float64)  # (N,) or (N, n_labels), there
         if right.ndim == 2:
             right = xp.astype(xp.all(right == 1, axis=1), xp.float64)  # a row's labels, all
         if sample_weight is None:
             return float(xp.mean(right))
-        w = ns.asarray(follow_x(sample_weight), np.float64)
+        w = ns.asarray(sample_weight, np.float64)
         return float(xp.sum(w * right) / xp.sum(w))
 
     def predict_proba(self, X: object) -> Array:
