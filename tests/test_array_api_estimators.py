@@ -119,6 +119,19 @@ def test_every_output_kind_on_torch_equals_numpy(rng, dispatch, case):
     assert est.score(t(X), t(y)) == ref.score(X, y)
 
 
+def test_pipelines_and_cross_validation_take_tensors(rng, dispatch):
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = classes3(rng)
+    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    np.testing.assert_allclose(cross_val_score(est, t(X), t(y), cv=3),
+                               cross_val_score(est, X, y, cv=3), rtol=0, atol=TOL)
+    pipe = make_pipeline(StandardScaler(), est).fit(t(X), t(y))
+    assert isinstance(pipe.predict_proba(t(X)), torch.Tensor)
+
+
 def test_float32_stays_float32_on_torch(rng, dispatch):
     X, y = classes3(rng)
     X32 = t(X.astype(np.float32))
