@@ -119,6 +119,22 @@ def test_every_output_kind_on_torch_equals_numpy(rng, dispatch, case):
     assert est.score(t(X), t(y)) == ref.score(X, y)
 
 
+def test_predictions_in_several_chunks_are_those_of_one(rng, dispatch, monkeypatch):
+    from chainrule.estimators import base
+
+    X, y = classes3(rng)
+    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(t(X), t(y))
+    whole = est.predict_proba(t(X))
+    monkeypatch.setattr(base, "PREDICT_CHUNK", 7)  # 60 rows in 9 forward passes
+    assert_close(est.predict_proba(t(X)), whole.numpy())  # to rounding: BLAS groups rows
+    from chainrule.utils import validation
+
+    model = est.to_model()
+    outputs = model.outputs(t(X))
+    monkeypatch.setattr(validation, "BLOCK_BYTES", 1)  # the model's blocks: one row each
+    assert_close(model.outputs(t(X)), outputs.numpy())
+
+
 def test_pipelines_and_cross_validation_take_tensors(rng, dispatch):
     from sklearn.model_selection import cross_val_score
     from sklearn.pipeline import make_pipeline

@@ -452,9 +452,11 @@ class BaseMLP(BaseEstimator):
         (where the network lives)."""
         net = self.network_
         if net.namespace is not None:
-            chunks = [net.forward(X[start:start + PREDICT_CHUNK], check=False)
-                      for start in range(0, X.shape[0], PREDICT_CHUNK)]
-            return net.namespace.xp.concat([c.Z[-1] if logits else c.A[-1] for c in chunks])
+            blocks = []  # each taken before the next pass refills the one cache
+            for start in range(0, X.shape[0], PREDICT_CHUNK):
+                c = net.forward(X[start:start + PREDICT_CHUNK], check=False)
+                blocks.append(c.Z[-1] if logits else c.A[-1])
+            return net.namespace.xp.concat(blocks)
         out = np.empty((X.shape[0], net.n_outputs), net.dtype)  # (N, n_out)
         for start in range(0, X.shape[0], PREDICT_CHUNK):
             c = net.forward(X[start:start + PREDICT_CHUNK], check=False)
