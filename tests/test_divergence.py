@@ -30,6 +30,20 @@ def test_moderate_weights_whose_cost_overflows_at_the_very_end_are_not_returned(
     np.testing.assert_array_equal(net.params, start)
 
 
+def test_lbfgs_whose_cost_at_the_start_overflows_raises_instead_of_training_nothing():
+    # exp(800) in the hidden layer: SciPy stopped before its first iteration and fit
+    # returned an empty History as if training had completed
+    X = np.random.default_rng(1).normal(size=(50, 2)) * 800
+    Y = np.eye(2)[(X[:, 0] > 0).astype(int)]
+    net = Network([2, 8, 2], "exp", "softmax", cost="cross_entropy", random_state=0)
+    start = net.params.copy()
+    with pytest.raises(DivergenceError, match=r"non-finite in iteration 1; not even the cost "
+                                              r"at the starting weights is finite") as e:
+        fit(net, X, Y, epochs=5, optimizer="lbfgs")
+    assert e.value.epoch == 1 and e.value.kept_epoch == 0
+    np.testing.assert_array_equal(net.params, start)
+
+
 @pytest.mark.parametrize("rate", [1e12, 1e300])
 def test_a_classifier_whose_weights_run_away_finite_is_stopped(rate):
     # Adam moves each weight by about η a step: with η = 1e12 the weights reach 1e12 and

@@ -439,6 +439,10 @@ class Trainer:
         if interrupted[0]:  # Ctrl-C after the last iteration (a failed line search, say)
             self.interrupted = True
             raise KeyboardInterrupt
+        if not math.isfinite(float(self.lbfgs_result.fun)):
+            # SciPy stops without an iteration when the cost at the start is not finite
+            raise self._diverged(f"the cost became non-finite in iteration {self.epoch + 1}",
+                                 None)
         if self.stopping.restore_best:
             self.stopping.restore(net.params)
         if not guard.weights_ok(net.params):
