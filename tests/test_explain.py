@@ -289,3 +289,23 @@ def test_the_table_explains_a_product_beyond_the_range():
     text = console.export_text()
     assert "a factor is beyond the floating-point range" in text
     assert "rel. diff nan" not in text
+
+
+def test_every_factor_value_is_shown_in_the_shape_its_row_names():
+    # ∂C/∂a(2) is a row 1×2 and ∂z(2)/∂b(2)[0] a column 2×1: the first was printed
+    # flat, "[a b]" beside "1×2", while the last was a column "[[1.] [0.]]" beside "2×1"
+    net = Network([2, 3, 2], "tanh", "identity", cost="squared_error", random_state=0)
+    console = Console(record=True, width=160)
+    console.print(ledger_table(explain(net, [[0.5, -1.0]], [[1.0, 0.0]], "b2[0]")))
+    lines = console.export_text().splitlines()
+
+    def cells(symbol):
+        k = next(i for i, line in enumerate(lines) if symbol in line)
+        return [c.strip() for c in lines[k].split("│")[3:5]], lines[k + 1]
+
+    (shape, value), _ = cells("∂C/∂a(2)")
+    assert shape == "1×2" and value.startswith("[[") and value.endswith("]]"), value
+    (shape, value), below = cells("∂a(2)/∂z(2)")
+    assert shape == "2×2" and value.startswith("[[") and below.split("│")[4].strip().endswith("]]")
+    (shape, value), below = cells("∂z(2)/∂b(2)[0]")
+    assert shape == "2×1" and value == "[[1.]" and below.split("│")[4].strip() == "[0.]]"

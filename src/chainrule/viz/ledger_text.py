@@ -49,7 +49,7 @@ def ledger_table(ledger: Ledger) -> Table:
     table.add_column("value", overflow="fold")
     last = len(ledger.factors) - 1
     for n, f in enumerate(ledger.factors):
-        table.add_row(f.symbol, f.formula, ledger.shown_shape(n), _array_text(f, n == last),
+        table.add_row(f.symbol, f.formula, ledger.shown_shape(n), _array_text(f, n, last),
                       end_section=n == last)
     for label, formula, v in _checks(ledger):
         table.add_row(label, formula, "", v)
@@ -111,13 +111,15 @@ def render_ledger(ledger: Ledger, console: Console | None = None) -> None:
     console.print(layers_table(ledger))
 
 
-def _array_text(f: Factor, column: bool) -> str:
-    """A factor's value: a number, or its array (``column``: shown as a column)."""
+def _array_text(f: Factor, n: int, last: int) -> str:
+    """Factor ``n``'s value: a number, or its array in the shape the table shows
+    (:meth:`~chainrule.nn.chain.ChainRule.shown_shape`): the first factor a row
+    ``1×n``, the last (factor ``last``) a column ``n×1``, the others matrices."""
     v = f.value
     if v.size == 1:
         return plain_number(v.reshape(-1)[0], ".6g")
-    if column:
-        v = v[:, None]
+    if v.ndim == 1:
+        v = v[:, None] if n == last else v[None, :]  # (n, 1) or (1, n)
     # Round first: array2string would print −0.0004 as "-0."; rounded it is −0.0,
     # and + 0.0 turns every −0.0 into 0.0.
     v = np.round(v, ARRAY_DECIMALS) + 0.0
