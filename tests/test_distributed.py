@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 
 from chainrule import Network, distributed, fit
-from chainrule.distributed import ClusterData, connect, read_csv, read_data, read_npy
+from chainrule.distributed import (
+    ClusterData,
+    ClusterTable,
+    connect,
+    read_csv,
+    read_data,
+    read_npy,
+)
 from chainrule.errors import DataError, ShapeError
 
 UNEVEN = (301, 699, 450, 550)  # 2000 rows in chunks of four different sizes
@@ -128,6 +135,23 @@ def test_a_csv_line_with_too_few_fields_is_named(client, tmp_path):
     with pytest.raises(DataError, match=r"y: partition 1 \(.*part-1\.csv\), row 2: NaN in "
                                         r"column 'y'"):
         ClusterData.from_source(src, client, target="y")
+
+
+def test_counting_distinct_targets_stops_past_the_limit(client, tmp_path):
+    # 2000 distinct values over four partitions: with limit 20 no more than the 21 smallest
+    # come back (each partition sends at most 21), enough to say "more than 20 classes"
+    y = np.random.default_rng(3).permutation(2000).astype(np.float64)
+    column = da.from_array(y, chunks=UNEVEN)
+    np.testing.assert_array_equal(distributed.lazy_unique(column, limit=20), np.arange(21.0))
+    np.testing.assert_array_equal(distributed.lazy_unique(column), np.arange(2000.0))
+    few = da.from_array(y % 5, chunks=UNEVEN)  # at most the limit: all of them
+    np.testing.assert_array_equal(distributed.lazy_unique(few, limit=20), np.arange(5.0))
+    lines = "".join(f"{k % 7},{k % 11},{k},{'cat' if k % 2 else 'dog'}\n" for k in range(60))
+    pattern = _write_csvs(tmp_path, ["a,b,y,t\n" + lines[:400], "a,b,y,t\n" + lines[400:]])
+    numbers, is_text = ClusterTable(read_data(pattern), client, target="y").target_values(20)
+    assert not is_text and numbers.tolist() == list(range(21))
+    words, is_text = ClusterTable(read_data(pattern), client, target="t").target_values(1)
+    assert is_text and words.tolist() == ["cat", "dog"]  # text: every class, whatever limit
 
 
 def test_parquet_partitions_are_read_lazily(client, tmp_path):

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..data.encoding import MAX_AUTO_CLASSES
 from ..errors import ConfigError
 from .data_prep import CSV_OPTIONS, Task, TrainingData, choose_task, split_target
 from .printing import json_label
@@ -75,7 +76,10 @@ def cluster_data(r: TrainRequest, client: Any) -> TrainingData:
                          else "last")
     values, is_text = None, False
     if r.task is not Task.regression and len(table.target_names) == 1:
-        values, is_text = table.target_values()  # found on the workers
+        # found on the workers; to decide whether numbers are classes, counting stops
+        # past MAX_AUTO_CLASSES (with --task classify or a classifier's cost they are)
+        guess = r.task is Task.auto and r.cost is None
+        values, is_text = table.target_values(MAX_AUTO_CLASSES if guess else None)
     y = np.zeros((0, len(table.target_names))) if values is None or is_text \
         else values.reshape(-1, 1)  # the distinct values decide as the whole column would
     task, reason = choose_task(r.task, y, r.cost, is_text, table.target_names)

@@ -315,14 +315,26 @@ class ClusterData:
         self.chunks, self._network, self._kept_rows = [], None, {}
 
 
-def lazy_unique(y: Any) -> np.ndarray:
+def lazy_unique(y: Any, limit: int | None = None) -> np.ndarray:
     """The sorted distinct values of a Dask array, Series or one-column DataFrame,
-    found on the workers (each partition's, then those combined)."""
+    found on the workers (each partition's, then those combined).
+
+    With ``limit``, counting stops past it: at most the ``limit + 1`` smallest
+    distinct values come back (each partition sends no more), enough to tell a
+    column of at most ``limit`` values (all of them) from one of more, in memory
+    and traffic bounded by ``limit`` whatever the number of distinct values.
+    """
     dask = require_dask()
     parts = _partitions(y, "y")
-    found = _compute(current_client(), [dask.delayed(np.unique, pure=True)(
-        dask.delayed(np.ravel, pure=True)(p)) for p in parts])
-    return np.unique(np.concatenate(found))
+    found = _compute(current_client(), [dask.delayed(_smallest_distinct, pure=True)(p, limit)
+                                        for p in parts])
+    return _smallest_distinct(np.concatenate(found), limit)
+
+
+def _smallest_distinct(part: Any, limit: int | None) -> np.ndarray:
+    """The sorted distinct values of a partition, the ``limit + 1`` smallest with ``limit``."""
+    values = np.unique(np.ravel(np.asarray(part)))
+    return values if limit is None else values[:limit + 1]
 
 
 def tree_sum(parts: list[Any], fan_in: int, name: str) -> Any:

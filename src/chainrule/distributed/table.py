@@ -78,9 +78,14 @@ class ClusterTable:
         """Whether the columns have names (Parquet, CSV) or positions (``.npy``)."""
         return self.source.columns is not None
 
-    def target_values(self) -> tuple[Array, bool]:
+    def target_values(self, limit: int | None = None) -> tuple[Array, bool]:
         """The sorted distinct values of the one target column, found on the workers, and
-        whether they are text (a column pandas did not read as numbers)."""
+        whether they are text (a column pandas did not read as numbers).
+
+        With ``limit``, a column of numbers gives at most its ``limit + 1`` smallest
+        values (:func:`~chainrule.distributed.lazy_unique`): enough to tell whether
+        they could be classes; text gives all of its values, the classes.
+        """
         if len(self.target_names) != 1:
             raise ConfigError(f"target: classes need one label column, got "
                               f"{len(self.target_names)} ({', '.join(self.target_names)})")
@@ -89,7 +94,7 @@ class ClusterTable:
         is_text = getattr(column.dtype, "kind", "O") not in "biuf"
         if is_text:
             column = column.astype(str)
-        values = lazy_unique(column)
+        values = lazy_unique(column, limit=None if is_text else limit)
         return values, is_text
 
     def training_data(self, *, classes: Sequence[Any] | None = None,
