@@ -26,8 +26,8 @@ def test_lines_are_few_and_name_the_epoch_and_the_cost():
     with ProgressBar("lines", write=lines.append) as bar:
         history = fit(net, X, Y, epochs=100, batch_size=None, callbacks=[bar])
     assert 5 <= len(lines) <= 21
-    assert lines[0].startswith("epoch   1/100  C ")
-    assert lines[-1].startswith(f"epoch 100/100  C {history.cost[-1]:.6g}")
+    assert lines[0].startswith("epoch   1/100  mean C ")
+    assert lines[-1].startswith(f"epoch 100/100  mean C {history.cost[-1]:.6g}")
     assert "ETA" in lines[-1] and "ex/s" in lines[-1]
     assert bar.history is history and bar.last.epoch == 100
 
@@ -46,7 +46,7 @@ def test_verbose_fit_shows_lines_where_there_is_no_terminal(capfd):
     out, err = capfd.readouterr()
     assert out == ""
     lines = err.splitlines()
-    assert lines[0].startswith("epoch  1/40  C ") and lines[-1].startswith("epoch 40/40")
+    assert lines[0].startswith("epoch  1/40  mean C ") and lines[-1].startswith("epoch 40/40")
 
 
 def test_a_terminal_bar_ends_at_the_last_epoch():
@@ -55,7 +55,7 @@ def test_a_terminal_bar_ends_at_the_last_epoch():
     with ProgressBar("bar", file=stream) as bar:
         fit(net, X, Y, epochs=30, batch_size=1, callbacks=[bar], batch_callback=bar.on_batch)
     text = stream.getvalue()
-    assert "30/30" in text and "epoch" in text and "C " in text
+    assert "30/30" in text and "epoch" in text and "mean C " in text
 
 
 class FakeDisplay:
@@ -83,7 +83,7 @@ def test_a_notebook_bar_is_html_updated_in_place():
     assert no_scripts(root)
     progress = root.find("progress")
     assert progress.attrs["value"] == "200" and progress.attrs["max"] == "200"
-    assert f"C {history.cost[-1]:.6g}" in root.text()
+    assert f"mean C {history.cost[-1]:.6g}" in root.text()
     assert page.shown[-1]["text/plain"] == root.text()  # the line alone, without HTML
     first = parse(page.shown[0]["text/html"]).find("progress")
     assert first.attrs["value"] == "1"

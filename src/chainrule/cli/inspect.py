@@ -43,11 +43,7 @@ def _info_lines(info: ModelInfo) -> list[str]:
         lines.append(f"outputs      {', '.join(map(str, meta['target_names']))}")
     t = meta.get("training")
     if isinstance(t, dict):
-        batch = "full batch" if t.get("batch_size") is None else f"batches of {t['batch_size']}"
-        rate = "" if t.get("learning_rate") is None else f", η = {t.get('learning_rate')}"
-        lines.append(f"training     {t.get('status')}: {t.get('optimizer')}{rate}, "
-                     f"{t.get('epochs_run')}/{t.get('epochs')} epochs, "
-                     f"{batch}, seed {t.get('seed')}, {t.get('seconds')} s")
+        lines.append(f"training     {_training_line(t)}")
         extras = _training_options(t)
         if extras:
             lines.append(f"options      {extras}")
@@ -55,6 +51,30 @@ def _info_lines(info: ModelInfo) -> list[str]:
             scores = [f"C = {t['final_cost']:.6g}", *later_scores(t)]
             lines.append(f"final cost   {', '.join(scores)}")
     return lines
+
+
+def _training_line(t: dict) -> str:
+    """How a run went, from what its summary recorded: a field it lacks (a model fitted
+    in Python, an estimator's) is left out or said to be not recorded, never None."""
+    how = t.get("optimizer") or (f"{t['estimator']}, optimizer not recorded"
+                                 if t.get("estimator") else "optimizer not recorded")
+    head = f"{t.get('status') or 'status not recorded'}: {how}"
+    if t.get("learning_rate") is not None:
+        head += f", η = {t['learning_rate']:g}"
+    epochs = t.get("epochs_run")
+    parts = [head, "epochs not recorded" if epochs is None else
+             f"{epochs}/{t['epochs']} epochs" if t.get("epochs") is not None else
+             f"{epochs} epochs"]
+    if "batch_size" in t:
+        parts.append("full batch" if t["batch_size"] is None else f"batches of {t['batch_size']}")
+    parts.append("seed not recorded" if t.get("seed") is None else f"seed {t['seed']}")
+    if t.get("seconds") is not None:
+        parts.append(f"{t['seconds']} s")
+    if t.get("best_epoch") is not None:
+        parts.append(f"best epoch {t['best_epoch']}")
+    if t.get("saved_epoch") is not None and t.get("saved_epoch") != t.get("epochs_run"):
+        parts.append(f"kept the weights of epoch {t['saved_epoch']}")
+    return ", ".join(parts)
 
 
 def _training_options(t: dict) -> str:

@@ -38,6 +38,8 @@ Pair = tuple[float, float]
 
 # The NOT toy's axes: w and b from -4 to 4.
 NOT_TOY_RANGE = (-4.0, 4.0)
+# What --x-range and --y-range are without a value, as their help says.
+RANGE_DEFAULT = "(default: ±4 around the current value; the NOT toy: -4,4)."
 
 
 def landscape(
@@ -57,11 +59,10 @@ def landscape(
              "the second of those two).", show_default=False)] = None,
     x_range: Annotated[Any, typer.Option(
         parser=ascending_pair, metavar="LOW,HIGH",
-        help="LOW,HIGH of the x axis (default: ±4 around the current value; the NOT toy: "
-             "-4,4).", show_default=False)] = None,
+        help=f"LOW,HIGH of the x axis {RANGE_DEFAULT}", show_default=False)] = None,
     y_range: Annotated[Any, typer.Option(
-        parser=ascending_pair, metavar="LOW,HIGH", help="LOW,HIGH of the y axis.",
-        show_default=False)] = None,
+        parser=ascending_pair, metavar="LOW,HIGH",
+        help=f"LOW,HIGH of the y axis {RANGE_DEFAULT}", show_default=False)] = None,
     resolution: Annotated[int, typer.Option(
         parser=grid_points, metavar="N", help="Grid points along each axis.")] = 201,
     start: Annotated[Any, typer.Option(

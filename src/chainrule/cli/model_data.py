@@ -76,16 +76,28 @@ def _csv_targets(data: Path, target: str | None, model: Model, need_targets: boo
     Without targets to read (predict), the model's target columns that the file
     has are still left out of the inputs: they may hold text class labels.
     """
-    from ..data import csv_header
-
+    header = _csv_header(data, delimiter, model, need_targets)
     if target is not None:
         names = split_target(target, ".csv")
         return [names] if isinstance(names, str) else list(names or [])
     model_targets = list(model.target_names or [])
-    header = csv_header(data, delimiter=delimiter)
     if need_targets:
         return model_targets or [[h for h in header if h][-1]]
     return [t for t in model_targets if t in header]
+
+
+def _csv_header(data: Path, delimiter: str, model: Model, need_targets: bool) -> list[str]:
+    """A CSV's column names; one column where the model needs more, holding another
+    separator, is refused with a hint at ``--delimiter`` (as ``train`` gives it)."""
+    from ..data import csv_header, delimiter_hint
+
+    header = csv_header(data, delimiter=delimiter)
+    hint = delimiter_hint(header)
+    if hint and model.n_inputs + int(need_targets) > 1:
+        raise DataError(f"{os.fspath(data)}: has one column {header[0]!r}; the model needs "
+                        f"{model.n_inputs} input(s){' and a target' if need_targets else ''}"
+                        + hint.replace("pass delimiter=", "pass --delimiter "))
+    return header
 
 
 def model_data(model: Model, data: Path | None, dataset: str | None, need_targets: bool,
@@ -140,8 +152,9 @@ def _read_csv(model: Model, data: Path, need_targets: bool, target: str | None,
     wanted = _csv_targets(data, target, model, need_targets, delimiter)
     if target is not None:
         _check_target_not_an_input(wanted, model.feature_names)
-    text = any(isinstance(c, str) for c in model.classes or [])
-    labels = text and len(wanted) == 1
+    # a classifier's one label column is read as text and matched to the model's classes,
+    # so a label that is no class is named as such, not as a cell that is no number
+    labels = model.classes is not None and len(wanted) == 1
     header = csv_header(data, delimiter=delimiter)
     # a missing input is named by model.inputs, with the file's columns
     features = [f for f in model.feature_names or [] if f in header and f not in wanted]
@@ -151,7 +164,21 @@ def _read_csv(model: Model, data: Path, need_targets: bool, target: str | None,
                                         features=features or None)
     source = csv_source(data, list(model.feature_names or fnames), delimiter)
     X = model.inputs(X, columns=list(fnames), source=source)
+    if labels and y is not None:
+        y = _as_classes(y, list(model.classes or []))
     return ModelWithData(model, X, y, source, csv_source(data, tnames, delimiter))
+
+
+def _as_classes(texts: Array, classes: list[Any]) -> Array:
+    """Labels read as text, as the model's classes (``7`` also read from ``7.0``); a
+    text that is no class stays, for :meth:`Model.targets` to name with its row."""
+    found, at = np.unique(texts, return_inverse=True)
+    values = [_class_of(str(t), classes, []) for t in found]
+    if all(v is not None for v in values):
+        return np.asarray(values)[at]
+    out = np.empty(len(found), dtype=object)
+    out[:] = [t if v is None else v for t, v in zip(found, values, strict=True)]
+    return out[at]
 
 
 def _read_data_file(model: Model, data: Path, need_targets: bool,

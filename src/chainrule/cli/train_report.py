@@ -151,5 +151,9 @@ def train_json(summary: dict[str, Any], out: Path, plots: Sequence[Path], net: N
 def result_line(s: dict[str, Any], cost_name: str) -> str:
     """``train``'s result on stdout: the final cost and the other scores recorded."""
     scores = "".join(f"; {part}" for part in later_scores(s))
-    return (f"final cost C = {s['final_cost']:.6g} ({cost_name}{scores}), after "
+    saved = s.get("saved_epoch")
+    # not the progress lines' "mean C", the mean over an epoch's batches as the weights moved
+    at = "the final weights" if saved in (None, s["epochs_run"]) else \
+        f"the weights of epoch {saved}, the best"
+    return (f"final cost C = {s['final_cost']:.6g} at {at} ({cost_name}{scores}), after "
             f"{s['epochs_run']} epochs in {s['seconds']:.1f} s")

@@ -24,7 +24,7 @@ from ..errors import ConfigError, DataError
 from ..utils.validation import as_float_dtype
 from .source import Loaded, PathLike, Source, existing_file
 
-__all__ = ["csv_header", "csv_row_numbers", "csv_source", "load_csv"]
+__all__ = ["csv_header", "csv_row_numbers", "csv_source", "delimiter_hint", "load_csv"]
 
 Array = np.ndarray
 
@@ -115,6 +115,14 @@ def csv_header(path: PathLike, *, delimiter: str = ",") -> list[str]:
     for _, cells in _rows(p, src, _check_delimiter(delimiter)):
         return _check_header(cells, src)
     raise DataError(f"{src}: is empty; expected a header row of column names and data rows")
+
+
+def delimiter_hint(header: Sequence[str]) -> str:
+    """`` (is the file separated by ';'? pass delimiter=';')`` for a header read as one
+    column that holds another common separator (``;``, tab, ``|``); else ``""``."""
+    other = [d for d in ";\t|" if len(header) == 1 and d in header[0]]
+    return f" (is the file separated by {other[0]!r}? pass delimiter={other[0]!r})" \
+        if other else ""
 
 
 def csv_row_numbers(path: PathLike, *, delimiter: str = ",") -> list[int]:
@@ -248,9 +256,7 @@ def _target_columns(target: str | Sequence[str] | None, header: list[str],
         if t not in header or t == ROW_LABELS:
             raise DataError(f"{src}: no column named {t!r} for the target; columns are {known}")
     if len(names) == len([h for h in header if h != ROW_LABELS]):
-        other = [d for d in ";\t|" if len(header) == 1 and d in header[0]]
-        hint = f" (is the file separated by {other[0]!r}? pass delimiter={other[0]!r})" \
-            if other else ""
+        hint = delimiter_hint(header)
         raise DataError(f"{src}: every column is a target ({known}); "
                         f"need at least one feature column{hint}")
     return names

@@ -144,7 +144,9 @@ def class_targets(labels: object, classes: Sequence[Any] | None = None, *,
         k = getattr(exc, "row", None)
         if k is None or classes is None:
             raise
-        raise DataError(f"{source.name}: {_row(source, k)}: label "
+        where = source.where(k, 0) if len(source.columns) == 1 and source.row_names \
+            else f"{source.name}: {_row(source, k)}"
+        raise DataError(f"{where}: label "
                         f"{label_value(exc.label)!r} is not one of the model's classes "
                         f"{[label_value(c) for c in classes]}") from None
     if classes is None and found.size < 2:

@@ -649,17 +649,32 @@ def _last(values: Sequence[float]) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def _first(values: Any) -> float | None:
+    """The first value recorded, or None (nothing, or not finite)."""
+    return _last(values.head(1)) if len(values) else None
+
+
 def training_summary(history: History, *, n_examples: int,
                      options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The summary a model file keeps of a completed run: epochs, final costs, options."""
+    """The summary a model file keeps of a completed run: epochs, final costs, options.
+
+    What the run recorded fills what its options left out: ``learning_rate`` is the
+    η of the first epoch (None for a solver without one, L-BFGS), ``seconds`` the
+    epochs' total time, ``batch_size`` None for a full-batch solver or a batch that
+    holds every example.  ``seed`` is None when ``random_state`` was not an integer
+    (no seed to record).  ``best_epoch`` counts epochs from 1, as the progress lines do.
+    """
     options = options or {}
     optimizer = options.get("optimizer", "adam")
+    name = optimizer if isinstance(optimizer, str) else type(optimizer).__name__
+    full_batch = bool(getattr(optimizer, "full_batch", name == "lbfgs"))
+    batch = options.get("batch_size", 200)
     seed = options.get("random_state")
     return {
         "status": "completed",
-        "optimizer": optimizer if isinstance(optimizer, str) else type(optimizer).__name__,
-        "learning_rate": options.get("learning_rate"),
-        "batch_size": options.get("batch_size", 200),
+        "optimizer": name,
+        "learning_rate": None if full_batch else _first(history.learning_rate),
+        "batch_size": None if full_batch or batch is None or batch >= n_examples else batch,
         "epochs": options.get("epochs", 100),
         "epochs_run": len(history),
         "seed": seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
@@ -669,5 +684,6 @@ def training_summary(history: History, *, n_examples: int,
         "final_accuracy": _last(history.accuracy),
         "final_val_accuracy": _last(history.val_accuracy),
         "best_epoch": history.best_epoch,
+        "seconds": round(float(np.sum(history.seconds.to_numpy())), 3),
         "chainrule_version": __version__,
     }

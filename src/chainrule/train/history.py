@@ -204,7 +204,13 @@ class History:
     the L2 penalty of the weights each batch was evaluated at (scikit-learn's ``loss_``);
     ``val_cost``, ``accuracy`` and ``val_accuracy`` are NaN where not computed;
     ``learning_rate`` is the ``η`` the epoch used (NaN for L-BFGS); ``seconds`` its time
-    (kept to 7 significant digits).  Any field may be given as a list or an array; the
+    (kept to 7 significant digits).
+
+    Epochs are counted from 1, as the progress lines count them: ``epoch`` holds
+    1, 2, ... (an L-BFGS iteration is an epoch), ``best_epoch`` is the ``epoch`` of the
+    lowest watched score (None without one), and 0 means before training (a
+    DivergenceError's ``kept_epoch``).  ``until(best_epoch)`` is the record of the best
+    weights.  Any field may be given as a list or an array; the
     columns belong to their History (make a new one, e.g. with :meth:`until` or
     ``dataclasses.replace``, rather than assigning a column).
     """

@@ -89,8 +89,8 @@ class ProgressBar:
     >>> net = Network([1, 1], "tanh", weights=[[[1.3]]], biases=[[-0.1]])
     >>> with ProgressBar("lines", write=print) as bar:
     ...     _ = fit(net, [[0.0], [1.0]], [[1.0], [0.0]], epochs=2, callbacks=[bar])
-    epoch 1/2  C 0.952...
-    epoch 2/2  C ...
+    epoch 1/2  mean C 0.952...
+    epoch 2/2  mean C ...
     """
 
     def __init__(self, mode: str = "auto", *, total: int | None = None,
@@ -240,7 +240,7 @@ class ProgressBar:
     # -- what is shown ---------------------------------------------------------------------
 
     def line(self, info: EpochInfo) -> str:
-        """A plain line: ``epoch 37/100  C 0.0123  val C 0.02  12,345 ex/s  ETA 1.2 s``."""
+        """A plain line: ``epoch 37/100  mean C 0.0123  val C 0.02  12,345 ex/s  ETA 1.2 s``."""
         parts = [f"epoch {info.epoch:>{len(str(info.n_epochs))}}/{info.n_epochs}",
                  costs(info), speed(info)]
         done = info.epoch - self._epoch0
@@ -274,8 +274,14 @@ def _ipython_display(bundle: dict[str, str]) -> Any:
 
 
 def costs(info: EpochInfo) -> str:
-    """``C 0.0123  val C 0.02  acc 95.0%  val acc 93.0%``: what the epoch recorded."""
-    parts = [f"C {info.cost:.6g}"]
+    """``mean C 0.0123  val C 0.02  acc 95.0%  val acc 93.0%``: what the epoch recorded.
+
+    ``mean C`` (and ``acc``) is the mean over the epoch's batches, each taken before its
+    step while the weights moved, so it differs from the cost at the epoch's final weights
+    (what ``chainrule train``'s final line and ``evaluate`` report); ``val C`` and
+    ``val acc`` are at the epoch's final weights.
+    """
+    parts = [f"mean C {info.cost:.6g}"]
     if info.val_cost is not None:
         parts.append(f"val C {info.val_cost:.6g}")
     if info.accuracy is not None:
@@ -287,7 +293,7 @@ def costs(info: EpochInfo) -> str:
 
 def short_costs(info: EpochInfo) -> str:
     """The bar's version of :func:`costs`: fits an 80-column terminal with the bar and the ETA."""
-    text = f"C {info.cost:.4g}"
+    text = f"mean C {info.cost:.4g}"
     if info.val_cost is not None:
         text += f" val {info.val_cost:.4g}"
     acc = info.val_accuracy if info.val_accuracy is not None else info.accuracy

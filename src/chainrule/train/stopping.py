@@ -53,7 +53,8 @@ class EarlyStopping:
     best : float
         The lowest score so far (``inf`` before the first).
     best_epoch : int or None
-        The epoch of ``best``.
+        The epoch of ``best``, counted from 1 (as :class:`~chainrule.train.History`
+        counts epochs).
     bar : float
         The score an improvement must beat by ``tol`` (see the module).
     bad_epochs : int
