@@ -35,6 +35,7 @@ from ..errors import ConfigError, ShapeError
 from ..io.model_file import read_model_file, save_model
 from ..io.model_metadata import MODEL_FIELDS, check_metadata
 from ..nn.network import Network
+from ..optim.solvers import solver_class
 from ..train import History
 from ..train import evaluate as evaluate_network
 from ..train import loop as training
@@ -667,7 +668,8 @@ def training_summary(history: History, *, n_examples: int,
     options = options or {}
     optimizer = options.get("optimizer", "adam")
     name = optimizer if isinstance(optimizer, str) else type(optimizer).__name__
-    full_batch = bool(getattr(optimizer, "full_batch", name == "lbfgs"))
+    full_batch = bool(optimizer.full_batch if not isinstance(optimizer, str)
+                      else solver_class(optimizer).full_batch)
     batch = options.get("batch_size", 200)
     seed = options.get("random_state")
     return {
