@@ -221,7 +221,8 @@ ROWS: dict[str, Row] = {
         DataError, "has label 7, which is not one of the classes [0, 1]",
         lambda i, o: one_hot([0, 7], classes=[0, 1]),
         lambda i, o: ["evaluate", str(i / "model.safetensors"), str(i / "new_class.csv")],
-        cli_fragment="new_class.csv: row 3: label 7 is not one of the model's classes [0, 1]"),
+        cli_fragment="new_class.csv: row 3, column 'label': label 7 is not one of the model's "
+                     "classes [0, 1]"),
     # -- outputs that would destroy an input -------------------------------------------
     "train --out is the data file": Row(
         ConfigError, "good.csv is the data file; writing there would overwrite it", None,

@@ -320,8 +320,8 @@ def test_predict_refuses_wrong_features_and_unknown_classes(files: dict[str, Pat
     more.write_text("a,b,c,label\n1,2,3,5\n1,2,3,9\n")
     r = invoke("evaluate", model, more)
     assert r.exit_code == 2
-    assert_one_line_error(r.stderr,
-                          "more.csv: row 3: label 9 is not one of the model's classes [3, 5, 7]")
+    assert_one_line_error(r.stderr, "more.csv: row 3, column 'label': label 9 is not one of "
+                                    "the model's classes [3, 5, 7]")
     out = tmp_path / "p.csv"
     r = invoke("predict", model, two, "--out", out)
     assert r.exit_code == 2 and not out.exists()

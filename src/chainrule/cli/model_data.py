@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..data import Source, csv_source
+from ..data.encoding import label_value
 from ..errors import ConfigError, DataError, ShapeError
 from ..model import Model
 from .data_prep import as_number, check_data_choice, split_target, target_as_option
@@ -171,13 +172,15 @@ def _read_csv(model: Model, data: Path, need_targets: bool, target: str | None,
 
 def _as_classes(texts: Array, classes: list[Any]) -> Array:
     """Labels read as text, as the model's classes (``7`` also read from ``7.0``); a
-    text that is no class stays, for :meth:`Model.targets` to name with its row."""
+    label that is no class stays (a number as a number), for :meth:`Model.targets` to
+    name with its row."""
     found, at = np.unique(texts, return_inverse=True)
     values = [_class_of(str(t), classes, []) for t in found]
     if all(v is not None for v in values):
         return np.asarray(values)[at]
     out = np.empty(len(found), dtype=object)
-    out[:] = [t if v is None else v for t, v in zip(found, values, strict=True)]
+    out[:] = [v if v is not None else t if as_number(t) is None else label_value(as_number(t))
+              for t, v in zip(found, values, strict=True)]
     return out[at]
 
 
