@@ -20,7 +20,7 @@ from chainrule.distributed import (
     read_data,
     read_npy,
 )
-from chainrule.errors import DataError, ShapeError
+from chainrule.errors import ConfigError, DataError, ShapeError
 
 UNEVEN = (301, 699, 450, 550)  # 2000 rows in chunks of four different sizes
 
@@ -152,6 +152,20 @@ def test_counting_distinct_targets_stops_past_the_limit(client, tmp_path):
     assert not is_text and numbers.tolist() == list(range(21))
     words, is_text = ClusterTable(read_data(pattern), client, target="t").target_values(1)
     assert is_text and words.tolist() == ["cat", "dog"]  # text: every class, whatever limit
+
+
+def test_a_table_picks_its_inputs_by_features_and_ignore(client, tmp_path):
+    pattern = _write_csvs(tmp_path, ["id,a,b,y\nr1,1,2,0\nr2,3,4,1\n"])
+    src = read_data(pattern)
+    assert ClusterTable(src, client, target="y", ignore=["id"]).feature_names == ["a", "b"]
+    assert ClusterTable(src, client, target="y", features=["b"]).feature_names == ["b"]
+    with pytest.raises(DataError, match=r"part-0\.csv: no column named 'c' \(ignore\)"):
+        ClusterTable(src, client, target="y", ignore=["c"])
+    with pytest.raises(ConfigError, match=r"features: 'y' is the target"):
+        ClusterTable(src, client, target="y", features=["a", "y"])
+    np.save(tmp_path / "s.npy", np.zeros((3, 3)))
+    with pytest.raises(ConfigError, match=r"ignore: \.npy shards have no column names"):
+        ClusterTable(read_npy(tmp_path), client, ignore=["x0"])
 
 
 def test_parquet_partitions_are_read_lazily(client, tmp_path):

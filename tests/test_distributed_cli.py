@@ -66,6 +66,25 @@ def test_a_csv_glob_trains_on_two_workers_as_on_one_machine(tmp_path, table):
     assert evaluated.exit_code == 0, evaluated.output
 
 
+def test_features_and_ignore_pick_the_inputs_as_on_one_machine(tmp_path, table):
+    frame = table.drop(columns="value")
+    frame.insert(0, "id", [f"row-{k}" for k in range(len(frame))])  # text: no input
+    for i, (start, end) in enumerate(PARTS):
+        frame.iloc[start:end].to_csv(tmp_path / f"part-{i}.csv", index=False)
+    frame.to_csv(tmp_path / "all.csv", index=False)
+    a, b = _trained_alike(tmp_path, tmp_path / "part-*.csv", tmp_path / "all.csv",
+                          "--ignore", "id,b", "--optimizer", "lbfgs", "--epochs", 10)
+    assert a.feature_names == b.feature_names == ("a", "c")
+    np.testing.assert_allclose(a.predict_proba(frame[["a", "c"]]),
+                               b.predict_proba(frame[["a", "c"]]), rtol=0, atol=1e-10)
+    out = tmp_path / "m.safetensors"
+    result = invoke("train", tmp_path / "part-*.csv", "--workers", 1, "--features", "c,nope",
+                    "--out", out)
+    assert result.exit_code == 2 and not out.exists()
+    assert _error_line(result) == (f"error: {tmp_path / 'part-0.csv'}: no column named 'nope' "
+                                   "(--features); columns are 'id', 'a', 'b', 'c', 'label'")
+
+
 def test_a_parquet_folder_regresses_with_full_batch_gd_as_on_one_machine(tmp_path, table):
     folder = tmp_path / "parquet"
     folder.mkdir()
@@ -130,6 +149,10 @@ def test_missing_data_options_and_an_unreachable_cluster_are_refused(tmp_path):
     assert result.exit_code == 2 and "--workers: needs DATA" in result.output
     result = invoke("train", tmp_path / "x.csv", "--workers", 1, "--plot", tmp_path)
     assert result.exit_code == 2 and "--plot: not with --workers" in result.output
+    result = invoke("train", tmp_path / "x.csv", "--workers", 1, "--delimiter", ";")
+    assert result.exit_code == 2
+    assert "--delimiter: not with --workers (a cluster reads comma-separated files)" in \
+        result.output
     result = invoke("train", tmp_path / "x.csv", "--cluster", "tcp://127.0.0.1:9",
                     "--workers", 2)
     assert result.exit_code == 2 and "not both" in result.output

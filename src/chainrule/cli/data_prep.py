@@ -219,7 +219,7 @@ def check_csv_options(path: Path | None, csv: Mapping[str, Any]) -> None:
 
 
 @contextlib.contextmanager
-def _csv_options_named() -> Iterator[None]:
+def csv_options_named() -> Iterator[None]:
     """``FILE: no column named 'x' (features)`` worded for the option: ``(--features)``."""
     try:
         yield
@@ -244,7 +244,7 @@ def file_data(path: Path, target: str | None, task: Task, cost: str | None,
     text_labels = False
     check_target_option(path, target)
     csv = dict(csv or {}) if path.suffix.lower() == ".csv" else {}
-    with target_as_option(), _csv_options_named(), library_errors_as_options(CSV_OPTIONS):
+    with target_as_option(), csv_options_named(), library_errors_as_options(CSV_OPTIONS):
         if path.suffix.lower() == ".csv" and task is not Task.regression \
                 and not isinstance(wanted, list):
             X, y, fnames, tnames, text_labels = _csv_labels(path, wanted, task, csv)

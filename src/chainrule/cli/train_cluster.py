@@ -19,7 +19,16 @@ import numpy as np
 
 from ..data.encoding import MAX_AUTO_CLASSES
 from ..errors import ConfigError
-from .data_prep import CSV_OPTIONS, Task, TrainingData, choose_task, split_target
+from .data_prep import (
+    CSV_OPTIONS,
+    Task,
+    TrainingData,
+    choose_task,
+    csv_options_named,
+    split_target,
+    target_as_option,
+)
+from .options import library_errors_as_options
 from .printing import json_label
 from .train_options import TrainRequest
 
@@ -35,10 +44,9 @@ def check_cluster_request(r: TrainRequest) -> None:
     if r.plot is not None:
         raise ConfigError(f"--plot: not with {_option(r)} (the pictures need the rows in "
                           "this process)")
-    given = [CSV_OPTIONS[k] for k, v in r.csv_options().items() if v not in (None, (), ",")]
-    if given:
-        raise ConfigError(f"{given[0]}: not with {_option(r)} (a cluster reads every column "
-                          "of comma-separated files; --target picks the target)")
+    if r.delimiter != ",":
+        raise ConfigError(f"--delimiter: not with {_option(r)} (a cluster reads "
+                          "comma-separated files)")
 
 
 def _option(r: TrainRequest) -> str:
@@ -71,9 +79,10 @@ def cluster_data(r: TrainRequest, client: Any) -> TrainingData:
 
     assert r.data is not None
     src = os.fspath(r.data)
-    table = ClusterTable(read_data(r.data), client,
-                         target=split_target(r.target, ".csv") if r.target != "last"
-                         else "last")
+    with target_as_option(), csv_options_named(), library_errors_as_options(CSV_OPTIONS):
+        table = ClusterTable(read_data(r.data), client,
+                             target=split_target(r.target, ".csv") if r.target != "last"
+                             else "last", features=r.features, ignore=r.ignore or ())
     values, is_text = None, False
     if r.task is not Task.regression and len(table.target_names) == 1:
         # found on the workers; to decide whether numbers are classes, counting stops

@@ -106,10 +106,11 @@ TaskOption = Annotated[Task, typer.Option(
 Features = Annotated[Any, typer.Option(
     "--features", parser=column_names, metavar="NAMES", rich_help_panel=DATA,
     help="A CSV's feature columns, comma-separated (default: every column but the target "
-         "and --ignore).", show_default=False)]
+         "and --ignore); on a cluster, a Parquet dataset's too.", show_default=False)]
 Ignore = Annotated[Any, typer.Option(
     "--ignore", parser=column_names, metavar="NAMES", rich_help_panel=DATA,
-    help="A CSV's columns to leave out, comma-separated (an id, a column of text).",
+    help="A CSV's columns to leave out, comma-separated (an id, a column of text); on a "
+         "cluster, a Parquet dataset's too.",
     show_default=False)]
 Delimiter = Annotated[str, typer.Option(
     "--delimiter", parser=delimiter, metavar="CHAR", rich_help_panel=DATA,

@@ -34,7 +34,14 @@ from . import (
     splitting,
 )
 from .arrays import INFLATE_FLOOR, MAX_INFLATE_RATIO, load_array
-from .csv_files import csv_header, csv_row_numbers, csv_source, delimiter_hint, load_csv
+from .csv_files import (
+    csv_header,
+    csv_row_numbers,
+    csv_source,
+    delimiter_hint,
+    feature_columns,
+    load_csv,
+)
 from .dataset import Dataset
 from .encoding import (
     MAX_AUTO_CLASSES,

@@ -24,7 +24,8 @@ from ..errors import ConfigError, DataError
 from ..utils.validation import as_float_dtype
 from .source import Loaded, PathLike, Source, existing_file
 
-__all__ = ["csv_header", "csv_row_numbers", "csv_source", "delimiter_hint", "load_csv"]
+__all__ = ["csv_header", "csv_row_numbers", "csv_source", "delimiter_hint", "feature_columns",
+           "load_csv"]
 
 Array = np.ndarray
 
@@ -89,7 +90,7 @@ def load_csv(path: PathLike, target: str | Sequence[str] | None = None, *,
     if labels and len(targets) != 1:
         raise ConfigError(f"labels: True needs exactly one target column of class labels, "
                           f"got target={target!r}")
-    chosen = _feature_columns(features, ignore, header, targets, src)
+    chosen = feature_columns(features, ignore, header, targets, src)
     text = targets if labels else []
     table = _Table(p, src, header, delimiter, text)
     if labels:
@@ -267,10 +268,19 @@ def _names(header: Sequence[str]) -> str:
     return ", ".join(repr(h) for h in header if h != ROW_LABELS)
 
 
-def _feature_columns(features: Sequence[str] | None, ignore: Sequence[str],
-                     header: list[str], targets: list[str], src: str) -> list[str]:
-    """The feature columns: ``features`` (checked), else every column but the targets,
-    the ``ignore``d ones and pandas' row labels."""
+def feature_columns(features: Sequence[str] | None, ignore: Sequence[str],
+                    header: Sequence[str], targets: Sequence[str], src: str) -> list[str]:
+    """The feature columns of a table with columns ``header``: ``features`` (checked),
+    else every column but the targets, the ``ignore``d ones and pandas' row labels.
+
+    Raises
+    ------
+    DataError
+        For a column ``features`` or ``ignore`` names that ``header`` lacks (naming
+        ``src`` and the option), or when no feature column is left.
+    ConfigError
+        For a target among ``features`` or ``ignore``, a column in both, or repeats.
+    """
     for option, names in (("features", features), ("ignore", ignore)):
         if names is None:
             continue

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..data.csv_files import feature_columns
 from ..data.scaling import Standardizer
 from ..errors import ConfigError, ShapeError
 from .chunks import encode_labels
@@ -45,16 +46,32 @@ class ClusterTable:
     target : str or sequence of str, optional
         The target column(s) of a Parquet or CSV data set (default: the last column);
         ``.npy`` shards have no names: their last column is the target (``'last'``).
+    features : sequence of str, optional
+        The input columns of a Parquet or CSV data set, in this order (default: every
+        column but the target(s) and ``ignore``); the others are never converted.
+    ignore : sequence of str, default ()
+        Columns left out of the inputs (an id, a column of text).
+
+    Raises
+    ------
+    ConfigError, DataError
+        As :func:`~chainrule.data.load_csv` does for a bad ``target``, ``features`` or
+        ``ignore``; for ``features`` or ``ignore`` of ``.npy`` shards.
     """
 
     def __init__(self, source: Source, client: Any, *,
-                 target: str | Sequence[str] | None = None):
+                 target: str | Sequence[str] | None = None,
+                 features: Sequence[str] | None = None, ignore: Sequence[str] = ()):
         self.source, self.client = source, client
         columns = source.columns
         if columns is None:  # .npy shards
             if target not in (None, "last"):
                 raise ConfigError(f"target: .npy shards have no column names; their last "
                                   f"column is the target ('last'), got {target!r}")
+            if features is not None or ignore:
+                raise ConfigError(f"{'features' if features is not None else 'ignore'}: "
+                                  ".npy shards have no column names to pick; every column "
+                                  "but the last is an input")
             width = int(source.data.shape[1])
             if width < 2:
                 raise ShapeError(f"{source.files[0]}: has {width} column; expected inputs and "
@@ -68,9 +85,10 @@ class ClusterTable:
         if unknown:
             raise ConfigError(f"target: no column named {unknown[0]!r}; the columns are "
                               f"{', '.join(columns)}")
-        self.feature_names = [c for c in columns if c not in targets]
-        if not self.feature_names:
+        if features is None and not ignore and len(targets) == len(columns):
             raise ConfigError("target: every column is a target; no inputs are left")
+        where = next((f for f in source.files if f is not None), source.kind)
+        self.feature_names = feature_columns(features, ignore, columns, targets, where)
         self.target_names = targets
 
     @property
