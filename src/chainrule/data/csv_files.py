@@ -271,7 +271,7 @@ def _names(header: Sequence[str]) -> str:
 def feature_columns(features: Sequence[str] | None, ignore: Sequence[str],
                     header: Sequence[str], targets: Sequence[str], src: str) -> list[str]:
     """The feature columns of a table with columns ``header``: ``features`` (checked),
-    else every column but the targets, the ``ignore``d ones and pandas' row labels.
+    else every column but the targets, those in ``ignore`` and pandas' row labels.
 
     Raises
     ------
