@@ -4,6 +4,8 @@ single-machine ``chainrule train`` writes, and predicting the same to 1e-10."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -139,6 +141,22 @@ def test_bad_partitions_fail_naming_partition_and_row_and_write_nothing(tmp_path
     assert result.exit_code == 2, result.output
     assert "partition 1 (p1.csv), header: has the 5 columns" in result.output
     assert not out.exists()
+
+
+def test_a_failed_task_is_one_line_on_stderr_without_the_workers_log(tmp_path, table):
+    # the workers are other processes: their log of the failed task (ERROR, with its
+    # traceback) went straight to the terminal above the command's one-line error
+    frame = table.drop(columns="value")
+    frame.insert(0, "id", [f"row-{k}" for k in range(len(frame))])
+    frame.to_csv(tmp_path / "part-0.csv", index=False)
+    proc = subprocess.run([sys.executable, "-m", "chainrule", "train",
+                           str(tmp_path / "part-*.csv"), "--workers", "1", "-q",
+                           "--out", str(tmp_path / "m.safetensors")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    errors = [line for line in proc.stderr.splitlines() if not line.startswith("note: ")]
+    assert errors == [f"error: X: partition 0 ({tmp_path / 'part-0.csv'}), column 'id' is "
+                      "not numeric (string)"], proc.stderr
 
 
 def test_missing_data_options_and_an_unreachable_cluster_are_refused(tmp_path):

@@ -14,6 +14,7 @@ run reproducible bit for bit, even after a worker is lost and its chunks are rec
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -111,6 +112,10 @@ def connect(cluster: object = None, *, workers: int | None = None,
                                   # the scheduler serves HTTP whatever is asked; on a free
                                   # port, not Dask's 8787, which another cluster may hold
                                   host="127.0.0.1", dashboard_address=":0",
+                                  # a task's error comes back to the client, which says it
+                                  # in one line; the workers' own log of it (with its
+                                  # traceback) is not for the user's stderr
+                                  silence_logs=logging.CRITICAL,
                                   memory_limit=memory_limit) as local, \
             distributed.Client(local, timeout=timeout) as client:
         yield client
