@@ -143,6 +143,20 @@ def test_bad_partitions_fail_naming_partition_and_row_and_write_nothing(tmp_path
     assert not out.exists()
 
 
+def test_more_than_20_whole_numbers_are_counted_only_when_they_are_the_classes(tmp_path,
+                                                                              table):
+    frame = table[["a", "b"]].assign(y=np.arange(len(table)) % 30)  # 30 whole numbers
+    for i, (start, end) in enumerate(PARTS):
+        frame.iloc[start:end].to_csv(tmp_path / f"part-{i}.csv", index=False)
+    guessed, chosen = tmp_path / "guessed.safetensors", tmp_path / "chosen.safetensors"
+    for out, options in ((guessed, ()), (chosen, ("--cost", "cross_entropy"))):
+        result = invoke("train", tmp_path / "part-*.csv", "--workers", 1, "--epochs", 1,
+                        "-q", "--out", out, *options)
+        assert result.exit_code == 0, result.output
+    assert load_model(guessed).classes is None  # counting stopped at 21: a regression
+    assert load_model(chosen).classes == list(range(30))  # a classifier's cost: all of them
+
+
 def test_a_failed_task_is_one_line_on_stderr_without_the_workers_log(tmp_path, table):
     # the workers are other processes: their log of the failed task (ERROR, with its
     # traceback) went straight to the terminal above the command's one-line error

@@ -111,7 +111,8 @@ class TrainingData:
                      dataset=self.dataset, data_file=self.data_file)
 
 
-def _is_classification_cost(cost: str | None) -> bool:
+def is_classification_cost(cost: str | None) -> bool:
+    """Whether ``--cost`` is a classifier's (the target is then class labels)."""
     return cost in ("cross_entropy", "binary_cross_entropy")
 
 
@@ -276,7 +277,7 @@ def choose_task(task: Task, y: Array, cost: str | None, text_labels: bool,
         return task, f"--task {word} says so"
     if text_labels:
         return Task.classification, f"{target} holds text"
-    if _is_classification_cost(cost):
+    if is_classification_cost(cost):
         return Task.classification, f"--cost {cost} is a classifier's cost"
     if cost is None and looks_like_labels(y):
         return Task.classification, (f"{target} holds only a few whole numbers (at most "

@@ -25,6 +25,7 @@ from .data_prep import (
     TrainingData,
     choose_task,
     csv_options_named,
+    is_classification_cost,
     split_target,
     target_as_option,
 )
@@ -87,7 +88,7 @@ def cluster_data(r: TrainRequest, client: Any) -> TrainingData:
     if r.task is not Task.regression and len(table.target_names) == 1:
         # found on the workers; to decide whether numbers are classes, counting stops
         # past MAX_AUTO_CLASSES (with --task classify or a classifier's cost they are)
-        guess = r.task is Task.auto and r.cost is None
+        guess = r.task is Task.auto and not is_classification_cost(r.cost)
         values, is_text = table.target_values(MAX_AUTO_CLASSES if guess else None)
     y = np.zeros((0, len(table.target_names))) if values is None or is_text \
         else values.reshape(-1, 1)  # the distinct values decide as the whole column would
