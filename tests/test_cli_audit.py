@@ -159,6 +159,18 @@ def test_info_of_models_fitted_in_python_shows_what_is_known_and_never_none(tmp_
     line = next(t for t in texts["estimator"].splitlines() if t.startswith("training"))
     assert "MLPClassifier, optimizer not recorded, 3 epochs, seed not recorded" in line
     assert seeded.training["learning_rate"] == 0.001 and seeded.training["seconds"] >= 0
+    # a run from Python records the history's mean C of the last epoch, and info says so
+    cost = next(t for t in texts["seeded"].splitlines() if t.startswith("final cost"))
+    assert cost.endswith("(mean over the last epoch's batches)"), cost
+
+
+def test_info_of_a_trained_file_shows_the_cost_at_the_saved_weights_unlabelled(tmp_path):
+    out = tmp_path / "m.safetensors"
+    done = runner.invoke(app, ["train", "--dataset", "xor", "--epochs", "3", "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    cost = next(t for t in _info(out).splitlines() if t.startswith("final cost"))
+    assert "mean over" not in cost and cost.split()[4].rstrip(",") == \
+        done.stdout.split()[4]  # the C of train's final line
 
 
 def test_progress_says_mean_c_and_the_final_line_says_at_which_weights(tmp_path):

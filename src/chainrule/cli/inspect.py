@@ -49,7 +49,10 @@ def _info_lines(info: ModelInfo) -> list[str]:
             lines.append(f"options      {extras}")
         if t.get("final_cost") is not None:
             scores = [f"C = {t['final_cost']:.6g}", *later_scores(t)]
-            lines.append(f"final cost   {', '.join(scores)}")
+            # `train` computes the costs again at the saved weights (it records saved_epoch);
+            # a run from Python keeps the history's last row, the mean over its batches
+            at = "" if "saved_epoch" in t else "  (mean over the last epoch's batches)"
+            lines.append(f"final cost   {', '.join(scores)}{at}")
     return lines
 
 
