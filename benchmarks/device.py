@@ -13,7 +13,13 @@ Contenders, interleaved in one process, each from the same starting weights:
 The table gives the median seconds per epoch and the ratios chainrule-device / pytorch
 (target ≤ 1.1) and chainrule-device / chainrule-numpy.  ``--device cpu`` runs the same on
 PyTorch's CPU tensors, where no GPU is.  No CUDA device: a line says so, and the exit
-status is 2.
+status is 2.  The first lines name the device, the versions and the threads in use.
+
+Each timed call starts after a pause (``SETTLE`` seconds): OpenBLAS's worker threads
+spin for about 0.1 s after NumPy's last product, and on a small machine they took the
+cores from the PyTorch contender timed next (chainrule on torch-CPU measured 5.7× PyTorch's
+loop that way, 1.3× with the pause; benchmarks/RESULTS.md).  With the defaults a run on a
+GPU machine takes a minute or two, most of it chainrule's NumPy baseline of the wide task.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import numpy as np
 
 TASKS = {"784-256-10": [784, 256, 10], "784-2048-2048-10": [784, 2048, 2048, 10]}
 BATCH, LR, MOMENTUM = 1024, 0.01, 0.9
+SETTLE = 0.3  # seconds of pause before each timed call: idle BLAS threads stop spinning
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -36,7 +43,7 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--device", default="cuda", help="cuda (default), cuda:1, cpu")
     p.add_argument("--rows", type=int, default=16384, help="training rows (default 16384)")
     p.add_argument("--epochs", type=int, default=3, help="epochs per measurement")
-    p.add_argument("--rounds", type=int, default=3, help="rounds (the median is kept)")
+    p.add_argument("--rounds", type=int, default=5, help="rounds (the median is kept)")
     p.add_argument("--tasks", default=",".join(TASKS), help="comma-separated task names")
     p.add_argument("--no-numpy", action="store_true", help="leave out the CPU baseline")
     return p.parse_args(argv)
@@ -84,10 +91,35 @@ def _pytorch(torch, sizes, X, Y, epochs, seed):
 
 def _time(fn, torch, device) -> float:
     _sync(torch, device)
+    time.sleep(SETTLE)
     t0 = time.perf_counter()
     fn()
     _sync(torch, device)
     return time.perf_counter() - t0
+
+
+def _blas() -> str:
+    """NumPy's BLAS libraries and their threads, as threadpoolctl reports them."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (threadpoolctl not installed)"
+    return ", ".join(f"{p.get('internal_api')} {p.get('version')} ({p.get('num_threads')} threads)"
+                     for p in threadpool_info() if p.get("user_api") == "blas") or "none found"
+
+
+def _describe(torch, device, args: argparse.Namespace) -> None:
+    """Print the device, the versions and the threads: what the figures were measured on."""
+    if device.type == "cuda":
+        name = (f"{torch.cuda.get_device_name(device)}, CUDA {torch.version.cuda}, "
+                f"cuDNN {torch.backends.cudnn.version()}")
+    else:
+        name = "CPU (torch)"
+    print(f"device: {name}")
+    print(f"torch {torch.__version__} ({torch.get_num_threads()} intra-op threads), "
+          f"NumPy {np.__version__}, BLAS: {_blas()}")
+    print(f"float32, batch {BATCH}, {args.rows} rows, {args.epochs} epochs per round, "
+          f"median of {args.rounds}, {SETTLE} s pause before each timed call")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,9 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"benchmarks --device {args.device}: no CUDA device on this machine "
               "(torch.cuda.is_available() is False); nothing measured", file=sys.stderr)
         return 2
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU (torch)"
-    print(f"device: {name}; float32, batch {BATCH}, {args.rows} rows, {args.epochs} epochs "
-          f"per round, median of {args.rounds}")
+    _describe(torch, device, args)
     rng = np.random.default_rng(0)
     print(f"{'task':<18} {'contender':<17} {'s/epoch':>9}")
     for task in args.tasks.split(","):
