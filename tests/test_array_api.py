@@ -216,3 +216,58 @@ def test_device_benchmark_without_cuda_says_so_and_exits_2():
                          capture_output=True, text=True, check=False)
     assert out.returncode == 2
     assert "no CUDA device on this machine" in out.stderr and out.stdout == ""
+
+
+def test_divergence_on_torch_is_found_and_undone_as_on_numpy(rng):
+    from chainrule.errors import DivergenceError
+    from chainrule.train import fit
+
+    X, Y = rng.normal(size=(64, 3)) * 1e3, rng.normal(size=(64, 1)) * 1e3
+    net = Network([3, 4, 1], "identity", random_state=0)
+    twin = net.copy()
+    options = {"epochs": 4, "batch_size": 8, "optimizer": "gd", "learning_rate": 10.0,
+               "random_state": 0}
+    with pytest.raises(DivergenceError) as on_numpy:
+        fit(net, X, Y, **options)
+    with pytest.raises(DivergenceError) as on_torch:
+        fit(twin, torch.asarray(X), torch.asarray(Y), **options)
+    assert on_numpy.value.batch is not None and on_numpy.value.batch > 0  # mid-epoch
+    assert str(on_torch.value) == str(on_numpy.value)
+    assert (on_torch.value.epoch, on_torch.value.batch) == (on_numpy.value.epoch,
+                                                            on_numpy.value.batch)
+    np.testing.assert_allclose(twin.params.numpy(), net.params, rtol=0, atol=TOL)
+
+
+def _reads_and_copies(monkeypatch, rng, batch_size: int) -> tuple[int, int]:
+    """How many times a 2-epoch fit on torch reads a tensor back to the host, and copies
+    an array from the host, with this batch size."""
+    from chainrule.train import fit
+    from chainrule.utils.namespace import Namespace
+
+    counts = [0, 0]
+
+    def counted(original, i):
+        def wrapper(*args, **kwargs):
+            counts[i] += 1
+            return original(*args, **kwargs)
+        return wrapper
+
+    X = torch.asarray(rng.normal(size=(64, 3)))
+    Y = torch.asarray(np.eye(2)[rng.integers(0, 2, 64)])
+    net = Network([3, 4, 2], "relu", cost="cross_entropy", random_state=0).move_to(X)
+    with monkeypatch.context() as m:
+        for name in ("__float__", "__int__", "__bool__", "__array__", "item", "tolist"):
+            m.setattr(torch.Tensor, name, counted(getattr(torch.Tensor, name), 0))
+        m.setattr(Namespace, "asarray", counted(Namespace.asarray, 1))
+        fit(net, X, Y, epochs=2, batch_size=batch_size, optimizer="sgd", l2=1e-3,
+            validation_split=0.25, random_state=0)
+    return counts[0], counts[1]
+
+
+def test_fit_on_torch_reads_back_once_an_epoch_not_once_a_step(monkeypatch, rng):
+    # 2 and 12 steps an epoch: the reads to the host and the copies from it are the same
+    # (on a GPU each would wait for the device's queue to drain)
+    few = _reads_and_copies(monkeypatch, np.random.default_rng(0), 24)
+    many = _reads_and_copies(monkeypatch, np.random.default_rng(0), 4)
+    assert few[0] > 0 and few[1] > 0  # the counters see what fit does
+    assert many == few

@@ -75,15 +75,16 @@ class L2Penalty:
             s = self._scratch = np.empty_like(params)
         return s
 
-    def add_to(self, grads: Array, params: Array, n: int) -> float:
+    def add_to(self, grads: Array, params: Array, n: int) -> float | Array:
         """``g += ∂P/∂θ = (α/n) m ⊙ θ`` in place; returns ``P(θ)`` at these ``params``.
 
-        ``P = ½ (α/n) m ⊙ θ · θ``, from the same products as the gradient.
+        ``P = ½ (α/n) m ⊙ θ · θ``, from the same products as the gradient.  For params of
+        another array library P is a 0-d array on their device (not read back each step).
         """
         if not isinstance(params, np.ndarray):  # another array library: on its device
             s = self._portable_terms(params, n)
             grads += s
-            return 0.5 * float((s * params).sum())
+            return (s * params).sum() * 0.5
         s = self._buffer(params)
         l2_penalty_grad(grads, params, self.mask, self.alpha / n, out=s)
         return 0.5 * float(np.dot(s, params))

@@ -7,17 +7,25 @@ there (``xp.take``), and only the numbers the engine records (the batch's cost, 
 of correct rows) come back to the host.  It is a data source as
 :class:`~chainrule.train.batches.ArrayRows` is, so the loop, the schedules, early stopping
 and the divergence guard are the engine's own.
+
+Nothing is read back from the device at each step: a read (``float()`` of a device array)
+and a copy of indices from the host each wait until the device has done the work queued
+before them, which on a GPU would drain its queue every step.  A batch's cost and count
+of correct rows stay 0-d arrays on the device, which the engine reads together once an
+epoch (:meth:`DeviceRows.read`); an epoch's order of rows is copied to the device once,
+and each batch takes a slice of it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from ..errors import ConfigError
 from ..nn import Network
-from ..utils.namespace import Namespace
+from ..utils.namespace import Namespace, to_numpy
 
 __all__ = ["DeviceRows"]
 
@@ -33,6 +41,7 @@ class DeviceRows:
         self.X, self.Y, self.ns = X, Y, ns
         self.weights = weights
         self._weights = None if weights is None else ns.asarray(weights)  # on the device
+        self._order: tuple[np.ndarray, Array] | None = None  # host indices, their device copy
 
     def with_weights(self, weights: np.ndarray) -> DeviceRows:
         """The same rows with checked sample weights."""
@@ -46,22 +55,46 @@ class DeviceRows:
         if rows is None:
             return self.X, self.Y, self._weights
         xp = self.ns.xp
-        sel = self.ns.asarray(rows)  # (m,) indices, on the device
+        sel = self._on_device(rows)  # (m,) indices, on the device
         w = None if self._weights is None else xp.take(self._weights, sel, axis=0)
         return xp.take(self.X, sel, axis=0), xp.take(self.Y, sel, axis=0), w
 
+    def _on_device(self, rows: np.ndarray) -> Array:
+        """``rows`` on the device: a slice of the device's copy of the array they are a
+        slice of (an epoch's order, copied once), or a copy of their own."""
+        base = rows.base
+        if not (isinstance(base, np.ndarray) and base.ndim == 1 and rows.ndim == 1
+                and base.dtype == rows.dtype and rows.strides == base.strides):
+            return self.ns.asarray(rows)
+        if self._order is None or self._order[0] is not base:
+            self._order = (base, self.ns.asarray(base))  # the engine never changes it in place
+        start = (rows.ctypes.data - base.ctypes.data) // rows.itemsize
+        return self._order[1][start:start + rows.shape[0]]
+
+    def read(self, values: Sequence[Any]) -> list[float]:
+        """Numbers, some of them 0-d arrays on the device, as floats: the device's in one
+        copy to the host (float64), one wait for the device instead of one each."""
+        xp = self.ns.xp
+        out = [v if isinstance(v, int | float) else None for v in values]
+        held = [i for i, v in enumerate(out) if v is None]
+        if held:
+            host = to_numpy(xp.stack([xp.astype(values[i], xp.float64) for i in held]))
+            for i, v in zip(held, host.tolist()):
+                out[i] = v
+        return out  # type: ignore[return-value]
+
     def batch_terms(self, network: Network, rows: np.ndarray | None, *, count_correct: bool,
-                    gradient: bool = True) -> tuple[float, float, int, Array | None]:
+                    gradient: bool = True) -> tuple[Array, float, Array | int, Array | None]:
         """One batch's ``(Σ_k s_k C_k, Σ_k s_k, correct, ∂C/∂θ)``, as
-        :func:`chainrule.train.batches.batch_terms` gives them for NumPy rows."""
+        :func:`chainrule.train.batches.batch_terms` gives them for NumPy rows, but the
+        cost and the count as 0-d arrays on the device (see :meth:`read`); ``Σ s_k`` is
+        summed on the host, where the weights are too."""
         xp = self.ns.xp
         Xb, Yb, wb = self._rows(rows)
         c = network.forward(Xb, check=False)
         C = network.cached_costs(Yb)  # (m,)
-        if wb is None:
-            cost, weight = float(xp.sum(C)), C.shape[0]
-        else:
-            cost, weight = float(xp.sum(wb * C)), float(xp.sum(wb))
+        cost = xp.sum(C) if wb is None else xp.sum(wb * C)
+        weight = self.weight_total(rows)
         correct = self._correct(c.A[-1], Yb) if count_correct else 0
         grad = network.backward(Yb, wb) if gradient and weight > 0 else None
         return cost, weight, correct, grad
@@ -73,7 +106,7 @@ class DeviceRows:
             same = (A[:, 0] >= 0.5) == (Y[:, 0] >= 0.5)
         else:
             same = xp.argmax(A, axis=1) == xp.argmax(Y, axis=1)
-        return int(xp.sum(xp.astype(same, xp.int64)))
+        return xp.sum(xp.astype(same, xp.int64))  # on the device
 
     def pass_terms(self, network: Network, rows: np.ndarray | None, *, count_correct: bool,
                    grad: np.ndarray | None = None) -> tuple[float, int]:
@@ -88,8 +121,9 @@ class DeviceRows:
         for start in range(0, idx.size, CHUNK):
             cost, _, right, _ = self.batch_terms(network, idx[start:start + CHUNK],
                                                  count_correct=count_correct, gradient=False)
-            total, correct = total + cost, correct + right
-        return total, correct
+            total, correct = total + cost, correct + right  # on the device
+        total, correct = self.read([total, correct])
+        return total, int(correct)
 
     def weight_total(self, rows: np.ndarray | None) -> float:
         """``Σ s_k`` over the selected rows (all when None): their number without weights."""

@@ -42,6 +42,7 @@ from ..optim.solvers import SOLVERS, make_solver
 from ..utils.namespace import assign, to_numpy
 from ..utils.validation import as_generator
 from .batches import ArrayRows, RowReader, is_classifier
+from .device_rows import DeviceRows
 from .divergence import DivergenceGuard
 from .history import EpochInfo, History
 from .interrupts import deferred_interrupt
@@ -122,6 +123,9 @@ class Trainer:
         self.epoch_penalty_sum = 0.0  # Σ_batches m P(θ_batch), P of the weights before the step
         self.epoch_correct = 0
         self.epoch_seconds = 0.0
+        # a device's steps whose cost is not yet read: (k, C, P, Σ s, correct, m), read
+        # together at the epoch's end (reading each step's would wait for the device each step)
+        self._unread: list[tuple[Any, ...]] = []
         self.val_indices: Array | None = None
         self.train_indices: Array | None = None
         self.in_step = False  # True while a step is under way (a second Ctrl-C may stop it)
@@ -191,7 +195,7 @@ class Trainer:
         state = dict(self.__dict__)
         if self.batch == 0:
             state["perm"] = None
-        state["guard"], state["_rows"] = None, None
+        state["guard"], state["_rows"], state["_unread"] = None, None, []
         return state
 
     # -- the run ------------------------------------------------------------------
@@ -276,8 +280,10 @@ class Trainer:
                     batch_callback(self.epoch + 1, self.batch, n_batches)
                 if interrupted[0]:
                     self.epoch_seconds += time.perf_counter() - t0
+                    self._read_costs(data)
                     self.interrupted = True
                     raise KeyboardInterrupt
+            self._read_costs(data)
             self.epoch_seconds += time.perf_counter() - t0
             problem = guard.weights_problem(
                 net.params, (self.epoch_cost_sum + self.epoch_penalty_sum) / n)
@@ -303,7 +309,8 @@ class Trainer:
     def _check_final_cost(self, data: Any, rows: Array | None) -> None:
         """Raise DivergenceError if the cost of a batch (its ``rows`` of ``data``; None:
         all) at the final weights is not finite."""
-        cost = data.batch_terms(self.network, rows, count_correct=False, gradient=False)[0]
+        cost = float(data.batch_terms(self.network, rows, count_correct=False,
+                                      gradient=False)[0])
         if not self.guard.cost_ok(cost):  # type: ignore[union-attr]
             raise self._diverged(f"the cost at the weights training ended with (epoch "
                                  f"{self.epoch}) is not finite", None, epoch=self.epoch)
@@ -318,28 +325,54 @@ class Trainer:
         if g is None:
             return
         m = data.n_rows if rows is None else rows.size
-        total = cost
-        if self.penalty is not None:
-            # C + (α/2m) Σ W² (m the batch's weight Σ s): ∂/∂W gains (α/m) W; the epoch's
-            # cost counts P of these weights (those before the step) once per example, as
-            # scikit-learn's loss_ does
-            penalty = m * self.penalty.add_to(g, net.params, weight)
-            self.epoch_penalty_sum += penalty
-            total += penalty
+        # C + (α/2m) Σ W² (m the batch's weight Σ s): ∂/∂W gains (α/m) W; the epoch's
+        # cost counts P of these weights (those before the step) once per example, as
+        # scikit-learn's loss_ does
+        P = 0.0 if self.penalty is None else self.penalty.add_to(g, net.params, weight)
+        if isinstance(data, DeviceRows):  # C, P, correct on the device: read at the epoch's end
+            self._unread.append((k, cost, P, weight, correct, m))
+        else:
+            self._account(k, cost, P, weight, correct, m)
+        self.optimizer.step(net.params, g)  # type: ignore[attr-defined]
+        self.schedule.on_step(self.optimizer)  # type: ignore[arg-type]
+
+    def _account(self, k: int, cost: float, P: float, weight: float, correct: int,
+                 m: int) -> None:
+        """Check batch ``k``'s cost ``C + m P`` and add it to the epoch's sums."""
+        penalty = m * P
+        self.epoch_penalty_sum += penalty
         # Only the cost is checked each step: a non-finite gradient makes the parameters
         # non-finite, which the next batch's cost or the end-of-epoch check reports, and
         # the guard then puts back the last good weights.
         guard = self.guard
         assert guard is not None
-        if not guard.cost_ok(total, m):
+        if not guard.cost_ok(cost + penalty, m):
             raise self._diverged(f"the cost became non-finite in epoch {self.epoch + 1}, "
                                  f"batch {k}", k)
         if guard.pending_epoch is not None:  # the last epoch end's weights have a finite cost
             guard.confirm()
         self.epoch_correct += correct
         self.epoch_cost_sum += cost * (m / weight)  # the batch's mean cost, once per example
-        self.optimizer.step(net.params, g)  # type: ignore[attr-defined]
-        self.schedule.on_step(self.optimizer)  # type: ignore[arg-type]
+
+    def _read_costs(self, data: Any) -> None:
+        """Account for a device's unread steps, in order, from one copy to the host.
+
+        The steps after a non-finite cost were taken on the device, but the guard puts
+        back the same good weights and the error names the same batch as a check at each
+        step would (the position and step count are set back to that batch's).
+        """
+        unread, self._unread = self._unread, []
+        if not unread:
+            return
+        n = len(unread)
+        values = data.read([u[1] for u in unread] + [u[2] for u in unread]
+                           + [u[4] for u in unread])  # C..., P..., correct...
+        steps_after = self.history.n_steps
+        batch_after = self.batch
+        for i, (k, _, _, weight, _, m) in enumerate(unread):
+            self.batch, self.history.n_steps = k, steps_after - n + i  # as before step k
+            self._account(k, values[i], values[n + i], weight, int(values[2 * n + i]), m)
+        self.batch, self.history.n_steps = batch_after, steps_after
 
     def _diverged(self, what: str, batch: int | None, *, epoch: int | None = None) -> Exception:
         """The DivergenceError to raise (the guard has put the good weights back)."""
