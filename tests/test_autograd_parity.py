@@ -113,6 +113,6 @@ def test_every_activation_and_cost_is_covered():
     seen = {(net.activations[0].name, net.cost.name) for net in nets}
     assert {a for a, _ in seen} == set(HIDDEN)
     assert {c for _, c in seen} == set(COST_OUTPUTS) == set(COSTS)
-    # and the seeds of the central-difference test reach every cost as well
+    # and the random_state values of the central-difference test reach every cost as well
     assert math.gcd(STEP, len(CASES)) == 1
     assert {random_problem(s)[0].cost.name for s in range(0, 240, STEP)} == set(COSTS)

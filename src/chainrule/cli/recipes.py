@@ -28,7 +28,7 @@ class Recipe:
 
 
 RECIPES: dict[str, Recipe] = {
-    # The course's network.  Full-batch Adam with η = 0.01: over the seeds 0-9, 20000 epochs
+    # The course's network.  Full-batch Adam with η = 0.01: over --seed 0-9, 20000 epochs
     # end between C = 0.00009 and 0.0012 (some hearts still miss a piece of a lobe), 30000
     # epochs between 0.00007 and 0.00022 (every heart whole), in 2-4 s on one core.  The
     # course's plain gradient descent would need hundreds of thousands of epochs here.

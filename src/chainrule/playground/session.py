@@ -154,7 +154,8 @@ class Session:
             self.target_epoch = self.run.epoch
             return [*self._train(1), *self._refresh_views(force=True), self.status()]
         elif kind == "reset":
-            self.run = None  # built again from the seed: the same first weights
+            # built again from config.seed (the playground's Seed box): the same first weights
+            self.run = None
             return [*self.apply_config(replace(self.config, epoch=0)), self.status()]
         elif kind == "ledger":
             out = self._ledger(msg["param"], msg["example"])  # checks them first

@@ -255,7 +255,8 @@ def check_compatible(ck: Checkpoint, network: dict[str, Any], training: dict[str
     for key, value in training.items():
         saved = ck.training.get(key)
         if key == "random_state" and (saved is None or value is None):
-            continue  # the generator's state is in the checkpoint; a seed is only checked
+            # the generator's state is in the checkpoint; an integer random_state is only checked
+            continue
         if saved != value:
             raise ConfigError(f"{where}: {key} was {saved!r} when it was written, now "
                               f"{value!r}; resume with the same options, or start afresh "

@@ -96,8 +96,8 @@ def fit(
         A trainer to continue (its options are its own); by default one is built.
     **options
         The engine's options, for the :class:`Trainer` that is built.  A given
-        ``trainer`` keeps its own: then only ``random_state`` is used, as the seed a
-        checkpoint records.
+        ``trainer`` keeps its own: then only ``random_state`` is used, recorded in a
+        checkpoint and compared when one is resumed.
 
         optimizer : {'gd', 'sgd', 'adam', 'lbfgs'} or Solver, default 'adam'
             A name of the registry (:mod:`chainrule.optim.solvers`) or a solver;
