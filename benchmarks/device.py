@@ -37,14 +37,50 @@ BATCH, LR, MOMENTUM = 1024, 0.01, 0.9
 SETTLE = 0.3  # seconds of pause before each timed call: idle BLAS threads stop spinning
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def _device(text: str) -> str:
+    """An argparse type: 'cpu', 'cuda' or 'cuda:N' (checked against the machine later)."""
+    kind, _, index = text.partition(":")
+    if text == "cpu" or (kind == "cuda" and (not index or index.isdigit())):
+        return text
+    raise argparse.ArgumentTypeError(f"expected cpu, cuda or cuda:N (N a GPU's number), "
+                                     f"got {text!r}")
+
+
+def _tasks(text: str) -> list[str]:
+    """An argparse type: task names separated by commas, each one of TASKS."""
+    names = [t for t in text.split(",") if t]
+    unknown = [t for t in names if t not in TASKS]
+    if unknown or not names:
+        given = ", ".join(unknown) if unknown else repr(text)
+        raise argparse.ArgumentTypeError(f"unknown task(s) {given}; "
+                                         f"expected some of {', '.join(TASKS)}")
+    return names
+
+
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks --device",
-                                description=__doc__.split("\n")[0])
-    p.add_argument("--device", default="cuda", help="cuda (default), cuda:1, cpu")
-    p.add_argument("--rows", type=int, default=16384, help="training rows (default 16384)")
-    p.add_argument("--epochs", type=int, default=3, help="epochs per measurement")
-    p.add_argument("--rounds", type=int, default=5, help="rounds (the median is kept)")
-    p.add_argument("--tasks", default=",".join(TASKS), help="comma-separated task names")
+                                description="chainrule on PyTorch tensors against "
+                                "PyTorch's own training loop on the same device.")
+    p.add_argument("--device", type=_device, default="cuda",
+                   help="cuda (default), cuda:N or cpu")
+    p.add_argument("--rows", type=_positive, default=16384,
+                   help="training rows (default 16384)")
+    p.add_argument("--epochs", type=_positive, default=3, help="epochs per measurement")
+    p.add_argument("--rounds", type=_positive, default=5,
+                   help="rounds (the median is kept)")
+    p.add_argument("--tasks", type=_tasks, default=list(TASKS),
+                   help=f"comma-separated task names (default {','.join(TASKS)})")
     p.add_argument("--no-numpy", action="store_true", help="leave out the CPU baseline")
     return p.parse_args(argv)
 
@@ -135,10 +171,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"benchmarks --device {args.device}: no CUDA device on this machine "
               "(torch.cuda.is_available() is False); nothing measured", file=sys.stderr)
         return 2
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        print(f"benchmarks --device {args.device}: this machine has "
+              f"{torch.cuda.device_count()} CUDA device(s), numbered from 0; nothing measured",
+              file=sys.stderr)
+        return 2
     _describe(torch, device, args)
     rng = np.random.default_rng(0)
     print(f"{'task':<18} {'contender':<17} {'s/epoch':>9}")
-    for task in args.tasks.split(","):
+    for task in args.tasks:
         sizes = TASKS[task]
         X_host = rng.random((args.rows, sizes[0]), dtype=np.float32)
         Y_host = np.eye(sizes[-1], dtype=np.float32)[rng.integers(0, sizes[-1], args.rows)]

@@ -58,7 +58,10 @@ SETTINGS: dict[str, tuple[Any, Any]] = {
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description="chainrule against the NumPy loop, "
-        "scikit-learn and PyTorch, side by side in one process.")
+        "scikit-learn and PyTorch, side by side in one process.",
+        epilog="--device {cuda,cuda:N,cpu}: the array-API benchmark instead, chainrule on "
+        "PyTorch tensors against PyTorch's own loop on that device (its options: "
+        "python -m benchmarks --device cuda --help).")
     parser.add_argument("--quick", action="store_true", help="a reduced set (< 2 minutes)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
                         help=f"JSON file to write (default {DEFAULT_OUT})")
@@ -83,6 +86,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--threads: expected numbers separated by commas, got {args.threads!r}")
     if not args.threads or min(args.threads) < 1:
         parser.error("--threads: expected positive thread counts")
+    if args.rounds is not None and args.rounds < 1:
+        parser.error(f"--rounds: expected a number of at least 1, got {args.rounds}")
     args.peers = [p for p in args.peers.split(",") if p]
     for option, path in (("--out", args.out), ("--plot", args.plot)):
         problem = _unwritable(path)

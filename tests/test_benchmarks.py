@@ -103,6 +103,35 @@ def test_bad_options_are_refused():
     assert "--tasks: unknown task(s) z" in proc.stderr
 
 
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--rounds", "-2"], "--rounds: expected a number of at least 1, got -2"),
+    (["--device", "tpu"], "argument --device: expected cpu, cuda or cuda:N"),
+    (["--device", "cuda:x"], "argument --device: expected cpu, cuda or cuda:N"),
+    (["--device", "cuda", "--rows", "-5"], "argument --rows: expected a number of at least 1"),
+    (["--device", "cpu", "--epochs", "0"], "argument --epochs: expected a number of at least 1"),
+    (["--device", "cpu", "--rounds", "x"], "argument --rounds: expected a whole number"),
+    (["--device", "cpu", "--tasks", "784-10"], "argument --tasks: unknown task(s) 784-10"),
+])
+def test_bad_numbers_devices_and_tasks_are_refused_without_a_traceback(argv, message):
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", *argv], cwd=ROOT,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_help_names_the_device_benchmark_and_its_devices():
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    main = subprocess.run([sys.executable, "-m", "benchmarks", "--help"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "--device {cuda,cuda:N,cpu}" in main
+    device = subprocess.run([sys.executable, "-m", "benchmarks", "--device", "cuda", "--help"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                            check=True).stdout
+    assert "cuda (default), cuda:N or cpu" in device and "784-2048-2048-10" in device
+
+
 def test_an_unwritable_out_is_refused_before_measuring(tmp_path):
     # checked up front: nothing is measured and no traceback is printed
     env = dict(os.environ, PYTHONPATH=str(ROOT))
