@@ -85,6 +85,7 @@ def iris_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_readme_examples_run_and_show_their_numbers(iris_folder: Path, capsys):
+    iris_text = (iris_folder / "iris.csv").read_text(encoding="utf-8")
     blocks = _blocks()
     run = [(s, c) for s, c in blocks if s not in NOT_HERE]
     assert len(blocks) - len(run) == 1 and len(run) >= 6
@@ -94,5 +95,7 @@ def test_the_readme_examples_run_and_show_their_numbers(iris_folder: Path, capsy
     # the digits' scores
     assert checked == ["0.834", "1.2", "True", "False", "0.000162", "0.955", "0.973",
                        "0.973", "True", "True", "True"]  # and the same on PyTorch tensors
+    # the README's recipe wrote iris.csv again: byte for byte the file the model was trained on
+    assert (iris_folder / "iris.csv").read_text(encoding="utf-8") == iris_text
     assert (iris_folder / "not-toy.png").stat().st_size > 1000  # the landscape's picture
     assert "finite difference" in capsys.readouterr().out  # render_ledger printed the ledger
