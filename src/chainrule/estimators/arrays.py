@@ -25,9 +25,17 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
-from ..utils.namespace import Namespace, array_namespace, is_numpy, to_numpy
+from ..utils.namespace import (
+    Namespace,
+    array_namespace,
+    as_data,
+    host_kind,
+    is_numpy,
+    to_numpy,
+)
 
-__all__ = ["dispatch_on", "fit_namespace", "predict_namespace", "threshold_labels"]
+__all__ = ["data_inputs", "dispatch_on", "fit_namespace", "predict_namespace",
+           "threshold_labels"]
 
 Array = Any
 
@@ -73,6 +81,14 @@ def fit_namespace(X: object, **others: object) -> Namespace | None:
     return array_namespace(X) if not is_numpy(X) else None
 
 
+def data_inputs(**arrays: object) -> list[object]:
+    """The arrays given by name (``X=``, ``y=``, ...) as numbers to compute on, in order:
+    :func:`~chainrule.utils.namespace.as_data` (a tensor's gradients are not followed;
+    sparse tensors, complex numbers and ``meta`` tensors are refused naming the argument).
+    NumPy inputs, lists and SciPy sparse matrices are given back as they are."""
+    return [as_data(a, name) for name, a in arrays.items()]
+
+
 def follow_x(a: object) -> object:
     """``y`` or ``sample_weight`` of another library than X's: taken to the host, where
     labels are encoded and weights checked (the targets then go to X's device)."""
@@ -87,14 +103,15 @@ def predict_namespace(X: object, fitted: Namespace | None, method: str) -> Names
     ------
     DataError
         Naming X and the method: X of another library or device than the network's,
-        or dispatch off for a network fitted on another library's arrays.
+        or dispatch off for a network fitted on another library's arrays; naming X, a
+        tensor that holds no dense real numbers (``as_data``).
     """
     if fitted is None and is_numpy(X):
         return None
     on = dispatch_on()
     if not on:
         _refuse_off_host(X, "X")
-    ns = array_namespace(X) if on else None
+    ns = array_namespace(as_data(X, "X")) if on else None  # X holds dense real numbers
     if fitted is not None and not on:
         raise DataError(f"X: {method}() was fitted on {fitted.name} arrays on "
                         f"{fitted.device} with array_api_dispatch on; turn it on again "
@@ -103,8 +120,9 @@ def predict_namespace(X: object, fitted: Namespace | None, method: str) -> Names
         ns is not None and fitted is not None and ns.name == fitted.name
         and str(ns.device) == str(fitted.device))
     if not same:
+        given = host_kind(X) if ns is None else _where(ns)
         raise DataError(f"X: {method}() must use the same namespace and device as fit: "
-                        f"fitted on {_where(fitted)}, X is {_where(ns)}")
+                        f"fitted on {_where(fitted)}, X is {given}")
     return ns
 
 

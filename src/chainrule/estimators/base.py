@@ -49,8 +49,15 @@ from ..train.history import EpochInfo
 from ..train.progress import ProgressBar
 from ..train.stopping import EarlyStopping
 from ..train.trainer import Trainer
-from ..utils.namespace import Namespace, is_numpy, namespace_dtype, take_rows
-from .arrays import device_dtypes, dispatch_on, fit_namespace, follow_x, predict_namespace
+from ..utils.namespace import Namespace, as_data, is_numpy, namespace_dtype, take_rows
+from .arrays import (
+    data_inputs,
+    device_dtypes,
+    dispatch_on,
+    fit_namespace,
+    follow_x,
+    predict_namespace,
+)
 from .hyperparameters import check_hyperparameters
 from .parameters import LayerList, copy_layers, starting_weights
 
@@ -202,6 +209,7 @@ class BaseMLP(BaseEstimator):
             n_in, n_out = X.n_inputs, X.n_outputs
         else:
             ns = self._fit_namespace(X, y, sample_weight)
+            X, y, sample_weight = data_inputs(X=X, y=y, sample_weight=sample_weight)
             if ns is not None or dispatch_on():  # y and the weights follow X
                 y, sample_weight = follow_x(y), follow_x(sample_weight)
             X, Y, y_labels = self._validate_input(X, y, incremental, not continuing, dtype,
@@ -469,6 +477,7 @@ class BaseMLP(BaseEstimator):
         check_is_fitted(self)
         net = self.network_
         ns = predict_namespace(X, net.namespace, f"{type(self).__name__}.{method}")
+        X = as_data(X, "X")
         dtype = net.dtype if ns is None else ns.dtype(net.dtype)
         X = validate_data(self, X, reset=False, dtype=dtype, accept_sparse=SPARSE_FORMATS)
         return self._output(as_csr(X), logits=logits)

@@ -18,7 +18,7 @@ from ..errors import ConfigError
 from ..model.devices import normalised_rows
 from ..optim.checks import check_choice
 from ..utils.namespace import Namespace, array_namespace, namespace_dtype, to_numpy
-from .arrays import classes_on, follow_x, sigmoid, threshold_labels
+from .arrays import classes_on, data_inputs, follow_x, sigmoid, threshold_labels
 from .base import BaseMLP, MLPTags, partial_fit_available, result_dtype
 from .hyperparameters import signature, storing_init
 from .regressor import SQUARED_LOSSES
@@ -171,6 +171,7 @@ validation_scores_, best_validation_score_
         ``accuracy_score`` would count in the device's default float, float32 for PyTorch).
         """
         check_is_fitted(self)
+        X, y, sample_weight = data_inputs(X=X, y=y, sample_weight=sample_weight)
         ns = self.network_.namespace
         if ns is None or isinstance(self.classes_, np.ndarray):  # text labels: on the host
             return super().score(X, y, sample_weight)

@@ -14,6 +14,7 @@ from ..data.lazy import is_lazy, map_rows
 from ..errors import ConfigError, DataError
 from ..optim.checks import check_choice
 from ..utils.namespace import Namespace, namespace_dtype, to_numpy
+from .arrays import data_inputs
 from .base import BaseMLP, MLPTags, partial_fit_available, result_dtype
 from .hyperparameters import signature, storing_init
 
@@ -156,6 +157,13 @@ default='relu'
         """One epoch over ``(X, y)``, continuing the weights and the optimiser's state
         (``sample_weight`` as in :meth:`fit`)."""
         return self._fit(X, y, incremental=True, sample_weight=sample_weight)
+
+    def score(self, X: object, y: object, sample_weight: object = None) -> float:
+        """The coefficient of determination ``R² = 1 − Σ(y − a)² / Σ(y − ȳ)²`` of
+        :meth:`predict` on ``(X, y)``, as scikit-learn's (tensors taken as data: their
+        gradients are not followed)."""
+        X, y, sample_weight = data_inputs(X=X, y=y, sample_weight=sample_weight)
+        return super().score(X, y, sample_weight)
 
     def predict(self, X: object) -> Array:
         """The network's output ``a(L)``: shape (n_samples,) for one output, else (n, n_outputs).

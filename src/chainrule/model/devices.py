@@ -21,12 +21,23 @@ import numpy as np
 from ..data.scaling import Standardizer
 from ..errors import ConfigError, DataError
 from ..nn.network import Network
-from ..utils.namespace import Namespace, array_namespace, as_2d_portable, is_numpy, to_numpy
+from ..utils.namespace import (
+    Namespace,
+    array_namespace,
+    as_2d_portable,
+    as_data,
+    host_kind,
+    is_numpy,
+    to_numpy,
+)
 
 __all__ = ["device_labels", "device_like", "device_matrix", "device_proba", "device_scaler",
            "host_labels", "normalised_rows", "scaled", "where"]
 
 Array = Any
+
+
+ACCEPTED = "'cpu', 'cuda', 'cuda:N', a torch.device or None (NumPy)"
 
 
 def device_like(device: object = None, like: object = None) -> object:
@@ -36,20 +47,24 @@ def device_like(device: object = None, like: object = None) -> object:
     Parameters
     ----------
     device : str or torch.device, optional
-        A PyTorch device: ``'cpu'``, ``'cuda'``, ``'cuda:1'``, ``torch.device(...)``
-        (PyTorch tensors there).  None: NumPy on the host, unless ``like`` is given.
+        A PyTorch device: ``'cpu'``, ``'cuda'``, ``'cuda:N'`` for a CUDA device PyTorch
+        sees, ``'mps'`` where ``torch.backends.mps.is_available()``, or a
+        ``torch.device`` of those (PyTorch tensors there).  None: NumPy on the host,
+        unless ``like`` is given.
     like : array, optional
-        An array of the library and device wanted (a CuPy array, a tensor, ...).
+        An array of the library and device wanted: a NumPy array, a PyTorch tensor (on a
+        device ``device`` accepts), a CuPy array, ...  A list is not an array: refused.
 
     Raises
     ------
     ConfigError
-        Naming ``device``: both given, PyTorch missing, an unknown or unavailable device.
+        Naming ``device`` or ``like``: both given, PyTorch missing, a device of another
+        kind (``'meta'``, ``'cpu:7'``, ...) or one not available here.
     """
     if like is not None:
         if device is not None:
             raise ConfigError("device: give device or like, not both")
-        return None if is_numpy(like) else like
+        return _like(like)
     if device is None:
         return None
     try:
@@ -58,21 +73,53 @@ def device_like(device: object = None, like: object = None) -> object:
         raise ConfigError(f"device: {device!r} names a PyTorch device and PyTorch is not "
                           "installed (pip install torch 'chainrule[array-api]'); for CuPy "
                           "pass like=cupy.empty(0)") from None
+    if not isinstance(device, str | torch.device):
+        raise ConfigError(f"device: expected {ACCEPTED}, got {device!r}")
     try:
-        place = torch.device(device)  # type: ignore[arg-type]
-    except (RuntimeError, TypeError):
-        raise ConfigError(f"device: expected 'cpu', 'cuda', 'cuda:N', a torch.device or "
-                          f"None (NumPy), got {device!r}") from None
-    if place.type == "cuda" and (not torch.cuda.is_available() or
-                                 (place.index or 0) >= torch.cuda.device_count()):
+        place = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ConfigError(f"device: expected {ACCEPTED}, got {device!r}") from None
+    _check_place(torch, place, "device", repr(device))
+    return torch.empty(0, device=place)
+
+
+def _like(like: object) -> object:
+    """``like`` checked: None for a NumPy array, else the array (a tensor on a device
+    that ``device`` would accept)."""
+    if isinstance(like, np.ndarray):
+        return None
+    if is_numpy(like):  # lists, numbers, SciPy matrices: not an array of a library
+        raise ConfigError(f"like: expected an array of the library and device wanted (a "
+                          f"NumPy array, a PyTorch tensor, a CuPy array), got "
+                          f"{type(like).__name__}")
+    if type(like).__module__.split(".")[0] == "torch":
+        import torch
+
+        _check_place(torch, like.device, "like", f"a tensor on {str(like.device)!r}")  # type: ignore[attr-defined]
+    return like
+
+
+def _check_place(torch: Any, place: Any, name: str, given: str) -> None:
+    """Refuse, naming ``name``, a torch device that is not cpu, an available CUDA device
+    or an available MPS device."""
+    if place.type == "cpu" and place.index in (None, 0):
+        return
+    if place.type == "cuda":
         count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        raise ConfigError(f"device: {device!r} is not available here ({count} CUDA "
+        if (place.index or 0) < count:
+            return
+        raise ConfigError(f"{name}: {given} is not available here ({count} CUDA "
                           "device(s) seen by PyTorch)")
-    try:
-        return torch.empty(0, device=place)
-    except (RuntimeError, AssertionError) as exc:
-        raise ConfigError(f"device: {device!r} is not available here "
-                          f"({str(exc).splitlines()[0]})") from None
+    if place.type == "mps" and place.index in (None, 0):
+        if torch.backends.mps.is_available():
+            return
+        raise ConfigError(f"{name}: {given} is not available here (PyTorch sees no MPS "
+                          "device)")
+    if name == "like":
+        raise ConfigError(f"like: {given}; expected a tensor on 'cpu' or on a CUDA (or "
+                          "MPS) device PyTorch sees")
+    raise ConfigError(f"device: expected {ACCEPTED}, got {given} (and 'mps' where PyTorch "
+                      "has it)")
 
 
 def where(network: Network) -> str:
@@ -90,11 +137,12 @@ def device_matrix(X: object, network: Network, name: str = "X") -> tuple[Array, 
     DataError
         Naming ``name``, when X is not where the network is (say ``model.to(...)``).
     """
+    X = as_data(X, name)
     ns = array_namespace(X)
     fitted = network.namespace
     if ns is None or fitted is None or ns.name != fitted.name or \
             str(ns.device) != str(fitted.device):
-        place = "NumPy arrays" if ns is None else f"{ns.name} arrays on {ns.device}"
+        place = host_kind(X) if ns is None else f"{ns.name} arrays on {ns.device}"
         raise DataError(f"{name}: {place}, but the model is {where(network)}: move it there "
                         "first (model.to(device) or model.to(like=X); model.to(None) for "
                         "NumPy)")

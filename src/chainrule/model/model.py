@@ -373,7 +373,14 @@ class Model:
     def outputs(self, X: object, *, source: Source | None = None) -> Array:
         """The network's outputs ``a(L)`` for each row of ``X``, shape (N, n_outputs):
         the numbers ``chainrule predict`` prints.  A Dask array or DataFrame gives a lazy
-        Dask array, computed block by block where the blocks live."""
+        Dask array, computed block by block where the blocks live.
+
+        The outputs are in the network's dtype (``model.network.dtype``) whatever X's
+        float dtype, for NumPy arrays and tensors alike: a float64 model answers a float32
+        tensor in float64, a float32 model a float64 one in float32.  (The estimators
+        follow scikit-learn instead, float32 results for float32 input, and build a
+        float32 network when fitted on float32 data.)  A tensor that records gradients
+        is read as data: the outputs are never part of its autograd graph."""
         if is_lazy(X):
             return map_rows(X, self.outputs, width=self.n_outputs, dtype=self.network.dtype)
         if self.network.namespace is not None or not is_numpy(X):  # X's library and device
@@ -386,6 +393,7 @@ class Model:
 
         A class is the largest output's, or for a single output the second
         class where ``a ≥ 1/2``.  A Dask array or DataFrame gives a lazy Dask array.
+        Outputs of a regressor are in the network's dtype (see :meth:`outputs`).
         """
         if is_lazy(X):
             labels = np.asarray(self.classes) if self.classes is not None else None

@@ -37,7 +37,14 @@ import numpy as np
 from ..errors import ConfigError, DataError, ShapeError
 from ..utils import html
 from ..utils.memory import check_memory
-from ..utils.namespace import Namespace, array_namespace, as_2d_portable, is_numpy, to_numpy
+from ..utils.namespace import (
+    Namespace,
+    array_namespace,
+    as_2d_portable,
+    host_kind,
+    is_numpy,
+    to_numpy,
+)
 from ..utils.validation import as_2d, as_float_dtype, as_generator, check_same_rows
 from . import layers, portable
 from .activations import Activation, get_activation
@@ -485,7 +492,8 @@ class Network:
             return as_2d(X, name, width, self.dtype)
         ns = array_namespace(X)
         if not _same_place(ns, self.namespace):
-            raise DataError(f"{name}: {_place(ns)}, but the network's parameters are "
+            given = _place(ns) if ns is not None else f"{host_kind(X)} on the host"
+            raise DataError(f"{name}: {given}, but the network's parameters are "
                             f"{_place(self.namespace)}: move one to the other first "
                             f"(network.move_to({name}))")
         return as_2d_portable(X, name, width, self.dtype, ns)

@@ -23,7 +23,7 @@ from ..errors import ConfigError
 from ..nn.network import Network
 from ..optim.checks import check_bool, check_int
 from ..utils.files import NotARegularFile, refuse_non_regular
-from ..utils.namespace import array_namespace, is_numpy, to_numpy
+from ..utils.namespace import array_namespace, as_data, is_numpy, to_numpy
 from .batches import as_arrays, as_weights, evaluate, is_row_source
 from .checkpoint import (
     CheckpointError,
@@ -73,6 +73,8 @@ def fit(
         Trained in place.
     X : array-like or memmap of shape (N, n_in)
         Rows are examples.  Never copied whole: batches are gathered as needed.
+        A PyTorch tensor trains on its device; one that records gradients is read as
+        data (``X.detach()``, no copy); sparse, complex and ``meta`` tensors are refused.
     y : array-like of shape (N, n_out)
         Targets (one-hot rows for cross-entropy).
     epochs : int
@@ -251,6 +253,7 @@ def _data(network: Network, X: object, y: object, name: str) -> tuple[Any, Any]:
             raise ConfigError(f"{name}: a data source holds its targets; give y=None")
         return X, None
     if not is_numpy(X, y):  # another array library: the network trains where X lives
+        X, y = as_data(X, name), as_data(y, "y" if name == "X" else name)
         ns = array_namespace(X, y)
         network.move_to(X)
         X2, Y2 = network.check_XY(X, y)

@@ -20,8 +20,8 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, ShapeError
 
-__all__ = ["Namespace", "array_namespace", "as_2d_portable", "assign", "is_numpy",
-           "namespace_dtype", "take_rows", "to_namespace", "to_numpy"]
+__all__ = ["Namespace", "array_namespace", "as_2d_portable", "as_data", "assign", "host_kind",
+           "is_numpy", "namespace_dtype", "take_rows", "to_namespace", "to_numpy"]
 
 Array = Any  # an array of any array-API library
 FOREIGN = ("torch", "cupy")  # array libraries recognised by the module of their array type
@@ -41,6 +41,47 @@ def _foreign(a: object) -> bool:
         return False
     # torch's tensors have no __array_namespace__ of their own: array-api-compat wraps them
     return hasattr(a, "__array_namespace__") or type(a).__module__.split(".")[0] in FOREIGN
+
+
+def as_data(a: object, name: str) -> object:
+    """``a`` as numbers to compute on: NumPy input and array-likes as they are; an array of
+    another library checked to hold real numbers in a dense layout on a device with data.
+
+    A PyTorch tensor that records gradients (``requires_grad``) is taken as data: its
+    ``a.detach()``, a view of the same memory (no copy).  chainrule computes its own
+    gradients; what it returns is never part of the caller's autograd graph.
+
+    Raises
+    ------
+    DataError
+        Naming ``name``: a sparse (or other non-strided) tensor, complex numbers, or a
+        tensor on PyTorch's ``meta`` device, which holds shapes and no values.
+    """
+    if not _foreign(a):
+        return a
+    layout = str(getattr(a, "layout", "torch.strided"))
+    if layout != "torch.strided":
+        raise DataError(f"{name}: a tensor of layout {layout}; chainrule computes on dense "
+                        f"tensors: give {name}.to_dense()")
+    if getattr(getattr(a, "device", None), "type", None) == "meta":
+        raise DataError(f"{name}: a tensor on device 'meta', which holds no data; give one "
+                        "on 'cpu' or 'cuda'")
+    if "complex" in str(getattr(a, "dtype", "")):
+        raise DataError(f"{name}: expected real numbers, got {a.dtype}")  # type: ignore[attr-defined]
+    return _detached(a)
+
+
+def _detached(a: object) -> object:
+    """A tensor out of autograd's graph (a view, no copy); any other array as it is."""
+    return a.detach() if getattr(a, "requires_grad", False) else a  # type: ignore[attr-defined]
+
+
+def host_kind(a: object) -> str:
+    """What ``a``, an input NumPy reads, is in words: ``'NumPy arrays'`` for a NumPy array,
+    e.g. ``'a list (an array-like NumPy reads)'`` otherwise."""
+    if isinstance(a, np.ndarray):
+        return "NumPy arrays"
+    return f"a {type(a).__name__} (an array-like NumPy reads)"
 
 
 def _compat() -> ModuleType:
@@ -124,12 +165,13 @@ def to_namespace(a: object, ns: Namespace | None, dtype: np.dtype | None = None)
 
 
 def to_numpy(a: object) -> np.ndarray:
-    """``a`` as a NumPy array on the host: the one explicit move off a device."""
+    """``a`` as a NumPy array on the host: the one explicit move off a device (a tensor
+    that records gradients is read as data, :func:`as_data`)."""
     if isinstance(a, np.ndarray) or is_numpy(a):
         return np.asarray(a)
     if type(a).__module__.split(".")[0] == "cupy":
         return a.get()  # CuPy refuses implicit copies to the host
-    return np.asarray(_compat().to_device(a, "cpu"))
+    return np.asarray(_compat().to_device(_detached(a), "cpu"))
 
 
 def take_rows(A: Array, rows: np.ndarray) -> Array:
@@ -157,9 +199,10 @@ def as_2d_portable(X: Array, name: str, width: int | None, dtype: np.dtype,
 
     ``X`` stays in its library and on its device: an (N, width) array of ``dtype``
     (converted there when its dtype differs), with finite values; and whether one
-    example of shape (width,) was given.
+    example of shape (width,) was given.  ``X`` is taken as data first (:func:`as_data`:
+    a tensor's gradients are not followed; sparse, complex and ``meta`` are refused).
     """
-    xp, single = ns.xp, False
+    X, xp, single = as_data(X, name), ns.xp, False
     if X.ndim == 1:
         if width is not None and width != 1 and X.shape[0] == width:
             X, single = X[None, :], True
