@@ -11,6 +11,7 @@ tensors, sparse layouts, tensors on the ``meta`` device.  ``load_model(device=..
 from __future__ import annotations
 
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
@@ -268,3 +269,43 @@ def test_an_array_like_on_the_host_is_named_as_what_it_is(data, dispatch):
         est.predict(rows)
     with pytest.raises(DataError, match=r"^X: NumPy arrays, but the model is torch"):
         model.predict(X.numpy())  # a NumPy array is still called one
+
+
+# -- targets and weights are checked as X is ------------------------------------------------
+
+def unreadable(a: torch.Tensor) -> list[tuple[torch.Tensor, str]]:
+    """``a`` on meta, sparse and complex, with the start of each refusal's reason."""
+    return [(a.to("meta"), "a tensor on device 'meta', which holds no data"),
+            (a.to_sparse(), r"a tensor of layout torch.sparse_coo; .*to_dense\(\)"),
+            (a.to(torch.complex128), "expected real numbers, got torch.complex128")]
+
+
+def test_targets_and_weights_that_hold_no_real_dense_numbers_are_refused_by_name(data,
+                                                                                dispatch):
+    X, y, Y = data
+    model = Model(fresh()).fit(X, y, task="classification", **FIT)
+    ones = torch.ones(40, dtype=torch.float64)
+    for bad, why in unreadable(y.double()):
+        for call in [partial(Model(fresh()).fit, X, bad, **FIT),
+                     partial(Model(fresh()).fit, X.numpy(), bad, **FIT),
+                     partial(model.evaluate, X, bad), partial(MLPRegressor(**EST).fit, X, bad)]:
+            with pytest.raises(DataError, match=rf"^y: {why}"):
+                call()
+    for bad, why in unreadable(Y):
+        with pytest.raises(DataError, match=rf"^y: {why}"):
+            train_fit(fresh(), X, bad, **FIT)
+    for bad, why in unreadable(ones):
+        for call in [partial(train_fit, fresh(), X, Y, sample_weight=bad, **FIT),
+                     partial(MLPRegressor(**EST).fit, X, y.double(), sample_weight=bad)]:
+            with pytest.raises(DataError, match=rf"^sample_weight: {why}"):
+                call()
+
+
+def test_weights_that_record_gradients_weigh_numpy_rows_as_plain_ones(data):
+    X, _, Y = data
+    ref, net = fresh(), fresh()
+    w = torch.linspace(0.5, 2.0, 40, dtype=torch.float64)
+    train_fit(ref, X.numpy(), Y.numpy(), sample_weight=w.numpy(), **FIT)
+    train_fit(net, X.numpy(), Y.numpy(), sample_weight=graph(w),
+              validation_data=(X.numpy()[:8], Y.numpy()[:8], graph(w[:8])), **FIT)
+    np.testing.assert_array_equal(net.params, ref.params)

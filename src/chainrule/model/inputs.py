@@ -16,7 +16,7 @@ import numpy as np
 from ..data.frames import first_bad_cell, is_frame, numeric_columns
 from ..data.source import Source
 from ..errors import DataError, ShapeError
-from ..utils.namespace import to_numpy
+from ..utils.namespace import as_data, to_numpy
 from ..utils.validation import as_2d, check_finite, check_numeric
 
 __all__ = ["frame_names", "input_matrix", "select_columns", "target_array"]
@@ -94,7 +94,11 @@ def input_matrix(X: object, features: Sequence[str] | None, n_inputs: int,
 
 
 def target_array(y: object) -> tuple[Array, tuple[str, ...] | None]:
-    """Targets as an array, and their names when a table or a named Series gave them."""
+    """Targets as an array, and their names when a table or a named Series gave them.
+
+    A tensor is read as data (:func:`~chainrule.utils.namespace.as_data`: its gradients
+    are not followed; sparse, complex and ``meta`` tensors are refused naming y)."""
+    y = as_data(y, "y")
     if is_frame(y):
         return y.to_numpy(), frame_names(y)  # type: ignore[attr-defined]
     if type(y).__module__.startswith("pandas") and type(y).__name__ == "Series":

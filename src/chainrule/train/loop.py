@@ -178,6 +178,7 @@ def fit(
     """
     n_epochs = check_int(epochs, "epochs")
     _check_options(options)
+    sample_weight = as_data(sample_weight, "sample_weight")
     X_arr, Y_arr = _data(network, X, y, "X")
     if isinstance(X_arr, DeviceRows) and sample_weight is not None:
         X_arr = X_arr.with_weights(as_weights(to_numpy(sample_weight), X_arr.n_rows))
@@ -241,7 +242,8 @@ def _validation(network: Network, data: object) -> Validation:
             raise ConfigError("validation_data: sample weights are not taken with a data "
                               "source")
         return Xv, None, None, None
-    weights = as_weights(data[2], Xv.shape[0], "validation_data's sample weights") \
+    weights = as_weights(as_data(data[2], "validation_data's sample weights"), Xv.shape[0],
+                         "validation_data's sample weights") \
         if len(data) == 3 else None
     return Xv, Yv, None, weights
 
