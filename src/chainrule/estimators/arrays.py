@@ -49,7 +49,7 @@ def dispatch_on() -> bool:
 
 def _refuse_off_host(a: object, name: str) -> None:
     """With dispatch off an array must convert to NumPy: one on a device is refused."""
-    ns = array_namespace(a)
+    ns = array_namespace(a, name=name)
     if ns is not None and (ns.name == "cupy" or str(ns.device) != "cpu"):
         raise DataError(f"{name}: a {ns.name} array on {ns.device}; scikit-learn converts "
                         "inputs to NumPy unless array_api_dispatch is on: "

@@ -96,7 +96,7 @@ def _like(like: object) -> object:
         import torch
 
         _check_place(torch, like.device, "like", f"a tensor on {str(like.device)!r}")  # type: ignore[attr-defined]
-    return like
+    return as_data(like, "like")  # dense real numbers of NumPy, PyTorch or CuPy
 
 
 def _check_place(torch: Any, place: Any, name: str, given: str) -> None:

@@ -41,7 +41,7 @@ from ..train import evaluate as evaluate_network
 from ..train import loop as training
 from ..train.device_rows import DeviceRows
 from ..utils import validation
-from ..utils.namespace import is_numpy, to_numpy
+from ..utils.namespace import as_data, is_numpy, to_numpy
 from ..utils.validation import as_2d, row_blocks
 from ..utils.version import __version__
 from .devices import (
@@ -553,6 +553,7 @@ class Model:
         src = source if source is not None else Source("X", list(self.feature_names or ()))
         options.setdefault("classification", self._classification())
         if not is_numpy(X):  # the network trains where X lives, scaled there
+            X = as_data(X, src.name)
             A, ns = device_matrix(X, self.network.move_to(X))
             self.history = training.fit(self.network, scaled(A, self.scaler, ns),
                                         ns.asarray(host_labels(Y)), **options)
@@ -581,8 +582,9 @@ class Model:
             self.feature_names = frame_names(X)
         on_device = not is_numpy(X)  # the network goes where X lives, X is checked there
         if on_device:
-            A = device_matrix(X, self.network.move_to(X))[0]
             src = source if source is not None else Source("X", list(self.feature_names or ()))
+            X = as_data(X, src.name)
+            A = device_matrix(X, self.network.move_to(X))[0]
         else:
             A, src = input_matrix(X, self.feature_names, self.n_inputs, source)
         tsrc = target_source if target_source is not None else Source("y")

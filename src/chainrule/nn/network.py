@@ -41,6 +41,7 @@ from ..utils.namespace import (
     Namespace,
     array_namespace,
     as_2d_portable,
+    as_data,
     host_kind,
     is_numpy,
     to_numpy,
@@ -351,7 +352,7 @@ class Network:
         Network
             ``self``.
         """
-        ns = None if like is None else array_namespace(like)
+        ns = None if like is None else array_namespace(as_data(like, "like"), name="like")
         if _same_place(ns, self.namespace):
             return self
         host = to_numpy(self.params)

@@ -1,10 +1,15 @@
 """Which array library holds the data: NumPy, or another through the array API standard.
 
 chainrule computes with the library its inputs come from: NumPy arrays stay on NumPy's
-fast path, untouched; PyTorch tensors (CPU or CUDA), CuPy arrays and the other libraries
-that array-api-compat wraps are computed on by their own namespace, on their own device.
-``array_api_compat`` is imported only when such an array arrives (never for NumPy), and it
-is an optional dependency: ``pip install chainrule[array-api]``.
+fast path, untouched; PyTorch tensors (CPU or CUDA) and CuPy arrays are computed on by their
+own namespace (array-api-compat's wrapper), on their own device.  ``array_api_compat`` is
+imported only when such an array arrives (never for NumPy), and it is an optional
+dependency: ``pip install chainrule[array-api]``.
+
+Arrays of other array-API libraries (JAX's, say) are refused by name:
+the parameters are one flat array that optimisers update in place through per-layer views
+(:class:`~chainrule.nn.Network`), which the standard alone does not promise (its arrays may
+be immutable, its slices copies).  Convert them to NumPy first.
 
 Nothing moves between libraries or devices silently.  :func:`to_numpy` is the one explicit
 move to the host, used where a step can only run there (SciPy's L-BFGS, model files) and
@@ -20,11 +25,13 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, ShapeError
 
-__all__ = ["Namespace", "array_namespace", "as_2d_portable", "as_data", "assign", "host_kind",
-           "is_numpy", "namespace_dtype", "take_rows", "to_namespace", "to_numpy"]
+__all__ = ["SUPPORTED", "Namespace", "array_namespace", "as_2d_portable", "as_data", "assign",
+           "check_library", "host_kind", "is_numpy", "namespace_dtype", "take_rows",
+           "to_namespace", "to_numpy"]
 
 Array = Any  # an array of any array-API library
 FOREIGN = ("torch", "cupy")  # array libraries recognised by the module of their array type
+SUPPORTED = "NumPy arrays, PyTorch tensors and CuPy arrays"
 
 
 def is_numpy(*arrays: object) -> bool:
@@ -43,6 +50,26 @@ def _foreign(a: object) -> bool:
     return hasattr(a, "__array_namespace__") or type(a).__module__.split(".")[0] in FOREIGN
 
 
+def _library(a: object) -> str:
+    """The top-level module of ``a``'s type: ``'torch'``, ``'cupy'``, ``'jaxlib'``, ..."""
+    return type(a).__module__.split(".")[0]
+
+
+def check_library(a: object, name: str) -> None:
+    """Refuse ``a``, naming ``name``, when it is an array of a library chainrule does not
+    compute on (anything but NumPy, PyTorch and CuPy; array-likes NumPy reads pass).
+
+    Raises
+    ------
+    DataError
+        Naming ``name``, the library, what chainrule takes and how to convert.
+    """
+    if _foreign(a) and _library(a) not in FOREIGN:
+        raise DataError(f"{name}: an array of {_library(a)} ({type(a).__name__}); chainrule "
+                        f"computes on {SUPPORTED}: convert {name} first, e.g. "
+                        f"numpy.from_dlpack({name})")
+
+
 def as_data(a: object, name: str) -> object:
     """``a`` as numbers to compute on: NumPy input and array-likes as they are; an array of
     another library checked to hold real numbers in a dense layout on a device with data.
@@ -54,11 +81,13 @@ def as_data(a: object, name: str) -> object:
     Raises
     ------
     DataError
-        Naming ``name``: a sparse (or other non-strided) tensor, complex numbers, or a
-        tensor on PyTorch's ``meta`` device, which holds shapes and no values.
+        Naming ``name``: a sparse (or other non-strided) tensor, complex numbers, a
+        tensor on PyTorch's ``meta`` device, which holds shapes and no values, or an
+        array of a library other than NumPy, PyTorch and CuPy (:func:`check_library`).
     """
     if not _foreign(a):
         return a
+    check_library(a, name)
     layout = str(getattr(a, "layout", "torch.strided"))
     if layout != "torch.strided":
         raise DataError(f"{name}: a tensor of layout {layout}; chainrule computes on dense "
@@ -125,25 +154,28 @@ class Namespace:
         return xp.asarray(a, dtype=self.dtype(dtype), device=self.device)
 
 
-def array_namespace(*arrays: object) -> Namespace | None:
+def array_namespace(*arrays: object, name: str = "X") -> Namespace | None:
     """The namespace and device of ``arrays``; None when they are all NumPy (the fast path).
 
     Raises
     ------
     DataError
-        If the arrays come from different libraries or devices.
+        Naming ``name``: the arrays come from different libraries or devices, or from a
+        library other than NumPy, PyTorch and CuPy (:func:`check_library`).
     """
     if is_numpy(*arrays):
         return None
-    compat = _compat()
     foreign = [a for a in arrays if _foreign(a)]
+    for a in foreign:
+        check_library(a, name)
+    compat = _compat()
     try:
         xp = compat.array_namespace(*foreign)
     except TypeError as e:
-        raise DataError(f"X: arrays of different libraries ({e})") from None
+        raise DataError(f"{name}: arrays of different libraries ({e})") from None
     devices = {str(compat.device(a)) for a in foreign}
     if len(devices) > 1:
-        raise DataError(f"X: arrays on different devices ({', '.join(sorted(devices))}); "
+        raise DataError(f"{name}: arrays on different devices ({', '.join(sorted(devices))}); "
                         "move them to one first")
     return Namespace(xp, compat.device(foreign[0]))
 

@@ -36,7 +36,12 @@ def as_float_dtype(dtype: object, name: str = "dtype") -> np.dtype:
 
 
 def check_numeric(X: object, name: str) -> Array:
-    """``np.asarray(X)``, refusing object, string, complex and empty arrays."""
+    """``np.asarray(X)``, refusing object, string, complex and empty arrays and SciPy's
+    sparse matrices (NumPy would read one as a 0-d object array)."""
+    if type(X).__module__.startswith("scipy.sparse"):
+        raise DataError(f"{name}: a SciPy sparse {type(X).__name__}; networks here take dense "
+                        f"arrays: give {name}.toarray() (the scikit-learn estimators "
+                        "take sparse X as they are)")
     try:
         A = np.asarray(X)
     except (ValueError, TypeError) as exc:  # ragged nested lists
