@@ -2,7 +2,8 @@
 
 Two tasks, float32, batch 1024, SGD with momentum (the same step in both): 784-256-10
 and 784-2048-2048-10 (relu, softmax and cross-entropy), on random rows of MNIST's shape.
-Contenders, interleaved in one process, each from the same starting weights:
+Contenders, interleaved in one process, each from the same starting weights (chainrule's
+initialisation, copied into PyTorch's ``nn.Linear`` layers):
 
 * ``chainrule-device``: :func:`chainrule.train.fit` on tensors of the device (the network
   moves there; nn.portable's passes);
@@ -13,7 +14,8 @@ Contenders, interleaved in one process, each from the same starting weights:
 The table gives the median seconds per epoch and the ratios chainrule-device / pytorch
 (target ≤ 1.1) and chainrule-device / chainrule-numpy.  ``--device cpu`` runs the same on
 PyTorch's CPU tensors, where no GPU is.  No CUDA device: a line says so, and the exit
-status is 2.  The first lines name the device, the versions and the threads in use.
+status is 2.  The first lines name the device, the versions (chainrule's too) and the
+threads in use.
 
 Each timed call starts after a pause (``SETTLE`` seconds): OpenBLAS's worker threads
 spin for about 0.1 s after NumPy's last product, and on a small machine they took the
@@ -25,7 +27,6 @@ GPU machine takes a minute or two, most of it chainrule's NumPy baseline of the 
 from __future__ import annotations
 
 import argparse
-import itertools
 import statistics
 import sys
 import time
@@ -69,16 +70,17 @@ def _tasks(text: str) -> list[str]:
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m benchmarks --device",
+    p = argparse.ArgumentParser(prog="python -m benchmarks",
                                 description="chainrule on PyTorch tensors against "
                                 "PyTorch's own training loop on the same device.")
     p.add_argument("--device", type=_device, default="cuda",
                    help="cuda (default), cuda:N or cpu")
     p.add_argument("--rows", type=_positive, default=16384,
                    help="training rows (default 16384)")
-    p.add_argument("--epochs", type=_positive, default=3, help="epochs per measurement")
+    p.add_argument("--epochs", type=_positive, default=3,
+                   help="epochs per measurement (default 3)")
     p.add_argument("--rounds", type=_positive, default=5,
-                   help="rounds (the median is kept)")
+                   help="rounds; the median is kept (default 5)")
     p.add_argument("--tasks", type=_tasks, default=list(TASKS),
                    help=f"comma-separated task names (default {','.join(TASKS)})")
     p.add_argument("--no-numpy", action="store_true", help="leave out the CPU baseline")
@@ -90,24 +92,37 @@ def _sync(torch, device) -> None:
         torch.cuda.synchronize(device)
 
 
-def _chainrule(sizes, X, Y, epochs, seed):
+def start(sizes: list[int], seed: int):
+    """The starting network every contender trains from (float32, relu, softmax)."""
     from chainrule.nn import Network
+
+    return Network(sizes, "relu", cost="cross_entropy", dtype="float32", random_state=seed)
+
+
+def _chainrule(net, X, Y, epochs, seed):
     from chainrule.train import fit
 
-    net = Network(sizes, "relu", cost="cross_entropy", dtype="float32", random_state=seed)
     return lambda: fit(net, X, Y, epochs=epochs, batch_size=BATCH, optimizer="sgd",
                        learning_rate=LR, optimizer_options={"momentum": MOMENTUM},
                        random_state=seed)
 
 
-def _pytorch(torch, sizes, X, Y, epochs, seed):
-    torch.manual_seed(seed)
+def pytorch_model(torch, net, device):
+    """``torch.nn.Sequential`` of Linear and ReLU layers holding ``net``'s W and b (a copy)."""
     layers = []
-    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
-        layers.append(torch.nn.Linear(a, b, device=X.device))
-        if i < len(sizes) - 2:
+    for i, (W, b) in enumerate(zip(net.W, net.b)):  # W: (n_l, n_{l-1}), nn.Linear's layout
+        linear = torch.nn.Linear(W.shape[1], W.shape[0], device=device)
+        with torch.no_grad():
+            linear.weight.copy_(torch.asarray(W))
+            linear.bias.copy_(torch.asarray(b))
+        layers.append(linear)
+        if i < net.n_layers - 1:  # relu between layers; the softmax is in the cost
             layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers)
+    return torch.nn.Sequential(*layers)
+
+
+def _pytorch(torch, net, X, Y, epochs, seed):
+    model = pytorch_model(torch, net, X.device)
     opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     labels = Y.argmax(dim=1)
     gen = torch.Generator().manual_seed(seed)
@@ -152,8 +167,11 @@ def _describe(torch, device, args: argparse.Namespace) -> None:
     else:
         name = "CPU (torch)"
     print(f"device: {name}")
-    print(f"torch {torch.__version__} ({torch.get_num_threads()} intra-op threads), "
-          f"NumPy {np.__version__}, BLAS: {_blas()}")
+    import chainrule
+
+    print(f"chainrule {chainrule.__version__}, torch {torch.__version__} "
+          f"({torch.get_num_threads()} intra-op threads), NumPy {np.__version__}, "
+          f"BLAS: {_blas()}")
     print(f"float32, batch {BATCH}, {args.rows} rows, {args.epochs} epochs per round, "
           f"median of {args.rounds}, {SETTLE} s pause before each timed call")
 
@@ -184,10 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         X_host = rng.random((args.rows, sizes[0]), dtype=np.float32)
         Y_host = np.eye(sizes[-1], dtype=np.float32)[rng.integers(0, sizes[-1], args.rows)]
         X, Y = torch.asarray(X_host, device=device), torch.asarray(Y_host, device=device)
-        runs = {"chainrule-device": _chainrule(sizes, X, Y, args.epochs, 0),
-                "pytorch": _pytorch(torch, sizes, X, Y, args.epochs, 0)}
+        net = start(sizes, 0)
+        runs = {"chainrule-device": _chainrule(net.copy(), X, Y, args.epochs, 0),
+                "pytorch": _pytorch(torch, net, X, Y, args.epochs, 0)}
         if not args.no_numpy:
-            runs["chainrule-numpy"] = _chainrule(sizes, X_host, Y_host, args.epochs, 0)
+            runs["chainrule-numpy"] = _chainrule(net.copy(), X_host, Y_host, args.epochs, 0)
         for fn in runs.values():  # warm-up: kernels, allocators, the network's move
             fn()
         times: dict[str, list[float]] = {k: [] for k in runs}

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,3 +171,37 @@ def test_compare_flags_a_ratio_worse_beyond_the_spread(quick_run, tmp_path):
     assert "figures compared; 2 worse by more than 5%" in proc.stdout
     for task in "abcdefg":  # every task has figures that do not depend on the machine's speed
         assert f"| {task} " in proc.stdout or f"| {task}, " in proc.stdout
+
+
+def test_pytorch_contender_starts_from_chainrules_weights():
+    import torch
+    from benchmarks.device import pytorch_model, start
+
+    net = start([6, 5, 4, 3], seed=0)
+    model = pytorch_model(torch, net, torch.device("cpu"))
+    X = np.random.default_rng(0).random((7, 6), dtype=np.float32)
+    with torch.no_grad():
+        logits = model(torch.asarray(X)).numpy()
+    np.testing.assert_allclose(torch.softmax(torch.asarray(logits), dim=1).numpy(),
+                               net.predict(X), rtol=1e-5, atol=1e-6)
+
+
+def test_device_benchmark_runs_on_pytorch_cpu_and_names_what_it_ran_on():
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--device", "cpu", "--rows", "64",
+                           "--epochs", "1", "--rounds", "1", "--tasks", "784-256-10"],
+                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.startswith("device: CPU (torch)\nchainrule ") and "BLAS: " in out
+    assert "784-256-10         ratio chainrule-device / pytorch = " in out
+    assert "ratio chainrule-device / chainrule-numpy = " in out
+
+
+def test_device_benchmark_help_gives_its_usage_once_and_the_defaults():
+    text = subprocess.run([sys.executable, "-m", "benchmarks", "--device", "cpu", "--help"],
+                          cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          capture_output=True, text=True, timeout=120, check=True).stdout
+    usage = text.split("\n\n")[0]
+    assert usage.count("--device") == 1, usage
+    assert "(default 3)" in text and "(default 5)" in text
