@@ -14,7 +14,9 @@ retrained, so predictions agree to rounding:
   takes raw inputs and standardises them itself.
 
 PyTorch, ``onnx`` and ``onnxruntime`` are optional extras, imported only by
-the functions that need them.
+the functions that need them.  A network on a device (:meth:`Network.move_to
+<chainrule.nn.Network.move_to>`) is converted from its parameters read to the host;
+the network stays where it is.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from numpy.typing import ArrayLike
 from .errors import ChainruleError, ConfigError
 from .nn.network import Network
 from .utils.files import atomic_write, os_error_reason
+from .utils.namespace import to_numpy
 
 __all__ = ["from_sklearn", "from_torch", "to_onnx", "to_sklearn", "to_torch"]
 
@@ -101,6 +104,12 @@ def from_sklearn(mlp: Any) -> Network:
                    weights=[c.T for c in coefs], biases=list(intercepts))
 
 
+def _host_weights(net: Network) -> tuple[list[Array], list[Array]]:
+    """Copies of ``W(l)`` and ``b(l)`` as NumPy arrays on the host: a network on a
+    device (:meth:`Network.move_to`) is read from there, and stays there."""
+    return [to_numpy(W).copy() for W in net.W], [to_numpy(b).copy() for b in net.b]
+
+
 def _hidden_activation(net: Network) -> str:
     names = [a.name for a in net.activations[:-1]]
     for l, name in enumerate(names, 1):
@@ -152,7 +161,8 @@ def to_sklearn(model: Network | Any, *, classes: object = None) -> Any:
     _check_chainrule_classifier(model, net)
     hidden = _hidden_activation(net)
     out = net.activations[-1].name
-    Ws, bs = [W.T.copy() for W in net.W], [b.copy() for b in net.b]  # (n_{l-1}, n_l), (n_l,)
+    Ws, bs = _host_weights(net)
+    Ws = [W.T.copy() for W in Ws]  # (n_{l-1}, n_l); the biases (n_l,)
     if net.cost.name in (*SQUARED_ERRORS, "poisson"):
         if out not in SKLEARN_OUTPUT:
             raise ConfigError(f"to_sklearn: scikit-learn's MLP has no {out!r} output "
@@ -262,7 +272,7 @@ def to_torch(model: Network | Any) -> Any:
     net = _as_network(model, "to_torch")
     tdtype = torch.float64 if net.dtype == np.float64 else torch.float32
     modules = []
-    for W, b, act in zip(net.W, net.b, net.activations):
+    for W, b, act in zip(*_host_weights(net), net.activations):
         n, n_prev = W.shape
         linear = nn.Linear(n_prev, n, dtype=tdtype)
         with torch.no_grad():
@@ -502,7 +512,7 @@ def to_onnx(model: Network | Any, path: str | os.PathLike[str], *,
                          g.const("input_scale", scale, np.float64)], "X_scaled")  # (N, n_in)
         if net.dtype != np.float64:
             A = g.op("Cast", [A], "X_scaled_cast", to=elem)
-    for l, (W, b, act) in enumerate(zip(net.W, net.b, net.activations), 1):
+    for l, (W, b, act) in enumerate(zip(*_host_weights(net), net.activations), 1):
         last = l == net.n_layers
         identity = act.name == "identity"
         A = g.op("Gemm", [A, g.const(f"W{l}", W), g.const(f"b{l}", b)],

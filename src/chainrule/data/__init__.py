@@ -64,7 +64,7 @@ from .generators import (
     xor,
     xor_blobs,
 )
-from .lazy import is_lazy, map_rows
+from .lazy import check_host_arrays, is_lazy, map_rows
 from .readers import load_data
 from .registry import DATASETS, DatasetInfo, describe_datasets, load_dataset
 from .scaling import CHUNK_ROWS, Standardizer, block_rows, check_fits, scale_block, standardized

@@ -4,6 +4,10 @@ A model asked to predict on a Dask array or DataFrame gives back a Dask array th
 computes, block by block where the blocks live, what it would give for each block in
 memory.  Nothing of Dask is imported here: the collections' own ``map_blocks`` and
 ``map_partitions`` do the work.
+
+Training with Dask computes on NumPy chunks on the workers: an array of another
+library (a PyTorch tensor, a CuPy array) given next to a Dask collection is refused by
+name (:func:`check_host_arrays`), never moved silently.
 """
 
 from __future__ import annotations
@@ -13,15 +17,34 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import DataError, ShapeError
+from ..utils.namespace import is_numpy
 
-__all__ = ["is_lazy", "map_rows"]
+__all__ = ["check_host_arrays", "is_lazy", "map_rows"]
 
 
 def is_lazy(X: object) -> bool:
     """Whether ``X`` is a Dask array, DataFrame or Series (a graph not yet computed)."""
     return hasattr(X, "__dask_graph__") and (hasattr(X, "map_blocks")
                                              or hasattr(X, "map_partitions"))
+
+
+def check_host_arrays(**arrays: object) -> None:
+    """Refuse, by its name, an array of another library than NumPy among ``arrays``
+    given to training with Dask (each a Dask collection, a NumPy array, an array-like
+    or None).
+
+    Raises
+    ------
+    DataError
+        Naming the argument: Dask training computes on NumPy chunks on the workers.
+    """
+    for name, a in arrays.items():
+        if not is_lazy(a) and not is_numpy(a):
+            library = type(a).__module__.split(".")[0]
+            raise DataError(f"{name}: a {library} {type(a).__name__}; training with Dask "
+                            "computes on NumPy chunks on the workers: give a NumPy or Dask "
+                            "array (tensor.cpu().numpy())")
 
 
 def map_rows(X: Any, fn: Callable[[Any], np.ndarray], *, width: int | None,

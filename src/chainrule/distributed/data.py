@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..data.lazy import check_host_arrays
 from ..data.scaling import Standardizer
 from ..errors import ConfigError, ShapeError
 from ..nn.network import Network
@@ -104,12 +105,14 @@ class ClusterData:
         ``Y=None``: X holds the targets too, in its ``y_columns`` (a DataFrame) or its
         last ``n_outputs`` columns (an array), and each partition is read and cut in one
         task, so a worker streaming files holds few of them at a time.
+        Tensors (and other libraries' arrays) are refused, naming X or y.
         Every chunk is checked on its worker (:func:`~chainrule.distributed.chunks.
         check_chunk`) and counted in one first pass, which fails, naming the partition
         and the row, before any training starts.  ``sources`` names each partition's
         file in those errors.
         """
         dask = require_dask()
+        check_host_arrays(X=X, y=Y)  # a tensor is refused, not cut into chunks
         if Y is None:  # X holds the targets too (see check_chunk)
             X_parts = _partitions(X, "X")
             Y_parts = [None] * len(X_parts)

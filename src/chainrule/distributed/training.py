@@ -14,6 +14,10 @@ live.  So, with the same data and options:
 
 The weights equal single-machine training's to rounding (the sums are added in
 another order), and a run on the same cluster layout equals another bit for bit.
+
+The workers compute on NumPy chunks, in the network's dtype: PyTorch tensors or CuPy
+arrays (as X, y or validation data) and a network on a device are refused by name,
+never moved silently; ``network.move_to(None)`` brings a network to the host first.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ..data.lazy import check_host_arrays
 from ..errors import ConfigError
 from ..nn.network import Network
 from ..train.history import History
@@ -41,7 +46,8 @@ def fit(network: Network, X: Any, y: Any = None, *, client: Any = None,
     ----------
     network : Network
         Trained in place (its weights stay on the client; each pass sends them out).
-    X, y : Dask arrays, DataFrames or Series, or NumPy arrays
+        NumPy on the host: a network on a device is refused (``network.move_to(None)``).
+    X, y : Dask arrays, DataFrames or Series, or NumPy arrays (not tensors)
         Inputs (N, n_in) and targets (N, n_out), partition i of X with partition i of
         y; ``y=None`` when X holds the targets in its last ``n_out`` columns.  Each
         partition is checked on its worker before training (a NaN or a wrong column
@@ -68,7 +74,10 @@ def fit(network: Network, X: Any, y: Any = None, *, client: Any = None,
     Raises
     ------
     ConfigError
-        For ``sample_weight`` or validation weights, which a cluster's rows do not take.
+        For ``sample_weight`` or validation weights, which a cluster's rows do not take,
+        and for a network on a device, naming ``network``.
+    DataError
+        For a tensor (or another library's array) as X, y or validation data, naming it.
     ClusterError
         If the scheduler is lost, or a chunk's task fails on every worker it is tried
         on; the network keeps the weights of the last completed step, and a run with
@@ -80,6 +89,15 @@ def fit(network: Network, X: Any, y: Any = None, *, client: Any = None,
     if validation_data is not None and (len(validation_data) != 2):
         raise ConfigError("validation_data: expected (X_val, y_val) on a cluster (sample "
                           "weights are not taken there)")
+    check_host_arrays(X=X, y=y)
+    if validation_data is not None:
+        check_host_arrays(**{"validation_data's X_val": validation_data[0],
+                             "validation_data's y_val": validation_data[1]})
+    ns = network.namespace
+    if ns is not None:
+        raise ConfigError(f"network: its parameters are {ns.name} arrays on {ns.device}; "
+                          "training with Dask computes on NumPy chunks on the workers: "
+                          "call network.move_to(None) first")
     with connect(client, workers=workers) as c:
         data = _cluster_data(network, X, y, c, persist, fan_in)
         val = None

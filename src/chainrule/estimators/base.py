@@ -36,7 +36,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..data.lazy import is_lazy
+from ..data.lazy import check_host_arrays, is_lazy
 from ..errors import ConfigError, DivergenceError
 from ..model.model import Model
 from ..nn.network import Network
@@ -201,6 +201,7 @@ class BaseMLP(BaseEstimator):
             dtype = net.dtype  # new inputs are converted to the network's precision
         ns = None
         if is_lazy(X) or is_lazy(y):  # Dask collections: the rows stay on the cluster
+            check_host_arrays(X=X, y=y)  # NumPy chunks on the workers: no tensors
             if sample_weight is not None:
                 raise ConfigError("sample_weight: not taken with Dask inputs (every row "
                                   "weighs 1 on a cluster); fit on arrays to weight the rows")

@@ -31,7 +31,7 @@ from ..data.frames import is_frame
 from ..data.lazy import is_lazy, map_rows
 from ..data.scaling import Standardizer, check_fits, scale_block, standardized
 from ..data.source import Source
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, DataError, ShapeError
 from ..io.model_file import read_model_file, save_model
 from ..io.model_metadata import MODEL_FIELDS, check_metadata
 from ..nn.network import Network
@@ -41,7 +41,7 @@ from ..train import evaluate as evaluate_network
 from ..train import loop as training
 from ..train.device_rows import DeviceRows
 from ..utils import validation
-from ..utils.namespace import as_data, is_numpy, to_numpy
+from ..utils.namespace import Namespace, array_namespace, as_data, is_numpy, to_numpy
 from ..utils.validation import as_2d, row_blocks
 from ..utils.version import __version__
 from .devices import (
@@ -527,6 +527,9 @@ class Model:
         **options
             Passed to :func:`chainrule.train.fit` (``epochs``, ``optimizer``,
             ``learning_rate``, ``batch_size``, ``random_state``, ...).
+            ``validation_data=(X_val, y_val)`` (or with validation weights) is taken
+            as X and y are: X_val scaled as X, y_val encoded as y (labels by the
+            model's classes), X_val of X's library and device.
 
         Returns
         -------
@@ -535,9 +538,38 @@ class Model:
             :attr:`training` its summary.
         """
         A, Y, src = self.prepare(X, y, standardize=standardize, task=task, source=source)
+        if options.get("validation_data") is not None:
+            options["validation_data"] = self._validation_rows(options["validation_data"])
         history = self.train(A, Y, source=src, **options)
         self.training = training_summary(history, n_examples=int(A.shape[0]), options=options)
         return self
+
+    def _validation_rows(self, data: object) -> tuple[Any, ...]:
+        """``validation_data`` for :func:`chainrule.train.fit`: ``X_val`` scaled as X is,
+        where X lives, and ``y_val`` encoded as y is."""
+        if not isinstance(data, tuple | list) or len(data) not in (2, 3):
+            raise ConfigError("validation_data: expected (X_val, y_val) or (X_val, y_val, "
+                              f"sample_weight_val), got {type(data).__name__}")
+        X_val, y_val, *weights = data
+        Y_val = self.targets(host_labels(as_data(y_val, "validation_data")),
+                             source=Source("validation_data"))
+        ns = self.network.namespace  # prepare put the network where X lives
+        X_val = as_data(X_val, "validation_data")
+        given, wanted = _place(array_namespace(X_val, name="validation_data")), _place(ns)
+        if given != wanted:
+            raise DataError(f"validation_data: X_val is {given} but X is {wanted}; give "
+                            "X_val where X is")
+        if ns is None:
+            A_val = self.transform(X_val, source=Source("validation_data",
+                                                        list(self.feature_names or ())))
+        else:
+            A_val = scaled(device_matrix(X_val, self.network, "validation_data")[0],
+                           self.scaler, ns)
+            Y_val = ns.asarray(Y_val)
+        if Y_val.shape[0] != A_val.shape[0]:
+            raise ShapeError(f"validation_data: y_val has {Y_val.shape[0]} examples (rows) "
+                             f"but X_val has {A_val.shape[0]}")
+        return (A_val, Y_val, *weights)
 
     def train(self, X: Array, Y: Array, *, source: Source | None = None,
               **options: Any) -> History:
@@ -650,6 +682,11 @@ def load_model(path: str | os.PathLike[str], device: object = None, *,
         Naming ``device``: unknown, unavailable, or PyTorch missing.
     """
     return Model.load(path, device=device, like=like)
+
+
+def _place(ns: Namespace | None) -> str:
+    """Where arrays of ``ns`` live, for messages."""
+    return "NumPy arrays on the host" if ns is None else f"{ns.name} arrays on {ns.device}"
 
 
 def _last(values: Sequence[float]) -> float | None:

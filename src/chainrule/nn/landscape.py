@@ -20,6 +20,11 @@ point.  With ``i`` the lower of the two parameters' layers:
 
 :func:`gradient_field` back-propagates through the same batched layers, and
 :func:`descent_path` follows gradient descent on just the two parameters.
+
+These maps are NumPy computations on the host.  A network on another array library's
+device (:meth:`Network.move_to`) is read into a host copy first, and tensors given as
+``X`` and ``Y`` are read to the host (``on_host``): the results are NumPy arrays
+to plot, and the network itself is left where it is.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import numpy as np
 from ..errors import ConfigError, DivergenceError
 from ..utils import html
 from ..utils.html import plain_number
+from ..utils.namespace import as_data, is_numpy, to_numpy
 from .chain import ParamRef, parse_param
 from .costs import output_delta
 from .layers import backward, weighted_sum
@@ -206,6 +212,25 @@ def param_label(network: Network, param: str | ParamRef) -> str:
     return p.symbol
 
 
+def on_host(network: Network, X: object, Y: object) -> tuple[Network, object, object]:
+    """The network, inputs and targets for a computation that runs in NumPy on the host.
+
+    A network on a device becomes a host copy (``network.copy().move_to(None)``; the
+    network itself stays where it is); tensors ``X`` and ``Y`` are read to the host
+    (checked as data first: sparse, complex and ``meta`` tensors are refused, naming
+    them).  NumPy input and array-likes pass as they are.
+    """
+    if network.namespace is not None:
+        network = network.copy().move_to(None)
+    return network, host_array(X, "X"), host_array(Y, "Y")
+
+
+def host_array(a: object, name: str) -> object:
+    """``a`` read to the host when it is another library's array (checked as data first,
+    naming ``name``); NumPy arrays, array-likes and tables as they are."""
+    return a if is_numpy(a) else to_numpy(as_data(a, name))
+
+
 def default_values(center: float, half_width: float = 4.0, n: int = 201) -> Array:
     """``n`` evenly spaced values from ``center − half_width`` to ``center + half_width``."""
     return np.linspace(center - half_width, center + half_width, n)
@@ -360,6 +385,7 @@ def cost_surface(network: Network, X: object, Y: object,
     Landscape
         ``C[j, i]`` is the cost with θ_x = ``xs[i]`` and θ_y = ``ys[j]``.
     """
+    network, X, Y = on_host(network, X, Y)
     s, xs, ys, (C,) = _over_grid(network, X, Y, param_x, param_y, (x_values, y_values, 201),
                                  _block_costs, _cost_floats)
     return Landscape(xs, ys, C, str(s.px), str(s.py), s.x0, s.y0,
@@ -450,6 +476,7 @@ def gradient_field(network: Network, X: object, Y: object,
     GradientField
         ``dC_dx[j, i]`` and ``dC_dy[j, i]`` at ``(xs[i], ys[j])``.
     """
+    network, X, Y = on_host(network, X, Y)
     s, xs, ys, (gx, gy) = _over_grid(network, X, Y, param_x, param_y,
                                      (x_values, y_values, 21), _block_gradients,
                                      _gradient_floats)
@@ -552,6 +579,7 @@ def descent_path(
         raise ConfigError(f"learning_rate: expected a positive number, got {learning_rate!r}")
     if int(n_steps) != n_steps or n_steps < 0:
         raise ConfigError(f"n_steps: expected a whole number ≥ 0, got {n_steps!r}")
+    network, X, Y = on_host(network, X, Y)
     X2, Y2 = network.check_XY(X, Y)
     _, k = _two_params(network, param_x, param_y)
     saved = network.params[k].copy()
@@ -598,6 +626,7 @@ def gradient_rms(network: Network, X: object, Y: object) -> Array:
     ndarray of shape (n_params,)
         In the order of :attr:`Network.params`; the network is left unchanged.
     """
+    network, X, Y = on_host(network, X, Y)
     X2, Y2 = network.check_XY(X, Y)
     L, N = network.n_layers, X2.shape[0]
     total = np.zeros(network.n_params)

@@ -31,6 +31,7 @@ from ..utils.html import plain_number
 from .chain import ChainRule, Factor, ParamRef, latex_number, parse_param
 from .costs import output_delta
 from .gradcheck import numerical_gradient
+from .landscape import on_host
 from .layers import backward
 from .network import Network
 
@@ -250,9 +251,16 @@ def explain(network: Network, x: object, y: object, param: str | ParamRef, *,
     Ledger
         ``product`` (example k) equals ``example_backprop`` to rounding; ``value``,
         the mean of the per-example products, equals ``backprop`` of the batch.
+
+    Notes
+    -----
+    The ledger is computed in NumPy on the host: a network on a device is read into a
+    host copy, and tensors ``x``, ``y`` are read to the host; the network itself stays
+    where it is.
     """
     p = parse_param(param)
     k = network.flat_index(p)
+    network, x, y = on_host(network, x, y)
     X, Y = network.check_XY(np.atleast_1d(np.asarray(x)), np.atleast_1d(np.asarray(y)))
     N = X.shape[0]
     if int(example) != example or not 0 <= example < N:

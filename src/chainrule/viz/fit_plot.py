@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
+from ..nn.landscape import host_array
 from .display import Display, literal_text
 from .fitted import as_fitted
 
@@ -29,8 +30,8 @@ Array = np.ndarray
 
 
 def columns(a: object, name: str) -> Array:
-    """``a`` as a 2-D float array: a 1-D one becomes a column."""
-    arr = np.asarray(a, dtype=float)
+    """``a`` as a 2-D float array: a 1-D one becomes a column (a tensor read to the host)."""
+    arr = np.asarray(host_array(a, name), dtype=float)
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:

@@ -7,10 +7,16 @@ scaling and its classes) and the run's record of costs when there is one.  Targe
 may be plain class labels (integers or text) wherever the network wants one-hot
 rows: the Model encodes them.  :func:`explain` is the chain-rule ledger of any of
 the three, labels included.
+
+Plots and ledgers are drawn on the host: a trained thing whose network is on a device
+(trained on PyTorch tensors or CuPy arrays, or put there by ``Model.to``) is read into
+a host copy, and tensors given as data are read to the host; the original stays where
+it is.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +28,7 @@ from ..errors import ConfigError, ShapeError
 from ..model.inputs import target_array
 from ..model.model import Model
 from ..nn.chain import ParamRef
+from ..nn.landscape import host_array
 from ..nn.ledger import Ledger
 from ..nn.ledger import explain as explain_network
 from ..nn.network import Network
@@ -81,7 +88,7 @@ class Fitted:
 
     def inputs(self, X: object) -> Array:
         """The network's inputs for ``X``, shape (N, n_inputs): scaled as in training."""
-        return self.model.transform(X)
+        return self.model.transform(host_array(X, "X"))
 
     def targets(self, y: object, n: int, name: str = "y") -> Array:
         """The network's targets (N, n_outputs) for ``y``: class labels (integers, text)
@@ -92,7 +99,7 @@ class Fitted:
         ShapeError
             When ``y`` does not have one entry per example (``n`` of them).
         """
-        Y = self.model.targets(y, source=Source(name))
+        Y = self.model.targets(host_array(y, name), source=Source(name))
         if Y.shape[0] != n:
             raise ShapeError(f"{name}: expected {n} targets (one per example of X), "
                              f"got {Y.shape[0]}")
@@ -108,7 +115,7 @@ class Fitted:
         outputs; None when the outputs are not probabilities."""
         if self.classes is None or self.network.activations[-1].name not in PROBABILITY_OUTPUTS:
             return None
-        return self.model.predict_proba(X)
+        return self.model.predict_proba(host_array(X, "X"))
 
 
 def as_fitted(fitted: object, y: object = None, *, classify: bool = False,
@@ -133,20 +140,38 @@ def as_fitted(fitted: object, y: object = None, *, classify: bool = False,
     ------
     ConfigError
         For anything else, or an estimator that is not fitted.
+
+    Notes
+    -----
+    The Fitted is on the host: a network on a device is read into a host copy (the
+    Model, estimator or Network given keeps its own, where it is).
     """
     if isinstance(fitted, Model):
         history = fitted.history
-        return Fitted(fitted, "model", None if history is None else history.to_dict())
+        return Fitted(host_model(fitted), "model",
+                      None if history is None else history.to_dict())
     if isinstance(fitted, Network):
-        classes = network_classes(fitted, y, classify, "y")
-        return Fitted(Model(fitted, classes=classes), "network")
+        classes = network_classes(fitted, host_array(y, "y"), classify, "y")
+        net = fitted if fitted.namespace is None else fitted.copy().move_to(None)
+        return Fitted(Model(net, classes=classes), "network")
     if hasattr(fitted, "get_params") and hasattr(fitted, "fit"):
         if not isinstance(getattr(fitted, "network_", None), Network):
             raise ConfigError(f"{name}: this {type(fitted).__name__} is not fitted yet; "
                               "call its fit(X, y) first")
-        return Fitted(Model.from_estimator(fitted), "estimator", estimator_curves(fitted))
+        # from_estimator copies the network: the copy is moved, the estimator's stays
+        return Fitted(Model.from_estimator(fitted).to(None), "estimator",
+                      estimator_curves(fitted))
     raise ConfigError(f"{name}: expected a fitted chainrule estimator, a chainrule.Model or "
                       f"a Network, got {type(fitted).__name__}")
+
+
+def host_model(model: Model) -> Model:
+    """``model`` itself on the host; else a copy of it whose network is a host copy."""
+    if model.network.namespace is None:
+        return model
+    host = copy.copy(model)
+    host.network = model.network.copy().move_to(None)
+    return host
 
 
 def network_classes(network: Network, y: object, classify: bool, name: str) -> list[Any] | None:
@@ -218,6 +243,7 @@ def explain(fitted: object, X: object, y: object, param: str | ParamRef, *,
     -------
     Ledger
     """
+    X, y = host_array(X, "X"), host_array(y, "y")
     one = np.ndim(X) == 1
     X2 = np.asarray(X)[None, :] if one else X
     y2 = np.asarray(y)[None, ...] if one and np.ndim(y) <= 1 else y

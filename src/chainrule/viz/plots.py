@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import ConfigError, ShapeError
 from ..nn.landscape import DescentPath, GradientField, Landscape
 from ..utils.files import atomic_write
+from ..utils.namespace import is_numpy
 from .cost_plot import CostCurveDisplay
 from .display import literal_text
 from .fit_plot import FitDisplay, columns
@@ -51,8 +52,10 @@ Array = np.ndarray
 
 
 def _is_data(a: object) -> bool:
-    """Whether ``a`` is data (an array, a list, a table) rather than a trained thing."""
-    return isinstance(a, np.ndarray | list | tuple) or hasattr(a, "columns")
+    """Whether ``a`` is data (an array of any library, a list, a table) rather than a
+    trained thing."""
+    return isinstance(a, np.ndarray | list | tuple) or hasattr(a, "columns") or \
+        not is_numpy(a)
 
 
 def plot_landscape(landscape: Landscape | Any, ax: Axes | None = None,
@@ -133,9 +136,10 @@ def plot_fit_1d(x: object, y_true: object, y_pred: object = None, ax: Axes | Non
 
     Called as ``plot_fit_1d(fitted, X, y)`` with an estimator, a Model or a
     Network, the network's line is drawn on a dense grid over the data
-    (:meth:`FitDisplay.from_estimator`).  Called with arrays, ``x`` has shape (N,)
-    or (N, 1); ``y_true`` and ``y_pred`` (N,) or (N, m), one curve per output,
-    drawn through the given points.  ``kwargs`` go to ``Axes.plot`` of the lines.
+    (:meth:`FitDisplay.from_estimator`).  Called with arrays (NumPy arrays, lists,
+    or tensors, read to the host), ``x`` has shape (N,) or (N, 1); ``y_true`` and
+    ``y_pred`` (N,) or (N, m), one curve per output, drawn through the given points.
+    ``kwargs`` go to ``Axes.plot`` of the lines.
     """
     if not _is_data(x):
         return FitDisplay.from_estimator(x, y_true, y_pred, curve=False, ax=ax, **kwargs).ax_

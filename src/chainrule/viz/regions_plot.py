@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
+from ..nn.landscape import host_array
 from .display import Display, literal_text
 from .fitted import as_fitted
 
@@ -97,7 +98,7 @@ class DecisionRegionsDisplay(Display):
                               f"{f.network.n_inputs}")
         if isinstance(resolution, bool) or int(resolution) != resolution or resolution < 2:
             raise ConfigError(f"resolution: expected a whole number ≥ 2, got {resolution!r}")
-        X2 = f.model.inputs(X)  # (N, 2), not yet scaled
+        X2 = f.model.inputs(host_array(X, "X"))  # (N, 2), not yet scaled
         labels = f.class_index(y, X2.shape[0], "labels")
         names = list(f.class_names or ()) if class_names is None else \
             [str(c) for c in class_names]
