@@ -29,6 +29,16 @@ def rng() -> np.random.Generator:
     return np.random.default_rng(0)
 
 
+@pytest.fixture
+def dispatch(monkeypatch: pytest.MonkeyPatch):
+    """scikit-learn's array_api_dispatch on (it asks for SCIPY_ARRAY_API=1 first)."""
+    import sklearn
+
+    monkeypatch.setenv("SCIPY_ARRAY_API", "1")
+    with sklearn.config_context(array_api_dispatch=True):
+        yield
+
+
 @pytest.fixture(scope="session")
 def executed_tutorial(tmp_path_factory: pytest.TempPathFactory):
     """The tutorial notebook run once for the whole session (its tests and the site's build)."""

@@ -131,12 +131,17 @@ class Standardizer:
         return self
 
     @classmethod
-    def from_moments(cls, n: int, mean: Array, M2: Array) -> Standardizer:
+    def from_moments(cls, n: int, mean: Array, M2: Array,
+                     unit: Array | None = None) -> Standardizer:
         """A Standardizer fitted to ``n`` rows whose columns have these means and sums of
         squared deviations ``M2 = Σ_k (x_k − mean)²`` (gathered elsewhere: on a cluster,
-        chunk by chunk); ``scale_ = √(M2 / n)``, 1 for a constant column, as :meth:`fit`."""
+        chunk by chunk, on a device); ``scale_ = √(M2 / n)``, 1 for a constant column, as
+        :meth:`fit`.  With ``unit`` (one power of two per column) ``M2`` is counted in
+        units ``u = x / unit``, as :meth:`fit` counts it, and ``scale_ = unit · √(M2 / n)``:
+        the squares of values near the float64 limit stay finite."""
         mean, M2 = np.asarray(mean, np.float64), np.asarray(M2, np.float64)
-        return cls()._set(int(n), mean, np.sqrt(M2 / n))
+        std = np.sqrt(M2 / n)
+        return cls()._set(int(n), mean, std if unit is None else std * np.asarray(unit))
 
     def _check_fitted(self, X: object, name: str) -> Array:
         if not hasattr(self, "mean_"):

@@ -663,10 +663,10 @@ def as_csr(X: Any) -> Any:
 
 def result_dtype(X: object) -> type[np.floating]:
     """scikit-learn's habit: results in float32 for float32 input, else in float64
-    (a PyTorch or CuPy array's dtype read by its name)."""
+    (a PyTorch or CuPy array's dtype read by its name: bfloat16, as float16, gives float64)."""
     dtype = getattr(X, "dtype", None)
     if dtype is not None and not isinstance(dtype, np.dtype) and not is_numpy(X):
-        dtype = namespace_dtype(X)
+        return np.float32 if str(dtype).rsplit(".", 1)[-1] == "float32" else np.float64
     return np.float32 if dtype == np.float32 else np.float64
 
 

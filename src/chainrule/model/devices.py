@@ -80,7 +80,9 @@ def device_like(device: object = None, like: object = None) -> object:
     except (RuntimeError, TypeError, ValueError):
         raise ConfigError(f"device: expected {ACCEPTED}, got {device!r}") from None
     _check_place(torch, place, "device", repr(device))
-    return torch.empty(0, device=place)
+    empty = torch.empty(0, device=place)
+    array_namespace(empty, name="device")  # array-api-compat installed, or refused naming device
+    return empty
 
 
 def _like(like: object) -> object:
@@ -152,13 +154,31 @@ def device_matrix(X: object, network: Network, name: str = "X") -> tuple[Array, 
 
 def device_scaler(A: Array, ns: Namespace) -> Standardizer:
     """The :class:`~chainrule.data.scaling.Standardizer` of the (N, n) float64 rows ``A``,
-    their moments taken on the device about row 0 (so that a column like 1e6 ± 1e-3
-    keeps its variance, as the host's fit keeps it)."""
+    as the host's :meth:`~chainrule.data.scaling.Standardizer.fit` computes it: each
+    column counted in units ``u = x / 2^e``, ``2^e`` the power of two at or below its
+    largest ``|x|`` (an exact division; ``Σ u²`` stays finite where ``Σ x²`` of values
+    above 1e154 would not), its moments taken on the device about row 0 (so that a column
+    like 1e6 ± 1e-3 keeps its variance).  One read from the device.
+
+    Raises
+    ------
+    DataError
+        Naming X and the column whose scale is not a finite number."""
     xp = ns.xp
-    D = A - A[0]  # (N, n), shifted by the first row
+    big = xp.max(xp.abs(A), axis=0)  # (n,)
+    e = xp.floor(xp.log2(xp.where(big > 0, big, xp.ones_like(big))))
+    unit = xp.pow(xp.full_like(big, 2.0), e)  # (n,) powers of two
+    U = A / unit  # (N, n) in units, |u| < 2
+    D = U - U[0, :]  # (N, n), shifted by the first row
     m = xp.mean(D, axis=0)
     M2 = xp.sum((D - m) ** 2, axis=0)
-    return Standardizer.from_moments(int(A.shape[0]), to_numpy(m + A[0]), to_numpy(M2))
+    mean, M2, unit = to_numpy(xp.stack([(m + U[0, :]) * unit, M2, unit]))  # one read
+    scaler = Standardizer.from_moments(int(A.shape[0]), mean, M2, unit)
+    bad = np.flatnonzero(~(np.isfinite(scaler.mean_) & np.isfinite(scaler.scale_)))
+    if bad.size:
+        raise DataError(f"X: column {bad[0]}'s mean or standard deviation is not a finite "
+                        "number; rescale that column")
+    return scaler
 
 
 def scaled(A: Array, scaler: Standardizer | None, ns: Namespace) -> Array:

@@ -42,6 +42,7 @@ from ..utils.namespace import (
     array_namespace,
     as_2d_portable,
     as_data,
+    assign,
     host_kind,
     is_numpy,
     to_numpy,
@@ -302,7 +303,10 @@ class Network:
 
     def set_weights(self, weights: Sequence[object] | None,
                     biases: Sequence[object] | None) -> Network:
-        """Copy explicit W(l) and b(l) into the network (shapes checked per layer)."""
+        """Copy explicit W(l) and b(l) into the network (shapes checked per layer).
+
+        Values of any library are read on the host and copied onto the network's own
+        library and device (:meth:`move_to`): an explicit copy, as their checks need."""
         if weights is None or biases is None:
             raise ConfigError("weights, biases: give both or neither")
         if len(weights) != self.n_layers or len(biases) != self.n_layers:
@@ -312,7 +316,8 @@ class Network:
             for name, val, dst in ((f"weights[{l}]", Wl, self.W[l]),
                                    (f"biases[{l}]", bl, self.b[l])):
                 try:
-                    arr = np.asarray(val, dtype=float)
+                    arr = np.asarray(val if is_numpy(val) else to_numpy(as_data(val, name)),
+                                     dtype=float)
                 except (TypeError, ValueError):
                     raise DataError(f"{name}: expected numbers, got "
                                     f"{_short_repr(val)}") from None
@@ -321,7 +326,7 @@ class Network:
                     raise ShapeError(f"{name}: expected shape {dst.shape}, got {arr.shape}")
                 if not np.isfinite(arr).all():
                     raise DataError(f"{name}: contains NaN or infinity")
-                dst[...] = arr
+                assign(dst, arr)  # onto the network's device
         return self
 
     def get_weights(self) -> tuple[list[Array], list[Array]]:
@@ -347,11 +352,21 @@ class Network:
         (:mod:`chainrule.nn.portable`) and take inputs of that library and device only.
         Moving is the one explicit copy between devices; NumPy is the default.
 
+        A device by name (``'cuda:0'``) is :meth:`chainrule.Model.to`'s; here say
+        ``net.move_to(torch.empty(0, device='cuda:0'))``.
+
         Returns
         -------
         Network
             ``self``.
+
+        Raises
+        ------
+        ConfigError
+            Naming ``like``: neither an array nor None (a string, a number, a list, a
+            ``torch.device``); nothing has moved then.
         """
+        _check_like(like)
         ns = None if like is None else array_namespace(as_data(like, "like"), name="like")
         if _same_place(ns, self.namespace):
             return self
@@ -494,9 +509,10 @@ class Network:
         ns = array_namespace(X)
         if not _same_place(ns, self.namespace):
             given = _place(ns) if ns is not None else f"{host_kind(X)} on the host"
+            hint = f"move one to the other first (network.move_to({name}))" if name == "X" \
+                else f"give {name} in the library and on the device of X and the network"
             raise DataError(f"{name}: {given}, but the network's parameters are "
-                            f"{_place(self.namespace)}: move one to the other first "
-                            f"(network.move_to({name}))")
+                            f"{_place(self.namespace)}: {hint}")
         return as_2d_portable(X, name, width, self.dtype, ns)
 
     def check_XY(self, X: object, Y: object) -> tuple[Array, Array]:
@@ -725,6 +741,18 @@ def _check_sizes(layer_sizes: Sequence[int]) -> tuple[int, ...]:
     if bad:
         raise ConfigError(f"layer_sizes: every layer needs at least one neuron, got {sizes}")
     return sizes
+
+
+def _check_like(like: object) -> None:
+    """Refuse, naming ``like``, what is neither None nor an array (NumPy's, or another
+    library's: something with a shape and a dtype)."""
+    if like is None or isinstance(like, np.ndarray):
+        return
+    if is_numpy(like) or not (hasattr(like, "shape") and hasattr(like, "dtype")):
+        raise ConfigError(f"like: expected an array of the library and device wanted, or None "
+                          f"for NumPy, got {_short_repr(like)}; for a device by name use "
+                          "chainrule.Model.to(device) or net.move_to(torch.empty(0, "
+                          "device=...))")
 
 
 def _same_place(a: Namespace | None, b: Namespace | None) -> bool:

@@ -183,14 +183,15 @@ class Optimizer(Solver):
             buf = self._state.get(key)
             if buf is None:
                 self._state[key] = np.zeros_like(params)
-            elif buf.shape != params.shape:
+            elif tuple(buf.shape) != params.shape:
                 raise ShapeError(
-                    f"params: the optimizer's state {key!r} has shape {buf.shape}, params has "
-                    f"{params.shape}; call reset() to start on new parameters"
+                    f"params: the optimizer's state {key!r} has shape {tuple(buf.shape)}, "
+                    f"params has {params.shape}; call reset() to start on new parameters"
                 )
-            elif buf.dtype != params.dtype:
-                # loaded from a checkpoint in another precision: convert once
-                self._state[key] = buf.astype(params.dtype)
+            elif not isinstance(buf, np.ndarray) or buf.dtype != params.dtype:
+                # loaded from a checkpoint in another precision, or left on another
+                # library's device by a run there (the network moved back): one copy
+                self._state[key] = to_numpy(buf).astype(params.dtype)
         self._scratch = np.empty_like(params)
         return self._scratch
 

@@ -26,7 +26,9 @@ import numpy as np
 from ..errors import DataError, ShapeError
 from ..nn.network import Network
 from ..optim.checks import check_int
+from ..utils.namespace import as_data, is_numpy, to_numpy
 from ..utils.validation import FileRows, as_2d, check_finite, check_numeric, check_same_rows
+from .device_rows import DeviceRows
 
 __all__ = ["ArrayRows", "RowReader", "SparseRows", "as_arrays", "as_weights", "batch_terms",
            "evaluate", "full_pass", "is_classifier", "is_row_source", "n_correct", "row_width",
@@ -91,6 +93,14 @@ def as_weights(sample_weight: object, n: int, name: str = "sample_weight") -> Ar
     if not w.any():
         raise DataError(f"{name}: the weights are all zero; at least one must be positive")
     return w
+
+
+def host_weights(sample_weight: object, name: str = "sample_weight") -> object:
+    """Weights of a device's rows as a NumPy vector (an explicit copy to the host, where
+    the engine sums them); None stays None."""
+    if sample_weight is None:
+        return None
+    return to_numpy(as_data(sample_weight, name))
 
 
 def weight_total(weights: Array | None, indices: Array | None, n: int) -> float:
@@ -318,12 +328,24 @@ def evaluate(network: Network, X: object, Y: object, *, batch_size: int = CHUNK,
     side of 0.5) is given for cross-entropy networks, or for any network with
     ``classification=True`` (e.g. squared error on one-hot classes); else None.
     ``indices`` selects rows (negative ones count from the end).
+
+    On a network moved to another array library (:meth:`Network.move_to
+    <chainrule.nn.network.Network.move_to>`) the passes run there, on X and Y of that
+    library and device (others are refused naming X or y); only the sums come back.
     """
     chunk = check_int(batch_size, "batch_size")
-    X, Y = as_arrays(network, X, Y)
-    weights = as_weights(sample_weight, X.shape[0])
     counted = is_classifier(network) if classification is None else bool(classification)
     idx = None if indices is None else np.asarray(indices)
+    if network.namespace is not None or not is_numpy(X, Y):  # where the parameters are
+        X, Y = network.check_XY(as_data(X, "X"), as_data(Y, "y"))  # X, y there, or refused
+        weights = as_weights(host_weights(sample_weight), X.shape[0])
+        data = DeviceRows(X, Y, network.namespace, weights)
+        rows = None if idx is None else np.arange(data.n_rows)[idx]
+        total, correct = data.pass_terms(network, rows, count_correct=counted)
+        n = data.n_rows if rows is None else rows.size
+        return total / data.weight_total(rows), (correct / n if counted else None)
+    X, Y = as_arrays(network, X, Y)
+    weights = as_weights(sample_weight, X.shape[0])
     with RowReader() as rows:
         total, correct = full_pass(network, X, Y, idx, rows, count_correct=counted,
                                    chunk=chunk, weights=weights)

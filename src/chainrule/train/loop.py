@@ -19,12 +19,23 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+import numpy as np
+
+from ..errors import ConfigError, DataError
 from ..nn.network import Network
 from ..optim.checks import check_bool, check_int
 from ..utils.files import NotARegularFile, refuse_non_regular
-from ..utils.namespace import array_namespace, as_data, is_numpy, to_numpy
-from .batches import as_arrays, as_weights, evaluate, is_row_source
+from ..utils.namespace import (
+    Namespace,
+    array_namespace,
+    as_2d_portable,
+    as_data,
+    host_kind,
+    is_numpy,
+    to_numpy,
+)
+from ..utils.validation import check_same_rows
+from .batches import as_arrays, as_weights, evaluate, host_weights, is_row_source
 from .checkpoint import (
     CheckpointError,
     CheckpointWarning,
@@ -70,26 +81,31 @@ def fit(
     Parameters
     ----------
     network : Network
-        Trained in place.
+        Trained in place, where X lives: moved (:meth:`Network.move_to
+        <chainrule.nn.network.Network.move_to>`) to X's library and device, or back to
+        NumPy for NumPy X, once every input is checked (a refused fit moves nothing).
     X : array-like or memmap of shape (N, n_in)
         Rows are examples.  Never copied whole: batches are gathered as needed.
         A PyTorch tensor trains on its device; one that records gradients is read as
         data (``X.detach()``, no copy); sparse, complex and ``meta`` tensors are refused.
+        A memory-mapped X is read on the host: refused next to a network on a device.
     y : array-like of shape (N, n_out)
-        Targets (one-hot rows for cross-entropy).
+        Targets (one-hot rows for cross-entropy), of X's library and on its device.
     epochs : int
         Passes over the training examples (iterations for L-BFGS).
     validation_split : float, default 0
         Fraction of examples held out for validation (ignored with ``validation_data``).
     validation_data : (X_val, y_val) or (X_val, y_val, sample_weight_val), optional
-        Explicit validation set, with the weights of its rows if they have any.
+        Explicit validation set, with the weights of its rows if they have any; it
+        follows X (copied to X's library and device).
     sample_weight : array-like of shape (N,), optional
         A weight ``s_k ≥ 0`` per example (not all 0): every batch's cost is then the
         weighted mean ``Σ s_k C_k / Σ s_k`` (an integer weight counts as that many
         copies of the row), and the L2 term is divided by the batch's ``Σ s_k``, as
         scikit-learn's ``sample_weight`` does.  The history's epoch cost is, as
         scikit-learn's ``loss_``, the batches' means weighted by their sizes; the
-        validation rows of ``validation_split`` keep their weights.
+        validation rows of ``validation_split`` keep their weights.  They follow X
+        (summed on the host, applied on X's device).
     callbacks : sequence of callables
         Called with an :class:`EpochInfo` after every epoch; returning True stops training.
     batch_callback : callable ``(epoch, batch, n_batches)``, optional
@@ -160,6 +176,9 @@ def fit(
 
     Raises
     ------
+    DataError
+        Naming ``y``: targets of another library or device than X's; naming ``X``: a
+        memory-mapped X next to a network on a device.
     DivergenceError
         If the cost or a weight becomes non-finite; the network goes back to the
         last weights whose cost was seen to be finite (an epoch end, or the
@@ -178,10 +197,12 @@ def fit(
     """
     n_epochs = check_int(epochs, "epochs")
     _check_options(options)
-    sample_weight = as_data(sample_weight, "sample_weight")
     X_arr, Y_arr = _data(network, X, y, "X")
+    on = X_arr.ns if isinstance(X_arr, DeviceRows) else None
+    if Y_arr is not None or on is not None:  # weights follow X (to the host for NumPy X)
+        sample_weight = _follow(sample_weight, on, "sample_weight")
     if isinstance(X_arr, DeviceRows) and sample_weight is not None:
-        X_arr = X_arr.with_weights(as_weights(to_numpy(sample_weight), X_arr.n_rows))
+        X_arr = X_arr.with_weights(as_weights(host_weights(sample_weight), X_arr.n_rows))
     elif Y_arr is None and sample_weight is not None:
         raise ConfigError(f"sample_weight: not taken with a data source "
                           f"({type(X_arr).__name__}); train on arrays to weight the rows")
@@ -192,7 +213,10 @@ def fit(
                           f"{X_arr.ns.name} on {X_arr.ns.device}: train with 'adam', 'sgd' or "
                           "'gd' there, or move X and y to NumPy")
     random_state = options.get("random_state")
-    validation = None if validation_data is None else _validation(network, validation_data)
+    validation = None if validation_data is None else _validation(network, validation_data,
+                                                                   on)
+    if Y_arr is not None or isinstance(X_arr, DeviceRows):  # every input checked: now move
+        network.move_to(X_arr.X if isinstance(X_arr, DeviceRows) else None)
     saver = None
     if resume is not False and checkpoint is None:
         raise ConfigError("resume: needs checkpoint=PATH, the checkpoint to resume from")
@@ -230,37 +254,89 @@ def fit(
 TRAINER_OPTIONS = tuple(p for p in inspect.signature(Trainer).parameters if p != "network")
 
 
-def _validation(network: Network, data: object) -> Validation:
+def _validation(network: Network, data: object, ns: Namespace | None) -> Validation:
     """``validation_data`` checked: ``(X_val, Y_val, None, weights or None)``, or
-    ``(source, None, None, None)`` for a data source given as ``(source, None)``."""
+    ``(source, None, None, None)`` for a data source given as ``(source, None)``.
+
+    Arrays follow the training rows, of the namespace ``ns`` (None: NumPy): moved
+    explicitly to their library and device (:func:`_follow`)."""
     if not isinstance(data, tuple | list) or len(data) not in (2, 3):
         raise ConfigError("validation_data: expected (X_val, y_val) or (X_val, y_val, "
                           f"sample_weight_val), got {type(data).__name__}")
-    Xv, Yv = _data(network, data[0], data[1], "validation_data")
+    name = "validation_data"
+    if is_row_source(data[0]):
+        Xv, Yv = _data(network, data[0], data[1], name)
+    else:
+        Xv, Yv = _data(network, _follow(data[0], ns, name), _follow(data[1], ns, name), name)
     if Yv is None:
         if len(data) == 3 and data[2] is not None:
             raise ConfigError("validation_data: sample weights are not taken with a data "
                               "source")
         return Xv, None, None, None
-    weights = as_weights(as_data(data[2], "validation_data's sample weights"), Xv.shape[0],
+    weights = as_weights(host_weights(data[2], "validation_data's sample weights"), Xv.shape[0],
                          "validation_data's sample weights") \
         if len(data) == 3 else None
     return Xv, Yv, None, weights
 
 
 def _data(network: Network, X: object, y: object, name: str) -> tuple[Any, Any]:
-    """Validated arrays, or a data source as it is with None (see ``batches.ArrayRows``)."""
+    """Validated arrays, or a data source as it is with None (see ``batches.ArrayRows``).
+
+    Rows of another library are checked where they live (the network is moved there
+    only once every input is checked: :func:`fit`); y must be of X's library and device.
+    """
     if is_row_source(X):
         if y is not None:
             raise ConfigError(f"{name}: a data source holds its targets; give y=None")
         return X, None
-    if not is_numpy(X, y):  # another array library: the network trains where X lives
-        X, y = as_data(X, name), as_data(y, "y" if name == "X" else name)
-        ns = array_namespace(X, y)
-        network.move_to(X)
-        X2, Y2 = network.check_XY(X, y)
+    y_name = "y" if name == "X" else name
+    if not is_numpy(X):  # another array library: the network trains where X lives
+        X = as_data(X, name)
+        ns = array_namespace(X, name=name)
+        y = _follow(y, ns, y_name, X)
+        X2, _ = as_2d_portable(X, name, network.n_inputs, network.dtype, ns)
+        Y2, _ = as_2d_portable(y, y_name, network.n_outputs, network.dtype, ns)
+        check_same_rows(X2, Y2)
         return DeviceRows(X2, Y2, ns), None
+    y = _follow(y, None, y_name, X)
+    if name == "X" and isinstance(X, np.memmap) and network.namespace is not None:
+        ns = network.namespace
+        raise DataError(f"{name}: a memory-mapped file, read on the host, but the network's "
+                        f"parameters are {ns.name} arrays on {ns.device}: move them to NumPy "
+                        "first (network.move_to(None)), or give X as a tensor")
     return as_arrays(network, X, y)
+
+
+def _follow(a: object, ns: Namespace | None, name: str, X: object = None) -> object:
+    """``a`` where the training rows are (the namespace ``ns``; None: NumPy).
+
+    Targets (``X`` given) must be there already.  Sample weights and validation rows
+    follow X: moved there explicitly (to X's device, or to the host for NumPy X).
+
+    Raises
+    ------
+    DataError
+        Naming ``name``: targets of another library or device than ``X``'s.
+    """
+    if a is None:
+        return a
+    a = as_data(a, name)
+    there = None if is_numpy(a) else array_namespace(a, name=name)
+    if there is None and ns is None:
+        return a
+    if there is not None and ns is not None and (there.name, str(there.device)) == \
+            (ns.name, str(ns.device)):
+        return a
+    if X is None:
+        return to_numpy(a) if ns is None else ns.asarray(to_numpy(a))
+    given = f"{host_kind(a)} on the host" if there is None else \
+        f"{there.name} arrays on {there.device}"
+    if ns is None:
+        mapped = ", a memory-mapped file read on the host" if isinstance(X, np.memmap) else ""
+        raise DataError(f"{name}: {given}, but X is NumPy{mapped}: give {name} as a NumPy "
+                        f"array ({name}.cpu().numpy()), or X as a tensor")
+    raise DataError(f"{name}: {given}, but X is {ns.name} arrays on {ns.device}: give "
+                    f"{name} in X's library, on its device")
 
 
 def _summary(X: Any, Y: Any, weights: Any, validation: Validation | None) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, DataError, ShapeError
+from .validation import check_finite_block
 
 __all__ = ["SUPPORTED", "Namespace", "array_namespace", "as_2d_portable", "as_data", "assign",
            "check_library", "host_kind", "is_numpy", "namespace_dtype", "take_rows",
@@ -107,18 +108,22 @@ def _detached(a: object) -> object:
 
 def host_kind(a: object) -> str:
     """What ``a``, an input NumPy reads, is in words: ``'NumPy arrays'`` for a NumPy array,
-    e.g. ``'a list (an array-like NumPy reads)'`` otherwise."""
+    ``'a Dask array'`` for a Dask collection, e.g. ``'a list (an array-like NumPy reads)'``
+    otherwise."""
     if isinstance(a, np.ndarray):
         return "NumPy arrays"
-    return f"a {type(a).__name__} (an array-like NumPy reads)"
+    kind = type(a).__name__
+    if hasattr(a, "__dask_graph__"):  # duck-typed: dask is never imported here
+        return f"a Dask {'array' if kind == 'Array' else kind}"
+    return f"{'an' if kind[:1].lower() in 'aeiou' else 'a'} {kind} (an array-like NumPy reads)"
 
 
-def _compat() -> ModuleType:
+def _compat(name: str = "X") -> ModuleType:
     try:
         import array_api_compat
     except ImportError:
-        raise ConfigError("X: arrays of a library other than NumPy need array-api-compat "
-                          "(pip install 'chainrule[array-api]')") from None
+        raise ConfigError(f"{name}: arrays of a library other than NumPy need "
+                          "array-api-compat (pip install 'chainrule[array-api]')") from None
     return array_api_compat
 
 
@@ -168,7 +173,7 @@ def array_namespace(*arrays: object, name: str = "X") -> Namespace | None:
     foreign = [a for a in arrays if _foreign(a)]
     for a in foreign:
         check_library(a, name)
-    compat = _compat()
+    compat = _compat(name)
     try:
         xp = compat.array_namespace(*foreign)
     except TypeError as e:
@@ -181,11 +186,13 @@ def array_namespace(*arrays: object, name: str = "X") -> Namespace | None:
 
 
 def namespace_dtype(A: Array) -> np.dtype:
-    """The NumPy dtype of the same name as ``A``'s dtype (``torch.float32`` → float32)."""
+    """The NumPy dtype of the same name as ``A``'s dtype (``torch.float32`` → float32);
+    float32 for bfloat16, which NumPy lacks (float32 holds each of its values exactly)."""
     dt = A.dtype
     if isinstance(dt, np.dtype):
         return dt
-    return np.dtype(str(dt).rsplit(".", 1)[-1])
+    name = str(dt).rsplit(".", 1)[-1]
+    return np.dtype(np.float32 if name == "bfloat16" else name)
 
 
 def to_namespace(a: object, ns: Namespace | None, dtype: np.dtype | None = None) -> Array:
@@ -203,7 +210,11 @@ def to_numpy(a: object) -> np.ndarray:
         return np.asarray(a)
     if type(a).__module__.split(".")[0] == "cupy":
         return a.get()  # CuPy refuses implicit copies to the host
-    return np.asarray(_compat().to_device(_detached(a), "cpu"))
+    a = _detached(a)
+    if str(getattr(a, "dtype", "")).endswith("bfloat16"):  # NumPy has none: float32, exact
+        xp = _compat().array_namespace(a)
+        a = xp.astype(a, xp.float32)
+    return np.asarray(_compat().to_device(a, "cpu"))
 
 
 def take_rows(A: Array, rows: np.ndarray) -> Array:
@@ -257,5 +268,6 @@ def as_2d_portable(X: Array, name: str, width: int | None, dtype: np.dtype,
     # a finite sum means every value is finite (one pass, no temporaries: 1.9 ms against
     # 49 ms for 16384 × 784 float32 on torch-CPU); NaN, ∞ or an overflowing sum: exact test
     if not bool(xp.isfinite(xp.sum(X))) and not bool(xp.all(xp.isfinite(X))):
+        check_finite_block(to_numpy(X), name, 0)  # one read, on the error path: the row
         raise DataError(f"{name}: contains NaN or infinity")
     return X, single
