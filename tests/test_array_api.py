@@ -1,8 +1,9 @@
-"""The engine on another array library: PyTorch's CPU tensors through the array API.
+"""The engine on other array libraries: PyTorch's CPU tensors and array_api_strict's arrays.
 
 Every result is compared with the NumPy engine's on the same numbers (float64): the costs,
-gradients and optimiser steps agree to 1e-12.  The machine running the tests has no GPU;
-the same code runs on CUDA tensors (benchmarks/gpu.py measures it there).
+gradients and optimiser steps agree to 1e-12.  array_api_strict has only what the array API
+standard promises, on a second device (tests/namespace_support.py).  The machine running the
+tests has no GPU; the same code runs on CUDA tensors (benchmarks/gpu.py measures it there).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from chainrule.nn import Network, check_network_gradient
 from chainrule.nn.activations import ACTIVATIONS
 from chainrule.optim import get_optimizer
 from chainrule.utils.namespace import array_namespace, is_numpy, to_numpy
+from namespace_support import LIBRARIES, STRICT, Library
 
 TOL = 1e-12
 
@@ -37,47 +39,50 @@ def _targets(rng: np.random.Generator, cost: str, n: int, k: int) -> np.ndarray:
     return rng.random((n, k)) * 2
 
 
-def _twins(act: str, cost: str, k: int) -> tuple[Network, Network]:
+def _twins(act: str, cost: str, k: int, lib: Library) -> tuple[Network, Network]:
     net = Network([4, 5, 3, k], act, cost=cost, random_state=1)
-    return net, net.copy().move_to(torch.zeros(1, dtype=torch.float64))
+    return net, net.copy().move_to(lib.like())
 
 
+@LIBRARIES
 @pytest.mark.parametrize(("act", "cost", "k"), PAIRS)
-def test_costs_and_gradients_equal_numpy(rng, act, cost, k):
-    net, twin = _twins(act, cost, k)
+def test_costs_and_gradients_equal_numpy(rng, act, cost, k, lib):
+    net, twin = _twins(act, cost, k, lib)
     X, Y = rng.normal(size=(9, 4)), _targets(rng, cost, 9, k)
     w = rng.random(9)
     c, g = net.cost_and_gradient(X, Y)
-    c_t, g_t = twin.cost_and_gradient(torch.asarray(X), torch.asarray(Y))
-    assert isinstance(g_t, torch.Tensor) and g_t is twin.grads
+    c_t, g_t = twin.cost_and_gradient(lib(X), lib(Y))
+    assert lib.holds(g_t) and g_t is twin.grads
     assert abs(c - c_t) <= TOL * max(1.0, abs(c))
-    np.testing.assert_allclose(g_t.numpy(), g, rtol=0, atol=TOL)
+    np.testing.assert_allclose(lib.host(g_t), g, rtol=0, atol=TOL)
     # the views of the flat gradient are what the optimisers read
-    np.testing.assert_allclose(twin.dW[0].numpy(), net.dW[0], rtol=0, atol=TOL)
+    np.testing.assert_allclose(lib.host(twin.dW[0]), net.dW[0], rtol=0, atol=TOL)
     net.forward(X)
-    twin.forward(torch.asarray(X))
-    np.testing.assert_allclose(twin.backward(torch.asarray(Y), w).numpy(), net.backward(Y, w),
+    twin.forward(lib(X))
+    np.testing.assert_allclose(lib.host(twin.backward(lib(Y), w)), net.backward(Y, w),
                                rtol=0, atol=TOL)
-    np.testing.assert_allclose(twin.predict(torch.asarray(X)).numpy(), net.predict(X),
-                               rtol=0, atol=TOL)
-    np.testing.assert_allclose(twin.cost_per_example(torch.asarray(X), torch.asarray(Y)),
+    out = twin.predict(lib(X))
+    assert lib.holds(out)
+    np.testing.assert_allclose(lib.host(out), net.predict(X), rtol=0, atol=TOL)
+    np.testing.assert_allclose(lib.host(twin.cost_per_example(lib(X), lib(Y))),
                                net.cost_per_example(X, Y), rtol=0, atol=TOL)
 
 
+@LIBRARIES
 @pytest.mark.parametrize(("act", "cost", "k"), PAIRS)
-def test_gradient_check_passes_on_torch(rng, act, cost, k):
-    _, twin = _twins(act, cost, k)
+def test_gradient_check_passes_on_another_library(rng, act, cost, k, lib):
+    _, twin = _twins(act, cost, k, lib)
     X, Y = rng.normal(size=(6, 4)), _targets(rng, cost, 6, k)
-    result = check_network_gradient(twin, torch.asarray(X), torch.asarray(Y))
+    result = check_network_gradient(twin, lib(X), lib(Y))
     assert result.passed, result.summary()
-    # a wrong gradient fails: the check reads the torch network's own backward pass
+    # a wrong gradient fails: the check reads the moved network's own backward pass
     twin.W[0][0, 0] += 1.0
-    twin.forward(torch.asarray(X))
-    good = twin.backward(torch.asarray(Y)).clone()
+    twin.forward(lib(X))
+    good = lib.host(twin.backward(lib(Y))).copy()
     assert check_gradient_of(twin, X, Y, good)
 
 
-def check_gradient_of(net: Network, X: np.ndarray, Y: np.ndarray, g: torch.Tensor) -> bool:
+def check_gradient_of(net: Network, X: np.ndarray, Y: np.ndarray, g: np.ndarray) -> bool:
     from chainrule.nn import check_gradient
 
     host = net.copy().move_to(None)
@@ -86,61 +91,69 @@ def check_gradient_of(net: Network, X: np.ndarray, Y: np.ndarray, g: torch.Tenso
         host.forward(X)
         return host.cached_cost(Y)
 
-    bad = g.numpy().copy()
+    bad = g.copy()
     bad[0] += 0.5
-    return bool(check_gradient(f, g.numpy(), host.params).passed) and \
+    return bool(check_gradient(f, g, host.params).passed) and \
         not check_gradient(f, bad, host.params).passed
 
 
+@LIBRARIES
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
-def test_every_activation_has_a_portable_twin(name):
-    Network([2, 3, 2], "tanh", output_activation=name).move_to(torch.zeros(1))
+def test_every_activation_has_a_portable_twin(name, lib):
+    Network([2, 3, 2], "tanh", output_activation=name).move_to(lib.like())
 
 
+@LIBRARIES
 @pytest.mark.parametrize(("name", "options"), [("gd", {}), ("sgd", {}),
                                                 ("sgd", {"nesterov": True}), ("adam", {})])
-def test_optimiser_steps_equal_numpy(rng, name, options):
+def test_optimiser_steps_equal_numpy(rng, name, options, lib):
     theta = rng.normal(size=40)
-    theta_t = torch.asarray(theta.copy())
+    theta_t = lib(theta.copy())
     a, b = get_optimizer(name, **options), get_optimizer(name, **options)
     for _ in range(25):
         g = rng.normal(size=40)
         a.step(theta, g)
-        b.step(theta_t, torch.asarray(g))
-    np.testing.assert_allclose(theta_t.numpy(), theta, rtol=0, atol=TOL)
+        b.step(theta_t, lib(g))
+    np.testing.assert_allclose(lib.host(theta_t), theta, rtol=0, atol=TOL)
     state = b.state_dict()  # host copies, as a checkpoint stores them
     assert all(isinstance(v, np.ndarray) for k, v in state.items() if k in b.state_buffers)
     # loaded back, the state goes to the device of the parameters at the next step
     c = get_optimizer(name, **options)
     c.load_state_dict(state)
     g = rng.normal(size=40)
-    c.step(theta_t, torch.asarray(g))
+    c.step(theta_t, lib(g))
     a.step(theta, g)
-    np.testing.assert_allclose(theta_t.numpy(), theta, rtol=0, atol=TOL)
+    assert lib.holds(theta_t)
+    np.testing.assert_allclose(lib.host(theta_t), theta, rtol=0, atol=TOL)
 
 
-def test_float32_stays_float32():
-    net = Network([3, 4, 2], dtype="float32", random_state=0).move_to(torch.zeros(1))
-    assert net.params.dtype == torch.float32
-    out = net.predict(torch.ones(5, 3, dtype=torch.float64))  # converted once, on the device
-    assert out.dtype == torch.float32 and out.shape == (5, 2)
+@LIBRARIES
+def test_float32_stays_float32(lib):
+    net = Network([3, 4, 2], dtype="float32", random_state=0).move_to(lib.like())
+    assert lib.holds(net.params) and lib.host(net.params).dtype == np.float32
+    out = net.predict(lib(np.ones((5, 3))))  # float64, converted once, on the device
+    assert lib.holds(out) and lib.host(out).dtype == np.float32 and out.shape == (5, 2)
 
 
-def test_views_share_the_flat_parameters():
-    net = Network([2, 3, 1], random_state=0).move_to(torch.zeros(1))
+@LIBRARIES
+def test_views_share_the_flat_parameters(lib):
+    net = Network([2, 3, 1], random_state=0).move_to(lib.like())
     net.params[:] = 0.5
     assert float(net.W[1][0, 2]) == 0.5 and float(net.b[0][1]) == 0.5
+    net.dW[1][0, 1] = 2.0  # the backward pass writes through the views, optimisers read flat
+    assert float(net.grads[net.flat_index("W2[0,1]")]) == 2.0
     back = net.copy().move_to(None)
     assert isinstance(back.params, np.ndarray) and (back.params == 0.5).all()
 
 
-def test_pickled_torch_network_stays_torch():
+@LIBRARIES
+def test_a_pickled_network_stays_where_it_was(lib):
     import pickle
 
-    net = Network([2, 3, 1], random_state=0).move_to(torch.zeros(1))
+    net = Network([2, 3, 1], random_state=0).move_to(lib.like())
     again = pickle.loads(pickle.dumps(net))
-    assert isinstance(again.params, torch.Tensor)
-    assert torch.equal(again.params, net.params)
+    assert lib.holds(again.params)
+    np.testing.assert_array_equal(lib.host(again.params), lib.host(net.params))
 
 
 def test_mixed_libraries_are_refused_by_name():
@@ -160,10 +173,15 @@ def test_mixed_libraries_are_refused_by_name():
 def test_namespace_helpers():
     assert is_numpy(np.ones(2), [1, 2], None, 3.0)
     assert not is_numpy(np.ones(2), torch.ones(2))
+    assert not is_numpy(STRICT(np.ones(2)))
     assert array_namespace(np.ones(2)) is None
     ns = array_namespace(torch.ones(2))
     assert ns.name == "torch" and str(ns.device) == "cpu"
     assert isinstance(to_numpy(torch.ones(2)), np.ndarray)
+    ns = array_namespace(STRICT(np.ones(2)))
+    assert ns.name == "array_api_strict" and ns.device == STRICT.device
+    back = to_numpy(STRICT(np.arange(3.0)))  # through DLPack
+    assert isinstance(back, np.ndarray) and back.tolist() == [0.0, 1.0, 2.0]
 
 
 def test_numpy_path_imports_no_array_api_compat():
@@ -177,8 +195,9 @@ def test_numpy_path_imports_no_array_api_compat():
     assert out.stdout.split() == ["False", "False"]
 
 
+@LIBRARIES
 @pytest.mark.parametrize("optimizer", ["adam", "sgd", "gd"])
-def test_fit_on_torch_equals_fit_on_numpy(rng, optimizer):
+def test_fit_on_another_library_equals_fit_on_numpy(rng, optimizer, lib):
     from chainrule.train import fit
 
     X, Y = rng.normal(size=(120, 4)), np.eye(3)[rng.integers(0, 3, 120)]
@@ -189,9 +208,9 @@ def test_fit_on_torch_equals_fit_on_numpy(rng, optimizer):
                "random_state": 0, "validation_split": 0.2, "early_stopping": True,
                "sample_weight": w}
     h = fit(net, X, Y, **options)
-    h_t = fit(twin, torch.asarray(X), torch.asarray(Y), **options)
-    assert isinstance(twin.params, torch.Tensor)  # trained where the data live
-    np.testing.assert_allclose(twin.params.numpy(), net.params, rtol=0, atol=TOL)
+    h_t = fit(twin, lib(X), lib(Y), **options)
+    assert lib.holds(twin.params)  # trained where the data live
+    np.testing.assert_allclose(lib.host(twin.params), net.params, rtol=0, atol=TOL)
     np.testing.assert_allclose(h_t.cost, h.cost, rtol=TOL, atol=0)
     np.testing.assert_allclose(h_t.val_cost, h.val_cost, rtol=TOL, atol=0)
     assert h_t.accuracy == h.accuracy
@@ -218,7 +237,8 @@ def test_device_benchmark_without_cuda_says_so_and_exits_2():
     assert "no CUDA device on this machine" in out.stderr and out.stdout == ""
 
 
-def test_divergence_on_torch_is_found_and_undone_as_on_numpy(rng):
+@LIBRARIES
+def test_divergence_is_found_and_undone_as_on_numpy(rng, lib):
     from chainrule.errors import DivergenceError
     from chainrule.train import fit
 
@@ -229,13 +249,14 @@ def test_divergence_on_torch_is_found_and_undone_as_on_numpy(rng):
                "random_state": 0}
     with pytest.raises(DivergenceError) as on_numpy:
         fit(net, X, Y, **options)
-    with pytest.raises(DivergenceError) as on_torch:
-        fit(twin, torch.asarray(X), torch.asarray(Y), **options)
+    with pytest.raises(DivergenceError) as there:
+        fit(twin, lib(X), lib(Y), **options)
     assert on_numpy.value.batch is not None and on_numpy.value.batch > 0  # mid-epoch
-    assert str(on_torch.value) == str(on_numpy.value)
-    assert (on_torch.value.epoch, on_torch.value.batch) == (on_numpy.value.epoch,
-                                                            on_numpy.value.batch)
-    np.testing.assert_allclose(twin.params.numpy(), net.params, rtol=0, atol=TOL)
+    assert str(there.value) == str(on_numpy.value)
+    assert (there.value.epoch, there.value.batch) == (on_numpy.value.epoch,
+                                                      on_numpy.value.batch)
+    assert lib.holds(twin.params)
+    np.testing.assert_allclose(lib.host(twin.params), net.params, rtol=0, atol=TOL)
 
 
 def _reads_and_copies(monkeypatch, rng, batch_size: int) -> tuple[int, int]:

@@ -1,8 +1,10 @@
-"""The estimators and the Model on PyTorch tensors (CPU), through scikit-learn's
-``array_api_dispatch`` and ``Model.to`` / ``load_model(device=...)``.
+"""The estimators and the Model on PyTorch tensors (CPU) and array_api_strict's arrays,
+through scikit-learn's ``array_api_dispatch`` and ``Model.to`` / ``load_model(device=...)``.
 
 Every result on tensors is compared with the NumPy estimator's or model's on the same
-numbers (float64, the same random_state): weights and probabilities agree to 1e-12.
+numbers (float64, the same random_state): weights and probabilities agree to 1e-12.  The
+tests marked ``@LIBRARIES`` run on array_api_strict too (on its ``device1``), whose arrays
+have only what the array API standard promises (tests/namespace_support.py).
 The machine running the tests has no GPU; a tensor on PyTorch's ``meta`` device stands
 for one that NumPy cannot read (a CUDA tensor), and the same code runs on CUDA.
 """
@@ -21,6 +23,7 @@ from sklearn.utils.estimator_checks import check_array_api_input
 
 from chainrule import ConfigError, DataError, Model, Network, load_model
 from chainrule.estimators import MLPClassifier, MLPRegressor
+from namespace_support import LIBRARIES, STRICT, TORCH, Library
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -45,9 +48,14 @@ def t(a: np.ndarray) -> torch.Tensor:
     return torch.asarray(a)
 
 
-def assert_close(ours: object, ref: np.ndarray) -> None:
-    assert isinstance(ours, torch.Tensor), type(ours)
-    np.testing.assert_allclose(ours.numpy(), ref, rtol=0, atol=TOL)
+def assert_close(ours: object, ref: np.ndarray, lib: Library = TORCH) -> None:
+    assert lib.holds(ours), type(ours)
+    np.testing.assert_allclose(lib.host(ours), ref, rtol=0, atol=TOL)
+
+
+def assert_same(ours: object, ref: np.ndarray, lib: Library) -> None:
+    assert lib.holds(ours), type(ours)
+    np.testing.assert_array_equal(lib.host(ours), ref)
 
 
 # -- the estimators -------------------------------------------------------------------
@@ -59,25 +67,28 @@ OPTIONS = [
 ]
 
 
+@LIBRARIES
 @pytest.mark.parametrize("options", OPTIONS)
-def test_an_estimator_fits_and_predicts_on_torch_tensors_with_dispatch(rng, dispatch, options):
-    """The acceptance point: fit, predict, predict_proba and score on tensors, equal to
-    the NumPy estimator's to 1e-12 in float64, answering in tensors."""
+def test_an_estimator_fits_and_predicts_on_another_library_with_dispatch(rng, dispatch,
+                                                                         options, lib):
+    """The acceptance point: fit, predict, predict_proba and score on tensors (or
+    array_api_strict's arrays), equal to the NumPy estimator's to 1e-12 in float64,
+    answering in the same library, on the same device."""
     X, y = classes3(rng)
     w = rng.random(60) + 0.5
     kw = dict(hidden_layer_sizes=(8,), max_iter=12, random_state=0, **options)
     ref = MLPClassifier(**kw).fit(X, y, sample_weight=w)
-    est = MLPClassifier(**kw).fit(t(X), t(y), sample_weight=t(w))
-    assert est.network_.namespace.name == "torch"
+    est = MLPClassifier(**kw).fit(lib(X), lib(y), sample_weight=lib(w))
+    assert est.network_.namespace.name == lib.name
     for ours, theirs in zip(est.coefs_ + est.intercepts_, ref.coefs_ + ref.intercepts_,
                             strict=True):
-        assert ours.dtype == torch.float64
-        assert_close(ours, theirs)
-    assert isinstance(est.classes_, torch.Tensor) and est.classes_.tolist() == [0, 1, 2]
-    assert_close(est.predict_proba(t(X)), ref.predict_proba(X))
-    assert_close(est.predict_log_proba(t(X)), ref.predict_log_proba(X))
-    assert torch.equal(est.predict(t(X)), t(ref.predict(X)))
-    score = est.score(t(X), t(y), sample_weight=t(w))
+        assert lib.host(ours).dtype == np.float64
+        assert_close(ours, theirs, lib)
+    assert_same(est.classes_, [0, 1, 2], lib)
+    assert_close(est.predict_proba(lib(X)), ref.predict_proba(X), lib)
+    assert_close(est.predict_log_proba(lib(X)), ref.predict_log_proba(X), lib)
+    assert_same(est.predict(lib(X)), ref.predict(X), lib)
+    score = est.score(lib(X), lib(y), sample_weight=lib(w))
     assert type(score) is float and score == pytest.approx(ref.score(X, y, w), abs=TOL)
     assert est.loss_curve_ == pytest.approx(ref.loss_curve_, abs=TOL)
     assert est.n_iter_ == ref.n_iter_
@@ -85,18 +96,19 @@ def test_an_estimator_fits_and_predicts_on_torch_tensors_with_dispatch(rng, disp
         assert est.validation_scores_ == pytest.approx(ref.validation_scores_, abs=TOL)
 
 
-def test_binary_and_regressor_on_torch_equal_numpy(rng, dispatch):
+@LIBRARIES
+def test_binary_and_regressor_on_another_library_equal_numpy(rng, dispatch, lib):
     X = rng.normal(size=(50, 3))
     yb, yr = (X[:, 0] > 0).astype(int), np.c_[X[:, 0] - X[:, 1], X[:, 2] ** 2]
     kw = dict(hidden_layer_sizes=(6,), max_iter=10, random_state=1)
-    ref, est = MLPClassifier(**kw).fit(X, yb), MLPClassifier(**kw).fit(t(X), t(yb))
-    assert_close(est.predict_proba(t(X)), ref.predict_proba(X))
-    assert torch.equal(est.predict(t(X)), t(ref.predict(X)))
-    ref, est = MLPRegressor(**kw).fit(X, yr), MLPRegressor(**kw).fit(t(X), t(yr))
-    assert_close(est.predict(t(X)), ref.predict(X))
-    assert est.score(t(X), t(yr)) == pytest.approx(ref.score(X, yr), abs=TOL)
-    one = MLPRegressor(**kw).fit(t(X), t(yr[:, 0]))
-    assert one.predict(t(X)).shape == (50,)
+    ref, est = MLPClassifier(**kw).fit(X, yb), MLPClassifier(**kw).fit(lib(X), lib(yb))
+    assert_close(est.predict_proba(lib(X)), ref.predict_proba(X), lib)
+    assert_same(est.predict(lib(X)), ref.predict(X), lib)
+    ref, est = MLPRegressor(**kw).fit(X, yr), MLPRegressor(**kw).fit(lib(X), lib(yr))
+    assert_close(est.predict(lib(X)), ref.predict(X), lib)
+    assert est.score(lib(X), lib(yr)) == pytest.approx(ref.score(X, yr), abs=TOL)
+    one = MLPRegressor(**kw).fit(lib(X), lib(yr[:, 0]))
+    assert one.predict(lib(X)).shape == (50,)
 
 
 @pytest.mark.parametrize("case", ["multilabel", "one-vs-rest", "squared_error", "poisson"])
@@ -119,20 +131,22 @@ def test_every_output_kind_on_torch_equals_numpy(rng, dispatch, case):
     assert est.score(t(X), t(y)) == ref.score(X, y)
 
 
-def test_predictions_in_several_chunks_are_those_of_one(rng, dispatch, monkeypatch):
+@LIBRARIES
+def test_predictions_in_several_chunks_are_those_of_one(rng, dispatch, monkeypatch, lib):
     from chainrule.estimators import base
 
     X, y = classes3(rng)
-    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(t(X), t(y))
-    whole = est.predict_proba(t(X))
+    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0).fit(lib(X),
+                                                                                 lib(y))
+    whole = est.predict_proba(lib(X))
     monkeypatch.setattr(base, "PREDICT_CHUNK", 7)  # 60 rows in 9 forward passes
-    assert_close(est.predict_proba(t(X)), whole.numpy())  # to rounding: BLAS groups rows
+    assert_close(est.predict_proba(lib(X)), lib.host(whole), lib)  # to rounding
     from chainrule.utils import validation
 
     model = est.to_model()
-    outputs = model.outputs(t(X))
+    outputs = model.outputs(lib(X))  # one block, its end past the last row
     monkeypatch.setattr(validation, "BLOCK_BYTES", 1)  # the model's blocks: one row each
-    assert_close(model.outputs(t(X)), outputs.numpy())
+    assert_close(model.outputs(lib(X)), lib.host(outputs), lib)
 
 
 def test_pipelines_and_cross_validation_take_tensors(rng, dispatch):
@@ -148,15 +162,18 @@ def test_pipelines_and_cross_validation_take_tensors(rng, dispatch):
     assert isinstance(pipe.predict_proba(t(X)), torch.Tensor)
 
 
-def test_float32_stays_float32_on_torch(rng, dispatch):
+@LIBRARIES
+def test_float32_stays_float32_on_another_library(rng, dispatch, lib):
     X, y = classes3(rng)
-    X32 = t(X.astype(np.float32))
-    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X32, t(y))
+    X32 = lib(X.astype(np.float32))
+    est = MLPClassifier(hidden_layer_sizes=(5,), max_iter=5, random_state=0).fit(X32, lib(y))
     assert est.network_.dtype == np.float32
-    assert all(c.dtype == torch.float32 for c in est.coefs_)
-    assert est.predict_proba(X32).dtype == torch.float32
+    assert all(lib.holds(c) and lib.host(c).dtype == np.float32 for c in est.coefs_)
+    P = est.predict_proba(X32)
+    assert lib.holds(P) and lib.host(P).dtype == np.float32
     reg = MLPRegressor(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
-    assert reg.fit(X32, t(X[:, 0])).predict(X32).dtype == torch.float32
+    out = reg.fit(X32, lib(X[:, 0])).predict(X32)
+    assert lib.holds(out) and lib.host(out).dtype == np.float32
 
 
 def test_partial_fit_and_warm_start_continue_on_torch(rng, dispatch):
@@ -220,11 +237,13 @@ def test_coefs_can_be_assigned_on_the_device(rng, dispatch):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("est", [MLPClassifier(max_iter=10), MLPRegressor(max_iter=10)],
                          ids=["classifier", "regressor"])
-def test_scikit_learns_array_api_check_passes(monkeypatch, est, dtype):
+@pytest.mark.parametrize(("library", "device"), [("torch", "cpu"),
+                                                 ("array_api_strict", "device1")])
+def test_scikit_learns_array_api_check_passes(monkeypatch, est, dtype, library, device):
     """scikit-learn's own check, with its values compared to the NumPy fit's."""
     monkeypatch.setenv("SCIPY_ARRAY_API", "1")
-    check_array_api_input(type(est).__name__, est, "torch", "cpu", dtype, check_values=True,
-                          check_sample_weight=True)
+    check_array_api_input(type(est).__name__, est, library, device, dtype,
+                          check_values=True, check_sample_weight=True)
 
 
 def test_lbfgs_is_refused_by_name_on_tensors(rng, dispatch):
@@ -247,6 +266,25 @@ def test_predicting_from_another_namespace_is_refused_by_name(rng, dispatch):
     ref = MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0).fit(X, y)
     with pytest.raises(DataError, match=r"fitted on NumPy arrays, X is torch arrays on cpu"):
         ref.predict(t(X))
+
+
+def test_a_network_fitted_on_one_device_refuses_x_on_another(rng, dispatch):
+    import array_api_strict
+
+    X, y = classes3(rng)
+    est = MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0).fit(STRICT(X),
+                                                                                 STRICT(y))
+    assert est.network_.params.device == STRICT.device  # the data's device, not the default
+    on_cpu = array_api_strict.asarray(X)  # array_api_strict's CPU_DEVICE
+    with pytest.raises(DataError, match=r"predict\(\) must use the same namespace and device "
+                                        r"as fit: fitted on array_api_strict arrays on "
+                                        r".*device1.*, X is array_api_strict arrays on "
+                                        r".*CPU_DEVICE"):
+        est.predict(on_cpu)
+    model = est.to_model()
+    with pytest.raises(DataError, match=r"X: array_api_strict arrays on .*CPU_DEVICE.*, but "
+                                        r"the model is array_api_strict on .*device1"):
+        model.predict(on_cpu)
 
 
 def test_with_dispatch_off_cpu_tensors_become_numpy_as_in_scikit_learn(rng):
@@ -296,23 +334,24 @@ def fresh() -> Network:
 FIT = dict(epochs=6, learning_rate=0.1, batch_size=8, random_state=0)
 
 
-def test_model_fits_and_predicts_on_tensors_as_on_numpy(rng):
+@LIBRARIES
+def test_model_fits_and_predicts_on_another_library_as_on_numpy(rng, lib):
     X, y = model_data(rng)
     ref = Model(fresh()).fit(X, y, **FIT)
-    model = Model(fresh()).fit(t(X), t(y), **FIT)
-    assert model.network.namespace.name == "torch"
+    model = Model(fresh()).fit(lib(X), lib(y), **FIT)
+    assert model.network.namespace.name == lib.name
     np.testing.assert_allclose(model.scaler.mean_, ref.scaler.mean_, rtol=TOL)
     np.testing.assert_allclose(model.scaler.scale_, ref.scaler.scale_, rtol=TOL)
-    assert_close(model.network.params, ref.network.params)
-    assert_close(model.predict_proba(t(X)), ref.predict_proba(X))
-    assert_close(model.outputs(t(X)), ref.outputs(X))
-    assert torch.equal(model.predict(t(X)), t(ref.predict(X)))
-    got, want = model.evaluate(t(X), t(y)), ref.evaluate(X, y)
+    assert_close(model.network.params, ref.network.params, lib)
+    assert_close(model.predict_proba(lib(X)), ref.predict_proba(X), lib)
+    assert_close(model.outputs(lib(X)), ref.outputs(X), lib)
+    assert_same(model.predict(lib(X)), ref.predict(X), lib)
+    got, want = model.evaluate(lib(X), lib(y)), ref.evaluate(X, y)
     assert got.cost == pytest.approx(want.cost, abs=TOL) and got.accuracy == want.accuracy
-    assert model.score(t(X), t(y)) == ref.score(X, y)
+    assert model.score(lib(X), lib(y)) == ref.score(X, y)
     assert model.history.cost == pytest.approx(ref.history.cost, abs=TOL)
-    text = Model(fresh()).fit(t(X), np.where(y == 1, "yes", "no"), **FIT)
-    assert isinstance(text.predict(t(X)), np.ndarray)  # text labels stay NumPy
+    text = Model(fresh()).fit(lib(X), np.where(y == 1, "yes", "no"), **FIT)
+    assert isinstance(text.predict(lib(X)), np.ndarray)  # text labels stay NumPy
 
 
 def test_model_train_and_unscaled_network_on_a_device(rng):
@@ -328,16 +367,19 @@ def test_model_train_and_unscaled_network_on_a_device(rng):
     assert_close(raw.predict(t(X)), ref.unscaled_network().predict(X))
 
 
-def test_a_model_on_a_device_saves_the_same_file_bit_for_bit(rng, tmp_path):
+@LIBRARIES
+def test_a_model_on_a_device_saves_the_same_file_bit_for_bit(rng, tmp_path, lib):
     X, y = model_data(rng)
     ref = Model(fresh()).fit(X, y, **FIT)
     ref.save(tmp_path / "host.safetensors")
-    moved = load_model(tmp_path / "host.safetensors").to("cpu")
-    assert isinstance(moved.network.params, torch.Tensor)
+    moved = load_model(tmp_path / "host.safetensors").to(like=lib.like())
+    assert lib.holds(moved.network.params)
     moved.save(tmp_path / "device.safetensors")
     assert (tmp_path / "device.safetensors").read_bytes() == \
         (tmp_path / "host.safetensors").read_bytes()
-    assert isinstance(moved.network.params, torch.Tensor)  # saving moved nothing
+    assert lib.holds(moved.network.params)  # saving moved nothing
+    again = load_model(tmp_path / "device.safetensors", like=lib.like())
+    assert_same(again.predict(lib(X)), ref.predict(X), lib)
 
 
 def test_load_model_onto_a_device(rng, tmp_path):

@@ -57,8 +57,9 @@ NOT_APPLICABLE = {
 }
 # The array-API checks (the estimators with a step solver claim array_api_support; those with
 # L-BFGS get the NumPy-only one) run with SCIPY_ARRAY_API=1, as scikit-learn requires; they
-# are skipped only for a library or device this machine lacks (PyTorch on the CPU runs)
-ABSENT = ("array_api_strict is not installed", "cupy is not installed", "dpnp is not installed",
+# are skipped only for a library or device this machine lacks (PyTorch on the CPU and
+# array_api_strict, which the test extras install, run: "not installed" is not accepted for them)
+ABSENT = ("cupy is not installed", "dpnp is not installed",
           "requires cuda, which is not available", "no XPU device is available",
           "PYTORCH_ENABLE_MPS_FALLBACK is not set")
 
@@ -152,15 +153,17 @@ def test_sklearn_estimator_checks(estimator, check, monkeypatch):
         assert NOT_APPLICABLE[name] in str(skip)
 
 
-def test_the_array_api_checks_run_on_pytorch_here():
+def test_the_array_api_checks_run_on_pytorch_and_array_api_strict_here():
     """The estimators with a step solver claim array_api_support, L-BFGS's do not; the
-    machine has PyTorch on the CPU, so scikit-learn's checks of it are not skipped."""
+    machine has PyTorch on the CPU and array_api_strict, so scikit-learn's checks of them
+    are not skipped."""
     from sklearn.utils import get_tags
 
     assert get_tags(MLPClassifier()).array_api_support
     assert get_tags(MLPRegressor(solver="sgd")).array_api_support
     assert not get_tags(MLPClassifier(solver="lbfgs")).array_api_support
-    import torch  # noqa: F401  (the test extras install it)
+    import array_api_strict  # noqa: F401  (the test extras install both)
+    import torch  # noqa: F401
 
 
 def test_float32_subset_check_needs_its_tolerance_and_catches_real_differences():

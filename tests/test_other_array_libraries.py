@@ -1,16 +1,21 @@
-"""Arrays chainrule does not compute on are refused by name, never half-used.
+"""Arrays chainrule cannot compute on are refused by name, never half-used.
 
-The parameters are one flat array updated in place through per-layer views, which NumPy,
-PyTorch and CuPy give and the array API standard alone does not promise.  Before, arrays of
-other libraries got as far as the network and ended in an AttributeError
-(``array_api_strict``: "'Array' object has no attribute 'reshape'").  ``Alien`` stands for
-such a library here: an array type that says it follows the standard.  SciPy's sparse
-matrices, which the scikit-learn estimators take, are refused by the engine and the model
-with the way to densify them (NumPy read one as an object scalar).
+The parameters are one flat array updated in place through per-layer views, which the array
+API standard alone does not promise.  No library is named in a list: a network that moves
+to one writes through the flat array and through its views, and refuses, naming the
+argument and the library, one whose arrays are immutable (as JAX's are: ``FrozenArray``
+here) or whose slices are copies (``CopyingArray``); nothing has moved then.  A library
+whose namespace lacks the standard's functions (``Alien``) is refused when its arrays
+arrive.  ``array_api_strict``'s arrays pass (tests/test_array_api.py trains on them).
+SciPy's sparse matrices, which the scikit-learn estimators take, are refused by the engine
+and the model with the way to densify them (NumPy read one as an object scalar).
 """
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import array_api_strict
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -25,9 +30,18 @@ from chainrule.utils.namespace import check_library
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 FIT = dict(epochs=2, learning_rate=0.1, batch_size=8, random_state=0)
-REFUSED = (r"^{name}: an array of \w+ \(Alien\); chainrule computes on NumPy "
-           r"arrays, PyTorch tensors and CuPy arrays: convert {name} first, e\.g\. "
+REFUSED = (r"^{name}: an array of \w+ \(Alien\) whose namespace has no asarray, astype, "
+           r"reshape, .*, concat; chainrule computes on NumPy arrays, PyTorch tensors, CuPy "
+           r"arrays and arrays of array-API libraries that can be written in place through "
+           r"views \(array_api_strict's\): convert {name} first, e\.g\. "
            r"numpy\.from_dlpack\({name}\)$")
+FROZEN = (r"^{name}: arrays of frozenlib cannot be written in place \(TypeError: FrozenArray "
+          r"does not support item assignment\); a network's parameters are one flat array "
+          r"updated in place through per-layer views: convert {name} to NumPy first, e\.g\. "
+          r"numpy\.from_dlpack\({name}\)$")
+COPYING = (r"^{name}: arrays of copylib copy where they slice \(a write through the flat "
+           r"array was not seen by the other\); a network's parameters are one flat array "
+           r"updated in place through per-layer views: convert {name} to NumPy first")
 
 
 @pytest.fixture
@@ -55,13 +69,87 @@ def fitted(X: np.ndarray, y: np.ndarray) -> Model:
 
 
 class Alien:
-    """An array of a library chainrule does not know: it says it follows the standard."""
+    """An array of a library that says it follows the standard, with a namespace that has
+    none of its functions."""
 
     def __init__(self, a: np.ndarray):
         self.shape, self.dtype, self.ndim = a.shape, a.dtype, a.ndim
 
-    def __array_namespace__(self, api_version=None):  # pragma: no cover - never asked
-        raise AssertionError("chainrule must refuse before asking for the namespace")
+    def __array_namespace__(self, api_version=None):
+        return SimpleNamespace(__name__="alien")
+
+
+class FakeArray:
+    """An array of a made-up array-API library, NumPy inside: its namespace makes and
+    reshapes its arrays, and lends NumPy's functions for the rest of the standard."""
+
+    library = "fakelib"
+
+    def __init__(self, a: object):
+        self.a = np.asarray(a)
+        self.shape, self.dtype, self.ndim, self.device = self.a.shape, self.a.dtype, \
+            self.a.ndim, "cpu"
+
+    def __array_namespace__(self, api_version=None):
+        return NAMESPACES.setdefault(type(self), FakeNamespace(type(self)))
+
+    def __getitem__(self, key):
+        return type(self)(self.a[key])
+
+    def __setitem__(self, key, value):
+        self.a[key] = value.a if isinstance(value, FakeArray) else value
+
+    def __float__(self) -> float:
+        return float(self.a)
+
+    def __bool__(self) -> bool:
+        return bool(self.a)
+
+
+class FrozenArray(FakeArray):
+    """Immutable, as JAX's arrays are: ``__setitem__`` raises."""
+
+    library = "frozenlib"
+
+    def __setitem__(self, key, value):
+        raise TypeError(f"{type(self).__name__} does not support item assignment")
+
+
+class CopyingArray(FakeArray):
+    """Its slices are copies, not views."""
+
+    library = "copylib"
+
+    def __getitem__(self, key):
+        return type(self)(self.a[key].copy())
+
+
+class FakeNamespace:
+    def __init__(self, kind: type[FakeArray]):
+        self.kind, self.__name__ = kind, kind.library
+        self.float64, self.float32 = np.float64, np.float32
+
+    def asarray(self, a, dtype=None, device=None, copy=None):
+        return self.kind(np.array(a, dtype=dtype))
+
+    def zeros_like(self, a):
+        return self.kind(np.zeros_like(a.a))
+
+    def reshape(self, a, shape, copy=None):
+        return self.kind(a.a.reshape(shape))
+
+    def __getattr__(self, name: str):
+        """The rest of the standard: NumPy's function, on the arrays inside."""
+        f = getattr(np, name)
+
+        def on_arrays(*args, **kwargs):
+            out = f(*[a.a if isinstance(a, FakeArray) else a for a in args], **kwargs)
+            return self.kind(out) if isinstance(out, np.ndarray | np.generic) else out
+
+        return on_arrays if callable(f) and not isinstance(f, type) else f
+
+
+NAMESPACES: dict[type, FakeNamespace] = {}
 
 
 def test_x_of_another_array_library_is_refused_naming_x_everywhere(data, dispatch):
@@ -107,9 +195,40 @@ def test_moving_to_another_library_is_refused_naming_like(data):
     assert isinstance(model.network.params, np.ndarray)  # nothing moved
 
 
-def test_numpy_pytorch_and_what_numpy_reads_pass_the_library_check(data):
+@pytest.mark.parametrize(("kind", "refused"), [(FrozenArray, FROZEN), (CopyingArray, COPYING)],
+                         ids=["immutable", "slices-copy"])
+def test_a_library_without_writable_views_is_refused_when_a_network_moves_there(
+        data, kind, refused):
+    X, y, Y = data
+    net, model = fresh(), fitted(X, y)
+    before = net.params.copy()
+    for name, call in [("like", lambda: net.move_to(kind(X))),
+                       ("like", lambda: model.to(like=kind(X))),
+                       ("X", lambda: train_fit(net, kind(X), kind(Y), **FIT)),
+                       ("X", lambda: Model(fresh()).fit(kind(X), kind(y), **FIT))]:
+        with pytest.raises(DataError, match=refused.format(name=name)):
+            call()
+    # nothing moved: the network trains on NumPy as before, its views still its params'
+    assert net.namespace is None and isinstance(net.params, np.ndarray)
+    np.testing.assert_array_equal(net.params, before)
+    assert np.shares_memory(net.W[1], net.params) and np.shares_memory(net.db[0], net.grads)
+    assert model.network.namespace is None
+    train_fit(net, X, Y, **FIT)
+
+
+def test_a_library_with_writable_views_moves_and_is_left_as_it_was(data):
     X = data[0]
-    for ok in [X, X[0, 0], [1.0, 2.0], 3.0, None, sp.csr_matrix(X), torch.zeros(1)]:
+    net = fresh().move_to(FakeArray(X))
+    host = fresh()
+    assert net.namespace.name == "fakelib"
+    np.testing.assert_array_equal(net.params.a, host.params)  # every probe put back
+    assert np.shares_memory(net.W[1].a, net.params.a)
+
+
+def test_numpy_pytorch_array_api_strict_and_what_numpy_reads_pass_the_library_check(data):
+    X = data[0]
+    for ok in [X, X[0, 0], [1.0, 2.0], 3.0, None, sp.csr_matrix(X), torch.zeros(1),
+               array_api_strict.asarray(X), FrozenArray(X)]:
         check_library(ok, "X")
 
 

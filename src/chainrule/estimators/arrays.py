@@ -1,4 +1,7 @@
-"""The estimators on PyTorch tensors and CuPy arrays: scikit-learn's ``array_api_dispatch``.
+"""The estimators on other array libraries' arrays: scikit-learn's ``array_api_dispatch``.
+
+PyTorch tensors, CuPy arrays and those of any array-API library whose arrays can be written
+in place through views (array_api_strict's; ``chainrule.utils.namespace.check_views``).
 
 scikit-learn's own array-API estimators compute where their inputs live only when
 ``sklearn.set_config(array_api_dispatch=True)`` (or ``sklearn.config_context``) says so;

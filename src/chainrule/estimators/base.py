@@ -228,7 +228,7 @@ class BaseMLP(BaseEstimator):
         else:
             self._check_continuable(n_in, hidden, n_out, dtype or net.dtype)
         if ns is not None or self.network_.namespace is not None:
-            self.network_.move_to(None if ns is None else X)  # the network follows the data
+            self.network_.move_to(None if ns is None else X, name="X")  # it follows the data
         if solver_class(self.solver).full_batch:
             self._fit_full_batch(X, Y, weights)
         else:
@@ -461,9 +461,9 @@ class BaseMLP(BaseEstimator):
         (where the network lives)."""
         net = self.network_
         if net.namespace is not None:
-            blocks = []  # each taken before the next pass refills the one cache
-            for start in range(0, X.shape[0], PREDICT_CHUNK):
-                c = net.forward(X[start:start + PREDICT_CHUNK], check=False)
+            blocks, N = [], X.shape[0]  # each taken before the next pass refills the cache
+            for start in range(0, N, PREDICT_CHUNK):  # slices in bounds: all the standard has
+                c = net.forward(X[start:min(start + PREDICT_CHUNK, N), :], check=False)
                 blocks.append(c.Z[-1] if logits else c.A[-1])
             return net.namespace.xp.concat(blocks)
         out = np.empty((X.shape[0], net.n_outputs), net.dtype)  # (N, n_out)

@@ -18,7 +18,14 @@ from ..errors import ConfigError
 from ..model.devices import normalised_rows
 from ..optim.checks import check_choice
 from ..utils.namespace import Namespace, array_namespace, namespace_dtype, to_numpy
-from .arrays import classes_on, data_inputs, follow_x, sigmoid, threshold_labels
+from .arrays import (
+    classes_on,
+    data_inputs,
+    follow_x,
+    predict_namespace,
+    sigmoid,
+    threshold_labels,
+)
 from .base import BaseMLP, MLPTags, partial_fit_available, result_dtype
 from .hyperparameters import signature, storing_init
 from .regressor import SQUARED_LOSSES
@@ -228,6 +235,10 @@ validation_scores_, best_validation_score_
 
     def predict_log_proba(self, X: object) -> Array:
         """``log(predict_proba(X))`` (−inf where a probability underflows to 0)."""
+        if not is_lazy(X):  # X where fit was: a message that names this method
+            check_is_fitted(self)
+            predict_namespace(X, self.network_.namespace,
+                              f"{type(self).__name__}.predict_log_proba")
         P = self.predict_proba(X)
         if not isinstance(P, np.ndarray):
             return array_namespace(P).xp.log(P)

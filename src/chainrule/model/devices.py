@@ -1,4 +1,4 @@
-"""A model whose network lives on another array library's device (PyTorch, CuPy).
+"""A model whose network lives on another array library's device (PyTorch, CuPy, ...).
 
 :meth:`Model.to <chainrule.model.Model.to>` and ``load_model(path, device=...)`` put
 the network there; the model then takes inputs of that library and device and answers

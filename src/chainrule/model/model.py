@@ -365,9 +365,10 @@ class Model:
     def _device_outputs(self, X: object) -> Array:
         """:meth:`outputs` of a network on a device, for X there: scaled there in float64."""
         A, ns = device_matrix(X, self.network)
-        step, net = self._block_rows(A), self.network
-        blocks = [net.predict(scaled(A[start:start + step], self.scaler, ns))
-                  for start in range(0, A.shape[0], step)]
+        step, net, N = self._block_rows(A), self.network, A.shape[0]
+        # the standard promises slices within bounds only
+        blocks = [net.predict(scaled(A[start:min(start + step, N), :], self.scaler, ns))
+                  for start in range(0, N, step)]
         return ns.xp.concat(blocks) if len(blocks) > 1 else blocks[0]
 
     def outputs(self, X: object, *, source: Source | None = None) -> Array:
@@ -586,7 +587,7 @@ class Model:
         options.setdefault("classification", self._classification())
         if not is_numpy(X):  # the network trains where X lives, scaled there
             X = as_data(X, src.name)
-            A, ns = device_matrix(X, self.network.move_to(X))
+            A, ns = device_matrix(X, self.network.move_to(X, name=src.name))
             self.history = training.fit(self.network, scaled(A, self.scaler, ns),
                                         ns.asarray(host_labels(Y)), **options)
             return self.history
@@ -616,7 +617,7 @@ class Model:
         if on_device:
             src = source if source is not None else Source("X", list(self.feature_names or ()))
             X = as_data(X, src.name)
-            A = device_matrix(X, self.network.move_to(X))[0]
+            A = device_matrix(X, self.network.move_to(X, name=src.name))[0]
         else:
             A, src = input_matrix(X, self.feature_names, self.n_inputs, source)
         tsrc = target_source if target_source is not None else Source("y")

@@ -94,10 +94,12 @@ def weighted_sum(A_prev: Array, W: Array, b: Array, Z: Array | None = None,
     ndarray
         ``Z``.
     """
-    if Z is None:  # leading batch axes: every example of every batch in one product
-        # operators and methods only: any array-API library's arrays (nn.portable) take it
-        Z = A_prev.reshape(-1, A_prev.shape[-1]) @ W.T  # (…·N, n)
-        Z = Z.reshape(*A_prev.shape[:-1], W.shape[0])  # (…, N, n)
+    if Z is None:
+        if A_prev.ndim == 2:  # operators only: any array-API library's arrays (nn.portable)
+            Z = A_prev @ W.T  # (N, n)
+        else:  # NumPy's leading batch axes: every example of every batch in one product
+            Z = A_prev.reshape(-1, A_prev.shape[-1]) @ W.T  # (…·N, n)
+            Z = Z.reshape(*A_prev.shape[:-1], W.shape[0])  # (…, N, n)
         Z += b
         return Z
     # np.dot, not np.matmul: the same BLAS call with less overhead per call (0.4–0.8 µs
@@ -113,8 +115,8 @@ def weighted_sum(A_prev: Array, W: Array, b: Array, Z: Array | None = None,
 
 def backward(dZ: Array, A_prev: Array | None, W: Array | None = None,
              dW: Array | None = None, db: Array | None = None, dA_prev: Array | None = None,
-             dZT: Array | None = None,
-             ones: Array | None = None) -> tuple[Array | None, Array | None, Array | None]:
+             dZT: Array | None = None, ones: Array | None = None, *,
+             xp: Any = None) -> tuple[Array | None, Array | None, Array | None]:
     """Back-propagation through one layer's weighted sum.
 
     From ``dZ = ∂C/∂Z`` of the layer::
@@ -142,6 +144,9 @@ def backward(dZ: Array, A_prev: Array | None, W: Array | None = None,
     dZT, ones : ndarray, optional
         With the buffers: ``dZ.T`` and a vector of N ones (``db`` is taken
         as the product ``1ᵀ dZ``, at BLAS speed), views the caller keeps.
+    xp : module, optional
+        The array-API namespace of arrays of another library than NumPy (2-D, without
+        buffers: :mod:`chainrule.nn.portable`); the sum ``db`` is its ``xp.sum``.
 
     Returns
     -------
@@ -152,8 +157,10 @@ def backward(dZ: Array, A_prev: Array | None, W: Array | None = None,
         if A_prev is not None:
             # (…, n, n_prev) = (…, n, N) @ (…, N, n_prev)
             dW = dZ.mT @ A_prev
-            db = dZ.sum(axis=-2)  # (…, n)
-        if W is not None:
+            db = (np if xp is None else xp).sum(dZ, axis=-2)  # (…, n)
+        if W is not None and dZ.ndim == 2:  # operators only: any array-API library's
+            dA_prev = dZ @ W  # (N, n_prev)
+        elif W is not None:  # NumPy's leading axes: one product
             dA_prev = dZ.reshape(-1, dZ.shape[-1]) @ W  # (…·N, n_prev)
             dA_prev = dA_prev.reshape(*dZ.shape[:-1], W.shape[1])  # (…, N, n_prev)
         return dW, db, dA_prev

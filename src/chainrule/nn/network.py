@@ -43,6 +43,7 @@ from ..utils.namespace import (
     as_2d_portable,
     as_data,
     assign,
+    check_views,
     host_kind,
     is_numpy,
     to_numpy,
@@ -210,9 +211,13 @@ class Network:
         return self.layer_sizes[-1]
 
     def _views(self, flat: Array) -> tuple[list[Array], list[Array]]:
+        # another library's reshape through its namespace (the standard has no method),
+        # copy=False: one that would have to copy raises instead
+        reshape = (lambda a, shape: a.reshape(shape)) if isinstance(flat, np.ndarray) else \
+            (lambda a, shape: self.namespace.xp.reshape(a, shape, copy=False))
         Ws, bs, k = [], [], 0
         for n_prev, n in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
-            Ws.append(flat[k:k + n * n_prev].reshape(n, n_prev))  # (n_l, n_{l-1})
+            Ws.append(reshape(flat[k:k + n * n_prev], (n, n_prev)))  # (n_l, n_{l-1})
             k += n * n_prev
             bs.append(flat[k:k + n])  # (n_l,)
             k += n
@@ -342,18 +347,25 @@ class Network:
         net.__setstate__(self.__getstate__())
         return net
 
-    def move_to(self, like: object) -> Network:
+    def move_to(self, like: object, *, name: str = "like") -> Network:
         """Put the parameters where ``like`` lives: its array library and device.
 
-        ``like`` is an array (a PyTorch tensor on ``cuda:0``, a CuPy array, a NumPy
-        array) or None for NumPy on the host.  :attr:`params` and :attr:`grads` become
-        arrays of that library, :attr:`W`, :attr:`b`, :attr:`dW`, :attr:`db` views into
-        them again; the forward and backward passes then run there
-        (:mod:`chainrule.nn.portable`) and take inputs of that library and device only.
-        Moving is the one explicit copy between devices; NumPy is the default.
+        ``like`` is an array (a PyTorch tensor on ``cuda:0``, a CuPy array, an
+        ``array_api_strict`` array, a NumPy array) or None for NumPy on the host.
+        :attr:`params` and :attr:`grads` become arrays of that library, :attr:`W`,
+        :attr:`b`, :attr:`dW`, :attr:`db` views into them again; the forward and backward
+        passes then run there (:mod:`chainrule.nn.portable`) and take inputs of that
+        library and device only.  Moving is the one explicit copy between devices; NumPy
+        is the default.
 
         A device by name (``'cuda:0'``) is :meth:`chainrule.Model.to`'s; here say
         ``net.move_to(torch.empty(0, device='cuda:0'))``.
+
+        Parameters
+        ----------
+        like : array or None
+        name : str, default 'like'
+            What messages call ``like`` (``'X'`` when a fit follows its data).
 
         Returns
         -------
@@ -365,9 +377,13 @@ class Network:
         ConfigError
             Naming ``like``: neither an array nor None (a string, a number, a list, a
             ``torch.device``); nothing has moved then.
+        DataError
+            Naming ``name``: a library whose arrays cannot be written in place through
+            views (immutable arrays, slices that copy), found by writing through them
+            (``chainrule.utils.namespace.check_views``); nothing has moved then.
         """
         _check_like(like)
-        ns = None if like is None else array_namespace(as_data(like, "like"), name="like")
+        ns = None if like is None else array_namespace(as_data(like, name), name=name)
         if _same_place(ns, self.namespace):
             return self
         host = to_numpy(self.params)
@@ -379,16 +395,40 @@ class Network:
             portable.portable_cost(self.cost)
             params = ns.xp.asarray(host, dtype=ns.dtype(self.dtype), device=ns.device,
                                    copy=True)
+        old = self.namespace, self.params, self.grads
         self.namespace, self.params = ns, params
         self.grads = np.zeros_like(params) if ns is None else ns.xp.zeros_like(params)
-        self.W, self.b = self._views(self.params)
-        self.dW, self.db = self._views(self.grads)
+        try:
+            self._set_views(name)
+        except DataError:
+            self.namespace, self.params, self.grads = old
+            self._set_views(name)
+            raise
         self._plans, self._plan, self._cache = {}, None, Cache()
         self._portable = None if ns is None else (
             [portable.portable_activation(a)[0] for a in self.activations],
             [portable.portable_activation(a)[1] for a in self.activations],
             *portable.portable_cost(self.cost))
         return self
+
+    def _set_views(self, name: str) -> None:
+        """:attr:`W`, :attr:`b`, :attr:`dW`, :attr:`db` as views of the flat arrays;
+        another library's checked to be views (the standard does not promise them)."""
+        ns = self.namespace
+        try:
+            self.W, self.b = self._views(self.params)
+            self.dW, self.db = self._views(self.grads)
+        except ValueError as e:  # reshape(copy=False) of a slice that is no view
+            raise DataError(f"{name}: arrays of {ns.name} cannot be reshaped without a copy "
+                            f"({e}); convert {name} to NumPy first, e.g. "
+                            f"numpy.from_dlpack({name})") from None
+        if ns is None:
+            return
+        starts = self.offsets()
+        for flat, W, b in ((self.params, self.W, self.b), (self.grads, self.dW, self.db)):
+            pairs = [(v, k) for l, (w0, b0) in enumerate(starts) for v, k in
+                     ((W[l], w0), (b[l], b0))]
+            check_views(flat, pairs, name, ns.name)  # a few reads, once per move
 
     # Pickling (used by scikit-learn's clone and joblib, never for model files) keeps the
     # structure and the parameters only: the W and b views and the batch buffers are

@@ -158,7 +158,7 @@ def backward_pass(dZ: Array, W: list[Array], dW: list[Array], db: list[Array],
     """
     for l in range(len(W) - 1, -1, -1):
         cache.dZ[l] = dZ
-        dW_l, db_l, dA = backward(dZ, cache.A[l], W[l] if l else None)
+        dW_l, db_l, dA = backward(dZ, cache.A[l], W[l] if l else None, xp=xp)
         dW[l][...] = dW_l  # into the flat gradient, on the device
         db[l][...] = db_l
         if l:

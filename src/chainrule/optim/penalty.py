@@ -68,6 +68,7 @@ class L2Penalty:
         self.mask = np.asarray(mask, dtype=bool)
         self._scratch: Array | None = None
         self._device_mask: Any = None  # the mask in another array library, as 0/1
+        self._xp: Any = None  # that library's namespace
 
     def _buffer(self, params: Array) -> Array:
         s = self._scratch
@@ -84,16 +85,23 @@ class L2Penalty:
         if not isinstance(params, np.ndarray):  # another array library: on its device
             s = self._portable_terms(params, n)
             grads += s
-            return (s * params).sum() * 0.5
+            return self._xp.sum(s * params) * 0.5
         s = self._buffer(params)
         l2_penalty_grad(grads, params, self.mask, self.alpha / n, out=s)
         return 0.5 * float(np.dot(s, params))
 
+    def __getstate__(self) -> dict[str, Any]:
+        # a namespace (a module) does not pickle: the next step finds it again, and the mask
+        state = dict(self.__dict__)
+        state["_xp"] = state["_device_mask"] = None
+        return state
+
     def _portable_terms(self, params: Array, n: int) -> Array:
         """``(α/n) θ ⊙ m`` for params of another array library, the mask moved there once."""
-        ns = array_namespace(params)
         mask = self._device_mask
         if mask is None or mask.dtype != params.dtype or mask.device != params.device:
+            ns = array_namespace(params)
+            self._xp = ns.xp  # its sum, for the penalty's value
             mask = self._device_mask = ns.xp.asarray(self.mask, dtype=params.dtype,
                                                      device=ns.device)
         return params * (self.alpha / n) * mask
@@ -101,7 +109,7 @@ class L2Penalty:
     def value(self, params: Array, n: int) -> float:
         """``P(θ) = (α / 2n) Σ m θ²``, computed as :meth:`add_to` does."""
         if not isinstance(params, np.ndarray):
-            return 0.5 * float((self._portable_terms(params, n) * params).sum())
+            return 0.5 * float(self._xp.sum(self._portable_terms(params, n) * params))
         s = self._buffer(params)
         np.multiply(params, params.dtype.type(self.alpha / n), out=s)
         np.multiply(s, self.mask, out=s)

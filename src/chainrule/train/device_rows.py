@@ -1,4 +1,4 @@
-"""The rows of a run held by another array library (PyTorch, CuPy), on their device.
+"""The rows of a run held by another array library (PyTorch, CuPy, ...), on their device.
 
 :func:`~chainrule.train.fit` hands the engine a :class:`DeviceRows` when X and y are
 arrays of another library than NumPy: the network's parameters are moved to their device

@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from ..errors import DivergenceError
-from ..utils.namespace import assign, is_numpy, namespace_dtype, to_numpy
+from ..utils.namespace import array_namespace, assign, is_numpy, namespace_dtype, to_numpy
 
 __all__ = ["DivergenceGuard"]
 
@@ -38,7 +38,10 @@ def _largest(params: Array) -> float:
     """``max_i |θ_i|`` (NaN if any is NaN), in two reductions that allocate nothing."""
     if params.shape[0] == 0:  # params is flat; .shape, not .size: a method of torch's
         return 0.0
-    return max(float(params.max()), -float(params.min()))
+    if isinstance(params, np.ndarray):
+        return max(float(params.max()), -float(params.min()))
+    xp = array_namespace(params).xp  # another library: the standard's functions, no methods
+    return max(float(xp.max(params)), -float(xp.min(params)))
 
 
 class DivergenceGuard:
@@ -100,7 +103,9 @@ class DivergenceGuard:
     def weights_ok(params: Array) -> bool:
         """Whether the weights can be trusted: all finite."""
         # a finite sum means every weight is finite; only an overflowing sum needs a closer look
-        return math.isfinite(float(params.sum())) or bool(np.isfinite(to_numpy(params)).all())
+        total = params.sum() if isinstance(params, np.ndarray) else \
+            array_namespace(params).xp.sum(params)
+        return math.isfinite(float(total)) or bool(np.isfinite(to_numpy(params)).all())
 
     def epoch_end(self, params: Array, epoch: int) -> None:
         """Keep the weights of ``epoch``'s end, pending until a cost at them is seen."""

@@ -216,7 +216,7 @@ def fit(
     validation = None if validation_data is None else _validation(network, validation_data,
                                                                    on)
     if Y_arr is not None or isinstance(X_arr, DeviceRows):  # every input checked: now move
-        network.move_to(X_arr.X if isinstance(X_arr, DeviceRows) else None)
+        network.move_to(X_arr.X if isinstance(X_arr, DeviceRows) else None, name="X")
     saver = None
     if resume is not False and checkpoint is None:
         raise ConfigError("resume: needs checkpoint=PATH, the checkpoint to resume from")

@@ -1,19 +1,25 @@
 """Which array library holds the data: NumPy, or another through the array API standard.
 
 chainrule computes with the library its inputs come from: NumPy arrays stay on NumPy's
-fast path, untouched; PyTorch tensors (CPU or CUDA) and CuPy arrays are computed on by their
-own namespace (array-api-compat's wrapper), on their own device.  ``array_api_compat`` is
-imported only when such an array arrives (never for NumPy), and it is an optional
-dependency: ``pip install chainrule[array-api]``.
+fast path, untouched; arrays of another library (PyTorch tensors on CPU or CUDA, CuPy
+arrays, ``array_api_strict``'s, ...) are computed on by their own namespace (the array API
+standard's functions, through array-api-compat for PyTorch and CuPy), on their own device.
+``array_api_compat`` is imported only when such an array arrives (never for NumPy), and it
+is an optional dependency: ``pip install chainrule[array-api]``.
 
-Arrays of other array-API libraries (JAX's, say) are refused by name:
-the parameters are one flat array that optimisers update in place through per-layer views
-(:class:`~chainrule.nn.Network`), which the standard alone does not promise (its arrays may
-be immutable, its slices copies).  Convert them to NumPy first.
+The parameters are one flat array that optimisers update in place through per-layer views
+(:class:`~chainrule.nn.Network`), which the standard alone does not promise: its arrays may
+be immutable (JAX's), its slices copies.  So a library is not named in a list: when a
+network moves to one (:meth:`Network.move_to <chainrule.nn.Network.move_to>`),
+:func:`check_views` writes through the flat array and through each view and refuses, by
+name, a library where the other side does not see the write.  An array whose namespace
+lacks the standard's functions is refused when it arrives (:func:`check_library`).  Convert
+such arrays to NumPy first (``numpy.from_dlpack``).
 
 Nothing moves between libraries or devices silently.  :func:`to_numpy` is the one explicit
 move to the host, used where a step can only run there (SciPy's L-BFGS, model files) and
-named in the documentation of each such place.
+named in the documentation of each such place: CuPy's ``get()``, PyTorch's copy to its
+CPU, and DLPack (``numpy.from_dlpack``) for every other library.
 """
 
 from __future__ import annotations
@@ -27,12 +33,18 @@ from ..errors import ConfigError, DataError, ShapeError
 from .validation import check_finite_block
 
 __all__ = ["SUPPORTED", "Namespace", "array_namespace", "as_2d_portable", "as_data", "assign",
-           "check_library", "host_kind", "is_numpy", "namespace_dtype", "take_rows",
-           "to_namespace", "to_numpy"]
+           "check_library", "check_views", "host_kind", "is_numpy", "namespace_dtype",
+           "take_rows", "to_namespace", "to_numpy"]
 
 Array = Any  # an array of any array-API library
-FOREIGN = ("torch", "cupy")  # array libraries recognised by the module of their array type
-SUPPORTED = "NumPy arrays, PyTorch tensors and CuPy arrays"
+# array libraries recognised by the module of their array type: torch's tensors have no
+# __array_namespace__ of their own (array-api-compat wraps them), nor have older CuPy's
+WRAPPED = ("torch", "cupy")
+SUPPORTED = ("NumPy arrays, PyTorch tensors, CuPy arrays and arrays of array-API libraries "
+             "that can be written in place through views (array_api_strict's)")
+# what the engine calls in a namespace: one that lacks any is refused before a run starts
+USED = ("asarray", "astype", "reshape", "take", "matmul", "sum", "max", "argmax", "exp",
+        "log1p", "maximum", "where", "isdtype", "isfinite", "zeros_like", "stack", "concat")
 
 
 def is_numpy(*arrays: object) -> bool:
@@ -47,8 +59,7 @@ def is_numpy(*arrays: object) -> bool:
 def _foreign(a: object) -> bool:
     if isinstance(a, np.ndarray | np.generic):
         return False
-    # torch's tensors have no __array_namespace__ of their own: array-api-compat wraps them
-    return hasattr(a, "__array_namespace__") or type(a).__module__.split(".")[0] in FOREIGN
+    return hasattr(a, "__array_namespace__") or _library(a) in WRAPPED
 
 
 def _library(a: object) -> str:
@@ -57,18 +68,73 @@ def _library(a: object) -> str:
 
 
 def check_library(a: object, name: str) -> None:
-    """Refuse ``a``, naming ``name``, when it is an array of a library chainrule does not
-    compute on (anything but NumPy, PyTorch and CuPy; array-likes NumPy reads pass).
+    """Refuse ``a``, naming ``name``, when it is an array whose namespace lacks functions
+    of the array API standard that chainrule computes with (array-likes NumPy reads pass,
+    as do PyTorch's and CuPy's arrays, which array-api-compat completes).
+
+    Whether a library's arrays can hold a network's parameters (written in place through
+    views) is found when the network moves there: :func:`check_views`.
 
     Raises
     ------
     DataError
-        Naming ``name``, the library, what chainrule takes and how to convert.
+        Naming ``name``, the library, the functions missing and how to convert.
     """
-    if _foreign(a) and _library(a) not in FOREIGN:
-        raise DataError(f"{name}: an array of {_library(a)} ({type(a).__name__}); chainrule "
-                        f"computes on {SUPPORTED}: convert {name} first, e.g. "
-                        f"numpy.from_dlpack({name})")
+    if not _foreign(a) or _library(a) in WRAPPED:
+        return
+    xp = a.__array_namespace__()  # type: ignore[attr-defined]
+    missing = [f for f in USED if not hasattr(xp, f)]
+    if missing:
+        raise DataError(f"{name}: an array of {_library(a)} ({type(a).__name__}) whose "
+                        f"namespace has no {', '.join(missing)}; chainrule computes on "
+                        f"{SUPPORTED}: convert {name} first, e.g. numpy.from_dlpack({name})")
+
+
+def check_views(flat: Array, views: list[tuple[Array, int]], name: str, library: str) -> None:
+    """Refuse, naming ``name``, a library whose arrays cannot hold a network's parameters.
+
+    ``views`` are ``(view, start)`` pairs: arrays that should share memory with the flat
+    array ``flat``, the view's first entry being ``flat[start]``.  For each, a value is
+    written through ``flat`` and must be seen in the view, then through the view and must
+    be seen in ``flat`` (optimisers update the flat array, the backward pass writes into
+    the views); the entries are put back as they were.  A few reads from the device, once
+    per move.
+
+    Raises
+    ------
+    DataError
+        Naming ``name`` and ``library``: its arrays cannot be written in place (their
+        ``__setitem__`` fails, as JAX's does) or a slice of one is a copy.
+    """
+    for view, start in views:
+        first = (0,) * view.ndim
+        for src, i, dst, j, what in ((flat, start, view, first, "the flat array"),
+                                     (view, first, flat, start, "a layer's view")):
+            try:
+                seen = _write_seen(src, i, dst, j)
+            except (TypeError, ValueError, AttributeError, NotImplementedError) as e:
+                raise DataError(f"{name}: arrays of {library} cannot be written in place "
+                                f"({type(e).__name__}: {e}); {_VIEWS}: convert {name} to NumPy "
+                                f"first, e.g. numpy.from_dlpack({name})") from None
+            if not seen:
+                raise DataError(f"{name}: arrays of {library} copy where they slice (a write "
+                                f"through {what} was not seen by the other); {_VIEWS}: "
+                                f"convert {name} to NumPy first, e.g. numpy.from_dlpack({name})")
+
+
+_VIEWS = ("a network's parameters are one flat array updated in place through per-layer "
+          "views")
+
+
+def _write_seen(src: Array, i: object, dst: Array, j: object) -> bool:
+    """Whether a value written to ``src[i]`` is read back from ``dst[j]``; ``src[i]`` is
+    then put back."""
+    old = float(src[i])
+    new = 0.5 if old != 0.5 else 0.25  # exact in every float dtype
+    src[i] = new
+    seen = float(dst[j]) == new
+    src[i] = old
+    return seen
 
 
 def as_data(a: object, name: str) -> object:
@@ -84,7 +150,7 @@ def as_data(a: object, name: str) -> object:
     DataError
         Naming ``name``: a sparse (or other non-strided) tensor, complex numbers, a
         tensor on PyTorch's ``meta`` device, which holds shapes and no values, or an
-        array of a library other than NumPy, PyTorch and CuPy (:func:`check_library`).
+        array whose namespace lacks the standard's functions (:func:`check_library`).
     """
     if not _foreign(a):
         return a
@@ -165,8 +231,8 @@ def array_namespace(*arrays: object, name: str = "X") -> Namespace | None:
     Raises
     ------
     DataError
-        Naming ``name``: the arrays come from different libraries or devices, or from a
-        library other than NumPy, PyTorch and CuPy (:func:`check_library`).
+        Naming ``name``: the arrays come from different libraries or devices, or one's
+        namespace lacks the standard's functions (:func:`check_library`).
     """
     if is_numpy(*arrays):
         return None
@@ -205,16 +271,37 @@ def to_namespace(a: object, ns: Namespace | None, dtype: np.dtype | None = None)
 
 def to_numpy(a: object) -> np.ndarray:
     """``a`` as a NumPy array on the host: the one explicit move off a device (a tensor
-    that records gradients is read as data, :func:`as_data`)."""
+    that records gradients is read as data, :func:`as_data`).
+
+    CuPy's ``get()`` and PyTorch's copy to its CPU; any other library's array through
+    DLPack (``numpy.from_dlpack``: no copy for an array in host memory, else a copy asked
+    of the library).
+
+    Raises
+    ------
+    DataError
+        When the library can hand the array to NumPy neither way.
+    """
     if isinstance(a, np.ndarray) or is_numpy(a):
         return np.asarray(a)
-    if type(a).__module__.split(".")[0] == "cupy":
-        return a.get()  # CuPy refuses implicit copies to the host
-    a = _detached(a)
-    if str(getattr(a, "dtype", "")).endswith("bfloat16"):  # NumPy has none: float32, exact
-        xp = _compat().array_namespace(a)
-        a = xp.astype(a, xp.float32)
-    return np.asarray(_compat().to_device(a, "cpu"))
+    library = _library(a)
+    if library == "cupy":
+        return a.get()  # type: ignore[attr-defined]  # CuPy refuses implicit copies to the host
+    if library == "torch":
+        a = _detached(a)
+        if str(a.dtype).endswith("bfloat16"):  # type: ignore[attr-defined]  # NumPy has none: float32, exact
+            xp = _compat().array_namespace(a)
+            a = xp.astype(a, xp.float32)
+        return np.asarray(_compat().to_device(a, "cpu"))
+    try:
+        return np.from_dlpack(a)
+    except (BufferError, TypeError, ValueError, RuntimeError):
+        pass
+    try:  # on a device: ask the library for a copy in host memory
+        return np.from_dlpack(a, device="cpu", copy=True)
+    except (BufferError, TypeError, ValueError, RuntimeError) as e:
+        raise DataError(f"an array of {library} cannot be copied to the host through DLPack "
+                        f"({e}); convert it to NumPy first") from None
 
 
 def take_rows(A: Array, rows: np.ndarray) -> Array:
