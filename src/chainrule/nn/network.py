@@ -308,10 +308,8 @@ class Network:
 
     def set_weights(self, weights: Sequence[object] | None,
                     biases: Sequence[object] | None) -> Network:
-        """Copy explicit W(l) and b(l) into the network (shapes checked per layer).
-
-        Values of any library are read on the host and copied onto the network's own
-        library and device (:meth:`move_to`): an explicit copy, as their checks need."""
+        """Copy explicit W(l) and b(l) into the network (shapes checked per layer): read on
+        the host, then copied onto the network's library and device (:meth:`move_to`)."""
         if weights is None or biases is None:
             raise ConfigError("weights, biases: give both or neither")
         if len(weights) != self.n_layers or len(biases) != self.n_layers:
@@ -358,9 +356,6 @@ class Network:
         library and device only.  Moving is the one explicit copy between devices; NumPy
         is the default.
 
-        A device by name (``'cuda:0'``) is :meth:`chainrule.Model.to`'s; here say
-        ``net.move_to(torch.empty(0, device='cuda:0'))``.
-
         Parameters
         ----------
         like : array or None
@@ -375,14 +370,14 @@ class Network:
         Raises
         ------
         ConfigError
-            Naming ``like``: neither an array nor None (a string, a number, a list, a
-            ``torch.device``); nothing has moved then.
+            Naming ``name``: neither an array nor None (a string, a ``torch.device``: a
+            device by name is :meth:`chainrule.Model.to`'s); nothing has moved then.
         DataError
             Naming ``name``: a library whose arrays cannot be written in place through
             views (immutable arrays, slices that copy), found by writing through them
             (``chainrule.utils.namespace.check_views``); nothing has moved then.
         """
-        _check_like(like)
+        _check_like(like, name)
         ns = None if like is None else array_namespace(as_data(like, name), name=name)
         if _same_place(ns, self.namespace):
             return self
@@ -783,16 +778,14 @@ def _check_sizes(layer_sizes: Sequence[int]) -> tuple[int, ...]:
     return sizes
 
 
-def _check_like(like: object) -> None:
-    """Refuse, naming ``like``, what is neither None nor an array (NumPy's, or another
-    library's: something with a shape and a dtype)."""
+def _check_like(like: object, name: str) -> None:
+    """Refuse, naming ``name``, what is neither None nor an array (a shape and a dtype)."""
     if like is None or isinstance(like, np.ndarray):
         return
     if is_numpy(like) or not (hasattr(like, "shape") and hasattr(like, "dtype")):
-        raise ConfigError(f"like: expected an array of the library and device wanted, or None "
-                          f"for NumPy, got {_short_repr(like)}; for a device by name use "
-                          "chainrule.Model.to(device) or net.move_to(torch.empty(0, "
-                          "device=...))")
+        raise ConfigError(f"{name}: expected an array of the library and device wanted, or "
+                          f"None for NumPy, got {_short_repr(like)}; for a device by name use "
+                          "chainrule.Model.to(device) or net.move_to(torch.empty(0, device=...))")
 
 
 def _same_place(a: Namespace | None, b: Namespace | None) -> bool:
