@@ -13,7 +13,7 @@ from distributed import Client, LocalCluster
 
 import chainrule
 from chainrule import Model, Network, distributed, interop, viz
-from chainrule.errors import ConfigError, DataError
+from chainrule.errors import ConfigError, DataError, ShapeError
 from chainrule.estimators import MLPClassifier
 
 
@@ -197,14 +197,42 @@ def test_model_fit_validation_data_next_to_tensor_x(data, kind):
                                        .cost, rel=1e-9)
 
 
-def test_model_fit_refuses_validation_data_of_another_place(data):
+def test_model_fit_copies_validation_data_to_where_x_is(data):
+    """As train.fit does: X_val of another library is copied to X's, explicitly."""
     X, y, _ = data
-    with pytest.raises(DataError, match=r"^validation_data: X_val is NumPy arrays on the "
-                                        r"host but X is torch arrays on cpu; give X_val where "
-                                        r"X is$"):
-        Model(net()).fit(torch.asarray(X[:80]), y[:80], validation_data=(X[80:], y[80:]),
-                         epochs=1)
-    with pytest.raises(DataError, match=r"^validation_data: X_val is torch arrays on cpu "
-                                        r"but X is NumPy arrays on the host"):
-        Model(net()).fit(X[:80], y[:80], validation_data=(torch.asarray(X[80:]), y[80:]),
-                         epochs=1)
+    Xt = torch.asarray(X)
+    runs = [Model(net()).fit(Xt[:80], y[:80], validation_data=(Xv, y[80:]), epochs=2,
+                             random_state=0) for Xv in (Xt[80:], X[80:])]
+    assert runs[0].history.to_dict()["val_cost"] == runs[1].history.to_dict()["val_cost"]
+    runs = [Model(net()).fit(X[:80], y[:80], validation_data=(Xv, y[80:]), epochs=2,
+                             random_state=0) for Xv in (X[80:], Xt[80:])]
+    assert runs[0].history.to_dict()["val_cost"] == runs[1].history.to_dict()["val_cost"]
+    assert isinstance(runs[1].network.params, np.ndarray)
+
+
+@pytest.mark.parametrize("lib", ["numpy", "torch"])
+def test_model_train_scales_validation_inputs_as_it_scales_x(data, lib):
+    """Model.train takes X not yet scaled and network targets; X_val is scaled the same."""
+    X, y, Y = data
+    Xr = 10 * X + 3
+    model = Model(net())
+    A, T, _ = model.prepare(Xr[:80], y[:80], task="classification")
+    to = torch.asarray if lib == "torch" else np.asarray
+    model.train(to(A), to(T), validation_data=(to(Xr[80:]), to(Y[80:])), epochs=3,
+                random_state=0)
+    after = model.evaluate(to(Xr[80:]), to(y[80:]))
+    assert model.history.to_dict()["val_cost"][-1] == pytest.approx(after.cost, rel=1e-12)
+
+
+def test_a_refused_model_fit_on_tensors_leaves_the_network_where_it_was(data):
+    X, y, _ = data
+    model = Model(net())
+    start = model.network.params.copy()
+    with pytest.raises(ShapeError, match=r"^y: has 99 examples \(rows\) but X has 100"):
+        model.fit(torch.asarray(X), y[:99], epochs=1)
+    assert isinstance(model.network.params, np.ndarray)  # still NumPy, unchanged
+    np.testing.assert_array_equal(model.network.params, start)
+    on_torch = Model(net()).fit(torch.asarray(X), y, epochs=1)
+    with pytest.raises(ShapeError):
+        on_torch.fit(torch.asarray(X), y[:99], epochs=1)
+    assert isinstance(on_torch.network.params, torch.Tensor)

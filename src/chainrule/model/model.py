@@ -31,7 +31,7 @@ from ..data.frames import is_frame
 from ..data.lazy import is_lazy, map_rows
 from ..data.scaling import Standardizer, check_fits, scale_block, standardized
 from ..data.source import Source
-from ..errors import ConfigError, DataError, ShapeError
+from ..errors import ConfigError, ShapeError
 from ..io.model_file import read_model_file, save_model
 from ..io.model_metadata import MODEL_FIELDS, check_metadata
 from ..nn.network import Network
@@ -41,7 +41,14 @@ from ..train import evaluate as evaluate_network
 from ..train import loop as training
 from ..train.device_rows import DeviceRows
 from ..utils import validation
-from ..utils.namespace import Namespace, array_namespace, as_data, is_numpy, to_numpy
+from ..utils.namespace import (
+    Namespace,
+    array_namespace,
+    as_data,
+    is_numpy,
+    to_namespace,
+    to_numpy,
+)
 from ..utils.validation import as_2d, row_blocks
 from ..utils.version import __version__
 from .devices import (
@@ -530,7 +537,8 @@ class Model:
             ``learning_rate``, ``batch_size``, ``random_state``, ...).
             ``validation_data=(X_val, y_val)`` (or with validation weights) is taken
             as X and y are: X_val scaled as X, y_val encoded as y (labels by the
-            model's classes), X_val of X's library and device.
+            model's classes), X_val copied to X's library and device if it is
+            elsewhere.
 
         Returns
         -------
@@ -540,33 +548,44 @@ class Model:
         """
         A, Y, src = self.prepare(X, y, standardize=standardize, task=task, source=source)
         if options.get("validation_data") is not None:
-            options["validation_data"] = self._validation_rows(options["validation_data"])
+            options["validation_data"] = self._validation_targets(options["validation_data"])
         history = self.train(A, Y, source=src, **options)
         self.training = training_summary(history, n_examples=int(A.shape[0]), options=options)
         return self
 
-    def _validation_rows(self, data: object) -> tuple[Any, ...]:
-        """``validation_data`` for :func:`chainrule.train.fit`: ``X_val`` scaled as X is,
-        where X lives, and ``y_val`` encoded as y is."""
+    def _scale_validation(self, options: dict[str, Any], ns: Namespace | None) -> None:
+        """``options['validation_data']``, if given, scaled as X is, X being in ``ns``."""
+        if options.get("validation_data") is not None:
+            options["validation_data"] = self._validation_rows(options["validation_data"], ns)
+
+    def _validation_targets(self, data: object) -> tuple[Any, ...]:
+        """``validation_data`` with ``y_val`` encoded as y is (labels by the model's
+        classes): the network's targets, as :meth:`train` takes them."""
         if not isinstance(data, tuple | list) or len(data) not in (2, 3):
             raise ConfigError("validation_data: expected (X_val, y_val) or (X_val, y_val, "
                               f"sample_weight_val), got {type(data).__name__}")
         X_val, y_val, *weights = data
         Y_val = self.targets(host_labels(as_data(y_val, "validation_data")),
                              source=Source("validation_data"))
-        ns = self.network.namespace  # prepare put the network where X lives
+        return (X_val, Y_val, *weights)
+
+    def _validation_rows(self, data: object, ns: Namespace | None) -> tuple[Any, ...]:
+        """``validation_data`` of network targets for :func:`chainrule.train.fit`:
+        ``X_val`` scaled as X is, in X's namespace ``ns`` (None: NumPy)."""
+        if not isinstance(data, tuple | list) or len(data) not in (2, 3):
+            raise ConfigError("validation_data: expected (X_val, Y_val) or (X_val, Y_val, "
+                              f"sample_weight_val), got {type(data).__name__}")
+        X_val, Y_val, *weights = data
         X_val = as_data(X_val, "validation_data")
-        given, wanted = _place(array_namespace(X_val, name="validation_data")), _place(ns)
-        if given != wanted:
-            raise DataError(f"validation_data: X_val is {given} but X is {wanted}; give "
-                            "X_val where X is")
+        if _place(array_namespace(X_val, name="validation_data")) != _place(ns):
+            X_val = to_namespace(X_val, ns)  # follows X, as in train.fit: an explicit copy
         if ns is None:
             A_val = self.transform(X_val, source=Source("validation_data",
                                                         list(self.feature_names or ())))
         else:
             A_val = scaled(device_matrix(X_val, self.network, "validation_data")[0],
                            self.scaler, ns)
-            Y_val = ns.asarray(Y_val)
+            Y_val = ns.asarray(host_labels(Y_val))
         if Y_val.shape[0] != A_val.shape[0]:
             raise ShapeError(f"validation_data: y_val has {Y_val.shape[0]} examples (rows) "
                              f"but X_val has {A_val.shape[0]}")
@@ -579,18 +598,22 @@ class Model:
         keeping the scaling and the classes as they are.
 
         A memory-mapped ``X`` is scaled block by block into a temporary file that
-        lives while the network trains.  ``options`` go to
-        :func:`chainrule.train.fit`; returns its :class:`~chainrule.train.History`
-        (also kept as :attr:`history`).
+        lives while the network trains.  ``validation_data=(X_val, Y_val)`` is taken as
+        X and Y are: X_val not yet scaled (scaled here; copied to X's library and
+        device if it is elsewhere), Y_val network targets.  ``options`` go to
+        :func:`chainrule.train.fit`; returns its :class:`~chainrule.train.History` (also
+        kept as :attr:`history`).
         """
         src = source if source is not None else Source("X", list(self.feature_names or ()))
         options.setdefault("classification", self._classification())
         if not is_numpy(X):  # the network trains where X lives, scaled there
             X = as_data(X, src.name)
             A, ns = device_matrix(X, self.network.move_to(X, name=src.name))
+            self._scale_validation(options, ns)
             self.history = training.fit(self.network, scaled(A, self.scaler, ns),
                                         ns.asarray(host_labels(Y)), **options)
             return self.history
+        self._scale_validation(options, None)
         with contextlib.ExitStack() as stack:
             self.history = training.fit(self.network, standardized(X, self.scaler, src, stack),
                                          Y, **options)
@@ -614,12 +637,24 @@ class Model:
         if is_frame(X) and self.feature_names is None:
             self.feature_names = frame_names(X)
         on_device = not is_numpy(X)  # the network goes where X lives, X is checked there
-        if on_device:
-            src = source if source is not None else Source("X", list(self.feature_names or ()))
-            X = as_data(X, src.name)
-            A = device_matrix(X, self.network.move_to(X, name=src.name))[0]
-        else:
+        if not on_device:
             A, src = input_matrix(X, self.feature_names, self.n_inputs, source)
+            return self._prepare_targets(A, y, src, standardize, task, target_source, False)
+        src = source if source is not None else Source("X", list(self.feature_names or ()))
+        X = as_data(X, src.name)
+        before = self.network.namespace
+        A = device_matrix(X, self.network.move_to(X, name=src.name))[0]
+        try:
+            return self._prepare_targets(A, y, src, standardize, task, target_source, True)
+        except BaseException:  # a refused fit leaves the network where it was
+            self.network.move_to(None if before is None else before.asarray(np.zeros(1)))
+            raise
+
+    def _prepare_targets(self, A: Array, y: object, src: Source, standardize: bool,
+                         task: str | None, target_source: Source | None, on_device: bool
+                         ) -> tuple[Array, Array, Source]:
+        """:meth:`prepare` once X is checked (as ``A``; ``on_device``: in the network's
+        namespace, not NumPy): encode y, check that both fit the network, fit the scaling."""
         tsrc = target_source if target_source is not None else Source("y")
         Y = self._encode_for_fit(y, task, tsrc)
         if Y.shape[0] != A.shape[0]:
