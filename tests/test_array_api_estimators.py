@@ -260,7 +260,7 @@ def test_predicting_from_another_namespace_is_refused_by_name(rng, dispatch):
                                         r"namespace and device as fit: fitted on torch"):
         est.predict(X)
     with sklearn.config_context(array_api_dispatch=False), \
-            pytest.raises(DataError, match=r"X: MLPClassifier\.predict_proba\(\) was fitted on "
+            pytest.raises(DataError, match=r"X: MLPClassifier was fitted on "
                                            r"torch arrays on cpu with array_api_dispatch on"):
         est.predict_proba(t(X))
     ref = MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0).fit(X, y)
@@ -294,6 +294,24 @@ def test_with_dispatch_off_cpu_tensors_become_numpy_as_in_scikit_learn(rng):
     assert est.network_.namespace is None and isinstance(est.coefs_[0], np.ndarray)
     assert isinstance(est.predict(t(X)), np.ndarray)
     np.testing.assert_array_equal(est.predict_proba(t(X)), ref.predict_proba(X))
+
+
+def test_with_dispatch_off_host_arrays_of_any_library_become_numpy(rng):
+    """As scikit-learn converts them: array_api_strict's CPU device is read by NumPy; its
+    other devices are not, and are refused naming X and the switch."""
+    import array_api_strict as xs
+
+    X, y = classes3(rng)
+    est = MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0)
+    est.fit(xs.asarray(X), xs.asarray(y))
+    ref = MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, random_state=0).fit(X, y)
+    assert est.network_.namespace is None
+    np.testing.assert_array_equal(est.predict_proba(xs.asarray(X)), ref.predict_proba(X))
+    elsewhere = xs.asarray(X, device=xs.Device("device1"))
+    with pytest.raises(DataError, match=r"^X: an array_api_strict array on .*device1.*; "
+                                        r"scikit-learn converts inputs to NumPy unless "
+                                        r"array_api_dispatch is on"):
+        MLPClassifier().fit(elsewhere, y)
 
 
 def test_with_dispatch_off_a_device_tensor_is_refused_naming_the_switch(rng):

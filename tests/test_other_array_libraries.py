@@ -115,6 +115,15 @@ class FrozenArray(FakeArray):
         raise TypeError(f"{type(self).__name__} does not support item assignment")
 
 
+class ReadOnlyArray(FakeArray):
+    """Immutable, saying so with a RuntimeError (no library's contract names the type)."""
+
+    library = "readonlylib"
+
+    def __setitem__(self, key, value):
+        raise RuntimeError("arrays are immutable")
+
+
 class CopyingArray(FakeArray):
     """Its slices are copies, not views."""
 
@@ -195,8 +204,13 @@ def test_moving_to_another_library_is_refused_naming_like(data):
     assert isinstance(model.network.params, np.ndarray)  # nothing moved
 
 
-@pytest.mark.parametrize(("kind", "refused"), [(FrozenArray, FROZEN), (CopyingArray, COPYING)],
-                         ids=["immutable", "slices-copy"])
+READ_ONLY = (r"^{name}: arrays of readonlylib cannot be written in place \(RuntimeError: "
+             r"arrays are immutable\); a network's parameters are one flat array")
+
+
+@pytest.mark.parametrize(("kind", "refused"), [(FrozenArray, FROZEN), (ReadOnlyArray, READ_ONLY),
+                                               (CopyingArray, COPYING)],
+                         ids=["immutable", "immutable-runtime-error", "slices-copy"])
 def test_a_library_without_writable_views_is_refused_when_a_network_moves_there(
         data, kind, refused):
     X, y, Y = data
@@ -245,3 +259,16 @@ def test_the_engine_and_the_model_refuse_scipy_sparse_x_with_the_way_to_densify(
                                             r"scikit-learn estimators take sparse X"):
             call()
     np.testing.assert_array_equal(model.predict(S.toarray()), model.predict(X))
+
+
+def test_targets_of_another_library_than_a_host_x_get_a_hint_any_library_can_follow(data):
+    """Not y.cpu() (PyTorch's only) and not 'NumPy' for a Dask X."""
+    import dask.array as da
+
+    X, _, Y = data
+    for X_host, kind in [(X, "NumPy"), (da.from_array(X, chunks=20), "a Dask array")]:
+        with pytest.raises(DataError, match=rf"^y: array_api_strict arrays on .*, but X is "
+                                            rf"{kind}.*: give y as a NumPy array \(e\.g\. "
+                                            r"numpy\.from_dlpack\(y\) on the CPU\), or X in "
+                                            r"y's library$"):
+            train_fit(fresh(), X_host, array_api_strict.asarray(Y), **FIT)

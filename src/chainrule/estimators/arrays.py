@@ -50,11 +50,26 @@ def dispatch_on() -> bool:
     return bool(sklearn.get_config().get("array_api_dispatch", False))
 
 
+def _host_readable(a: object, ns: Namespace) -> bool:
+    """Whether NumPy reads ``a`` where it is, as scikit-learn will with dispatch off: a
+    CPU tensor, or e.g. an array_api_strict array on its CPU device; never CuPy's."""
+    if ns.name == "cupy":
+        return False  # CuPy refuses implicit copies to the host
+    if str(ns.device) == "cpu":
+        return True
+    try:
+        np.asarray(a)  # a view where the array is on the host
+    except Exception:  # each library refuses in its own words
+        return False
+    return True
+
+
 def _refuse_off_host(a: object, name: str) -> None:
     """With dispatch off an array must convert to NumPy: one on a device is refused."""
     ns = array_namespace(a, name=name)
-    if ns is not None and (ns.name == "cupy" or str(ns.device) != "cpu"):
-        raise DataError(f"{name}: a {ns.name} array on {ns.device}; scikit-learn converts "
+    if ns is not None and not _host_readable(a, ns):
+        article = "an" if ns.name[:1] in "aeiou" else "a"
+        raise DataError(f"{name}: {article} {ns.name} array on {ns.device}; scikit-learn converts "
                         "inputs to NumPy unless array_api_dispatch is on: "
                         "sklearn.set_config(array_api_dispatch=True) (or "
                         "sklearn.config_context) trains and predicts where it lives, or move "
@@ -116,9 +131,11 @@ def predict_namespace(X: object, fitted: Namespace | None, method: str) -> Names
         _refuse_off_host(X, "X")
     ns = array_namespace(as_data(X, "X")) if on else None  # X holds dense real numbers
     if fitted is not None and not on:
-        raise DataError(f"X: {method}() was fitted on {fitted.name} arrays on "
-                        f"{fitted.device} with array_api_dispatch on; turn it on again "
-                        "(sklearn.config_context(array_api_dispatch=True)) and give X there")
+        owner, _, call = method.rpartition(".")
+        raise DataError(f"X: {owner} was fitted on {fitted.name} arrays on {fitted.device} "
+                        f"with array_api_dispatch on; turn it on again "
+                        f"(sklearn.config_context(array_api_dispatch=True)) to call {call}() "
+                        "with X there")
     same = (ns is None and fitted is None) or (
         ns is not None and fitted is not None and ns.name == fitted.name
         and str(ns.device) == str(fitted.device))

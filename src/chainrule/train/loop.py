@@ -307,6 +307,15 @@ def _data(network: Network, X: object, y: object, name: str) -> tuple[Any, Any]:
     return as_arrays(network, X, y)
 
 
+def _host_x(X: object) -> str:
+    """X, read on the host, in words for a message."""
+    if hasattr(X, "__dask_graph__"):
+        return "a Dask array, read on the host"
+    if isinstance(X, np.memmap):
+        return "NumPy, a memory-mapped file read on the host"
+    return "NumPy"
+
+
 def _follow(a: object, ns: Namespace | None, name: str, X: object = None) -> object:
     """``a`` where the training rows are (the namespace ``ns``; None: NumPy).
 
@@ -332,9 +341,9 @@ def _follow(a: object, ns: Namespace | None, name: str, X: object = None) -> obj
     given = f"{host_kind(a)} on the host" if there is None else \
         f"{there.name} arrays on {there.device}"
     if ns is None:
-        mapped = ", a memory-mapped file read on the host" if isinstance(X, np.memmap) else ""
-        raise DataError(f"{name}: {given}, but X is NumPy{mapped}: give {name} as a NumPy "
-                        f"array ({name}.cpu().numpy()), or X as a tensor")
+        raise DataError(f"{name}: {given}, but X is {_host_x(X)}: give {name} as a NumPy "
+                        f"array (e.g. numpy.from_dlpack({name}) on the CPU), or X in "
+                        f"{name}'s library")
     raise DataError(f"{name}: {given}, but X is {ns.name} arrays on {ns.device}: give "
                     f"{name} in X's library, on its device")
 

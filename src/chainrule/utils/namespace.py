@@ -112,7 +112,7 @@ def check_views(flat: Array, views: list[tuple[Array, int]], name: str, library:
                                      (view, first, flat, start, "a layer's view")):
             try:
                 seen = _write_seen(src, i, dst, j)
-            except (TypeError, ValueError, AttributeError, NotImplementedError) as e:
+            except Exception as e:  # whatever the library raises: it is not writable
                 raise DataError(f"{name}: arrays of {library} cannot be written in place "
                                 f"({type(e).__name__}: {e}); {_VIEWS}: convert {name} to NumPy "
                                 f"first, e.g. numpy.from_dlpack({name})") from None
